@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test lint messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+
+## Set up, migrate, seed the demo and start the app at http://127.0.0.1:8000 (SQLite, tasks in-process).
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the tests (SQLite unless DATABASE_URL is set; the Redis test runs when REDIS_URL is set).
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Refresh the zh_Hans catalogue after adding strings, then translate and compile it.
+messages: install-test
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans

@@ -1,0 +1,1 @@
+"""Records of the audits app; built by their own issue."""

@@ -1,0 +1,1 @@
+"""Records of the plans app; built by their own issue."""

@@ -1,0 +1,1 @@
+"""Records of the sessions app; built by their own issue."""

@@ -1,0 +1,259 @@
+"""Who sees what: the one place that scopes querysets and checks permissions.
+
+The rule (DESIGN.md, "Who sees what"):
+
+* a role grant (``staff``, ``leader``, ``observer``, ``inspector``, ``viewer``)
+  held at an organization lets its holder read the records of that
+  organization and of everything below it;
+* a member reads the records of the study groups they sit in;
+* only the staff of the organization that owns a record change it: upper
+  levels read, lower levels own;
+* superusers see and change everything.
+
+A model takes part by naming, as class attributes, the lookup from the model
+to its owning organization (``access_org_field``; ``""`` for ``Organization``
+itself) and, where members should see it, the lookup to its study group
+(``access_group_field``). Objects outside a user's reach answer 404 in views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from studygroup.models import Organization, User
+
+STAFF = "staff"
+LEADER = "leader"
+OBSERVER = "observer"
+INSPECTOR = "inspector"
+VIEWER = "viewer"
+MEMBER = "member"
+SCOPE_CACHE_ATTRIBUTE = "_studygroup_scope"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    organization_id: int
+    path: str
+
+
+@dataclass
+class Scope:
+    """What one user holds: grants with their paths and the groups they sit in."""
+
+    is_superuser: bool = False
+    person_id: int | None = None
+    grants: list[Grant] = field(default_factory=list)
+    member_group_ids: frozenset[int] = frozenset()
+    leader_group_ids: frozenset[int] = frozenset()
+
+    @property
+    def roles(self) -> set[str]:
+        roles = {grant.role for grant in self.grants}
+        if self.member_group_ids:
+            roles.add(MEMBER)
+        return roles
+
+    def paths(self, roles: Iterable[str] | None = None) -> list[str]:
+        """Return the smallest set of path prefixes the given roles reach."""
+        wanted = set(roles) if roles is not None else None
+        paths = sorted({g.path for g in self.grants if wanted is None or g.role in wanted})
+        collapsed: list[str] = []
+        for path in paths:
+            if not collapsed or not path.startswith(collapsed[-1]):
+                collapsed.append(path)
+        return collapsed
+
+    def reaches(self, path: str, roles: Iterable[str] | None = None) -> bool:
+        return any(path.startswith(prefix) for prefix in self.paths(roles))
+
+    def holds_at(self, role: str, organization_id: int) -> bool:
+        return any(g.role == role and g.organization_id == organization_id for g in self.grants)
+
+
+def scope_for(user: User) -> Scope:
+    """Return the user's scope, computed with two queries once per user object."""
+    cached = getattr(user, SCOPE_CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    scope = _load_scope(user)
+    setattr(user, SCOPE_CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user: User) -> None:
+    """Drop the cached scope, after the user's grants or memberships changed."""
+    if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
+        delattr(user, SCOPE_CACHE_ATTRIBUTE)
+
+
+def _load_scope(user: User) -> Scope:
+    from studygroup.models import Membership, RoleGrant
+
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(is_superuser=True)
+    grants = [
+        Grant(role=role, organization_id=org_id, path=path)
+        for role, org_id, path in RoleGrant.objects.filter(person__user=user).values_list(
+            "role", "organization_id", "organization__path"
+        )
+    ]
+    today = timezone.localdate()
+    seats = (
+        Membership.objects.filter(person__user=user, start_on__lte=today)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        .values_list("group_id", "role", "person_id")
+    )
+    seats = list(seats)
+    person_id = seats[0][2] if seats else getattr(getattr(user, "person", None), "pk", None)
+    return Scope(
+        person_id=person_id,
+        grants=grants,
+        member_group_ids=frozenset(group_id for group_id, _role, _person in seats),
+        leader_group_ids=frozenset(group_id for group_id, role, _person in seats if role == "leader"),
+    )
+
+
+def _org_lookup(model: type[Model]) -> str:
+    prefix = model.access_org_field
+    return f"{prefix}__path__startswith" if prefix else "path__startswith"
+
+
+def visible(queryset: QuerySet, user: User) -> QuerySet:
+    """Return the part of ``queryset`` the user may read."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return queryset
+    model = queryset.model
+    conditions = [Q(**{_org_lookup(model): path}) for path in scope.paths()]
+    group_field = getattr(model, "access_group_field", None)
+    if group_field is not None and scope.member_group_ids:
+        lookup = f"{group_field}__in" if group_field else "pk__in"
+        members_see = model._default_manager.filter(**{lookup: scope.member_group_ids}).values("pk")
+        conditions.append(Q(pk__in=members_see))
+    extra = getattr(model, "access_extra_q", None)
+    if extra is not None:
+        extra_condition = extra(scope)
+        if extra_condition is not None:
+            conditions.append(extra_condition)
+    if not conditions:
+        return queryset.none()
+    return queryset.filter(reduce(or_, conditions))
+
+
+def organizations_reached(user: User, roles: Iterable[str] | None = None) -> QuerySet[Organization]:
+    """Return the organizations the user's grants (of the given roles) reach."""
+    from studygroup.models import Organization
+
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Organization.objects.all()
+    paths = scope.paths(roles)
+    if not paths:
+        return Organization.objects.none()
+    return Organization.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+
+
+def get_visible_or_404(queryset: QuerySet, user: User, **lookup: Any) -> Model:
+    """Fetch one object the user may read, or answer 404 whether it exists or not."""
+    try:
+        return visible(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def owning_organization(obj: Model) -> Organization:
+    """Follow ``access_org_field`` from ``obj`` to the organization that owns it."""
+    current: Any = obj
+    lookup = type(obj).access_org_field
+    for attribute in lookup.split("__") if lookup else []:
+        current = getattr(current, attribute)
+    return current
+
+
+class _ScopedUser:
+    """Stand-in user carrying a known scope, for re-running ``visible`` inside a rule."""
+
+    is_authenticated = True
+
+    def __init__(self, scope: Scope) -> None:
+        setattr(self, SCOPE_CACHE_ATTRIBUTE, scope)
+
+
+# Each rule answers whether a user with ``scope`` may do the action to ``obj``
+# owned by ``organization``. Rules of later apps are added here, not in views.
+Rule = Callable[[Scope, "Organization", Model], bool]
+RULES: dict[str, Rule] = {}
+
+
+def rule(action: str) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        RULES[action] = function
+        return function
+
+    return register
+
+
+@rule("view")
+def _can_view(scope: Scope, organization: Organization, obj: Model) -> bool:
+    if scope.reaches(organization.path):
+        return True
+    if getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids:
+        return False
+    user_scope_only = _ScopedUser(scope)
+    return visible(type(obj)._default_manager.filter(pk=obj.pk), user_scope_only).exists()
+
+
+@rule("change")
+def _can_change(scope: Scope, organization: Organization, obj: Model) -> bool:
+    return scope.holds_at(STAFF, organization.pk)
+
+
+@rule("manage_members")
+def _can_manage_members(scope: Scope, organization: Organization, obj: Model) -> bool:
+    return scope.holds_at(STAFF, organization.pk)
+
+
+@rule("read_audit")
+def _can_read_audit(scope: Scope, organization: Organization, obj: Model) -> bool:
+    return scope.reaches(organization.path, roles=[STAFF])
+
+
+def can(user: User, action: str, obj: Model) -> bool:
+    """Answer whether ``user`` may do ``action`` to ``obj``."""
+    scope = scope_for(user)
+    if not user.is_authenticated:
+        return False
+    if scope.is_superuser:
+        return True
+    return RULES[action](scope, owning_organization(obj), obj)
+
+
+def require(user: User, action: str, obj: Model) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` may do ``action`` to ``obj``."""
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def audit_entries_visible(queryset: QuerySet, user: User) -> QuerySet:
+    """Return the audit entries a user may read: staff read their subtree's."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return queryset
+    paths = scope.paths([STAFF])
+    if not paths:
+        return queryset.none()
+    return queryset.filter(reduce(or_, (Q(organization_path__startswith=p) for p in paths)))

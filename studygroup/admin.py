@@ -1,0 +1,92 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from studygroup import services
+from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
+
+
+@admin.register(User)
+class StudyGroupUserAdmin(UserAdmin):
+    list_display = ["username", "person", "is_active", "is_staff", "last_login"]
+    readonly_fields = ["password_changed_at", "last_login", "date_joined"]
+    fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "depth", "path"]
+    list_filter = ["kind", "depth"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["path", "depth"]
+    autocomplete_fields = ["parent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a subtree would rewrite every path below it: not offered here.
+        return [*self.readonly_fields, "parent"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.organization_update(organization=obj, code=obj.code, name=obj.name, kind=obj.kind)
+        else:
+            created = services.organization_create(code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent)
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(StudyGroup)
+class StudyGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "organization", "is_active"]
+    search_fields = ["name", "code", "organization__name"]
+    autocomplete_fields = ["organization"]
+    inlines = [MembershipInline]
+
+
+class RoleGrantInline(admin.TabularInline):
+    model = RoleGrant
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "post", "organization", "code", "user"]
+    search_fields = ["name", "code", "post", "organization__name"]
+    autocomplete_fields = ["organization", "user"]
+    inlines = [RoleGrantInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "group", "role", "start_on", "end_on"]
+    list_filter = ["role"]
+    search_fields = ["person__name", "group__name"]
+    autocomplete_fields = ["person", "group"]
+
+
+@admin.register(RoleGrant)
+class RoleGrantAdmin(admin.ModelAdmin):
+    list_display = ["person", "role", "organization"]
+    list_filter = ["role"]
+    search_fields = ["person__name", "organization__name"]
+    autocomplete_fields = ["person", "organization"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "username", "action", "object_type", "object_repr", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["username", "object_repr"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

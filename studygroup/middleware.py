@@ -1,0 +1,80 @@
+"""Request-wide rules: session limits, forced password change, audit context."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from studygroup import audit
+
+LAST_SEEN_KEY = "studygroup_last_seen"
+LOGIN_AT_KEY = "studygroup_login_at"
+
+
+class SessionLimitsMiddleware:
+    """End a session after ``SESSION_IDLE_TIMEOUT`` idle or ``SESSION_ABSOLUTE_TIMEOUT`` in all."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = timezone.now().timestamp()
+            login_at = request.session.setdefault(LOGIN_AT_KEY, now)
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            idle = now - last_seen > settings.SESSION_IDLE_TIMEOUT.total_seconds()
+            too_long = now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            if idle or too_long:
+                logout(request)
+                if idle:
+                    message = _("You were signed out after 30 minutes without activity. Please sign in again.")
+                else:
+                    message = _("Your session reached its 12-hour limit. Please sign in again.")
+                messages.info(request, message)
+                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+            request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class PasswordAgeMiddleware:
+    """Send users whose password is older than ``PASSWORD_MAX_AGE_DAYS`` to change it."""
+
+    allowed_names = {"password_change", "password_change_done", "logout", "login"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        user = request.user
+        if max_age and user.is_authenticated and self._expired(user, max_age):
+            match = getattr(request, "resolver_match", None)
+            path = request.path_info
+            exempt = path.startswith(settings.STATIC_URL) or path in {reverse(name) for name in self.allowed_names}
+            if not exempt and not (match and match.url_name in self.allowed_names):
+                messages.warning(request, _("Your password has expired. Please choose a new one."))
+                return redirect("password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired(user, max_age: int) -> bool:
+        changed = user.password_changed_at or user.date_joined
+        return changed < timezone.now() - timedelta(days=max_age)
+
+
+class AuditContextMiddleware:
+    """Attribute record changes made while serving a request to its user and address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit.acting(request.user, audit.client_address(request)):
+            return self.get_response(request)

@@ -1,0 +1,299 @@
+"""Core records: organizations, study groups, people, memberships, role grants, audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# One level of the materialized path: four base-36 digits and a dot.
+PATH_STEP = 5
+PATH_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+PATH_MAX_CHILDREN = 36**4 - 1
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A login. What the user may see and do comes from their ``Person``."""
+
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+
+class Organization(TimeStampedModel):
+    """A party committee or unit; the tree is a materialized path (see ``path``)."""
+
+    class Kind(models.TextChoices):
+        REGION = "region", _("Region")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County or district")
+        DEPARTMENT = "department", _("Department")
+        TOWN = "town", _("Town or street")
+        OTHER = "other", _("Other unit")
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    # "0001.0003.0012.": every ancestor's path is a prefix, so a subtree is a
+    # single indexed ``path__startswith`` at any depth.
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=1)
+
+    access_org_field = ""
+    access_group_field = "study_group"
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:org-detail", kwargs={"pk": self.pk})
+
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """Return the paths of every ancestor, root first, without this one."""
+        return [self.path[:end] for end in range(PATH_STEP, len(self.path), PATH_STEP)]
+
+    def subtree(self, *, include_self: bool = True) -> models.QuerySet[Organization]:
+        queryset = Organization.objects.filter(path__startswith=self.path)
+        return queryset if include_self else queryset.exclude(pk=self.pk)
+
+    def ancestors(self) -> models.QuerySet[Organization]:
+        return Organization.objects.filter(path__in=self.ancestor_paths)
+
+    def is_within(self, other: Organization) -> bool:
+        return self.path.startswith(other.path)
+
+
+class StudyGroup(TimeStampedModel):
+    """The theoretical study central group of one organization."""
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="study_group",
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    access_org_field = "organization"
+    access_group_field = ""
+
+    class Meta:
+        ordering = ["organization__path"]
+        verbose_name = _("study group")
+        verbose_name_plural = _("study groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:group-detail", kwargs={"pk": self.pk})
+
+    def active_memberships(self, on=None) -> models.QuerySet[Membership]:
+        on = on or timezone.localdate()
+        return self.memberships.filter(Q(start_on__lte=on), Q(end_on__isnull=True) | Q(end_on__gte=on))
+
+
+class Person(TimeStampedModel):
+    """Someone the records name: a member, an observer, an office worker."""
+
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    post = models.CharField(_("post"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+
+    access_org_field = "organization"
+    access_group_field = "memberships__group"
+
+    class Meta:
+        ordering = ["organization__path", "name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    """A person's seat in a study group for a span of dates."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("Group leader")
+        DEPUTY = "deputy", _("Deputy group leader")
+        MEMBER = "member", _("Member")
+        SECRETARY = "secretary", _("Study secretary")
+
+    group = models.ForeignKey(
+        StudyGroup,
+        verbose_name=_("study group"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    start_on = models.DateField(_("start date"), default=timezone.localdate)
+    end_on = models.DateField(_("end date"), null=True, blank=True)
+
+    access_org_field = "group__organization"
+    access_group_field = "group"
+
+    class Meta:
+        ordering = ["group", "role", "person__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=models.F("start_on")),
+                name="membership_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "person"],
+                condition=Q(end_on__isnull=True),
+                name="membership_one_open_seat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()}"
+
+    def is_active_on(self, day) -> bool:
+        return self.start_on <= day and (self.end_on is None or self.end_on >= day)
+
+
+class RoleGrant(TimeStampedModel):
+    """A role a person holds at an organization, reaching its whole subtree."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Office staff")
+        LEADER = "leader", _("Leader")
+        OBSERVER = "observer", _("Observer")
+        INSPECTOR = "inspector", _("Inspector")
+        VIEWER = "viewer", _("Viewer")
+
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="grants",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="grants",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    access_org_field = "organization"
+
+    class Meta:
+        ordering = ["organization__path", "role"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "organization", "role"], name="grant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()} · {self.organization}"
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log; never changed, kept at least 180 days."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        # The log outlives users: no cascade, no constraint, the username is kept as text.
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    object_type = models.CharField(_("record type"), max_length=100, blank=True)
+    object_id = models.CharField(_("record id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("record"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # Path of the organization the record belongs to; staff read the entries of their subtree.
+    organization_path = models.CharField(_("organization path"), max_length=255, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["organization_path", "at"], name="audit_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: an entry is written once. The database trigger (migration 0002) enforces it too.
+        if self.pk is not None:
+            raise ValueError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries cannot be deleted one by one.")

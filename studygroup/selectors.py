@@ -1,0 +1,128 @@
+"""Every read of the core records, starting from the visibility rule."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from studygroup import access
+from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup, User
+
+
+def _active_on(day: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}start_on__lte": day}) & (
+        Q(**{f"{prefix}end_on__isnull": True}) | Q(**{f"{prefix}end_on__gte": day})
+    )
+
+
+def organization_tree(*, user: User, search: str = "") -> QuerySet[Organization]:
+    """Return the organizations the user reads, in tree order, with their group and member count."""
+    today = timezone.localdate()
+    queryset = access.visible(Organization.objects.all(), user)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return (
+        queryset.select_related("study_group")
+        .annotate(
+            member_count=Count(
+                "study_group__memberships",
+                filter=_active_on(today, "study_group__memberships__"),
+            )
+        )
+        .order_by("path")
+    )
+
+
+def organization_children(*, organization: Organization, user: User) -> QuerySet[Organization]:
+    return organization_tree(user=user).filter(parent=organization)
+
+
+def group_memberships(*, group: StudyGroup, current: bool = True) -> QuerySet[Membership]:
+    today = timezone.localdate()
+    queryset = group.memberships.select_related("person", "person__user")
+    queryset = queryset.filter(_active_on(today)) if current else queryset.exclude(_active_on(today))
+    return queryset.order_by("role", "person__name")
+
+
+ROLE_ORDER = [Membership.Role.LEADER, Membership.Role.DEPUTY, Membership.Role.MEMBER, Membership.Role.SECRETARY]
+
+
+def sorted_by_role(memberships) -> list[Membership]:
+    return sorted(memberships, key=lambda m: (ROLE_ORDER.index(m.role), m.start_on, m.person.name))
+
+
+def people_for_seat(*, group: StudyGroup) -> QuerySet[Person]:
+    """Return the people who may be seated in ``group``: its organization and below, not seated yet."""
+    seated = Membership.objects.filter(group=group, person=OuterRef("pk"), end_on__isnull=True)
+    return (
+        Person.objects.filter(organization__path__startswith=group.organization.path)
+        .exclude(Exists(seated))
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
+
+
+def groups_staffed(*, user: User) -> QuerySet[StudyGroup]:
+    """Return the groups whose organization the user keeps as staff, with their seat figures."""
+    scope = access.scope_for(user)
+    today = timezone.localdate()
+    active = _active_on(today, "memberships__")
+    queryset = StudyGroup.objects.select_related("organization")
+    if not scope.is_superuser:
+        org_ids = [g.organization_id for g in scope.grants if g.role == access.STAFF]
+        queryset = queryset.filter(organization_id__in=org_ids)
+    return queryset.annotate(
+        member_count=Count("memberships", filter=active),
+        leader_count=Count("memberships", filter=active & Q(memberships__role=Membership.Role.LEADER)),
+        secretary_count=Count("memberships", filter=active & Q(memberships__role=Membership.Role.SECRETARY)),
+    ).order_by("organization__path")
+
+
+def groups_of_member(*, user: User) -> QuerySet[Membership]:
+    today = timezone.localdate()
+    return (
+        Membership.objects.filter(person__user=user)
+        .filter(_active_on(today))
+        .select_related("group__organization")
+        .order_by("group__organization__path")
+    )
+
+
+def subtree_figures(*, user: User, roles) -> dict | None:
+    """Return counts of organizations, groups and seated members the roles reach."""
+    organizations = access.organizations_reached(user, roles)
+    today = timezone.localdate()
+    figures = organizations.aggregate(
+        organizations=Count("pk", distinct=True),
+        groups=Count("study_group", distinct=True),
+        members=Count(
+            "study_group__memberships", filter=_active_on(today, "study_group__memberships__"), distinct=True
+        ),
+    )
+    if not figures["organizations"]:
+        return None
+    tops = access.scope_for(user).paths(roles)
+    figures["tops"] = list(Organization.objects.filter(path__in=tops).order_by("path"))
+    return figures
+
+
+def audit_entries(
+    *,
+    user: User,
+    action: str = "",
+    username: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> QuerySet[AuditEntry]:
+    queryset = access.audit_entries_visible(AuditEntry.objects.all(), user)
+    if action:
+        queryset = queryset.filter(action=action)
+    if username:
+        queryset = queryset.filter(username__icontains=username)
+    if since:
+        queryset = queryset.filter(at__date__gte=since)
+    if until:
+        queryset = queryset.filter(at__date__lte=until)
+    return queryset.order_by("-at", "-id")

@@ -1,0 +1,181 @@
+"""Pages of the core: home, organizations, groups and their members, audit log."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from studygroup import access, selectors, services
+from studygroup.forms import (
+    AuditFilterForm,
+    ChangePasswordForm,
+    LoginForm,
+    MembershipAddForm,
+    MembershipEditForm,
+    MembershipEndForm,
+)
+from studygroup.models import Membership, Organization, StudyGroup
+from studygroup.navigation import panels_for
+
+TREE_PAGE_SIZE = 200
+AUDIT_PAGE_SIZE = 50
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+
+
+@login_required
+def home_view(request):
+    return render(request, "studygroup/home.html", {"panels": panels_for(request.user)})
+
+
+@login_required
+def organization_tree_view(request):
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.organization_tree(user=request.user, search=search), TREE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    top_depth = min((org.depth for org in page), default=1)
+    rows = [{"org": org, "indent": min(org.depth - top_depth, 6)} for org in page]
+    return render(request, "studygroup/organization_tree.html", {"page": page, "rows": rows, "search": search})
+
+
+@login_required
+def organization_detail_view(request, pk):
+    organization = access.get_visible_or_404(Organization.objects.select_related("parent"), request.user, pk=pk)
+    parent_visible = organization.parent and access.can(request.user, "view", organization.parent)
+    context = {
+        "organization": organization,
+        "parent_visible": parent_visible,
+        "group": StudyGroup.objects.filter(organization=organization).first(),
+        "children": selectors.organization_children(organization=organization, user=request.user),
+    }
+    return render(request, "studygroup/organization_detail.html", context)
+
+
+@login_required
+def group_detail_view(request, pk):
+    group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    context = {
+        "group": group,
+        "current": selectors.sorted_by_role(selectors.group_memberships(group=group)),
+        "past": selectors.group_memberships(group=group, current=False),
+        "can_manage": access.can(request.user, "manage_members", group),
+    }
+    return render(request, "studygroup/group_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_add_view(request, pk):
+    group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    access.require(request.user, "manage_members", group)
+    form = MembershipAddForm(
+        request.POST or None,
+        people=selectors.people_for_seat(group=group),
+        initial={"start_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["person"]:
+                membership = services.membership_add(
+                    group=group, person=data["person"], role=data["role"], start_on=data["start_on"], by=request.user
+                )
+            else:
+                membership = services.member_add_new_person(
+                    group=group,
+                    name=data["new_name"],
+                    post=data["new_post"],
+                    role=data["role"],
+                    start_on=data["start_on"],
+                    by=request.user,
+                )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s has joined the group.") % {"name": membership.person.name})
+            return redirect(group)
+    return render(request, "studygroup/membership_form.html", {"group": group, "form": form, "adding": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_edit_view(request, pk):
+    membership = _membership_to_manage(request, pk)
+    form = MembershipEditForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.membership_update(
+                membership=membership,
+                role=data["role"],
+                start_on=data["start_on"],
+                end_on=data["end_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The membership has been saved."))
+            return redirect(membership.group)
+    return render(
+        request, "studygroup/membership_form.html", {"group": membership.group, "form": form, "membership": membership}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_end_view(request, pk):
+    membership = _membership_to_manage(request, pk)
+    form = MembershipEndForm(request.POST or None, initial={"end_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_end(membership=membership, end_on=form.cleaned_data["end_on"], by=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s has left the group.") % {"name": membership.person.name})
+            return redirect(membership.group)
+    return render(request, "studygroup/membership_end.html", {"membership": membership, "form": form})
+
+
+def _membership_to_manage(request, pk) -> Membership:
+    membership = access.get_visible_or_404(
+        Membership.objects.select_related("group__organization", "person"), request.user, pk=pk
+    )
+    access.require(request.user, "manage_members", membership.group)
+    return membership
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def audit_log_view(request):
+    scope = access.scope_for(request.user)
+    if not scope.is_superuser and not scope.paths([access.STAFF]):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "studygroup/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
