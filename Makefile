@@ -30,5 +30,5 @@ lint: install-test
 
 ## Refresh the zh_Hans catalogue after adding strings, then translate and compile it.
 messages: install-test
-	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans -i .venv

@@ -39,8 +39,13 @@ class SessionLimitsMiddleware:
                     message = _("Your session reached its 12-hour limit. Please sign in again.")
                 messages.info(request, message)
                 return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            # Also reached right after signing in, so the 12 hours count from the login itself.
+            now = timezone.now().timestamp()
+            request.session.setdefault(LOGIN_AT_KEY, now)
             request.session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        return response
 
 
 class PasswordAgeMiddleware:

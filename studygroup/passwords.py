@@ -2,6 +2,7 @@
 
 import string
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
@@ -36,3 +37,21 @@ class CharacterClassValidator:
             "Your password must mix at least %(count)d kinds of characters: lower-case letters, upper-case letters, digits, symbols.",
             self.min_classes,
         ) % {"count": self.min_classes}
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule, with a message our catalogue translates."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext(
+            "Your password must contain at least %(min_length)d character.",
+            "Your password must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
