@@ -208,3 +208,43 @@ def retention_cutoff() -> datetime.datetime:
     from django.utils import timezone
 
     return timezone.now() - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+
+
+def _model_for(label: str) -> type[Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_and_label(model: type[Model] | None, name: str):
+    if model is None:
+        return None, name
+    try:
+        field = model._meta.get_field(name)
+    except Exception:
+        return None, name
+    return field, str(getattr(field, "verbose_name", name))
+
+
+def _shown(field, value: Any) -> Any:
+    if value is None:
+        return ""
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    return str(choices.get(value, value))
+
+
+def describe(entry: AuditEntry) -> AuditEntry:
+    """Attach readable ``type_label`` and ``change_lines`` to an entry for display.
+
+    Creations and deletions name the record only; a change lists each field
+    with its old and new value.
+    """
+    model = _model_for(entry.object_type) if entry.object_type else None
+    entry.type_label = str(model._meta.verbose_name) if model is not None else entry.object_type
+    entry.change_lines = []
+    if entry.action == AuditEntry.Action.UPDATE:
+        for name, (old, new) in entry.changes.items():
+            field, label = _field_and_label(model, name)
+            entry.change_lines.append((label, _shown(field, old), _shown(field, new)))
+    return entry

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from studygroup import access
@@ -66,7 +67,10 @@ def organization_update(*, organization: Organization, code: str, name: str, kin
 
 @transaction.atomic
 def group_create(*, organization: Organization, code: str, name: str = "") -> StudyGroup:
-    name = name or _("%(organization)s theoretical study central group") % {"organization": organization.name}
+    if not name:
+        # A stored name, not interface text: always in the deployment's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            name = _("%(organization)s theoretical study central group") % {"organization": organization.name}
     return StudyGroup.objects.create(organization=organization, code=code, name=name)
 
 

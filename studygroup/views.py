@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from studygroup import access, selectors, services
+from studygroup import access, audit, selectors, services
 from studygroup.forms import (
     AuditFilterForm,
     ChangePasswordForm,
@@ -176,6 +176,7 @@ def audit_log_view(request):
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [audit.describe(entry) for entry in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "studygroup/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

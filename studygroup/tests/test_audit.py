@@ -42,6 +42,8 @@ def test_membership_change_through_a_page_is_logged_with_who_and_what(client):
     assert entry.ip_address == "10.9.9.9"
     assert entry.changes == {"role": ["member", "deputy"]}
     assert entry.organization_path == organization.path
+    page = client.get(reverse("core:audit-log")).content.decode()
+    assert "角色:成员 → 副组长" in page
 
 
 def test_create_and_delete_are_logged():
