@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("Study plans")
+
+    def ready(self) -> None:
+        from plans import home_panels  # noqa: F401 - registers the navigation and panels

@@ -13,7 +13,9 @@ The rule (DESIGN.md, "Who sees what"):
 A model takes part by naming, as class attributes, the lookup from the model
 to its owning organization (``access_org_field``; ``""`` for ``Organization``
 itself) and, where members should see it, the lookup to its study group
-(``access_group_field``). Objects outside a user's reach answer 404 in views.
+(``access_group_field``). A model may narrow what the rule lets through with a
+classmethod ``access_restrict_q(scope)`` (e.g. an upper level reads a plan only
+once it is filed). Objects outside a user's reach answer 404 in views.
 """
 
 from __future__ import annotations
@@ -151,7 +153,13 @@ def visible(queryset: QuerySet, user: User) -> QuerySet:
             conditions.append(extra_condition)
     if not conditions:
         return queryset.none()
-    return queryset.filter(reduce(or_, conditions))
+    queryset = queryset.filter(reduce(or_, conditions))
+    restrict = getattr(model, "access_restrict_q", None)
+    if restrict is not None:
+        restriction = restrict(scope)
+        if restriction is not None:
+            queryset = queryset.filter(restriction)
+    return queryset
 
 
 def organizations_reached(user: User, roles: Iterable[str] | None = None) -> QuerySet[Organization]:
@@ -209,9 +217,10 @@ def rule(action: str) -> Callable[[Rule], Rule]:
 
 @rule("view")
 def _can_view(scope: Scope, organization: Organization, obj: Model) -> bool:
-    if scope.reaches(organization.path):
+    if scope.reaches(organization.path) and getattr(type(obj), "access_restrict_q", None) is None:
         return True
-    if getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids:
+    restricted = getattr(type(obj), "access_restrict_q", None) is not None
+    if not restricted and (getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids):
         return False
     user_scope_only = _ScopedUser(scope)
     return visible(type(obj)._default_manager.filter(pk=obj.pk), user_scope_only).exists()
@@ -230,6 +239,44 @@ def _can_manage_members(scope: Scope, organization: Organization, obj: Model) ->
 @rule("read_audit")
 def _can_read_audit(scope: Scope, organization: Organization, obj: Model) -> bool:
     return scope.reaches(organization.path, roles=[STAFF])
+
+
+def _group_id(obj: Model) -> int | None:
+    """Follow ``access_group_field`` from ``obj`` to its study group's id."""
+    lookup = getattr(type(obj), "access_group_field", None)
+    if lookup is None:
+        return None
+    if lookup == "":
+        return obj.pk
+    current: Any = obj
+    for attribute in lookup.split("__"):
+        current = getattr(current, attribute)
+    return current.pk
+
+
+def _holds_above(scope: Scope, organization: Organization, roles: Iterable[str]) -> bool:
+    wanted = set(roles)
+    return any(
+        g.role in wanted and organization.path.startswith(g.path) and g.path != organization.path for g in scope.grants
+    )
+
+
+@rule("approve")
+def _can_approve(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """The group leader (组长) approves: a leader's seat in the group or a leader grant at its organization."""
+    return _group_id(obj) in scope.leader_group_ids or scope.holds_at(LEADER, organization.pk)
+
+
+@rule("comment_upward")
+def _can_comment_upward(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """Staff, leaders and viewers of an organization above read a filed record and remark on it."""
+    return _holds_above(scope, organization, [STAFF, LEADER, VIEWER])
+
+
+@rule("study")
+def _can_study(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """Members of the group study its materials and claim its research topics."""
+    return _group_id(obj) in scope.member_group_ids
 
 
 def can(user: User, action: str, obj: Model) -> bool:

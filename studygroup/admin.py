@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from studygroup import services
-from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
+from studygroup.models import AuditEntry, Membership, Notification, Organization, Person, RoleGrant, StudyGroup, User
 
 
 @admin.register(User)
@@ -90,3 +90,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "verb", "title", "read_at"]
+    list_filter = ["verb"]
+    search_fields = ["title", "recipient__username"]
+    raw_id_fields = ["recipient"]

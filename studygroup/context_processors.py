@@ -1,4 +1,4 @@
-from studygroup import access
+from studygroup import access, notifications
 from studygroup.navigation import navigation_for
 
 
@@ -6,4 +6,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    return {"nav_items": navigation_for(user, request.path), "user_roles": access.scope_for(user).roles}
+    return {
+        "nav_items": navigation_for(user, request.path),
+        "user_roles": access.scope_for(user).roles,
+        "unread_notifications": notifications.unread(user).count(),
+    }

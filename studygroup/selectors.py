@@ -126,3 +126,44 @@ def audit_entries(
     if until:
         queryset = queryset.filter(at__date__lte=until)
     return queryset.order_by("-at", "-id")
+
+
+def users_holding(*, organization: Organization, roles) -> QuerySet[User]:
+    """Return the active logins holding one of ``roles`` exactly at ``organization``."""
+    return User.objects.filter(
+        is_active=True, person__grants__organization=organization, person__grants__role__in=list(roles)
+    ).distinct()
+
+
+def users_holding_above(*, organization: Organization, roles) -> QuerySet[User]:
+    """Return the logins holding one of ``roles`` at the parent organization (one level up)."""
+    if organization.parent_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True, person__grants__organization_id=organization.parent_id, person__grants__role__in=list(roles)
+    ).distinct()
+
+
+def group_leaders(*, group: StudyGroup) -> QuerySet[User]:
+    """Return the logins that approve for ``group``: its seated leader and leader grants at its organization."""
+    today = timezone.localdate()
+    seated = Membership.objects.filter(group=group, role=Membership.Role.LEADER).filter(_active_on(today))
+    return User.objects.filter(
+        Q(is_active=True)
+        & (
+            Q(person__memberships__in=seated)
+            | Q(person__grants__organization=group.organization_id, person__grants__role=access.LEADER)
+        )
+    ).distinct()
+
+
+def group_member_users(*, group: StudyGroup, on: datetime.date | None = None) -> QuerySet[User]:
+    on = on or timezone.localdate()
+    seats = Membership.objects.filter(group=group).filter(_active_on(on))
+    return User.objects.filter(is_active=True, person__memberships__in=seats).distinct()
+
+
+def roster(*, group: StudyGroup, on: datetime.date) -> QuerySet[Person]:
+    """Return the people seated in ``group`` on ``on``."""
+    seats = Membership.objects.filter(group=group).filter(_active_on(on))
+    return Person.objects.filter(memberships__in=seats).distinct().order_by("name")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -16,6 +15,9 @@ core_patterns = (
         path("memberships/<int:pk>/edit/", views.membership_edit_view, name="membership-edit"),
         path("memberships/<int:pk>/end/", views.membership_end_view, name="membership-end"),
         path("audit/", views.audit_log_view, name="audit-log"),
+        path("notifications/", views.notification_list_view, name="notification-list"),
+        path("notifications/<int:pk>/", views.notification_open_view, name="notification-open"),
+        path("notifications/read/", views.notification_read_all_view, name="notification-read-all"),
     ],
     "core",
 )
@@ -27,10 +29,6 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include(core_patterns)),
+    path("plans/", include("plans.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

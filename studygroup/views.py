@@ -5,12 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from studygroup import access, audit, selectors, services
+from studygroup import access, audit, notifications, selectors, services
 from studygroup.forms import (
     AuditFilterForm,
     ChangePasswordForm,
@@ -24,6 +25,7 @@ from studygroup.navigation import panels_for
 
 TREE_PAGE_SIZE = 200
 AUDIT_PAGE_SIZE = 50
+NOTIFICATION_PAGE_SIZE = 30
 
 
 class LoginView(auth_views.LoginView):
@@ -180,3 +182,26 @@ def audit_log_view(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "studygroup/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def notification_list_view(request):
+    queryset = request.user.notifications.all()
+    page = Paginator(queryset, NOTIFICATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "studygroup/notification_list.html", {"page": page})
+
+
+@login_required
+def notification_open_view(request, pk):
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    notifications.mark_read(user=request.user, ids=[notification.pk])
+    target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
+    return redirect(target or "core:notification-list")
+
+
+@login_required
+@require_POST
+def notification_read_all_view(request):
+    count = notifications.mark_read(user=request.user)
+    messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+    return redirect("core:notification-list")

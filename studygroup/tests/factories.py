@@ -8,7 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from studygroup import services
-from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
+from studygroup.models import AuditEntry, Membership, Notification, Organization, Person, RoleGrant, StudyGroup, User
 
 PASSWORD = "Correct-Horse-42"
 
@@ -105,3 +105,13 @@ def user_with_role(role: str, organization: Organization, **user_kwargs) -> User
     else:
         RoleGrantFactory(person=person, organization=organization, role=role)
     return user
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    verb = "test"
+    title = factory.Sequence(lambda n: f"通知{n}")
+    url = "/"

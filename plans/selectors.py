@@ -1,0 +1,186 @@
+"""Every read of the plans app, starting from the visibility rule."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from plans.models import Material, PlanMonth, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
+from sessions.models import StudySession
+from studygroup import access
+from studygroup import selectors as core_selectors
+from studygroup.models import Person, StudyGroup, User
+
+
+def materials_url() -> str:
+    return reverse("plans:material-list")
+
+
+def plan_list(*, user: User, year: int | None = None) -> QuerySet[StudyPlan]:
+    queryset = access.visible(StudyPlan.objects.all(), user).select_related("group__organization")
+    if year:
+        queryset = queryset.filter(year=year)
+    return queryset.annotate(
+        topic_count=Count("topics", distinct=True),
+        held_count=Count("topics", filter=Q(topics__sessions__starts_at__lte=timezone.now()), distinct=True),
+    ).order_by("-year", "group__organization__path")
+
+
+def groups_without_plan(*, user: User, year: int) -> QuerySet[StudyGroup]:
+    """Return the groups the user keeps as staff that have no plan for ``year`` yet."""
+    return core_selectors.groups_staffed(user=user).exclude(plans__year=year)
+
+
+@dataclass
+class MonthRow:
+    month: PlanMonth
+    topics: list[PlanTopic] = field(default_factory=list)
+
+
+def plan_year(*, plan: StudyPlan) -> list[MonthRow]:
+    """Return the twelve months with their topics; each topic knows the sessions that covered it.
+
+    A fixed number of queries whatever the number of topics.
+    """
+    now = timezone.now()
+    held = StudySession.objects.filter(topics=OuterRef("pk"), starts_at__lte=now)
+    topics = (
+        plan.topics.select_related("lead")
+        .annotate(is_held=Exists(held))
+        .prefetch_related(Prefetch("sessions", queryset=StudySession.objects.order_by("starts_at")))
+        .order_by("month", "is_supplementary", "id")
+    )
+    rows = {month.month: MonthRow(month) for month in plan.months.all()}
+    for topic in topics:
+        rows[topic.month].topics.append(topic)
+    return [rows[month] for month in sorted(rows)]
+
+
+def plan_figures(rows: list[MonthRow]) -> dict:
+    topics = [topic for row in rows for topic in row.topics]
+    return {
+        "topics": len(topics),
+        "held": sum(1 for topic in topics if topic.is_held),
+        "supplementary": sum(1 for topic in topics if topic.is_supplementary),
+        "themes_missing": sum(1 for row in rows if not row.month.theme),
+    }
+
+
+def lead_readers(*, plan: StudyPlan) -> QuerySet[Person]:
+    return Person.objects.filter(organization__path__startswith=plan.group.organization.path).order_by(
+        "organization__path", "name"
+    )
+
+
+# Pre-study -----------------------------------------------------------------------------------
+
+
+def lead_time() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.PRESTUDY_LEAD_DAYS)
+
+
+def is_published_late(material: Material, session: StudySession | None = None) -> bool:
+    """A material published less than the lead time before its session is flagged."""
+    session = session or material.session
+    if session is None or material.published_at is None:
+        return False
+    return material.published_at > session.starts_at - lead_time()
+
+
+@dataclass
+class PrestudyRow:
+    person: Person
+    confirmed: int
+    is_complete: bool
+
+
+@dataclass
+class PrestudyStatus:
+    session: StudySession
+    materials: list[Material]
+    rows: list[PrestudyRow]
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for row in self.rows if row.is_complete)
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the roster who confirmed every published material; ``None`` without materials or roster."""
+        if not self.materials or not self.rows:
+            return None
+        return round(self.completed / len(self.rows), 4)
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.0f}%"
+
+    @property
+    def late_materials(self) -> list[Material]:
+        return [m for m in self.materials if is_published_late(m, self.session)]
+
+
+def prestudy_status(*, session: StudySession) -> PrestudyStatus:
+    """Return who on the session's roster has studied its published materials (three queries)."""
+    materials = list(session.materials.filter(published_at__isnull=False).order_by("published_at"))
+    people = list(core_selectors.roster(group=session.group, on=timezone.localdate(session.starts_at)))
+    counts = (
+        dict(
+            StudyConfirmation.objects.filter(material__in=materials, person__in=people)
+            .values("person")
+            .annotate(n=Count("material", distinct=True))
+            .values_list("person", "n")
+        )
+        if materials and people
+        else {}
+    )
+    rows = [
+        PrestudyRow(
+            person=p,
+            confirmed=counts.get(p.pk, 0),
+            is_complete=bool(materials) and counts.get(p.pk, 0) == len(materials),
+        )
+        for p in people
+    ]
+    return PrestudyStatus(session=session, materials=materials, rows=rows)
+
+
+def material_list(*, user: User, session_id: int | None = None, group_id: int | None = None) -> QuerySet[Material]:
+    """Return the materials the user reads, newest first, each knowing whether the user confirmed it."""
+    person = Person.objects.filter(user=user).first()
+    queryset = access.visible(Material.objects.all(), user).select_related("group__organization", "session", "topic")
+    if session_id:
+        queryset = queryset.filter(session_id=session_id)
+    if group_id:
+        queryset = queryset.filter(group_id=group_id)
+    confirmed = StudyConfirmation.objects.filter(material=OuterRef("pk"), person=person)
+    return queryset.annotate(is_confirmed=Exists(confirmed)).order_by("-published_at", "-id")
+
+
+def my_upcoming_materials(*, user: User) -> QuerySet[Material]:
+    """Published materials of the upcoming sessions of the member's groups."""
+    scope = access.scope_for(user)
+    return (
+        material_list(user=user)
+        .filter(group_id__in=scope.member_group_ids, published_at__isnull=False, session__starts_at__gte=timezone.now())
+        .order_by("session__starts_at", "id")
+    )
+
+
+def sessions_for_materials(*, group: StudyGroup) -> QuerySet[StudySession]:
+    return group.sessions.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=60)).order_by("starts_at")
+
+
+# Research ------------------------------------------------------------------------------------
+
+
+def research_list(*, user: User, year: int | None = None) -> QuerySet[ResearchTopic]:
+    queryset = access.visible(ResearchTopic.objects.all(), user).select_related("group__organization", "owner")
+    if year:
+        queryset = queryset.filter(year=year)
+    return queryset.annotate(report_count=Count("reports")).order_by("group__organization__path", "id")

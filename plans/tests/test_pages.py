@@ -1,0 +1,90 @@
+"""The plan page: the year at a glance, planned vs held, constant queries, print and Word export."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from docx import Document
+
+from plans.models import StudyPlan
+from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+from sessions.tests.factories import StudySessionFactory
+from studygroup.tests.factories import OrganizationFactory, PersonFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_with_topics(count: int) -> StudyPlan:
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    plan = StudyPlanFactory(group=group, status="approved")
+    lead = PersonFactory(organization=group.organization)
+    for index in range(count):
+        topic = PlanTopicFactory(plan=plan, month=index % 12 + 1, lead=lead if index % 2 else None)
+        if index % 3 == 0:
+            StudySessionFactory(group=group, starts_at=timezone.now() - datetime.timedelta(days=1), topics=[topic])
+    return plan
+
+
+def queries_for(client, plan) -> int:
+    client.force_login(user_with_role("staff", plan.group.organization))
+    client.get(plan.get_absolute_url())
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(plan.get_absolute_url())
+    assert response.status_code == 200
+    return len(context)
+
+
+def test_plan_page_query_count_is_the_same_for_12_and_60_topics(client):
+    assert queries_for(client, plan_with_topics(12)) == queries_for(client, plan_with_topics(60))
+
+
+def test_plan_page_shows_planned_and_held_with_links(client):
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    plan = StudyPlanFactory(group=group, status="approved", months={5: "五月主题"})
+    held = PlanTopicFactory(plan=plan, month=5, title="已学专题")
+    PlanTopicFactory(plan=plan, month=5, title="未学专题")
+    future = PlanTopicFactory(plan=plan, month=6, title="已排未学")
+    session = StudySessionFactory(
+        group=group, starts_at=timezone.now() - datetime.timedelta(days=2), topics=[held], title="五月集体学习"
+    )
+    StudySessionFactory(group=group, starts_at=timezone.now() + datetime.timedelta(days=2), topics=[future])
+    client.force_login(user_with_role("staff", group.organization))
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert "五月主题" in page
+    assert page.count('text-nowrap">已开展<') == 1
+    assert page.count('text-nowrap">未开展<') == 2
+    assert session.get_absolute_url() in page
+
+
+def test_print_view_and_word_export(client):
+    plan = StudyPlanFactory(
+        group=StudyGroupFactory(organization=OrganizationFactory(name="中共城关镇委员会")),
+        year=2026,
+        months={1: "学习全会精神"},
+    )
+    PlanTopicFactory(plan=plan, month=1, title="深入学习党的二十届四中全会精神")
+    client.force_login(user_with_role("staff", plan.group.organization))
+    page = client.get(reverse("plans:plan-print", args=[plan.pk])).content.decode()
+    assert "2026年度理论学习中心组学习计划" in page
+    assert "深入学习党的二十届四中全会精神" in page
+    response = client.get(reverse("plans:plan-docx", args=[plan.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "中共城关镇委员会" in text and "深入学习党的二十届四中全会精神" in text and "学习全会精神" in text
+    body = document.styles["Normal"].element.rPr.rFonts
+    assert body.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋_GB2312"
+    section = document.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+
+
+def test_plan_list_offers_to_draft_missing_plans(client):
+    group = StudyGroupFactory(organization=OrganizationFactory(name="石桥乡党委"))
+    client.force_login(user_with_role("staff", group.organization))
+    page = client.get(reverse("plans:plan-list") + "?year=2026").content.decode()
+    assert "制定石桥乡党委的年度计划" in page
