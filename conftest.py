@@ -2,9 +2,23 @@
 
 import pytest
 
+from studygroup.celery import app as celery_app
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run Celery tasks in-process, except in tests marked ``redis`` that test the real broker."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager

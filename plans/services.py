@@ -402,7 +402,7 @@ def research_topic_create(
 @transaction.atomic
 def research_claim(*, topic: ResearchTopic, by: User) -> ResearchTopic:
     access.require(by, "study", topic)
-    locked = ResearchTopic.objects.select_for_update().select_related("owner").get(pk=topic.pk)
+    locked = ResearchTopic.objects.select_for_update().get(pk=topic.pk)
     if locked.owner_id is not None:
         raise ValidationError(_("%(name)s has already claimed this topic.") % {"name": locked.owner.name})
     topic.owner, topic.claimed_at = _person_of(by), timezone.now()

@@ -3,19 +3,19 @@
 import os
 
 import pytest
-from django.conf import settings
 
 from studygroup.celery import app
 from studygroup.tasks import ping
 
 
-def test_tasks_run_in_process_without_redis():
+def test_tasks_run_in_process_without_redis(settings):
     if settings.REDIS_URL:
-        assert not app.conf.task_always_eager
-        assert app.conf.broker_url == settings.REDIS_URL
+        assert not settings.CELERY_TASK_ALWAYS_EAGER
+        assert settings.CELERY_BROKER_URL == settings.CELERY_RESULT_BACKEND == settings.REDIS_URL
     else:
-        assert app.conf.task_always_eager
-        assert ping.delay().get() == "pong"
+        assert settings.CELERY_TASK_ALWAYS_EAGER
+        assert settings.CELERY_BROKER_URL == "memory://"
+    assert ping.delay().get() == "pong"
 
 
 def test_worker_settings_guard_against_lost_tasks():
