@@ -153,4 +153,7 @@ def seed_demo() -> list[DemoLogin]:
         _login(login, organizations)
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create_superuser(username=ADMIN_USERNAME, password=DEMO_PASSWORD)
+    from studygroup.demo_plans import seed_plans
+
+    seed_plans()
     return LOGINS

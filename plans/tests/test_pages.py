@@ -55,8 +55,8 @@ def test_plan_page_shows_planned_and_held_with_links(client):
     client.force_login(user_with_role("staff", group.organization))
     page = client.get(plan.get_absolute_url()).content.decode()
     assert "五月主题" in page
-    assert page.count('text-nowrap">已开展<') == 1
-    assert page.count('text-nowrap">未开展<') == 2
+    assert page.count('align-self-start">已开展<') == 1
+    assert page.count('align-self-start">未开展<') == 2
     assert session.get_absolute_url() in page
 
 
