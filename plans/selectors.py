@@ -179,8 +179,20 @@ def sessions_for_materials(*, group: StudyGroup) -> QuerySet[StudySession]:
 # Research ------------------------------------------------------------------------------------
 
 
-def research_list(*, user: User, year: int | None = None) -> QuerySet[ResearchTopic]:
+def research_list(*, user: User, year: int | None = None, group_id: int | None = None) -> QuerySet[ResearchTopic]:
     queryset = access.visible(ResearchTopic.objects.all(), user).select_related("group__organization", "owner")
     if year:
         queryset = queryset.filter(year=year)
+    if group_id:
+        queryset = queryset.filter(group_id=group_id)
     return queryset.annotate(report_count=Count("reports")).order_by("group__organization__path", "id")
+
+
+def research_groups(*, user: User, year: int) -> QuerySet[StudyGroup]:
+    """Return the groups with research topics in ``year`` that the user reads."""
+    topics = access.visible(ResearchTopic.objects.filter(year=year), user)
+    return (
+        StudyGroup.objects.filter(pk__in=topics.values("group"))
+        .select_related("organization")
+        .order_by("organization__path")
+    )

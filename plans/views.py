@@ -440,10 +440,14 @@ def session_remind_view(request, pk):
 def research_list_view(request):
     year = _year(request)
     scope = access.scope_for(request.user)
+    group_id = request.GET.get("group", "")
+    group_id = int(group_id) if group_id.isdigit() else None
     context = {
         "year": year,
         "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
-        "topics": selectors.research_list(user=request.user, year=year),
+        "group_id": group_id,
+        "groups": selectors.research_groups(user=request.user, year=year),
+        "topics": selectors.research_list(user=request.user, year=year, group_id=group_id),
         "can_propose": bool(scope.member_group_ids or scope.paths([access.STAFF])),
     }
     return render(request, "plans/research_list.html", context)

@@ -65,3 +65,14 @@ def test_research_list_per_year_shows_only_readable_topics(client, group):
     page = client.get(reverse("plans:research-list") + "?year=2026").content.decode()
     assert mine.title in page
     assert "去年课题" not in page and "别镇课题" not in page
+
+
+def test_research_list_per_group(client, group):
+    other_town = StudyGroupFactory(organization=OrganizationFactory(parent=group.organization))
+    ResearchTopicFactory(group=group, year=2026, title="镇级课题")
+    ResearchTopicFactory(group=other_town, year=2026, title="村级课题")
+    client.force_login(user_with_role("staff", group.organization))
+    both = client.get(reverse("plans:research-list") + "?year=2026").content.decode()
+    assert "镇级课题" in both and "村级课题" in both
+    one = client.get(reverse("plans:research-list") + f"?year=2026&group={other_town.pk}").content.decode()
+    assert "村级课题" in one and "镇级课题" not in one
