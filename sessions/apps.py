@@ -7,3 +7,6 @@ class StudySessionsConfig(AppConfig):
     name = "sessions"
     label = "study_sessions"
     verbose_name = _("Study sessions")
+
+    def ready(self) -> None:
+        from sessions import home_panels  # noqa: F401 - registers the navigation and panels

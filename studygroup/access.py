@@ -279,6 +279,33 @@ def _can_study(scope: Scope, organization: Organization, obj: Model) -> bool:
     return _group_id(obj) in scope.member_group_ids
 
 
+def _second_reviewer_id(obj: Model) -> int | None:
+    from studygroup.models import StudyGroup
+
+    group_id = _group_id(obj)
+    return StudyGroup.objects.filter(pk=group_id).values_list("second_reviewer_id", flat=True).first()
+
+
+@rule("review_first")
+def _can_review_first(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """The office (staff of the owning organization) does the first review."""
+    return scope.holds_at(STAFF, organization.pk)
+
+
+@rule("review_second")
+def _can_review_second(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """The reviewer the group names (宣传委员) does the second review."""
+    return scope.person_id is not None and scope.person_id == _second_reviewer_id(obj)
+
+
+def grant_reach_q(scope: Scope, lookup: str) -> Q:
+    """A condition matching records whose organization path (at ``lookup``) a grant of the scope reaches."""
+    paths = scope.paths()
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{lookup}__startswith": path}) for path in paths))
+
+
 def can(user: User, action: str, obj: Model) -> bool:
     """Answer whether ``user`` may do ``action`` to ``obj``."""
     scope = scope_for(user)

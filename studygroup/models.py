@@ -106,6 +106,15 @@ class StudyGroup(TimeStampedModel):
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
+    # The second reviewer of discussion materials (宣传委员) in "两审一把关".
+    second_reviewer = models.ForeignKey(
+        "Person",
+        verbose_name=_("second reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="groups_reviewed",
+    )
 
     access_org_field = "organization"
     access_group_field = ""

@@ -23,6 +23,7 @@ class NavItem:
     icon: str
     roles: frozenset[str] | None = None  # None: everyone signed in
     order: int = 100
+    menu: str | None = None  # items of one menu show as a dropdown under that label
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,10 @@ NAV_ITEMS: list[NavItem] = []
 HOME_PANELS: list[HomePanel] = []
 
 
-def nav_item(*, label, url_name: str, icon: str, roles=None, order: int = 100) -> None:
+def nav_item(*, label, url_name: str, icon: str, roles=None, order: int = 100, menu=None) -> None:
     if any(item.url_name == url_name for item in NAV_ITEMS):
         return
-    NAV_ITEMS.append(NavItem(label, url_name, icon, frozenset(roles) if roles else None, order))
+    NAV_ITEMS.append(NavItem(label, url_name, icon, frozenset(roles) if roles else None, order, menu))
     NAV_ITEMS.sort(key=lambda item: item.order)
 
 
@@ -66,15 +67,29 @@ def _roles(user, scope: access.Scope) -> set[str]:
 
 
 def navigation_for(user, current_path: str = "") -> list[dict]:
+    """Return the entries the user's roles may use; entries of one menu are gathered under it."""
     scope = access.scope_for(user)
     roles = _roles(user, scope)
-    entries = []
+    entries: list[dict] = []
+    menus: dict[str, dict] = {}
     for item in NAV_ITEMS:
-        if item.roles is None or item.roles & roles:
-            url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            entries.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
-    return entries
+        if item.roles is not None and not item.roles & roles:
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        entry = {"label": item.label, "url": url, "icon": item.icon, "active": active}
+        if item.menu is None:
+            entries.append(entry)
+            continue
+        menu = menus.get(str(item.menu))
+        if menu is None:
+            menu = {"label": item.menu, "icon": item.icon, "children": [], "active": False}
+            menus[str(item.menu)] = menu
+            entries.append(menu)
+        menu["children"].append(entry)
+        menu["active"] = menu["active"] or active
+    # A menu with a single entry is shown as that entry.
+    return [e["children"][0] if "children" in e and len(e["children"]) == 1 else e for e in entries]
 
 
 def panels_for(user) -> list[dict]:

@@ -169,6 +169,16 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Materials published later than this many days before their session are flagged (预学导学).
 PRESTUDY_LEAD_DAYS = int(os.environ.get("PRESTUDY_LEAD_DAYS", "3"))
+# Sessions: a plan (会前方案) is flagged when still missing this many days before the session.
+SESSION_PLAN_DAYS = int(os.environ.get("SESSION_PLAN_DAYS", "3"))
+# Sign-in: opens this many minutes before the start; "late" after the start plus the grace minutes.
+SIGNIN_OPENS_MINUTES = int(os.environ.get("SIGNIN_OPENS_MINUTES", "60"))
+SIGNIN_GRACE_MINUTES = int(os.environ.get("SIGNIN_GRACE_MINUTES", "10"))
+# The QR code on the screen changes every SIGNIN_QR_SECONDS and a scanned code stays valid a little longer.
+SIGNIN_QR_SECONDS = 60
+SIGNIN_QR_MAX_AGE = 120
+# Members on leave or absent make up within this many days of the session.
+MAKEUP_DAYS = int(os.environ.get("MAKEUP_DAYS", "14"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

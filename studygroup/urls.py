@@ -30,5 +30,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include(core_patterns)),
     path("plans/", include("plans.urls")),
+    path("sessions/", include("sessions.urls")),
     path("admin/", admin.site.urls),
 ]

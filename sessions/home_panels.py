@@ -1,0 +1,74 @@
+"""Navigation entries and home panels of the sessions app."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sessions import selectors
+from sessions.models import StudySession
+from studygroup import access
+from studygroup import selectors as core_selectors
+from studygroup.navigation import home_panel, nav_item
+
+EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER, access.MEMBER}
+SESSIONS = _("Sessions")
+
+nav_item(label=_("My study"), url_name="sessions:my-study", icon="person-workspace", roles={access.MEMBER}, order=5)
+nav_item(
+    label=_("Study sessions"),
+    url_name="sessions:session-list",
+    icon="calendar-event",
+    roles=EVERYONE,
+    order=30,
+    menu=SESSIONS,
+)
+nav_item(
+    label=_("Notes and reflections"),
+    url_name="sessions:submission-list",
+    icon="pencil-square",
+    roles={access.STAFF, access.MEMBER, access.LEADER},
+    order=31,
+    menu=SESSIONS,
+)
+nav_item(
+    label=_("Make-up study"),
+    url_name="sessions:makeup-list",
+    icon="arrow-repeat",
+    roles={access.STAFF},
+    order=32,
+    menu=SESSIONS,
+)
+nav_item(
+    label=_("Lectures"), url_name="sessions:lecture-list", icon="megaphone", roles=EVERYONE, order=33, menu=SESSIONS
+)
+
+
+@home_panel(
+    key="member-next",
+    title=_("My next sessions"),
+    template="sessions/panels/next_sessions.html",
+    roles={access.MEMBER},
+    order=14,
+)
+def member_next(user, scope):
+    return {"sessions": list(selectors.upcoming_sessions(user=user)[:5]), "makeups": selectors.my_makeups(user=user)}
+
+
+@home_panel(
+    key="staff-sessions",
+    title=_("Next sessions of my groups"),
+    template="sessions/panels/staff_sessions.html",
+    roles={access.STAFF},
+    order=11,
+)
+def staff_sessions(user, scope):
+    groups = core_selectors.groups_staffed(user=user)
+    sessions = list(
+        StudySession.objects.filter(group__in=groups, ends_at__gte=timezone.now())
+        .select_related("group__organization")
+        .order_by("starts_at")[:8]
+    )
+    return {
+        "sessions": sessions,
+        "to_review": selectors.submissions_to_review(user=user).count(),
+        "makeups_overdue": sum(1 for row in selectors.makeups_open(user=user) if selectors.overdue(row)),
+    }

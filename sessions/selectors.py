@@ -1,0 +1,161 @@
+"""Every read of the sessions app, starting from the visibility rule."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, StudySession, Submission
+from studygroup import access
+from studygroup import selectors as core_selectors
+from studygroup.models import Person, StudyGroup, User
+
+
+def session_list(*, user: User, year: int | None = None, group_id: int | None = None) -> QuerySet[StudySession]:
+    queryset = access.visible(StudySession.objects.all(), user).select_related("group__organization")
+    if year:
+        queryset = queryset.filter(starts_at__year=year)
+    if group_id:
+        queryset = queryset.filter(group_id=group_id)
+    return queryset.annotate(
+        attendance_rows=Count("attendances", distinct=True),
+        attended_rows=Count("attendances", filter=Q(attendances__status__in=ATTENDED), distinct=True),
+    ).order_by("-starts_at")
+
+
+def roster(*, session: StudySession) -> list[Person]:
+    """The people expected: members seated on the session's date, then invited people (two queries)."""
+    members = list(core_selectors.roster(group=session.group, on=timezone.localdate(session.starts_at)))
+    seen = {person.pk for person in members}
+    invited = [p for p in session.invited.select_related("organization").order_by("name") if p.pk not in seen]
+    return members + invited
+
+
+def is_on_roster(*, session: StudySession, person: Person) -> bool:
+    day = timezone.localdate(session.starts_at)
+    return (
+        session.group.memberships.filter(person=person, start_on__lte=day)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
+        .exists()
+        or session.invited.filter(pk=person.pk).exists()
+    )
+
+
+@dataclass
+class RosterRow:
+    person: Person
+    attendance: Attendance | None
+    leave: LeaveRequest | None
+
+    @property
+    def status(self) -> str:
+        return self.attendance.status if self.attendance else ""
+
+
+def attendance_grid(*, session: StudySession) -> list[RosterRow]:
+    """Every roster person with their attendance and leave request, in four queries."""
+    people = roster(session=session)
+    attendances = {a.person_id: a for a in session.attendances.all()}
+    leaves = {leave.person_id: leave for leave in session.leave_requests.all()}
+    rows = [RosterRow(p, attendances.pop(p.pk, None), leaves.get(p.pk)) for p in people]
+    # People recorded but no longer on the roster (e.g. left the group) stay visible.
+    if attendances:
+        extra = Person.objects.filter(pk__in=list(attendances)).order_by("name")
+        rows += [RosterRow(p, attendances[p.pk], leaves.get(p.pk)) for p in extra]
+    return rows
+
+
+def attendance_rate(rows) -> float | None:
+    """(present + late + made_up) ÷ all rows, 4 places; ``None`` without rows (records format)."""
+    statuses = [row if isinstance(row, str) else row.status for row in rows]
+    if not statuses:
+        return None
+    return round(sum(1 for s in statuses if s in ATTENDED) / len(statuses), 4)
+
+
+def session_attendance_rate(*, session: StudySession) -> float | None:
+    return attendance_rate(session.attendances.values_list("status", flat=True))
+
+
+def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:
+    rows = list(
+        Attendance.objects.filter(person=person, session__starts_at__year=year)
+        .select_related("session__group")
+        .order_by("session__starts_at")
+    )
+    return rows, attendance_rate(rows)
+
+
+def makeup_due_on(session: StudySession) -> datetime.date:
+    return timezone.localdate(session.ends_at) + datetime.timedelta(days=settings.MAKEUP_DAYS)
+
+
+def makeups_open(*, user: User) -> QuerySet[Attendance]:
+    """Leave and absence rows the user reads that still need a make-up, oldest first."""
+    accepted = Submission.objects.filter(
+        session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status=Submission.Status.APPROVED
+    )
+    return (
+        access.visible(Attendance.objects.filter(status__in=[Attendance.Status.LEAVE, Attendance.Status.ABSENT]), user)
+        .filter(session__ends_at__lte=timezone.now())
+        .exclude(Exists(accepted))
+        .select_related("session__group__organization", "person")
+        .order_by("session__ends_at", "person__name")
+    )
+
+
+def overdue(attendance: Attendance) -> bool:
+    return timezone.localdate() > makeup_due_on(attendance.session)
+
+
+def submissions_to_review(*, user: User) -> QuerySet[Submission]:
+    """Submissions waiting for this user's step of the review."""
+    scope = access.scope_for(user)
+    staff_orgs = [g.organization_id for g in scope.grants if g.role == access.STAFF]
+    leader_orgs = [g.organization_id for g in scope.grants if g.role == access.LEADER]
+    waiting = Q(group__organization_id__in=staff_orgs, status=Submission.Status.SUBMITTED)
+    if scope.person_id:
+        waiting |= Q(group__second_reviewer_id=scope.person_id, status=Submission.Status.FIRST_REVIEW)
+    waiting |= Q(status=Submission.Status.SECOND_REVIEW) & (
+        Q(group_id__in=scope.leader_group_ids) | Q(group__organization_id__in=leader_orgs)
+    )
+    return (
+        access.visible(Submission.objects.filter(waiting), user)
+        .select_related("person", "group__organization", "session")
+        .order_by("submitted_on", "id")
+    )
+
+
+def my_submissions(*, user: User) -> QuerySet[Submission]:
+    return Submission.objects.filter(person__user=user).select_related("session", "group").order_by("-updated_at")
+
+
+def upcoming_sessions(*, user: User) -> QuerySet[StudySession]:
+    scope = access.scope_for(user)
+    return (
+        access.visible(StudySession.objects.filter(ends_at__gte=timezone.now()), user)
+        .filter(Q(group_id__in=scope.member_group_ids) | Q(invited__id=scope.person_id))
+        .distinct()
+        .select_related("group__organization")
+        .order_by("starts_at")
+    )
+
+
+def my_makeups(*, user: User) -> list[tuple[Attendance, datetime.date, bool]]:
+    rows = makeups_open(user=user).filter(person__user=user)
+    return [(row, makeup_due_on(row.session), overdue(row)) for row in rows]
+
+
+def lecture_list(*, user: User, year: int | None = None) -> QuerySet[Lecture]:
+    queryset = access.visible(Lecture.objects.all(), user).select_related("person", "group__organization")
+    if year:
+        queryset = queryset.filter(on__year=year)
+    return queryset.order_by("-on", "-id")
+
+
+def groups_for_sessions(*, user: User) -> QuerySet[StudyGroup]:
+    return core_selectors.groups_staffed(user=user)

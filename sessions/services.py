@@ -1,0 +1,509 @@
+"""Every write of the sessions app."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from plans.uploads import clean_name
+from sessions import selectors, signin
+from sessions.models import (
+    ATTENDED,
+    Attendance,
+    LeaveRequest,
+    Lecture,
+    MinutesAttachment,
+    ReviewStep,
+    SessionGuest,
+    Speech,
+    StudySession,
+    Submission,
+)
+from studygroup import access, notifications
+from studygroup import selectors as core_selectors
+from studygroup.models import Organization, Person, StudyGroup, User
+
+SESSION_FIELDS = [
+    "kind",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "is_online",
+    "is_expanded",
+    "lead",
+    "plan_text",
+    "agenda",
+]
+
+
+def _person(user: User) -> Person:
+    person = Person.objects.filter(user=user).first()
+    if person is None:
+        raise PermissionDenied
+    return person
+
+
+def _store(field_file, upload, prefix: str) -> str:
+    name = clean_name(upload.name)
+    field_file.save(f"{prefix}{uuid.uuid4().hex}{os.path.splitext(name)[1].lower()}", upload, save=False)
+    return name
+
+
+# Sessions ------------------------------------------------------------------------------------
+
+
+def _check_times(starts_at, ends_at) -> None:
+    if ends_at < starts_at:
+        raise ValidationError({"ends_at": _("The end cannot be before the start.")})
+
+
+@transaction.atomic
+def session_create(
+    *, group: StudyGroup, by: User, topics=(), speakers=(), invited=(), plan_upload=None, **fields
+) -> StudySession:
+    access.require(by, "change", group)
+    _check_times(fields["starts_at"], fields["ends_at"])
+    session = StudySession(group=group, code=f"s-{uuid.uuid4().hex[:12]}", **fields)
+    if plan_upload is not None:
+        session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
+    session.save()
+    _set_people(session, topics, speakers, invited)
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *, session: StudySession, by: User, topics=(), speakers=(), invited=(), plan_upload=None, **fields
+) -> StudySession:
+    access.require(by, "change", session)
+    _check_times(fields["starts_at"], fields["ends_at"])
+    for name, value in fields.items():
+        setattr(session, name, value)
+    if plan_upload is not None:
+        session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
+    session.save()
+    _set_people(session, topics, speakers, invited)
+    return session
+
+
+def _set_people(session: StudySession, topics, speakers, invited) -> None:
+    wrong = [t.title for t in topics if t.plan.group_id != session.group_id]
+    if wrong:
+        raise ValidationError({"topics": _("Topics of another group: %(titles)s") % {"titles": "、".join(wrong)}})
+    session.topics.set(topics)
+    session.speakers.set(speakers)
+    session.invited.set(invited)
+
+
+@transaction.atomic
+def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User) -> None:
+    access.require(by, "change", session)
+    session.guests.all().delete()
+    SessionGuest.objects.bulk_create(
+        SessionGuest(session=session, name=name.strip(), organization_name=org.strip())
+        for name, org in guests
+        if name.strip()
+    )
+
+
+# Sign-in and attendance ------------------------------------------------------------------------
+
+
+def sign_in(
+    *, session: StudySession, token: str, by: User, now: datetime.datetime | None = None
+) -> tuple[Attendance, bool]:
+    """Record the member present (or late) once; return the row and whether this call recorded it.
+
+    The unique constraint on (session, person) keeps one row however many
+    scans arrive at once; a second scan changes nothing.
+    """
+    now = now or timezone.now()
+    kind = signin.read_token(token, session)
+    signin.check_window(session, now)
+    person = Person.objects.filter(user=by).first()
+    if person is None or not selectors.is_on_roster(session=session, person=person):
+        raise signin.SignInRefused(_("You are not on the list of this session. Ask the office if you should be."))
+    method = Attendance.Method.QR if kind == signin.QR else Attendance.Method.LINK
+    return _record_arrival(session=session, person=person, now=now, method=method, by=by)
+
+
+def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bool]:
+    status = signin.status_at(session, now)
+    try:
+        with transaction.atomic():
+            attendance, created = Attendance.objects.get_or_create(
+                session=session,
+                person=person,
+                defaults={"status": status, "method": method, "signed_at": now, "recorded_by": by},
+            )
+    except IntegrityError:
+        return Attendance.objects.get(session=session, person=person), False
+    if created or attendance.status in ATTENDED:
+        return attendance, created
+    # Marked on leave or absent earlier, yet here after all: the arrival wins.
+    updated = (
+        Attendance.objects.filter(pk=attendance.pk)
+        .exclude(status__in=ATTENDED)
+        .update(status=status, method=method, signed_at=now, recorded_by=by, updated_at=now)
+    )
+    attendance.refresh_from_db()
+    return attendance, bool(updated)
+
+
+@transaction.atomic
+def sign_in_by_staff(*, session: StudySession, person: Person, by: User) -> tuple[Attendance, bool]:
+    access.require(by, "change", session)
+    if not selectors.is_on_roster(session=session, person=person):
+        raise ValidationError({"person": _("This person is not on the list of this session.")})
+    return _record_arrival(session=session, person=person, now=timezone.now(), method=Attendance.Method.BY_STAFF, by=by)
+
+
+@transaction.atomic
+def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -> int:
+    """Set the status of each person id in ``marks`` (the grid); return how many rows changed."""
+    access.require(by, "change", session)
+    valid = set(Attendance.Status.values)
+    on_roster = {p.pk for p in selectors.roster(session=session)} | set(
+        session.attendances.values_list("person_id", flat=True)
+    )
+    existing = {a.person_id: a for a in session.attendances.select_for_update()}
+    changed, new_rows = 0, []
+    for person_id, status in marks.items():
+        if status not in valid or person_id not in on_roster:
+            raise ValidationError(_("The attendance sheet holds an unknown person or status; reload the page."))
+        row = existing.get(person_id)
+        if row is None:
+            new_rows.append(
+                Attendance(
+                    session=session, person_id=person_id, status=status, method=Attendance.Method.GRID, recorded_by=by
+                )
+            )
+        elif row.status != status:
+            row.status, row.recorded_by = status, by
+            row.save(update_fields=["status", "recorded_by", "updated_at"])
+            changed += 1
+    Attendance.objects.bulk_create(new_rows)
+    return changed + len(new_rows)
+
+
+# Leave and make-up ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
+    person = _person(by)
+    if not selectors.is_on_roster(session=session, person=person):
+        raise PermissionDenied
+    if session.has_started:
+        raise ValidationError(_("Leave is asked before the session starts. Tell the office directly."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for your leave.")})
+    request, created = LeaveRequest.objects.get_or_create(
+        session=session, person=person, defaults={"reason": reason.strip()}
+    )
+    if not created:
+        if request.status != LeaveRequest.Status.PENDING:
+            raise ValidationError(_("Your request has already been decided."))
+        request.reason = reason.strip()
+        request.save(update_fields=["reason", "updated_at"])
+    deciders = list(core_selectors.users_holding(organization=session.group.organization, roles=[access.STAFF]))
+    deciders += list(core_selectors.group_leaders(group=session.group))
+    notifications.send(
+        to=deciders,
+        verb="leave_asked",
+        title=_("%(name)s asks leave from %(session)s") % {"name": person.name, "session": session.title},
+        body=reason.strip(),
+        url=session.get_absolute_url() + "#leave",
+    )
+    return request
+
+
+def _may_decide_leave(user: User, session: StudySession) -> bool:
+    return access.can(user, "change", session) or access.can(user, "approve", session)
+
+
+@transaction.atomic
+def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by: User) -> LeaveRequest:
+    if not _may_decide_leave(by, request.session):
+        raise PermissionDenied
+    if request.status != LeaveRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
+    request.decided_by, request.decided_at, request.comment = by, timezone.now(), comment.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
+    if approve:
+        Attendance.objects.get_or_create(
+            session=request.session,
+            person=request.person,
+            defaults={"status": Attendance.Status.LEAVE, "method": Attendance.Method.LEAVE, "recorded_by": by},
+        )
+    if request.person.user_id:
+        title = _("Your leave is approved") if approve else _("Your leave is refused")
+        notifications.send(
+            to=[request.person.user],
+            verb="leave_decided",
+            title=f"{title}:{request.session.title}",
+            body=comment.strip(),
+            url=request.session.get_absolute_url(),
+        )
+    return request
+
+
+# Minutes and circular ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def minutes_save(
+    *, session: StudySession, minutes: str, speeches: list[tuple[Person | None, str, str]], by: User
+) -> StudySession:
+    """Store the minutes and the list of speeches (person or typed name, summary)."""
+    access.require(by, "change", session)
+    session.minutes = minutes.strip()
+    session.save(update_fields=["minutes", "updated_at"])
+    session.speeches.all().delete()
+    Speech.objects.bulk_create(
+        Speech(session=session, person=person, speaker_name="" if person else name.strip(), summary=summary.strip())
+        for person, name, summary in speeches
+        if summary.strip() and (person or name.strip())
+    )
+    return session
+
+
+@transaction.atomic
+def attachment_add(*, session: StudySession, upload, by: User) -> MinutesAttachment:
+    access.require(by, "change", session)
+    attachment = MinutesAttachment(session=session)
+    attachment.original_name = _store(attachment.file, upload, "minutes-")
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def circular_send(*, session: StudySession, text: str, by: User) -> int:
+    """Send a summary of the session to the staff of the organizations below (向下通报); return how many."""
+    access.require(by, "change", session)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the summary to send.")})
+    organization = session.group.organization
+    below = Organization.objects.filter(path__startswith=organization.path).exclude(pk=organization.pk)
+    users = User.objects.filter(
+        is_active=True, person__grants__organization__in=below, person__grants__role=access.STAFF
+    ).distinct()
+    session.circular_text, session.circular_sent_at = text.strip(), timezone.now()
+    session.save(update_fields=["circular_text", "circular_sent_at", "updated_at"])
+    sent = notifications.send(
+        to=users,
+        verb="session_circular",
+        title=_("Circular from %(organization)s: %(title)s")
+        % {"organization": organization.name, "title": session.title},
+        body=text.strip(),
+        url="",
+    )
+    return len(sent)
+
+
+# Submissions ---------------------------------------------------------------------------------
+
+
+def _step(submission: Submission, action: str, by: User, comment: str = "") -> None:
+    ReviewStep.objects.create(submission=submission, action=action, by=by, comment=comment.strip())
+
+
+@transaction.atomic
+def submission_save(
+    *,
+    by: User,
+    group: StudyGroup,
+    kind: str,
+    title: str,
+    text: str = "",
+    upload=None,
+    session: StudySession | None = None,
+    is_makeup: bool = False,
+    submission: Submission | None = None,
+) -> Submission:
+    """Create or edit a draft (or a returned submission) of the member's own."""
+    person = _person(by)
+    if submission is None:
+        if not access.can(by, "study", group):
+            raise PermissionDenied
+        if session is not None and session.group_id != group.pk:
+            raise ValidationError({"session": _("The session belongs to another group.")})
+        submission = Submission(group=group, person=person)
+    elif submission.person_id != person.pk:
+        raise PermissionDenied
+    elif submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
+        raise ValidationError(_("A submission under review cannot be changed."))
+    if not text.strip() and upload is None and not submission.file:
+        raise ValidationError({"text": _("Write the text or attach a file.")})
+    submission.kind, submission.title, submission.text = kind, title.strip(), text.strip()
+    submission.session, submission.is_makeup = session, is_makeup
+    if upload is not None:
+        submission.original_name = _store(submission.file, upload, "")
+    submission.save()
+    return submission
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, by: User) -> Submission:
+    if submission.person.user_id != by.pk:
+        raise PermissionDenied
+    if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
+        raise ValidationError(_("It has already been submitted."))
+    submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
+    submission.save(update_fields=["status", "submitted_on", "updated_at"])
+    _step(submission, ReviewStep.Action.SUBMIT, by)
+    notifications.send(
+        to=core_selectors.users_holding(organization=submission.group.organization, roles=[access.STAFF]),
+        verb="submission_submitted",
+        title=_("%(name)s submitted: %(title)s") % {"name": submission.person.name, "title": submission.title},
+        url=submission.get_absolute_url(),
+    )
+    return submission
+
+
+# (status before, action) -> (rule that may act, status after, step)
+TRANSITIONS = {
+    ("notes", Submission.Status.SUBMITTED, "accept"): (
+        "review_first",
+        Submission.Status.APPROVED,
+        ReviewStep.Action.ACCEPT,
+    ),
+    ("reflection", Submission.Status.SUBMITTED, "accept"): (
+        "review_first",
+        Submission.Status.APPROVED,
+        ReviewStep.Action.ACCEPT,
+    ),
+    ("discussion", Submission.Status.SUBMITTED, "pass"): (
+        "review_first",
+        Submission.Status.FIRST_REVIEW,
+        ReviewStep.Action.PASS_FIRST,
+    ),
+    ("discussion", Submission.Status.FIRST_REVIEW, "pass"): (
+        "review_second",
+        Submission.Status.SECOND_REVIEW,
+        ReviewStep.Action.PASS_SECOND,
+    ),
+    ("discussion", Submission.Status.SECOND_REVIEW, "approve"): (
+        "approve",
+        Submission.Status.APPROVED,
+        ReviewStep.Action.APPROVE,
+    ),
+}
+RETURN_RULE = {
+    Submission.Status.SUBMITTED: "review_first",
+    Submission.Status.FIRST_REVIEW: "review_second",
+    Submission.Status.SECOND_REVIEW: "approve",
+}
+
+
+def next_action(submission: Submission) -> str | None:
+    for kind, status, action in TRANSITIONS:
+        if kind == submission.kind and status == submission.status:
+            return action
+    return None
+
+
+def may_review(user: User, submission: Submission) -> bool:
+    rule = RETURN_RULE.get(submission.status)
+    return rule is not None and access.can(user, rule, submission)
+
+
+@transaction.atomic
+def submission_review(*, submission: Submission, action: str, comment: str = "", by: User) -> Submission:
+    """Move a submission one step: accept/pass/approve, or ``return`` it with a comment."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if action == "return":
+        rule = RETURN_RULE.get(submission.status)
+        if rule is None:
+            raise ValidationError(_("This submission is not waiting for a review."))
+        access.require(by, rule, submission)
+        if not comment.strip():
+            raise ValidationError({"comment": _("Say what should be revised.")})
+        submission.status = Submission.Status.RETURNED
+        step = ReviewStep.Action.RETURN
+    else:
+        transition = TRANSITIONS.get((submission.kind, submission.status, action))
+        if transition is None:
+            raise ValidationError(_("This step is not possible now."))
+        rule, submission.status, step = transition
+        access.require(by, rule, submission)
+    submission.save(update_fields=["status", "updated_at"])
+    _step(submission, step, by, comment)
+    _after_review(submission, step, comment)
+    return submission
+
+
+def _after_review(submission: Submission, step: str, comment: str) -> None:
+    if submission.status == Submission.Status.APPROVED and submission.is_makeup and submission.session_id:
+        Attendance.objects.filter(
+            session_id=submission.session_id,
+            person_id=submission.person_id,
+            status__in=[Attendance.Status.LEAVE, Attendance.Status.ABSENT],
+        ).update(status=Attendance.Status.MADE_UP, updated_at=timezone.now())
+    if submission.person.user_id:
+        notifications.send(
+            to=[submission.person.user],
+            verb="submission_reviewed",
+            title=_("%(title)s: %(step)s") % {"title": submission.title, "step": ReviewStep.Action(step).label},
+            body=comment.strip(),
+            url=submission.get_absolute_url(),
+        )
+    if submission.status == Submission.Status.FIRST_REVIEW and submission.group.second_reviewer_id:
+        reviewer = submission.group.second_reviewer
+        if reviewer.user_id:
+            notifications.send(
+                to=[reviewer.user],
+                verb="submission_second_review",
+                title=_("Discussion material for your review: %(title)s") % {"title": submission.title},
+                url=submission.get_absolute_url(),
+            )
+    if submission.status == Submission.Status.SECOND_REVIEW:
+        notifications.send(
+            to=core_selectors.group_leaders(group=submission.group),
+            verb="submission_final",
+            title=_("Discussion material for your approval: %(title)s") % {"title": submission.title},
+            url=submission.get_absolute_url(),
+        )
+
+
+@transaction.atomic
+def submission_recommend(*, submission: Submission, recommended: bool, by: User) -> Submission:
+    access.require(by, "review_first", submission)
+    if submission.status != Submission.Status.APPROVED or submission.kind != Submission.Kind.REFLECTION:
+        raise ValidationError(_("Only an approved reflection can be recommended for the digest."))
+    submission.is_recommended = recommended
+    submission.save(update_fields=["is_recommended", "updated_at"])
+    return submission
+
+
+@transaction.atomic
+def second_reviewer_set(*, group: StudyGroup, person: Person | None, by: User) -> StudyGroup:
+    access.require(by, "manage_members", group)
+    if person is not None and not group.memberships.filter(person=person, end_on__isnull=True).exists():
+        raise ValidationError({"person": _("The second reviewer must be a member of the group.")})
+    group.second_reviewer = person
+    group.save(update_fields=["second_reviewer", "updated_at"])
+    return group
+
+
+# Lectures ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lecture_create(
+    *, group: StudyGroup, person: Person, on: datetime.date, title: str, place: str, audience: int, by: User
+) -> Lecture:
+    me = Person.objects.filter(user=by).first()
+    if not (access.can(by, "change", group) or (me and me.pk == person.pk and access.can(by, "study", group))):
+        raise PermissionDenied
+    if not person.organization.is_within(group.organization):
+        raise ValidationError({"person": _("The speaker must belong to this organization or one below it.")})
+    return Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)

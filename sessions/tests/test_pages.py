@@ -1,0 +1,141 @@
+"""Session pages: scheduling, access from another organization, my study, lectures, and the phone sign-in."""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import signin
+from sessions.models import Attendance, StudySession
+from sessions.tests.factories import LectureFactory, StudySessionFactory, SubmissionFactory
+from studygroup.tests.factories import PASSWORD, OrganizationFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group():
+    return StudyGroupFactory(organization=OrganizationFactory(name="城关镇党委"))
+
+
+def test_staff_schedules_an_expanded_session_with_guests(client, group):
+    staff = user_with_role("staff", group.organization)
+    client.force_login(staff)
+    data = {
+        "kind": "reading_class",
+        "title": "专题读书班",
+        "starts_at": "2026-12-01T09:00",
+        "ends_at": "2026-12-03T17:00",
+        "location": "党校",
+        "is_expanded": "on",
+        "guests": "李四,某村党支部\n王五",
+        "plan_text": "会前方案",
+    }
+    response = client.post(reverse("sessions:session-create", args=[group.pk]), data)
+    session = StudySession.objects.get()
+    assert response.url == session.get_absolute_url()
+    assert session.is_expanded and session.ends_at - session.starts_at == datetime.timedelta(days=2, hours=8)
+    assert list(session.guests.values_list("name", "organization_name")) == [("李四", "某村党支部"), ("王五", "")]
+
+
+def test_schedule_form_shows_errors_beside_fields(client, group):
+    client.force_login(user_with_role("staff", group.organization))
+    response = client.post(
+        reverse("sessions:session-create", args=[group.pk]),
+        {"kind": "party", "title": "", "starts_at": "2026-12-01T09:00", "ends_at": "2026-11-01T09:00"},
+    )
+    page = response.content.decode()
+    assert "这个字段是必填项" in page and "选择一个有效的选项" in page and "结束时间不能早于开始时间" in page
+    assert not StudySession.objects.exists()
+
+
+def test_another_town_gets_nothing_of_the_session(client, group):
+    session = StudySessionFactory(group=group)
+    submission = SubmissionFactory(group=group, session=session, status="approved")
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    urls = [
+        reverse(name, args=[session.pk])
+        for name in [
+            "sessions:session-detail",
+            "sessions:session-edit",
+            "sessions:signin-screen",
+            "sessions:attendance",
+            "sessions:leave-ask",
+            "sessions:minutes",
+            "sessions:circular",
+        ]
+    ]
+    urls += [
+        reverse("sessions:signin", args=[session.pk, signin.make_token(session)]),
+        reverse("sessions:submission-detail", args=[submission.pk]),
+        reverse("sessions:session-create", args=[group.pk]),
+        reverse("sessions:reviewer", args=[group.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert session.title not in client.get(reverse("sessions:session-list")).content.decode()
+
+
+def test_my_study_shows_what_is_due(client, group):
+    member = user_with_role("member", group.organization)
+    soon = timezone.now() + datetime.timedelta(days=3)
+    StudySessionFactory(group=group, title="下周集体学习", starts_at=soon, ends_at=soon + datetime.timedelta(hours=2))
+    past = timezone.now() - datetime.timedelta(days=3)
+    missed = StudySessionFactory(
+        group=group, title="上周集体学习", starts_at=past, ends_at=past + datetime.timedelta(hours=2)
+    )
+    Attendance.objects.create(session=missed, person=member.person, status="absent")
+    client.force_login(member)
+    page = client.get(reverse("sessions:my-study")).content.decode()
+    assert "下周集体学习" in page and "上周集体学习" in page and "缺席" in page
+
+
+def test_lectures_list_with_audience(client, group):
+    LectureFactory(group=group, audience=45, on=datetime.date(2026, 3, 2))
+    LectureFactory(group=group, audience=120, on=datetime.date(2026, 4, 2))
+    client.force_login(user_with_role("viewer", group.organization))
+    page = client.get(reverse("sessions:lecture-list") + "?year=2026").content.decode()
+    assert "共 2 场宣讲,听众 165 人次" in page
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
+def test_sign_in_page_on_a_375_pixel_phone(live_server, group, settings):
+    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    member = user_with_role("member", group.organization)
+    now = timezone.now()
+    session = StudySessionFactory(group=group, starts_at=now, ends_at=now + datetime.timedelta(hours=2))
+    url = live_server.url + reverse("sessions:signin", args=[session.pk, signin.make_token(session)])
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN")
+        page.goto(url)
+        page.fill("input[name=username]", member.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        button = page.locator("#signin-button")
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        button.click()
+        assert "签到成功" in page.locator("#signin-result").inner_text()
+        browser.close()
+    assert Attendance.objects.get(session=session).person == member.person
