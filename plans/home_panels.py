@@ -12,15 +12,17 @@ from studygroup.navigation import home_panel, nav_item
 
 EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER, access.MEMBER}
 
-nav_item(label=_("Study plans"), url_name="plans:plan-list", icon="calendar3", roles=EVERYONE, order=20)
+PLANNING = _("Planning")
+nav_item(label=_("Study plans"), url_name="plans:plan-list", icon="calendar3", roles=EVERYONE, order=20, menu=PLANNING)
 nav_item(
     label=_("Materials"),
     url_name="plans:material-list",
     icon="journal-bookmark",
     roles={access.STAFF, access.MEMBER},
-    order=30,
+    order=21,
+    menu=PLANNING,
 )
-nav_item(label=_("Research"), url_name="plans:research-list", icon="search", roles=EVERYONE, order=40)
+nav_item(label=_("Research"), url_name="plans:research-list", icon="search", roles=EVERYONE, order=22, menu=PLANNING)
 
 
 @home_panel(

@@ -339,10 +339,11 @@ class Submission(TimeStampedModel):
         """A member reads their own and approved submissions; reviewers, leaders and grants read the rest."""
         from studygroup import access
 
-        condition = (
-            Q(status=cls.Status.APPROVED)
-            | Q(group_id__in=scope.leader_group_ids)
-            | access.grant_reach_q(scope, "group__organization__path")
+        # A draft is the author's alone; once submitted, reviewers, leaders and grants above read it.
+        submitted = ~Q(status=cls.Status.DRAFT)
+        condition = Q(status=cls.Status.APPROVED) | (
+            submitted
+            & (Q(group_id__in=scope.leader_group_ids) | access.grant_reach_q(scope, "group__organization__path"))
         )
         if scope.person_id is not None:
             in_second_review = [cls.Status.FIRST_REVIEW, cls.Status.SECOND_REVIEW]

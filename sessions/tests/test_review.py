@@ -142,3 +142,14 @@ def test_review_through_the_pages(client, cast):
     assert "退回修改" in page
     client.post(reverse("sessions:submission-review", args=[submission.pk]), {"action": "return", "comment": "再精炼"})
     assert Submission.objects.get(pk=submission.pk).status == "returned"
+
+
+def test_a_draft_is_the_authors_alone(client, cast):
+    draft = services.submission_save(
+        by=cast["author"], group=cast["group"], kind="reflection", title="草稿心得", text="还没写完"
+    )
+    for user in (cast["staff"], cast["leader"], cast["reviewer"]):
+        client.force_login(user)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(cast["author"])
+    assert client.get(draft.get_absolute_url()).status_code == 200
