@@ -201,7 +201,7 @@ def session_plan_download_view(request, pk):
 
 
 def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff", omitsize=False)
+    return segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff", omitsize=True)
 
 
 @login_required
