@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AuditsConfig(AppConfig):
     name = "audits"
     verbose_name = _("Observation and inspection")
+
+    def ready(self) -> None:
+        from audits import home_panels  # noqa: F401 - registers the navigation and panels

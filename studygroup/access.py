@@ -2,9 +2,11 @@
 
 The rule (DESIGN.md, "Who sees what"):
 
-* a role grant (``staff``, ``leader``, ``observer``, ``inspector``, ``viewer``)
-  held at an organization lets its holder read the records of that
-  organization and of everything below it;
+* a role grant (``staff``, ``leader``, ``inspector``, ``viewer``) held at an
+  organization lets its holder read the records of that organization and of
+  everything below it;
+* an ``observer`` reads a lower group's session, its plan and materials only
+  through the visits assigned to them;
 * a member reads the records of the study groups they sit in;
 * only the staff of the organization that owns a record change it: upper
   levels read, lower levels own;
@@ -41,6 +43,8 @@ INSPECTOR = "inspector"
 VIEWER = "viewer"
 MEMBER = "member"
 SCOPE_CACHE_ATTRIBUTE = "_studygroup_scope"
+# Grants of these roles let their holder read the whole subtree.
+READING_ROLES = frozenset({STAFF, LEADER, INSPECTOR, VIEWER})
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,13 @@ class Scope:
         return roles
 
     def paths(self, roles: Iterable[str] | None = None) -> list[str]:
-        """Return the smallest set of path prefixes the given roles reach."""
-        wanted = set(roles) if roles is not None else None
-        paths = sorted({g.path for g in self.grants if wanted is None or g.role in wanted})
+        """Return the smallest set of path prefixes the given roles reach (by default the reading roles).
+
+        An observer's grant does not open the subtree: observers read a lower
+        group's session, its plan and materials only through their visits.
+        """
+        wanted = set(roles) if roles is not None else READING_ROLES
+        paths = sorted({g.path for g in self.grants if g.role in wanted})
         collapsed: list[str] = []
         for path in paths:
             if not collapsed or not path.startswith(collapsed[-1]):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from studygroup import access, selectors
 from studygroup.navigation import home_panel, nav_item
 
-READERS = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER}
+READERS = {access.STAFF, access.LEADER, access.INSPECTOR, access.VIEWER}
 
 nav_item(label=_("Home"), url_name="home", icon="house", order=0)
 nav_item(
@@ -63,17 +63,6 @@ def viewer_subtree(user, scope):
         [access.VIEWER, access.LEADER],
         _("Open an organization to read its groups and members; the dashboard of figures comes with the reports."),
     )
-
-
-@home_panel(
-    key="observer-scope",
-    title=_("Where I observe"),
-    template="studygroup/panels/subtree.html",
-    roles={access.OBSERVER},
-    order=40,
-)
-def observer_scope(user, scope):
-    return _subtree(user, [access.OBSERVER], _("Your observer visits are assigned within these organizations."))
 
 
 @home_panel(

@@ -179,6 +179,9 @@ SIGNIN_QR_SECONDS = 60
 SIGNIN_QR_MAX_AGE = 120
 # Members on leave or absent make up within this many days of the session.
 MAKEUP_DAYS = int(os.environ.get("MAKEUP_DAYS", "14"))
+# Observer visits: review the session plan at least this many days before (学前两审); report within these days after.
+PRE_REVIEW_DAYS = int(os.environ.get("PRE_REVIEW_DAYS", "14"))
+VISIT_REPORT_DAYS = int(os.environ.get("VISIT_REPORT_DAYS", "7"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include(core_patterns)),
     path("plans/", include("plans.urls")),
     path("sessions/", include("sessions.urls")),
+    path("audits/", include("audits.urls")),
     path("admin/", admin.site.urls),
 ]

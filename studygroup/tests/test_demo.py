@@ -60,7 +60,7 @@ def test_every_demo_login_reaches_its_home(client, login):
         "member": "panel-member-groups",
         "viewer": "panel-viewer-subtree",
         "leader": "panel-viewer-subtree",
-        "observer": "panel-observer-scope",
+        "observer": "panel-observer-visits",
         "inspector": "panel-inspector-scope",
     }[login.role]
     assert expected_panel in page

@@ -1,0 +1,208 @@
+"""八有 and 七有 computed from the records, for many groups at once in a fixed number of queries.
+
+八有 follows ``records-format.md`` ("八有 from records") to the letter. 七有 is
+defined here the same way, from records only:
+
+* ``plan_early`` 年初有计划 — met: the year's plan approved by 31 March;
+  partial: approved later or not yet approved; missing: no plan.
+* ``session_plan`` 会前有方案 — every session of the year has a session plan
+  (text or file): met; some: partial; none, or no session: missing.
+* ``discussion`` 学中有研讨 — every session has speeches in its minutes or a
+  discussion material (not a draft): met; some: partial; none or no session: missing.
+* ``report_up`` 向上有报告 — the plan has been filed upward: met; a plan not yet
+  filed: partial; no plan: missing.
+* ``circular_down`` 向下有通报 — every session's circular was sent: met; some:
+  partial; none or no session: missing.
+* ``summary`` 年终有总结 — as 八有 ``summary``.
+* ``support`` 学习有保障 — every session has a published material: met; some:
+  partial; none or no session: missing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from audits.models import Inspection, ObserverVisit, RulesDocument
+from plans.models import Material, StudyPlan
+from reports.models import YearSummary
+from sessions.models import Attendance, Speech, StudySession, Submission
+from studygroup.models import Membership, StudyGroup
+
+MET, PARTIAL, MISSING = "met", "partial", "missing"
+STATUS_LABELS = {MET: _("Met"), PARTIAL: _("Partly met"), MISSING: _("Missing")}
+BAYOU_ITEMS = ["rules", "plan", "attendance", "minutes", "notes", "reflections", "inspection", "summary"]
+QIYOU_ITEMS = ["plan_early", "session_plan", "discussion", "report_up", "circular_down", "summary", "support"]
+
+
+def share(done: int, total: int) -> str:
+    """All of them: met; some: partial; none (or nothing to count): missing."""
+    if total == 0 or done == 0:
+        return MISSING
+    return MET if done == total else PARTIAL
+
+
+@dataclass
+class GroupYear:
+    """What the records say of one group's year, as counts and sets."""
+
+    has_rules: bool = False
+    plan_status: str | None = None
+    plan_approved_on: datetime.date | None = None
+    plan_filed: bool = False
+    sessions: int = 0
+    with_attendance: int = 0
+    with_minutes: int = 0
+    with_plan: int = 0
+    with_discussion: int = 0
+    with_circular: int = 0
+    with_material: int = 0
+    members: set[int] = field(default_factory=set)
+    wrote_notes: set[int] = field(default_factory=set)
+    wrote_reflections: set[int] = field(default_factory=set)
+    observed_or_inspected: bool = False
+    has_summary: bool = False
+
+
+def collect(groups: Iterable[StudyGroup], year: int) -> dict[int, GroupYear]:
+    """Gather the records of ``groups`` for ``year`` in eight queries whatever the number of groups."""
+    groups = list(groups)
+    ids = [g.pk for g in groups]
+    data = {g.pk: GroupYear() for g in groups}
+    org_to_group = {g.organization_id: g.pk for g in groups}
+    for org_id in (
+        RulesDocument.objects.filter(organization_id__in=org_to_group)
+        .values_list("organization_id", flat=True)
+        .distinct()
+    ):
+        data[org_to_group[org_id]].has_rules = True
+    for group_id, status, approved_at, filed_at in StudyPlan.objects.filter(group_id__in=ids, year=year).values_list(
+        "group_id", "status", "approved_at", "filed_at"
+    ):
+        row = data[group_id]
+        row.plan_status, row.plan_filed = status, filed_at is not None
+        row.plan_approved_on = approved_at.date() if approved_at and status == StudyPlan.Status.APPROVED else None
+    _collect_sessions(data, ids, year)
+    _collect_people(data, ids, year)
+    observed = ObserverVisit.objects.filter(session__group_id__in=ids, session__starts_at__year=year).values_list(
+        "session__group_id", flat=True
+    )
+    inspected = Inspection.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True)
+    for group_id in set(observed) | set(inspected):
+        data[group_id].observed_or_inspected = True
+    for group_id in YearSummary.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True):
+        data[group_id].has_summary = True
+    return data
+
+
+def _collect_sessions(data: dict[int, GroupYear], ids: list[int], year: int) -> None:
+    session = OuterRef("pk")
+    discussed = Q(Exists(Speech.objects.filter(session=session))) | Q(
+        Exists(
+            Submission.objects.filter(session=session, kind=Submission.Kind.DISCUSSION).exclude(
+                status=Submission.Status.DRAFT
+            )
+        )
+    )
+    rows = (
+        StudySession.objects.filter(group_id__in=ids, starts_at__year=year)
+        .annotate(
+            has_attendance=Exists(Attendance.objects.filter(session=session)),
+            has_material=Exists(Material.objects.filter(session=session, published_at__isnull=False)),
+            has_discussion=discussed,
+        )
+        .values_list(
+            "group_id",
+            "has_attendance",
+            "minutes",
+            "plan_text",
+            "plan_file",
+            "has_discussion",
+            "circular_sent_at",
+            "has_material",
+        )
+    )
+    for group_id, attendance, minutes, plan_text, plan_file, discussion, circular, material in rows:
+        row = data[group_id]
+        row.sessions += 1
+        row.with_attendance += bool(attendance)
+        row.with_minutes += bool(minutes.strip())
+        row.with_plan += bool(plan_text.strip() or plan_file)
+        row.with_discussion += bool(discussion)
+        row.with_circular += circular is not None
+        row.with_material += bool(material)
+
+
+def _collect_people(data: dict[int, GroupYear], ids: list[int], year: int) -> None:
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    seats = (
+        Membership.objects.filter(group_id__in=ids, start_on__lte=last)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+        .exclude(role=Membership.Role.SECRETARY)
+        .values_list("group_id", "person_id")
+    )
+    for group_id, person_id in seats:
+        data[group_id].members.add(person_id)
+    written = (
+        Submission.objects.filter(
+            group_id__in=ids, submitted_on__year=year, kind__in=[Submission.Kind.NOTES, Submission.Kind.REFLECTION]
+        )
+        .exclude(status=Submission.Status.DRAFT)
+        .values_list("group_id", "person_id", "kind")
+        .distinct()
+    )
+    for group_id, person_id, kind in written:
+        target = data[group_id].wrote_notes if kind == Submission.Kind.NOTES else data[group_id].wrote_reflections
+        target.add(person_id)
+
+
+def bayou(row: GroupYear) -> dict[str, str]:
+    plan = MISSING if row.plan_status is None else (MET if row.plan_status == StudyPlan.Status.APPROVED else PARTIAL)
+    return {
+        "rules": MET if row.has_rules else MISSING,
+        "plan": plan,
+        "attendance": share(row.with_attendance, row.sessions),
+        "minutes": share(row.with_minutes, row.sessions),
+        "notes": share(len(row.wrote_notes & row.members), len(row.members)),
+        "reflections": share(len(row.wrote_reflections & row.members), len(row.members)),
+        "inspection": MET if row.observed_or_inspected else MISSING,
+        "summary": MET if row.has_summary else MISSING,
+    }
+
+
+def qiyou(row: GroupYear, year: int) -> dict[str, str]:
+    if row.plan_status is None:
+        early = report_up = MISSING
+    else:
+        in_time = row.plan_approved_on is not None and row.plan_approved_on <= datetime.date(year, 3, 31)
+        early = MET if in_time else PARTIAL
+        report_up = MET if row.plan_filed else PARTIAL
+    return {
+        "plan_early": early,
+        "session_plan": share(row.with_plan, row.sessions),
+        "discussion": share(row.with_discussion, row.sessions),
+        "report_up": report_up,
+        "circular_down": share(row.with_circular, row.sessions),
+        "summary": MET if row.has_summary else MISSING,
+        "support": share(row.with_material, row.sessions),
+    }
+
+
+def compute(groups: Iterable[StudyGroup], year: int, checklist: str = "bayou") -> dict[int, dict[str, str]]:
+    """Return group id → item code → met/partial/missing."""
+    data = collect(groups, year)
+    if checklist == "qiyou":
+        return {group_id: qiyou(row, year) for group_id, row in data.items()}
+    return {group_id: bayou(row) for group_id, row in data.items()}
+
+
+def bayou_met_counts(groups: Iterable[StudyGroup], year: int) -> tuple[dict[str, int], int]:
+    """For the year figures: item → groups meeting it, and groups meeting all eight."""
+    results = compute(groups, year, "bayou")
+    counts = {item: sum(1 for statuses in results.values() if statuses[item] == MET) for item in BAYOU_ITEMS}
+    all_met = sum(1 for statuses in results.values() if all(s == MET for s in statuses.values()))
+    return counts, all_met

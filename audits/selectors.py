@@ -1,0 +1,163 @@
+"""Every read of the audits app, starting from the visibility rule."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from audits import checklists
+from audits.models import Action, Checklist, Inspection, ObserverPoolMember, ObserverVisit, RulesDocument
+from plans.models import StudyPlan
+from reports.models import YearSummary
+from sessions.models import StudySession, Submission
+from studygroup import access
+from studygroup.models import Membership, Organization, StudyGroup, User
+
+
+def planning_organizations(*, user: User) -> QuerySet[Organization]:
+    """Organizations where the user is staff and which have organizations below them."""
+    scope = access.scope_for(user)
+    ids = [g.organization_id for g in scope.grants if g.role == access.STAFF]
+    queryset = Organization.objects.all() if scope.is_superuser else Organization.objects.filter(pk__in=ids)
+    return queryset.filter(children__isnull=False).distinct().order_by("path")
+
+
+def groups_below(organization: Organization) -> QuerySet[StudyGroup]:
+    return (
+        StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
+        .exclude(organization=organization)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+
+
+def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
+    """Every group below with its visits this year (one query) and the share observed."""
+    groups = list(
+        groups_below(organization).annotate(
+            visit_count=Count("sessions__visits", filter=Q(sessions__visits__session__starts_at__year=year))
+        )
+    )
+    observed = sum(1 for g in groups if g.visit_count)
+    return groups, (round(observed / len(groups), 4) if groups else None)
+
+
+def pool(*, organization: Organization, year: int) -> QuerySet[ObserverPoolMember]:
+    return (
+        ObserverPoolMember.objects.filter(organization=organization)
+        .select_related("person__organization")
+        .annotate(workload=Count("person__visits", filter=Q(person__visits__session__starts_at__year=year)))
+        .order_by("-is_active", "person__name")
+    )
+
+
+def visits_planned(*, organization: Organization, year: int) -> QuerySet[ObserverVisit]:
+    return (
+        ObserverVisit.objects.filter(organization=organization, session__starts_at__year=year)
+        .select_related("session__group__organization", "observer")
+        .order_by("session__starts_at")
+    )
+
+
+def my_visits(*, user: User) -> QuerySet[ObserverVisit]:
+    return (
+        ObserverVisit.objects.filter(observer__user=user)
+        .select_related("session__group__organization")
+        .order_by("-session__starts_at")
+    )
+
+
+def candidate_sessions(*, organization: Organization) -> QuerySet[StudySession]:
+    return (
+        StudySession.objects.filter(
+            group__organization__path__startswith=organization.path, starts_at__gte=timezone.now()
+        )
+        .exclude(group__organization=organization)
+        .select_related("group__organization")
+        .order_by("starts_at")
+    )
+
+
+def action_list(*, user: User, status: str = "", mine: bool = False) -> QuerySet[Action]:
+    queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
+    if mine:
+        queryset = queryset.filter(owner__user=user)
+    if status == "overdue":
+        queryset = queryset.exclude(status=Action.Status.DONE).filter(due_on__lt=timezone.localdate())
+    elif status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("status", "due_on", "id")
+
+
+def compliance(*, organization: Organization, year: int, checklist: Checklist) -> list[dict]:
+    """Groups of the subtree (the organization's own included) with the status of every item."""
+    groups = list(
+        StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+    statuses = checklists.compute(groups, year, checklist.code)
+    return [{"group": group, "statuses": statuses[group.pk]} for group in groups]
+
+
+def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
+    """The records behind one item of a group's year: ``{"text", "url", "ok"}`` rows."""
+    sessions = StudySession.objects.filter(group=group, starts_at__year=year).order_by("starts_at")
+    if item == "rules":
+        return [
+            {"text": d.title, "url": "", "ok": True}
+            for d in RulesDocument.objects.filter(organization=group.organization)
+        ]
+    if item in ("plan", "plan_early", "report_up"):
+        plan = StudyPlan.objects.filter(group=group, year=year).first()
+        if plan is None:
+            return []
+        return [
+            {
+                "text": f"{plan} · {plan.get_status_display()}",
+                "url": plan.get_absolute_url(),
+                "ok": plan.status == StudyPlan.Status.APPROVED,
+            }
+        ]
+    per_session = {
+        "attendance": lambda s: s.attendances.exists(),
+        "minutes": lambda s: bool(s.minutes.strip()),
+        "session_plan": lambda s: s.has_plan,
+        "discussion": lambda s: (
+            s.speeches.exists() or s.submissions.filter(kind="discussion").exclude(status="draft").exists()
+        ),
+        "circular_down": lambda s: s.circular_sent_at is not None,
+        "support": lambda s: s.materials.filter(published_at__isnull=False).exists(),
+    }
+    if item in per_session:
+        return [{"text": str(s), "url": s.get_absolute_url(), "ok": per_session[item](s)} for s in sessions]
+    if item in ("notes", "reflections"):
+        kind = "notes" if item == "notes" else "reflection"
+        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        seats = (
+            Membership.objects.filter(group=group, start_on__lte=last)
+            .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+            .exclude(role="secretary")
+            .select_related("person")
+        )
+        wrote = set(
+            Submission.objects.filter(group=group, kind=kind, submitted_on__year=year)
+            .exclude(status="draft")
+            .values_list("person_id", flat=True)
+        )
+        return [{"text": seat.person.name, "url": "", "ok": seat.person_id in wrote} for seat in seats]
+    if item == "inspection":
+        rows = [
+            {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
+            for v in ObserverVisit.objects.filter(session__group=group, session__starts_at__year=year).select_related(
+                "observer", "session"
+            )
+        ]
+        rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
+        return rows
+    if item == "summary":
+        return [{"text": str(s), "url": "", "ok": True} for s in YearSummary.objects.filter(group=group, year=year)]
+    return []

@@ -1,0 +1,657 @@
+"""Pages of the audits app: planning and coverage of observer visits, the visit, actions, checklists."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audits import checklists, draw, selectors, services
+from audits.forms import (
+    AcceptForm,
+    ActionForm,
+    ActionUpdateForm,
+    AssignForm,
+    CrossForm,
+    DrawForm,
+    InviteForm,
+    ListenForm,
+    PoolAddForm,
+    PreReviewForm,
+    ReportForm,
+    RulesForm,
+    VerdictForm,
+)
+from audits.models import Action, Checklist, ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
+from plans.views import _post_action, _service, _year
+from sessions.models import StudySession
+from studygroup import access
+from studygroup.models import Organization, Person, StudyGroup
+
+
+def _planning_org(request) -> tuple[Organization, list[Organization]]:
+    organizations = list(selectors.planning_organizations(user=request.user))
+    if not organizations:
+        raise PermissionDenied
+    wanted = request.GET.get("org") or request.POST.get("org")
+    chosen = next((o for o in organizations if str(o.pk) == wanted), organizations[0])
+    return chosen, organizations
+
+
+# Planning ------------------------------------------------------------------------------------
+
+
+@login_required
+def coverage_view(request):
+    organization, organizations = _planning_org(request)
+    year = _year(request)
+    groups, ratio = selectors.coverage(organization=organization, year=year)
+    context = {
+        "organization": organization,
+        "organizations": organizations,
+        "year": year,
+        "groups": groups,
+        "ratio": ratio,
+        "unobserved": sum(1 for g in groups if not g.visit_count),
+        "visits": selectors.visits_planned(organization=organization, year=year),
+    }
+    return render(request, "audits/coverage.html", context)
+
+
+def _planning_forms(request, organization, data=None):
+    year = timezone.localdate().year
+    observers = Person.objects.filter(
+        observer_pools__organization=organization, observer_pools__is_active=True
+    ).select_related("organization")
+    sessions = selectors.candidate_sessions(organization=organization)
+    below = (
+        Person.objects.filter(organization__path__startswith=organization.path)
+        .exclude(organization=organization)
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
+    candidates = (
+        Person.objects.filter(organization__path__startswith=organization.path)
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
+    kind = data.get("form") if data else None
+    return {
+        "pool_form": PoolAddForm(data if kind == "pool" else None, people=candidates),
+        "assign_form": AssignForm(data if kind == "assign" else None, sessions=sessions, observers=observers),
+        "draw_form": DrawForm(data if kind == "draw" else None),
+        "cross_form": CrossForm(data if kind == "cross" else None, sessions=sessions, people=below),
+        "accept_form": AcceptForm(observers=observers),
+        "pool": selectors.pool(organization=organization, year=year),
+        "invitations": VisitInvitation.objects.filter(organization=organization, status="pending").select_related(
+            "session__group__organization"
+        ),
+        "draws": RandomDraw.objects.filter(organization=organization)[:10],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def planning_view(request):
+    organization, organizations = _planning_org(request)
+    forms = _planning_forms(request, organization, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        kind = request.POST.get("form")
+        form = forms.get(f"{kind}_form")
+        if (
+            form is not None
+            and form.is_valid()
+            and _service(form, lambda: _planning_action(request, organization, kind, form.cleaned_data))
+        ):
+            return redirect(f"{request.path}?org={organization.pk}")
+    return render(
+        request, "audits/planning.html", {"organization": organization, "organizations": organizations, **forms}
+    )
+
+
+def _planning_action(request, organization, kind, data) -> None:
+    if kind == "pool":
+        services.pool_add(organization=organization, person=data["person"], by=request.user)
+        messages.success(request, _("%(name)s has joined the observer pool.") % {"name": data["person"].name})
+    elif kind == "assign":
+        services.visit_assign(
+            organization=organization,
+            session=data["session"],
+            observer=data["observer"],
+            mode=ObserverVisit.Mode.FIXED,
+            is_online=data["is_online"],
+            by=request.user,
+        )
+        messages.success(request, _("The observer has been assigned and notified."))
+    elif kind == "draw":
+        record = services.random_draw(
+            organization=organization,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            count=data["count"],
+            seed=data["seed"],
+            by=request.user,
+        )
+        messages.success(
+            request,
+            _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
+        )
+    elif kind == "cross":
+        services.cross_pair(
+            organization=organization,
+            first=data["first"],
+            second=data["second"],
+            observer_of_first=data["observer_of_first"],
+            observer_of_second=data["observer_of_second"],
+            by=request.user,
+        )
+        messages.success(request, _("The cross observation has been arranged."))
+
+
+@login_required
+@require_POST
+def pool_toggle_view(request, pk):
+    member = get_object_or_404(ObserverPoolMember.objects.select_related("organization", "person"), pk=pk)
+    if not access.scope_for(request.user).holds_at(access.STAFF, member.organization_id):
+        raise Http404
+    _post_action(
+        request,
+        lambda: services.pool_set_active(member=member, is_active=not member.is_active, by=request.user),
+        _("The observer pool has been updated."),
+    )
+    return redirect(f"/audits/planning/?org={member.organization_id}")
+
+
+@login_required
+def draw_detail_view(request, pk):
+    record = access.get_visible_or_404(
+        RandomDraw.objects.select_related("organization", "by__person"), request.user, pk=pk
+    )
+    rerun = draw.run(record.seed, record.inputs)
+    sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in record.result])
+    people = Person.objects.in_bulk([o for _s, o in record.result])
+    rows = [(sessions.get(s), people.get(o)) for s, o in record.result]
+    return render(request, "audits/draw_detail.html", {"draw": record, "rows": rows, "same": rerun == record.result})
+
+
+@login_required
+@require_POST
+def invitation_accept_view(request, pk):
+    invitation = get_object_or_404(VisitInvitation.objects.select_related("organization", "session__group"), pk=pk)
+    if not access.scope_for(request.user).holds_at(access.STAFF, invitation.organization_id):
+        raise Http404
+    observers = Person.objects.filter(
+        observer_pools__organization=invitation.organization, observer_pools__is_active=True
+    )
+    if request.POST.get("decline"):
+        _post_action(
+            request,
+            lambda: services.invitation_decline(invitation=invitation, by=request.user),
+            _("The invitation has been declined."),
+        )
+    else:
+        form = AcceptForm(request.POST, observers=observers)
+        if form.is_valid():
+            _post_action(
+                request,
+                lambda: services.invitation_accept(
+                    invitation=invitation, observer=form.cleaned_data["observer"], by=request.user
+                ),
+                _("The invitation has been accepted and the observer assigned."),
+            )
+        else:
+            messages.error(request, _("Choose an observer."))
+    return redirect(f"/audits/planning/?org={invitation.organization_id}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite_view(request, session_pk):
+    session = access.get_visible_or_404(
+        StudySession.objects.select_related("group__organization__parent"), request.user, pk=session_pk
+    )
+    access.require(request.user, "change", session)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _service(
+            form, lambda: services.invitation_create(session=session, note=form.cleaned_data["note"], by=request.user)
+        ):
+            messages.success(request, _("The organization above has been invited to observe."))
+            return redirect(session)
+    return render(request, "audits/invite_form.html", {"session": session, "form": form})
+
+
+# The visit -----------------------------------------------------------------------------------
+
+
+@login_required
+def my_visits_view(request):
+    visits = [
+        (v, services.is_pre_review_late(v), services.is_report_late(v)) for v in selectors.my_visits(user=request.user)
+    ]
+    return render(request, "audits/my_visits.html", {"visits": visits})
+
+
+def _visit(request, pk) -> ObserverVisit:
+    return access.get_visible_or_404(
+        ObserverVisit.objects.select_related("session__group__organization", "observer__organization", "organization"),
+        request.user,
+        pk=pk,
+    )
+
+
+@login_required
+def visit_detail_view(request, pk):
+    visit = _visit(request, pk)
+    person = Person.objects.filter(user=request.user).first()
+    is_observer = person is not None and person.pk == visit.observer_id
+    session = visit.session
+    yes_no = {True: "yes", False: "no", None: None}
+    context = {
+        "visit": visit,
+        "session": session,
+        "is_observer": is_observer,
+        "materials": session.materials.filter(published_at__isnull=False),
+        "topics": session.topics.all(),
+        "pre_review_deadline": services.pre_review_deadline(visit),
+        "report_deadline": services.report_deadline(visit),
+        "pre_review_late": services.is_pre_review_late(visit),
+        "report_late": services.is_report_late(visit),
+        "pre_review_form": PreReviewForm(initial={"decision": visit.pre_review, "comment": visit.pre_review_comment}),
+        "listen_form": ListenForm(
+            initial={
+                "discussion_focused": yes_no[visit.discussion_focused],
+                "summary_deep": yes_no[visit.summary_deep],
+                "notes": visit.listening_notes,
+                "gave_talk": visit.gave_talk,
+            }
+        ),
+        "actions": visit.actions.select_related("owner"),
+        "can_raise": services.may_raise_from_visit(request.user, visit),
+    }
+    return render(request, "audits/visit_detail.html", context)
+
+
+@login_required
+@require_POST
+def visit_pre_review_view(request, pk):
+    visit = _visit(request, pk)
+    form = PreReviewForm(request.POST)
+    if form.is_valid():
+        _post_action(
+            request,
+            lambda: services.visit_pre_review(
+                visit=visit,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            ),
+            _("Your review has been sent to the group."),
+        )
+    else:
+        messages.error(request, _("Choose whether you approve or ask for changes."))
+    return redirect(visit)
+
+
+@login_required
+@require_POST
+def visit_listen_view(request, pk):
+    visit = _visit(request, pk)
+    form = ListenForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _post_action(
+            request,
+            lambda: services.visit_listen(
+                visit=visit,
+                discussion_focused=data["discussion_focused"] == "yes",
+                summary_deep=data["summary_deep"] == "yes",
+                notes=data["notes"],
+                gave_talk=data["gave_talk"],
+                by=request.user,
+            ),
+            _("Saved."),
+        )
+    else:
+        messages.error(request, _("Answer both questions."))
+    return redirect(visit)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_report_view(request, pk):
+    visit = _visit(request, pk)
+    person = Person.objects.filter(user=request.user).first()
+    if person is None or person.pk != visit.observer_id:
+        raise PermissionDenied
+    form = ReportForm(
+        request.POST or None, initial={"rating": visit.rating, "report": visit.report, "findings": visit.findings}
+    )
+    if request.method == "POST" and form.is_valid():
+        filing = bool(request.POST.get("file"))
+        data = form.cleaned_data
+        if _service(
+            form,
+            lambda: services.visit_report(
+                visit=visit,
+                rating=data["rating"],
+                report=data["report"],
+                findings=data["findings"],
+                file=filing,
+                by=request.user,
+            ),
+        ):
+            messages.success(request, _("The visit report has been filed.") if filing else _("Draft saved."))
+            return redirect(visit if filing else request.path)
+    return render(
+        request,
+        "audits/visit_report.html",
+        {
+            "visit": visit,
+            "form": form,
+            "deadline": services.report_deadline(visit),
+            "late": services.is_report_late(visit),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_action_view(request, pk):
+    visit = _visit(request, pk)
+    if not services.may_raise_from_visit(request.user, visit):
+        raise PermissionDenied
+    group = visit.session.group
+    people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
+    finding = request.GET.get("finding", "")
+    initial = {"problem": finding, "due_on": timezone.localdate() + timezone.timedelta(days=30)}
+    form = ActionForm(request.POST or None, people=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _service(
+            form,
+            lambda: services.action_create(
+                group=group,
+                problem=data["problem"],
+                measure=data["measure"],
+                owner=data["owner"],
+                due_on=data["due_on"],
+                visit=visit,
+                by=request.user,
+            ),
+        ):
+            messages.success(request, _("The action has been raised and its owner notified."))
+            return redirect(visit)
+    return render(request, "audits/action_form.html", {"form": form, "visit": visit, "group": group})
+
+
+# Actions -------------------------------------------------------------------------------------
+
+
+@login_required
+def action_list_view(request):
+    status = request.GET.get("status", "")
+    mine = request.GET.get("mine") == "1"
+    today = timezone.localdate()
+    actions = [
+        (a, a.is_overdue(today)) for a in selectors.action_list(user=request.user, status=status, mine=mine)[:500]
+    ]
+    return render(
+        request,
+        "audits/action_list.html",
+        {"actions": actions, "status": status, "mine": mine, "statuses": Action.Status.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_detail_view(request, pk):
+    action = access.get_visible_or_404(
+        Action.objects.select_related("group__organization", "owner", "visit"), request.user, pk=pk
+    )
+    can_update = services.may_update_action(request.user, action)
+    form = ActionUpdateForm(request.POST or None, initial={"status": action.status, "evidence": action.evidence})
+    if request.method == "POST":
+        if not can_update:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            if _service(
+                form,
+                lambda: services.action_update(
+                    action=action, status=data["status"], note=data["note"], evidence=data["evidence"], by=request.user
+                ),
+            ):
+                messages.success(request, _("The action has been updated."))
+                return redirect(action)
+    context = {
+        "action": action,
+        "form": form,
+        "can_update": can_update,
+        "changes": action.changes.select_related("by__person"),
+        "overdue": action.is_overdue(timezone.localdate()),
+    }
+    return render(request, "audits/action_detail.html", context)
+
+
+# Checklists ----------------------------------------------------------------------------------
+
+
+def _compliance_context(request):
+    scope = access.scope_for(request.user)
+    organizations = (
+        list(
+            Organization.objects.filter(
+                pk__in=[g.organization_id for g in scope.grants if g.role in access.READING_ROLES]
+            ).order_by("path")
+        )
+        if not scope.is_superuser
+        else list(Organization.objects.filter(parent__isnull=True))
+    )
+    if not organizations:
+        raise PermissionDenied
+    chosen = next((o for o in organizations if str(o.pk) == request.GET.get("org")), organizations[0])
+    checklist = Checklist.objects.filter(code=request.GET.get("checklist", "bayou")).first() or Checklist.objects.get(
+        code="bayou"
+    )
+    items = list(checklist.items.all())
+    year = _year(request)
+    rows = selectors.compliance(organization=chosen, year=year, checklist=checklist)
+    item_filter, status_filter = request.GET.get("item", ""), request.GET.get("status", "")
+    if item_filter and status_filter:
+        rows = [r for r in rows if r["statuses"].get(item_filter) == status_filter]
+    for row in rows:
+        row["cells"] = [row["statuses"][item.code] for item in items]
+        row["met"] = sum(1 for s in row["cells"] if s == checklists.MET)
+    return {
+        "organization": chosen,
+        "organizations": organizations,
+        "checklist": checklist,
+        "items": items,
+        "year": year,
+        "rows": rows,
+        "item_filter": item_filter,
+        "status_filter": status_filter,
+        "checklists": Checklist.objects.all(),
+        "labels": checklists.STATUS_LABELS,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+    }
+
+
+@login_required
+def compliance_view(request):
+    return render(request, "audits/compliance.html", _compliance_context(request))
+
+
+@login_required
+def compliance_xlsx_view(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    context = _compliance_context(request)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(context["checklist"].name)
+    sheet.append([_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    fills = {checklists.MET: "C6EFCE", checklists.PARTIAL: "FFEB9C", checklists.MISSING: "FFC7CE"}
+    for row in context["rows"]:
+        sheet.append(
+            [
+                row["group"].organization.name,
+                row["group"].name,
+                *[str(context["labels"][s]) for s in row["cells"]],
+                row["met"],
+            ]
+        )
+        for index, status in enumerate(row["cells"], start=3):
+            sheet.cell(row=sheet.max_row, column=index).fill = PatternFill("solid", fgColor=fills[status])
+    sheet.column_dimensions["A"].width = 36
+    sheet.column_dimensions["B"].width = 40
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    from urllib.parse import quote
+
+    name = f"{context['organization'].name}{context['year']}年{context['checklist'].name}情况.xlsx"
+    response["Content-Disposition"] = f"attachment; filename=\"compliance.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_checklist_view(request, pk, year, code):
+    group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    checklist = get_object_or_404(Checklist, code=code)
+    statuses = checklists.compute([group], year, code)[group.pk]
+    inspection = group.inspections.filter(year=year, checklist=checklist).first()
+    verdicts = {v.item_id: v for v in inspection.verdicts.all()} if inspection else {}
+    can_inspect = services.may_inspect(request.user, group)
+    if request.method == "POST":
+        if not can_inspect:
+            raise PermissionDenied
+        item = get_object_or_404(checklist.items, pk=request.POST.get("item"))
+        form = VerdictForm(request.POST)
+        if form.is_valid():
+            services.verdict_set(
+                group=group,
+                year=year,
+                checklist=checklist,
+                item=item,
+                verdict=form.cleaned_data["verdict"],
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            )
+            messages.success(request, _("The verdict has been recorded beside the computed status."))
+        else:
+            messages.error(request, _("Choose a verdict."))
+        return redirect(request.path + f"#item-{item.code}")
+    items = [
+        {
+            "item": item,
+            "status": statuses[item.code],
+            "label": checklists.STATUS_LABELS[statuses[item.code]],
+            "evidence": selectors.evidence(group=group, year=year, item=item.code),
+            "verdict": verdicts.get(item.pk),
+        }
+        for item in checklist.items.all()
+    ]
+    return render(
+        request,
+        "audits/group_checklist.html",
+        {
+            "group": group,
+            "year": year,
+            "checklist": checklist,
+            "items": items,
+            "can_inspect": can_inspect,
+            "verdict_form": VerdictForm(),
+            "inspection": inspection,
+            "checklists": Checklist.objects.all(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_action_view(request, pk, year, code):
+    group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    if not services.may_inspect(request.user, group):
+        raise PermissionDenied
+    checklist = get_object_or_404(Checklist, code=code)
+    people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
+    form = ActionForm(
+        request.POST or None,
+        people=people,
+        initial={
+            "problem": request.GET.get("problem", ""),
+            "due_on": timezone.localdate() + timezone.timedelta(days=30),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        inspection = group.inspections.filter(year=year, checklist=checklist).first()
+        if _service(
+            form,
+            lambda: services.action_create(
+                group=group,
+                problem=data["problem"],
+                measure=data["measure"],
+                owner=data["owner"],
+                due_on=data["due_on"],
+                inspection=inspection,
+                by=request.user,
+            ),
+        ):
+            messages.success(request, _("The action has been raised and its owner notified."))
+            return redirect("audits:group-checklist", pk=group.pk, year=year, code=code)
+    return render(request, "audits/action_form.html", {"form": form, "group": group})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rules_view(request):
+    scope = access.scope_for(request.user)
+    organizations = list(
+        Organization.objects.filter(
+            pk__in=[g.organization_id for g in scope.grants if g.role == access.STAFF]
+        ).order_by("path")
+    )
+    if not organizations:
+        raise PermissionDenied
+    organization = next(
+        (o for o in organizations if str(o.pk) == (request.GET.get("org") or request.POST.get("org"))), organizations[0]
+    )
+    form = RulesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _service(
+            form,
+            lambda: services.rules_add(
+                organization=organization,
+                title=form.cleaned_data["title"],
+                adopted_on=form.cleaned_data["adopted_on"],
+                by=request.user,
+            ),
+        ):
+            messages.success(request, _("The rules document has been recorded."))
+            return redirect(f"{request.path}?org={organization.pk}")
+    return render(
+        request,
+        "audits/rules.html",
+        {
+            "organization": organization,
+            "organizations": organizations,
+            "form": form,
+            "documents": organization.rules_documents.all(),
+        },
+    )
