@@ -10,8 +10,8 @@ Inputs are plain data (ids and counts), kept with the draw:
 
 Rules: groups not yet observed this year come first (one session per group
 before a second one of the same group); an observer never goes to a session
-of their own organization or of one above it; observers are given work
-evenly, the least loaded first.
+of their own organization or of an organization above it; observers are
+given work evenly, the least loaded first.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import random
 
 
 def eligible(observer_path: str, session_path: str) -> bool:
-    """An observer may not observe their own organization or one below which they belong (one above the session)."""
-    return not session_path.startswith(observer_path)
+    """An observer may not observe a session of their own organization or of an organization above it."""
+    return not observer_path.startswith(session_path)
 
 
 def run(seed: str, inputs: dict) -> list[list[int]]:

@@ -55,7 +55,11 @@ def _below(session: StudySession, organization: Organization) -> bool:
 def _check_observer(observer: Person, session: StudySession) -> None:
     if not drawing.eligible(observer.organization.path, session.group.organization.path):
         raise ValidationError(
-            {"observer": _("An observer cannot observe a session of their own organization or of one below it.")}
+            {
+                "observer": _(
+                    "An observer cannot observe a session of their own organization or of an organization above it."
+                )
+            }
         )
 
 

@@ -153,9 +153,11 @@ def seed_demo() -> list[DemoLogin]:
         _login(login, organizations)
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create_superuser(username=ADMIN_USERNAME, password=DEMO_PASSWORD)
+    from studygroup.demo_audits import seed_audits
     from studygroup.demo_plans import seed_plans
     from studygroup.demo_sessions import seed_sessions
 
     seed_plans()
     seed_sessions()
+    seed_audits()
     return LOGINS

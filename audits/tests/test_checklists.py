@@ -1,0 +1,193 @@
+"""八有 and 七有 from the records; the compliance table; inspectors' verdicts beside the computed status."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audits import checklists
+from audits.tests.factories import InspectionFactory, ObserverVisitFactory, RulesDocumentFactory, YearSummaryFactory
+from plans.tests.factories import MaterialFactory, StudyPlanFactory
+from sessions.tests.factories import AttendanceFactory, SpeechFactory, StudySessionFactory, SubmissionFactory
+from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+YEAR = 2026
+
+
+def session_in(group, month, **kwargs):
+    starts = datetime.datetime(YEAR, month, 10, 1, tzinfo=datetime.UTC)
+    return StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), **kwargs)
+
+
+def status(group, item, checklist="bayou"):
+    return checklists.compute([group], YEAR, checklist)[group.pk][item]
+
+
+@pytest.fixture
+def group():
+    return StudyGroupFactory(organization=OrganizationFactory())
+
+
+def test_rules(group):
+    assert status(group, "rules") == "missing"
+    RulesDocumentFactory(organization=group.organization)
+    assert status(group, "rules") == "met"
+
+
+def test_plan(group):
+    assert status(group, "plan") == "missing"
+    plan = StudyPlanFactory(group=group, year=YEAR, status="submitted")
+    assert status(group, "plan") == "partial"
+    StudyPlanFactory(group=group, year=YEAR - 1, status="approved")
+    assert status(group, "plan") == "partial"
+    plan.status = "approved"
+    plan.save()
+    assert status(group, "plan") == "met"
+
+
+@pytest.mark.parametrize(
+    ("item", "fill"),
+    [
+        ("attendance", lambda s: AttendanceFactory(session=s)),
+        ("minutes", lambda s: type(s).objects.filter(pk=s.pk).update(minutes="会议记录")),
+    ],
+)
+def test_per_session_items(group, item, fill):
+    assert status(group, item) == "missing"  # no session
+    first, second = session_in(group, 3), session_in(group, 4)
+    session_in(group, 5).delete()
+    assert status(group, item) == "missing"  # sessions but none has it
+    fill(first)
+    assert status(group, item) == "partial"
+    fill(second)
+    assert status(group, item) == "met"
+    last_year = StudySessionFactory(
+        group=group,
+        starts_at=datetime.datetime(YEAR - 1, 12, 1, 1, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(YEAR - 1, 12, 1, 3, tzinfo=datetime.UTC),
+    )
+    assert last_year and status(group, item) == "met"
+
+
+@pytest.mark.parametrize(("item", "kind"), [("notes", "notes"), ("reflections", "reflection")])
+def test_every_member_but_the_secretary(group, item, kind):
+    members = [MembershipFactory(group=group).person for _ in range(2)]
+    secretary = MembershipFactory(group=group, role="secretary").person
+    MembershipFactory(group=group, start_on=datetime.date(YEAR - 2, 1, 1), end_on=datetime.date(YEAR - 1, 6, 30))
+    assert status(group, item) == "missing"
+    SubmissionFactory(
+        group=group, person=secretary, kind=kind, status="submitted", submitted_on=datetime.date(YEAR, 5, 1)
+    )
+    SubmissionFactory(group=group, person=members[0], kind=kind, status="draft", submitted_on=None)
+    assert status(group, item) == "missing"
+    SubmissionFactory(
+        group=group, person=members[0], kind=kind, status="submitted", submitted_on=datetime.date(YEAR, 5, 1)
+    )
+    assert status(group, item) == "partial"
+    SubmissionFactory(
+        group=group, person=members[1], kind=kind, status="approved", submitted_on=datetime.date(YEAR, 11, 1)
+    )
+    assert status(group, item) == "met"
+
+
+def test_inspection_by_visit_or_inspection(group):
+    assert status(group, "inspection") == "missing"
+    ObserverVisitFactory(
+        session=StudySessionFactory(
+            group=group,
+            starts_at=datetime.datetime(YEAR - 1, 5, 1, 1, tzinfo=datetime.UTC),
+            ends_at=datetime.datetime(YEAR - 1, 5, 1, 3, tzinfo=datetime.UTC),
+        )
+    )
+    assert status(group, "inspection") == "missing"
+    InspectionFactory(group=group, year=YEAR)
+    assert status(group, "inspection") == "met"
+    other = StudyGroupFactory(organization=OrganizationFactory())
+    ObserverVisitFactory(session=session_in(other, 6))
+    assert status(other, "inspection") == "met"
+
+
+def test_summary(group):
+    assert status(group, "summary") == "missing"
+    YearSummaryFactory(group=group, year=YEAR)
+    assert status(group, "summary") == "met"
+
+
+def test_qiyou_items(group):
+    plan = StudyPlanFactory(group=group, year=YEAR, status="approved")
+    first, second = session_in(group, 4, plan_text="会前方案"), session_in(group, 5)
+    SpeechFactory(session=first)
+    MaterialFactory(group=group, session=first)
+    assert status(group, "plan_early", "qiyou") == "partial"  # approved_at not set: not in time
+    plan.approved_at = datetime.datetime(YEAR, 2, 1, 1, tzinfo=datetime.UTC)
+    plan.save()
+    statuses = checklists.compute([group], YEAR, "qiyou")[group.pk]
+    assert statuses["plan_early"] == "met"
+    assert statuses["report_up"] == "partial"
+    assert statuses["session_plan"] == statuses["discussion"] == statuses["support"] == "partial"
+    assert statuses["circular_down"] == "missing"
+    SubmissionFactory(group=group, session=second, kind="discussion", status="submitted")
+    assert status(group, "discussion", "qiyou") == "met"
+
+
+def test_compliance_query_count_same_for_10_and_200_groups(client):
+    counts = []
+    for size in (10, 200):
+        top = OrganizationFactory()
+        for index in range(size - 1):
+            group = StudyGroupFactory(organization=OrganizationFactory(parent=top))
+            if index % 3 == 0:
+                session_in(group, 3)
+        StudyGroupFactory(organization=top)
+        client.force_login(user_with_role("viewer", top))
+        url = reverse("audits:compliance") + f"?year={YEAR}"
+        client.get(url)
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+        assert response.content.decode().count('href="/audits/groups/') == size
+        counts.append(len(context))
+    assert counts[0] == counts[1]
+
+
+def test_compliance_filter_and_excel_export(client, group):
+    RulesDocumentFactory(organization=group.organization)
+    bare = StudyGroupFactory(organization=OrganizationFactory(parent=group.organization, name="没有制度的镇"))
+    client.force_login(user_with_role("viewer", group.organization))
+    page = client.get(reverse("audits:compliance") + f"?year={YEAR}&item=rules&status=missing").content.decode()
+    assert bare.organization.name in page and group.organization.name not in page.split("<tbody>")[1]
+    response = client.get(reverse("audits:compliance-xlsx") + f"?year={YEAR}")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][2] == "有制度"
+    assert rows[1][0] == group.organization.name and rows[1][2] == "达标"
+    assert rows[2][0] == bare.organization.name and rows[2][2] == "缺失"
+
+
+def test_inspector_verdict_sits_beside_the_computed_status(client, group):
+    inspector = user_with_role("inspector", group.organization.parent or group.organization)
+    client.force_login(inspector)
+    from audits.models import ChecklistItem
+
+    item = ChecklistItem.objects.get(checklist__code="bayou", code="rules")
+    url = reverse("audits:group-checklist", args=[group.pk, YEAR, "bayou"])
+    client.post(url, {"item": item.pk, "verdict": "pass", "comment": "制度健全"})
+    assert status(group, "rules") == "missing"
+    page = client.get(url).content.decode()
+    assert "缺失" in page and "合格" not in page.split('id="item-rules"')[0] and "制度健全" in page
+    member = user_with_role("member", group.organization)
+    client.force_login(member)
+    assert client.post(url, {"item": item.pk, "verdict": "fail"}).status_code == 403
+
+
+def test_group_checklist_shows_the_evidence(client, group):
+    with_minutes, without = session_in(group, 3, minutes="记录"), session_in(group, 4)
+    client.force_login(user_with_role("staff", group.organization))
+    page = client.get(reverse("audits:group-checklist", args=[group.pk, YEAR, "bayou"])).content.decode()
+    section = page.split('id="item-minutes"')[1].split("</section>")[0]
+    assert with_minutes.get_absolute_url() in section and without.get_absolute_url() in section
+    assert "部分达标" in section

@@ -1,0 +1,286 @@
+"""Observer visits: the random draw, cross pairs, the 14-day rule, the report deadline, what an observer sees."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+
+from audits import draw, services
+from audits.models import ObserverVisit, RandomDraw
+from audits.tests.factories import ObserverPoolMemberFactory, ObserverVisitFactory
+from plans.tests.factories import MaterialFactory, StudyPlanFactory
+from sessions.tests.factories import StudySessionFactory
+from studygroup.models import Organization
+from studygroup.tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    PersonFactory,
+    StudyGroupFactory,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city():
+    """A city with two counties of three towns each; every organization has a group and a session in March."""
+    root = OrganizationFactory(kind=Organization.Kind.CITY, name="市委")
+    tree = {"city": root, "counties": [], "towns": []}
+    for c in range(2):
+        county = OrganizationFactory(parent=root, kind="county", name=f"县{c}")
+        tree["counties"].append(county)
+        for t in range(3):
+            tree["towns"].append(OrganizationFactory(parent=county, name=f"县{c}镇{t}"))
+    for organization in [root, *tree["counties"], *tree["towns"]]:
+        group = StudyGroupFactory(organization=organization)
+        starts = datetime.datetime(2026, 3, 10 + organization.pk % 10, 1, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    tree["staff"] = user_with_role("staff", root)
+    return tree
+
+
+def pool_of(city, organizations):
+    return [
+        ObserverPoolMemberFactory(organization=city["city"], person=PersonFactory(organization=o))
+        for o in organizations
+    ]
+
+
+def test_same_seed_and_inputs_give_the_same_draw(city):
+    pool_of(city, [city["city"], *city["counties"]])
+    first = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 1),
+        date_to=datetime.date(2026, 3, 31),
+        count=5,
+        seed="2026-03",
+        by=city["staff"],
+    )
+    assert draw.run(first.seed, first.inputs) == first.result
+    assert draw.run("another seed", first.inputs) != first.result or len(first.result) <= 1
+    ObserverVisit.objects.all().delete()
+    second = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 1),
+        date_to=datetime.date(2026, 3, 31),
+        count=5,
+        seed="2026-03",
+        by=city["staff"],
+    )
+    assert second.result == first.result
+    assert second.inputs == first.inputs
+
+
+def test_never_own_organization_or_one_above(city):
+    # A town's observer may not observe their town or its county; a county's observer not their county.
+    pool_of(city, [city["towns"][0], city["towns"][4], city["counties"][1]])
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 1),
+        date_to=datetime.date(2026, 3, 31),
+        count=8,
+        seed="s",
+        by=city["staff"],
+    )
+    assert len(record.result) == 8
+    for visit in ObserverVisit.objects.select_related("session__group__organization", "observer__organization"):
+        assert not visit.observer.organization.path.startswith(visit.session.group.organization.path)
+    with pytest.raises(ValidationError):
+        services.visit_assign(
+            organization=city["city"],
+            session=city["counties"][0].study_group.sessions.get(),
+            observer=city["towns"][0].people.get(),
+            mode="fixed",
+            by=city["staff"],
+        )
+
+
+def test_unobserved_groups_first_and_workload_even(city):
+    pool_of(city, [city["city"], city["city"], city["city"]])  # the city observes everything below it
+    observed_town = city["towns"][0]
+    ObserverVisitFactory(session=observed_town.study_group.sessions.get(), organization=city["city"])
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 1),
+        date_to=datetime.date(2026, 3, 31),
+        count=6,
+        seed="even",
+        by=city["staff"],
+    )
+    drawn_groups = {
+        ObserverVisit.objects.get(session_id=s, observer_id=o).session.group.organization for s, o in record.result
+    }
+    assert observed_town not in drawn_groups
+    assert len(drawn_groups) == 6
+    load = Counter(o for _s, o in record.result)
+    assert max(load.values()) - min(load.values()) <= 1 and len(load) == 3
+
+
+def test_draw_page_confirms_the_rerun(client, city):
+    pool_of(city, [city["city"]])
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 1),
+        date_to=datetime.date(2026, 3, 31),
+        count=2,
+        seed="page",
+        by=city["staff"],
+    )
+    client.force_login(city["staff"])
+    assert "结果一致" in client.get(reverse("audits:draw-detail", args=[record.pk])).content.decode()
+    RandomDraw.objects.filter(pk=record.pk).update(result=[[0, 0]])
+    assert "结果不一致" in client.get(reverse("audits:draw-detail", args=[record.pk])).content.decode()
+
+
+def test_cross_pairs_members_observe_each_other(city):
+    county = city["counties"][0]
+    staff = user_with_role("staff", county)
+    a, b = city["towns"][0].study_group, city["towns"][1].study_group
+    member_a, member_b = MembershipFactory(group=a).person, MembershipFactory(group=b).person
+    one, two = services.cross_pair(
+        organization=county,
+        first=a.sessions.get(),
+        second=b.sessions.get(),
+        observer_of_first=member_b,
+        observer_of_second=member_a,
+        by=staff,
+    )
+    assert (one.session.group, one.observer, one.mode) == (a, member_b, "cross")
+    assert (two.session.group, two.observer) == (b, member_a)
+    with pytest.raises(ValidationError):
+        services.cross_pair(
+            organization=county,
+            first=a.sessions.get(),
+            second=b.sessions.get(),
+            observer_of_first=member_a,
+            observer_of_second=member_b,
+            by=staff,
+        )
+    other_county_town = city["towns"][3].study_group
+    with pytest.raises(ValidationError):
+        services.cross_pair(
+            organization=city["city"],
+            first=a.sessions.get(),
+            second=other_county_town.sessions.get(),
+            observer_of_first=MembershipFactory(group=other_county_town).person,
+            observer_of_second=member_a,
+            by=city["staff"],
+        )
+
+
+def visit_for(observer_user, starts):
+    town = OrganizationFactory(parent=OrganizationFactory())
+    session = StudySessionFactory(
+        group=StudyGroupFactory(organization=town), starts_at=starts, ends_at=starts + datetime.timedelta(hours=2)
+    )
+    return ObserverVisitFactory(session=session, organization=town.parent, observer=observer_user.person)
+
+
+def test_fourteen_day_rule(settings):
+    settings.PRE_REVIEW_DAYS = 14
+    observer = user_with_role("observer", OrganizationFactory())
+    starts = datetime.datetime(2026, 6, 30, 1, tzinfo=datetime.UTC)
+    on_time, late = visit_for(observer, starts), visit_for(observer, starts)
+    with freeze_time("2026-06-16 10:00"):
+        services.visit_pre_review(visit=on_time, decision="approved", comment="", by=observer)
+    with freeze_time("2026-06-20 10:00"):
+        services.visit_pre_review(visit=late, decision="changes", comment="研讨题目再聚焦", by=observer)
+        assert services.pre_review_deadline(on_time) == datetime.date(2026, 6, 16)
+        assert not services.is_pre_review_late(on_time)
+        assert services.is_pre_review_late(late)
+        with pytest.raises(ValidationError):
+            services.visit_pre_review(visit=late, decision="changes", comment="", by=observer)
+    with freeze_time("2026-06-30 10:00"), pytest.raises(ValidationError):
+        services.visit_pre_review(visit=on_time, decision="approved", comment="", by=observer)
+
+
+def test_report_deadline_and_draft_then_file(settings):
+    settings.VISIT_REPORT_DAYS = 7
+    observer = user_with_role("observer", OrganizationFactory())
+    starts = datetime.datetime(2026, 6, 30, 1, tzinfo=datetime.UTC)
+    visit = visit_for(observer, starts)
+    with freeze_time("2026-06-29 10:00"), pytest.raises(ValidationError):
+        services.visit_report(visit=visit, rating="good", report="x", findings="", file=True, by=observer)
+    with freeze_time("2026-07-03 10:00"):
+        services.visit_report(visit=visit, rating="", report="写了一半", findings="", file=False, by=observer)
+        assert visit.reported_on is None and not services.is_report_late(visit)
+        with pytest.raises(ValidationError):
+            services.visit_report(visit=visit, rating="", report="写完", findings="", file=True, by=observer)
+    with freeze_time("2026-07-08 10:00"):
+        services.visit_report(
+            visit=visit, rating="good", report="总体良好", findings="研讨不够聚焦\n总结不够深", file=True, by=observer
+        )
+        assert visit.reported_on == datetime.date(2026, 7, 8)
+        assert services.report_deadline(visit) == datetime.date(2026, 7, 7)
+        assert services.is_report_late(visit)
+    assert visit.finding_lines == ["研讨不够聚焦", "总结不够深"]
+
+
+def test_a_finding_becomes_an_action_in_one_step(client):
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() - datetime.timedelta(days=1))
+    owner = MembershipFactory(group=visit.session.group).person
+    client.force_login(observer)
+    response = client.post(
+        reverse("audits:visit-action", args=[visit.pk]) + "?finding=研讨不够聚焦",
+        {"problem": "研讨不够聚焦", "measure": "会前细化题目", "owner": owner.pk, "due_on": "2026-12-31"},
+    )
+    assert response.status_code == 302
+    action = visit.actions.get()
+    assert (action.group, action.owner, action.status) == (visit.session.group, owner, "open")
+    assert action.changes.count() == 1
+
+
+def test_observer_sees_only_through_the_visit(client):
+    county = OrganizationFactory()
+    town = OrganizationFactory(parent=county)
+    group = StudyGroupFactory(organization=town)
+    observer = user_with_role("observer", county)
+    ObserverPoolMemberFactory(organization=county, person=observer.person)
+    watched = StudySessionFactory(group=group)
+    other = StudySessionFactory(group=group)
+    material = MaterialFactory(group=group, session=watched)
+    other_material = MaterialFactory(group=group, session=other)
+    plan = StudyPlanFactory(group=group, status="approved")
+    client.force_login(observer)
+    assert client.get(watched.get_absolute_url()).status_code == 404  # not yet assigned
+    visit = ObserverVisitFactory(session=watched, organization=county, observer=observer.person)
+    assert client.get(visit.get_absolute_url()).status_code == 200
+    assert client.get(watched.get_absolute_url()).status_code == 200
+    assert client.get(material.get_absolute_url()).status_code == 200
+    for url in [
+        other.get_absolute_url(),
+        other_material.get_absolute_url(),
+        plan.get_absolute_url(),
+        group.get_absolute_url(),
+        reverse("core:org-detail", args=[town.pk]),
+        reverse("sessions:attendance", args=[other.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    page = client.get(reverse("core:org-tree")).content.decode()
+    assert town.name not in page
+
+
+def test_invited_mode(client):
+    county = OrganizationFactory()
+    town = OrganizationFactory(parent=county)
+    session = StudySessionFactory(group=StudyGroupFactory(organization=town))
+    town_staff, county_staff = user_with_role("staff", town), user_with_role("staff", county)
+    observer = ObserverPoolMemberFactory(organization=county, person=PersonFactory(organization=county)).person
+    invitation = services.invitation_create(session=session, note="欢迎指导", by=town_staff)
+    with pytest.raises(ValidationError):
+        services.invitation_create(session=session, note="", by=town_staff)
+    visit = services.invitation_accept(invitation=invitation, observer=observer, by=county_staff)
+    assert visit.mode == "invited" and invitation.status == "accepted"
+
+
+def test_visit_pages_are_closed_to_another_county(client):
+    visit = ObserverVisitFactory()
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    for name in ["audits:visit-detail", "audits:visit-report", "audits:visit-action"]:
+        assert client.get(reverse(name, args=[visit.pk])).status_code == 404, name
