@@ -71,7 +71,7 @@ class ObserverVisit(TimeStampedModel):
         CROSS = "cross", _("Cross")
 
     class Review(models.TextChoices):
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", _("Agreed")
         CHANGES = "changes", _("Changes asked")
 
     class Rating(models.TextChoices):
