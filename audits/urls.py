@@ -16,6 +16,7 @@ urlpatterns = [
     path("visits/<int:pk>/pre-review/", views.visit_pre_review_view, name="visit-pre-review"),
     path("visits/<int:pk>/listen/", views.visit_listen_view, name="visit-listen"),
     path("visits/<int:pk>/report/", views.visit_report_view, name="visit-report"),
+    path("visits/<int:pk>/report/draft/", views.visit_report_draft_view, name="visit-report-draft"),
     path("visits/<int:pk>/action/", views.visit_action_view, name="visit-action"),
     path("actions/", views.action_list_view, name="action-list"),
     path("actions/<int:pk>/", views.action_detail_view, name="action-detail"),

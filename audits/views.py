@@ -6,7 +6,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -360,6 +360,29 @@ def visit_report_view(request, pk):
             "late": services.is_report_late(visit),
         },
     )
+
+
+@login_required
+@require_POST
+def visit_report_draft_view(request, pk):
+    """Save the report as a draft while the observer types (htmx); answer a one-line status."""
+    visit = _visit(request, pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("The draft could not be saved."))
+    data = form.cleaned_data
+    try:
+        services.visit_report(
+            visit=visit,
+            rating=data["rating"],
+            report=data["report"],
+            findings=data["findings"],
+            file=False,
+            by=request.user,
+        )
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages))
+    return HttpResponse(_("Draft saved automatically at %(time)s.") % {"time": f"{timezone.localtime():%H:%M:%S}"})
 
 
 @login_required

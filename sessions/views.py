@@ -185,6 +185,7 @@ def session_detail_view(request, pk):
         "submissions": access.visible(session.submissions.select_related("person"), request.user),
         "decision_form": LeaveDecisionForm(),
         "makeup_due": selectors.makeup_due_on(session),
+        "visits": access.visible(session.visits.select_related("observer__organization"), request.user),
     }
     return render(request, "sessions/session_detail.html", context)
 

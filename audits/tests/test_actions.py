@@ -69,7 +69,7 @@ def test_upper_level_reads_actions_neighbours_do_not(client):
 )
 def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
     pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
@@ -99,6 +99,7 @@ def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.fill("textarea[name=report]", "学习会准备充分,研讨较为聚焦。")
+        expect(page.locator("#autosave")).to_contain_text("已于", timeout=10000)
         page.click("#save-draft")
         assert "草稿已保存" in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -284,3 +284,26 @@ def test_visit_pages_are_closed_to_another_county(client):
     client.force_login(user_with_role("staff", OrganizationFactory()))
     for name in ["audits:visit-detail", "audits:visit-report", "audits:visit-action"]:
         assert client.get(reverse(name, args=[visit.pk])).status_code == 404, name
+
+
+def test_report_draft_is_saved_while_typing(client):
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() - datetime.timedelta(hours=3))
+    client.force_login(observer)
+    response = client.post(
+        reverse("audits:visit-report-draft", args=[visit.pk]), {"rating": "", "report": "边听边记", "findings": ""}
+    )
+    assert "自动保存草稿" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.report == "边听边记" and visit.reported_on is None
+    client.force_login(user_with_role("observer", OrganizationFactory()))
+    assert client.post(reverse("audits:visit-report-draft", args=[visit.pk]), {"report": "x"}).status_code == 404
+
+
+def test_the_group_sees_the_observers_review_on_its_session(client):
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() + datetime.timedelta(days=20))
+    services.visit_pre_review(visit=visit, decision="changes", comment="请补充研讨提纲", by=observer)
+    client.force_login(user_with_role("staff", visit.session.group.organization))
+    page = client.get(visit.session.get_absolute_url()).content.decode()
+    assert "请补充研讨提纲" in page and "需修改" in page
