@@ -1,0 +1,129 @@
+"""The year figures of an organization's subtree, exactly as ``records-format.md`` ("Year figures") lists them.
+
+One computation serves the ``year_summary`` command, the year summary and
+the dashboard. It runs a fixed number of SQL aggregates whatever the size of
+the subtree (the 八有 counts come from ``audits.checklists``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from audits import checklists
+from audits.models import Action, ObserverVisit
+from plans.models import PlanTopic, ResearchReport, ResearchTopic
+from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission
+from studygroup.models import Organization, StudyGroup
+
+KEYS = [
+    "groups",
+    "sessions",
+    "sessions_by_kind",
+    "expanded_sessions",
+    "attendance_rate",
+    "leave",
+    "absent",
+    "made_up",
+    "notes",
+    "reflections",
+    "discussion_materials",
+    "research_topics",
+    "research_reports",
+    "lectures",
+    "lecture_audience",
+    "observer_visits",
+    "groups_observed",
+    "observation_coverage",
+    "actions",
+    "actions_done",
+    "actions_overdue",
+    "topics_planned",
+    "topics_held",
+    "bayou_met",
+    "bayou_all_met",
+]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def judge_date(year: int, today: datetime.date | None = None) -> datetime.date:
+    """Overdue actions are judged at the end of the year, or today for the current year."""
+    today = today or timezone.localdate()
+    return min(datetime.date(year, 12, 31), today) if year >= today.year else datetime.date(year, 12, 31)
+
+
+def year_figures(organization: Organization, year: int) -> dict:
+    """Return the figures of ``organization``'s subtree for ``year`` with every key of the format."""
+    path = organization.path
+    groups = list(StudyGroup.objects.filter(organization__path__startswith=path).select_related("organization"))
+    sessions = StudySession.objects.filter(group__organization__path__startswith=path, starts_at__year=year)
+    by_kind = dict(sessions.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    attendance = dict(
+        Attendance.objects.filter(session__in=sessions)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    rows = sum(attendance.values())
+    attended = sum(
+        attendance.get(s, 0) for s in (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.MADE_UP)
+    )
+    submitted = dict(
+        Submission.objects.filter(group__organization__path__startswith=path, submitted_on__year=year)
+        .exclude(status=Submission.Status.DRAFT)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    lectures = Lecture.objects.filter(group__organization__path__startswith=path, on__year=year).aggregate(
+        n=Count("pk"), audience=Sum("audience")
+    )
+    visits = ObserverVisit.objects.filter(session__in=sessions).aggregate(
+        n=Count("pk"), groups=Count("session__group", distinct=True)
+    )
+    judged = judge_date(year)
+    in_time = Q(status=Action.Status.DONE) & (Q(done_on__isnull=True) | Q(done_on__lte=F("due_on")))
+    actions = Action.objects.filter(group__organization__path__startswith=path, raised_on__year=year).aggregate(
+        n=Count("pk"),
+        done=Count("pk", filter=Q(status=Action.Status.DONE)),
+        overdue=Count("pk", filter=Q(due_on__lt=judged) & ~in_time),
+    )
+    topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(
+        planned=Count("pk"),
+        held=Count("pk", filter=Q(Exists(StudySession.topics.through.objects.filter(plantopic_id=OuterRef("pk"))))),
+    )
+    bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
+    return {
+        "groups": len(groups),
+        "sessions": sum(by_kind.values()),
+        "sessions_by_kind": {kind: by_kind.get(kind, 0) for kind in SessionKind.values},
+        "expanded_sessions": sessions.filter(is_expanded=True).count(),
+        "attendance_rate": _ratio(attended, rows),
+        "leave": attendance.get(Attendance.Status.LEAVE, 0),
+        "absent": attendance.get(Attendance.Status.ABSENT, 0),
+        "made_up": attendance.get(Attendance.Status.MADE_UP, 0),
+        "notes": submitted.get(Submission.Kind.NOTES, 0),
+        "reflections": submitted.get(Submission.Kind.REFLECTION, 0),
+        "discussion_materials": submitted.get(Submission.Kind.DISCUSSION, 0),
+        "research_topics": ResearchTopic.objects.filter(group__organization__path__startswith=path, year=year).count(),
+        "research_reports": ResearchReport.objects.filter(
+            topic__group__organization__path__startswith=path, submitted_on__year=year
+        ).count(),
+        "lectures": lectures["n"],
+        "lecture_audience": lectures["audience"] or 0,
+        "observer_visits": visits["n"],
+        "groups_observed": visits["groups"],
+        "observation_coverage": _ratio(visits["groups"], len(groups)),
+        "actions": actions["n"],
+        "actions_done": actions["done"],
+        "actions_overdue": actions["overdue"],
+        "topics_planned": topics["planned"],
+        "topics_held": topics["held"],
+        "bayou_met": bayou_met,
+        "bayou_all_met": bayou_all_met,
+    }
