@@ -94,7 +94,9 @@ def collect(groups: Iterable[StudyGroup], year: int) -> dict[int, GroupYear]:
     inspected = Inspection.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True)
     for group_id in set(observed) | set(inspected):
         data[group_id].observed_or_inspected = True
-    for group_id in YearSummary.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True):
+    for group_id in YearSummary.objects.filter(group_id__in=ids, year=year, is_final=True).values_list(
+        "group_id", flat=True
+    ):
         data[group_id].has_summary = True
     return data
 

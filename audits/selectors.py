@@ -159,5 +159,8 @@ def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
         rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
         return rows
     if item == "summary":
-        return [{"text": str(s), "url": "", "ok": True} for s in YearSummary.objects.filter(group=group, year=year)]
+        return [
+            {"text": str(s), "url": "", "ok": True}
+            for s in YearSummary.objects.filter(group=group, year=year, is_final=True)
+        ]
     return []

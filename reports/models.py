@@ -17,6 +17,8 @@ class YearSummary(TimeStampedModel):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     text = models.TextField(_("text"))
+    # A draft compiled on 20 December is not yet the summary; staff saving it makes 有总结 met.
+    is_final = models.BooleanField(_("saved as the summary"), default=True)
 
     access_org_field = "group__organization"
     access_group_field = "group"
@@ -29,3 +31,111 @@ class YearSummary(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.group} · {self.year}"
+
+
+class MonthlyDigest(TimeStampedModel):
+    """The monthly digest (学习专刊) of an organization's subtree: one per organization and month."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    organization = models.ForeignKey(
+        "studygroup.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="digests"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    number = models.PositiveSmallIntegerField(_("issue number"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    foreword = models.TextField(_("foreword"), blank=True)
+    content = models.JSONField(_("content"), default=dict)
+    excluded = models.JSONField(_("items left out"), default=list, blank=True)
+    compiled_at = models.DateTimeField(_("compiled at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    access_org_field = "organization"
+
+    class Meta:
+        ordering = ["-year", "-month", "organization__path"]
+        verbose_name = _("monthly digest")
+        verbose_name_plural = _("monthly digests")
+        constraints = [models.UniqueConstraint(fields=["organization", "year", "month"], name="digest_once_a_month")]
+
+    def __str__(self) -> str:
+        return _("%(organization)s study digest, %(year)d no. %(number)d") % {
+            "organization": self.organization.name,
+            "year": self.year,
+            "number": self.number,
+        }
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("reports:digest-detail", args=[self.pk])
+
+    @classmethod
+    def access_extra_q(cls, scope):
+        """Members read the published digests of the organizations above their groups."""
+        from django.db.models import Q
+
+        from studygroup.models import StudyGroup
+
+        if not scope.member_group_ids:
+            return None
+        paths = list(
+            StudyGroup.objects.filter(pk__in=scope.member_group_ids).values_list("organization__path", flat=True)
+        )
+        ancestors = {path[:end] for path in paths for end in range(5, len(path) + 1, 5)}
+        return Q(status=cls.Status.PUBLISHED, organization__path__in=ancestors)
+
+
+class TaskRun(models.Model):
+    """One run of a background job, as staff see it: state, times, progress, error."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    name = models.CharField(_("job"), max_length=64)
+    key = models.CharField(_("key"), max_length=200, db_index=True)
+    organization = models.ForeignKey(
+        "studygroup.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="task_runs",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    triggered_by = models.ForeignKey(
+        "studygroup.User",
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    access_org_field = "organization"
+    audit_exclude = True
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.key}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.state == self.State.SUCCEEDED else 0)

@@ -15,8 +15,12 @@ from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup, User
 
 
-def session_list(*, user: User, year: int | None = None, group_id: int | None = None) -> QuerySet[StudySession]:
+def session_list(
+    *, user: User, year: int | None = None, group_id: int | None = None, organization=None
+) -> QuerySet[StudySession]:
     queryset = access.visible(StudySession.objects.all(), user).select_related("group__organization")
+    if organization is not None:
+        queryset = queryset.filter(group__organization__path__startswith=organization.path)
     if year:
         queryset = queryset.filter(starts_at__year=year)
     if group_id:

@@ -35,7 +35,7 @@ from sessions.forms import (
 from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySession, Submission
 from studygroup import access
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup
+from studygroup.models import Organization, Person, StudyGroup
 
 
 def _session(request, pk) -> StudySession:
@@ -54,7 +54,12 @@ def _group_from_query(request) -> int | None:
 def session_list_view(request):
     year = _year(request)
     group_id = _group_from_query(request)
-    sessions = list(selectors.session_list(user=request.user, year=year, group_id=group_id)[:300])
+    organization = None
+    if request.GET.get("org", "").isdigit():
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
+    sessions = list(
+        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization)[:300]
+    )
     context = {
         "year": year,
         "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),

@@ -32,5 +32,6 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("sessions/", include("sessions.urls")),
     path("audits/", include("audits.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,106 @@
+"""The leader dashboard of a subtree and a year: figures, monthly sessions, and the children ranked.
+
+A fixed number of aggregate queries whatever the size of the subtree: child
+organizations are grouped by the prefix of their path in SQL, never looped
+over in Python.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audits.models import Action, ObserverVisit
+from plans.models import StudyConfirmation
+from reports.figures import year_figures
+from sessions.models import ATTENDED, Attendance, StudySession
+from studygroup.models import Organization, StudyGroup
+
+
+def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, dict]:
+    rows = queryset.annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    return {row.pop("prefix"): row for row in rows}
+
+
+def build(*, organization: Organization, year: int) -> dict:
+    figures = year_figures(organization, year)
+    path = organization.path
+    sessions = StudySession.objects.filter(group__organization__path__startswith=path, starts_at__year=year)
+    per_month = dict(
+        sessions.annotate(m=ExtractMonth("starts_at", tzinfo=timezone.get_current_timezone()))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    confirmations = StudyConfirmation.objects.filter(
+        material__session__in=sessions, material__published_at__isnull=False
+    ).count()
+    expected = sum(
+        materials * rows
+        for materials, rows in sessions.annotate(
+            materials=Count("materials", filter=Q(materials__published_at__isnull=False), distinct=True),
+            rows=Count("attendances", distinct=True),
+        ).values_list("materials", "rows")
+    )
+    length = len(path) + 5
+    children = list(Organization.objects.filter(parent=organization).order_by("path"))
+    groups = _by_prefix(
+        StudyGroup.objects.filter(organization__path__startswith=path), "organization__path", length, n=Count("pk")
+    )
+    held = _by_prefix(sessions, "group__organization__path", length, n=Count("pk"))
+    attendance = _by_prefix(
+        Attendance.objects.filter(session__in=sessions),
+        "session__group__organization__path",
+        length,
+        rows=Count("pk"),
+        attended=Count("pk", filter=Q(status__in=ATTENDED)),
+    )
+    observed = _by_prefix(
+        ObserverVisit.objects.filter(session__in=sessions),
+        "session__group__organization__path",
+        length,
+        groups=Count("session__group", distinct=True),
+    )
+    overdue = _by_prefix(
+        Action.objects.filter(group__organization__path__startswith=path)
+        .exclude(status=Action.Status.DONE)
+        .filter(due_on__lt=timezone.localdate()),
+        "group__organization__path",
+        length,
+        n=Count("pk"),
+    )
+    ranking = []
+    for child in children:
+        key = child.path
+        group_count = groups.get(key, {}).get("n", 0)
+        rows = attendance.get(key, {}).get("rows", 0)
+        ranking.append(
+            {
+                "organization": child,
+                "name": child.name,
+                "groups": group_count,
+                "sessions": held.get(key, {}).get("n", 0),
+                "attendance_rate": round(attendance[key]["attended"] / rows, 4) if rows else None,
+                "coverage": round(observed.get(key, {}).get("groups", 0) / group_count, 4) if group_count else None,
+                "overdue": overdue.get(key, {}).get("n", 0),
+            }
+        )
+    return {
+        "figures": figures,
+        "prestudy": round(confirmations / expected, 4) if expected else None,
+        "overdue_actions": Action.objects.filter(group__organization__path__startswith=path)
+        .exclude(status=Action.Status.DONE)
+        .filter(due_on__lt=timezone.localdate())
+        .count(),
+        "children": ranking,
+        "chart": {
+            "labels": {"attendance": str(_("Attendance rate")), "coverage": str(_("Coverage"))},
+            "months": [f"{m}月" for m in range(1, 13)],
+            "sessions": [per_month.get(m, 0) for m in range(1, 13)],
+            "children": [c["name"] for c in ranking],
+            "attendance": [round((c["attendance_rate"] or 0) * 100, 1) for c in ranking],
+            "coverage": [round((c["coverage"] or 0) * 100, 1) for c in ranking],
+        },
+    }

@@ -1,0 +1,96 @@
+"""Every write of the reports app: digests compiled, edited and published; year summaries saved."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reports import digest as digest_content
+from reports.models import MonthlyDigest, YearSummary
+from studygroup import access, notifications
+from studygroup.models import Organization, StudyGroup, User
+
+
+@transaction.atomic
+def digest_compile(*, organization: Organization, year: int, month: int) -> MonthlyDigest:
+    """Compile (or recompile) the month's digest; one per organization and month; a published one is kept as is."""
+    existing = (
+        MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year, month=month).first()
+    )
+    if existing is not None and existing.status == MonthlyDigest.Status.PUBLISHED:
+        return existing
+    content = digest_content.build(organization, year, month)
+    now = timezone.now()
+    if existing is None:
+        number = MonthlyDigest.objects.filter(organization=organization, year=year, month__lt=month).count() + 1
+        try:
+            with transaction.atomic():
+                return MonthlyDigest.objects.create(
+                    organization=organization, year=year, month=month, number=number, content=content, compiled_at=now
+                )
+        except IntegrityError:
+            # Another worker created it a moment ago: recompile that one.
+            existing = MonthlyDigest.objects.select_for_update().get(organization=organization, year=year, month=month)
+            if existing.status == MonthlyDigest.Status.PUBLISHED:
+                return existing
+    existing.content, existing.compiled_at = content, now
+    existing.save(update_fields=["content", "compiled_at", "updated_at"])
+    return existing
+
+
+@transaction.atomic
+def digest_update(*, digest: MonthlyDigest, foreword: str, excluded: list[str], by: User) -> MonthlyDigest:
+    access.require(by, "change", digest)
+    if digest.status == MonthlyDigest.Status.PUBLISHED:
+        raise ValidationError(_("A published digest is not changed."))
+    digest.foreword, digest.excluded = foreword.strip(), sorted(set(excluded))
+    digest.save(update_fields=["foreword", "excluded", "updated_at"])
+    return digest
+
+
+@transaction.atomic
+def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
+    access.require(by, "change", digest)
+    if digest.status == MonthlyDigest.Status.PUBLISHED:
+        raise ValidationError(_("The digest has already been published."))
+    digest.status, digest.published_at = MonthlyDigest.Status.PUBLISHED, timezone.now()
+    digest.save(update_fields=["status", "published_at", "updated_at"])
+    members = User.objects.filter(
+        is_active=True,
+        person__memberships__group__organization__path__startswith=digest.organization.path,
+        person__memberships__end_on__isnull=True,
+    ).distinct()
+    notifications.send(
+        to=members,
+        verb="digest_published",
+        title=str(digest),
+        body=_("The study digest of %(period)s is out.") % {"period": digest.content.get("period", "")},
+        url=digest.get_absolute_url(),
+    )
+    return digest
+
+
+@transaction.atomic
+def summary_save(*, group: StudyGroup, year: int, text: str, by: User) -> YearSummary:
+    """Save the group's year-end summary (this is what makes 有总结 met)."""
+    access.require(by, "change", group)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the summary.")})
+    summary, _created = YearSummary.objects.update_or_create(
+        group=group, year=year, defaults={"text": text.strip(), "is_final": True}
+    )
+    return summary
+
+
+@transaction.atomic
+def summary_draft(*, group: StudyGroup, year: int, text: str) -> YearSummary:
+    """Store a compiled draft unless staff already saved the summary (never overwritten)."""
+    summary, created = YearSummary.objects.get_or_create(
+        group=group, year=year, defaults={"text": text, "is_final": False}
+    )
+    if not created and not summary.is_final:
+        summary.text = text
+        summary.save(update_fields=["text", "updated_at"])
+    return summary

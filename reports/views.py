@@ -1,0 +1,271 @@
+"""Pages of the reports app: monthly digests, job runs, year summaries, the leader dashboard."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from plans.views import _post_action, _service, _year
+from reports import dashboard, digest, narrative, services, summary_docs
+from reports.figures import year_figures
+from reports.forms import CompileForm, SummaryForm
+from reports.models import MonthlyDigest, TaskRun, YearSummary
+from reports.pdf import render_pdf
+from reports.tasks import compile_digests, previous_month
+from studygroup import access
+from studygroup.models import Organization
+
+
+def _staff_organizations(user) -> list[Organization]:
+    scope = access.scope_for(user)
+    if scope.is_superuser:
+        return list(Organization.objects.filter(parent__isnull=True))
+    return list(
+        Organization.objects.filter(
+            pk__in=[g.organization_id for g in scope.grants if g.role == access.STAFF]
+        ).order_by("path")
+    )
+
+
+def _reading_organizations(user) -> list[Organization]:
+    scope = access.scope_for(user)
+    if scope.is_superuser:
+        return list(Organization.objects.filter(parent__isnull=True))
+    return list(
+        access.visible(
+            Organization.objects.filter(
+                pk__in=[g.organization_id for g in scope.grants if g.role in access.READING_ROLES]
+            ),
+            user,
+        ).order_by("path")
+    )
+
+
+def _attachment(content: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+# Digests -------------------------------------------------------------------------------------
+
+
+@login_required
+def digest_list_view(request):
+    digests = access.visible(MonthlyDigest.objects.select_related("organization"), request.user)
+    staff_orgs = _staff_organizations(request.user)
+    year, month = previous_month()
+    context = {
+        "digests": digests.order_by("-year", "-month", "organization__path")[:200],
+        "staff_orgs": staff_orgs,
+        "form": CompileForm(initial={"year": year, "month": month}),
+        "runs": access.visible(TaskRun.objects.select_related("organization"), request.user)[:20] if staff_orgs else [],
+    }
+    return render(request, "reports/digest_list.html", context)
+
+
+@login_required
+@require_POST
+def digest_compile_view(request):
+    organizations = _staff_organizations(request.user)
+    if not organizations:
+        raise PermissionDenied
+    organization = next((o for o in organizations if str(o.pk) == request.POST.get("org")), organizations[0])
+    form = CompileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a valid year and month."))
+        return redirect("reports:digest-list")
+    year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+    run = TaskRun.objects.create(
+        name="compile_digests",
+        key=f"digests:{year}-{month:02d}:{organization.pk}",
+        organization=organization,
+        triggered_by=request.user,
+    )
+    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    messages.success(request, _("Compiling has started; its progress shows below."))
+    return redirect("reports:digest-list")
+
+
+def _digest(request, pk) -> MonthlyDigest:
+    return access.get_visible_or_404(MonthlyDigest.objects.select_related("organization"), request.user, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def digest_detail_view(request, pk):
+    item = _digest(request, pk)
+    can_change = access.can(request.user, "change", item)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        keys = [
+            key
+            for section in digest.SECTIONS
+            for entry in item.content.get(section, [])
+            for key in [entry.get("key")]
+            if key and request.POST.get(f"keep-{key}") != "1"
+        ]
+        _post_action(
+            request,
+            lambda: services.digest_update(
+                digest=item, foreword=request.POST.get("foreword", ""), excluded=keys, by=request.user
+            ),
+            _("The digest has been saved."),
+        )
+        return redirect(item)
+    context = {
+        "digest": item,
+        "content": digest.visible_content(item.content, item.excluded if not can_change else []),
+        "excluded": set(item.excluded),
+        "can_change": can_change and item.status == "draft",
+    }
+    return render(request, "reports/digest_detail.html", context)
+
+
+@login_required
+@require_POST
+def digest_publish_view(request, pk):
+    item = _digest(request, pk)
+    _post_action(
+        request,
+        lambda: services.digest_publish(digest=item, by=request.user),
+        _("The digest has been published and the members notified."),
+    )
+    return redirect(item)
+
+
+@login_required
+def digest_pdf_view(request, pk):
+    item = _digest(request, pk)
+    content = digest.visible_content(item.content, item.excluded)
+    pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content})
+    return _attachment(pdf, "application/pdf", f"{item}.pdf", "digest.pdf")
+
+
+@login_required
+def run_list_view(request):
+    if not _staff_organizations(request.user):
+        raise PermissionDenied
+    runs = access.visible(TaskRun.objects.select_related("organization", "triggered_by__person"), request.user)[:100]
+    return render(request, "reports/run_list.html", {"runs": runs})
+
+
+# Year summaries ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def summary_view(request):
+    organizations = _reading_organizations(request.user)
+    if not organizations:
+        raise PermissionDenied
+    organization = next((o for o in organizations if str(o.pk) == (request.GET.get("org") or "")), organizations[0])
+    year = _year(request)
+    figures = year_figures(organization, year)
+    group = getattr(organization, "study_group", None)
+    saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
+    can_save = group is not None and access.can(request.user, "change", group)
+    text = saved.text if saved else narrative.draft(name=organization.name, year=year, figures=figures)
+    form = SummaryForm(request.POST or None, initial={"text": text})
+    if request.method == "POST":
+        if not can_save:
+            raise PermissionDenied
+        if form.is_valid() and _service(
+            form, lambda: services.summary_save(group=group, year=year, text=form.cleaned_data["text"], by=request.user)
+        ):
+            messages.success(request, _("The year-end summary has been saved."))
+            return redirect(f"{request.path}?org={organization.pk}&year={year}")
+    context = {
+        "organization": organization,
+        "organizations": organizations,
+        "year": year,
+        "figures": figures,
+        "form": form,
+        "saved": saved,
+        "can_save": can_save,
+        "text": text,
+    }
+    return render(request, "reports/summary.html", context)
+
+
+def _summary_parts(request):
+    organizations = _reading_organizations(request.user)
+    organization = next((o for o in organizations if str(o.pk) == (request.GET.get("org") or "")), None)
+    if organization is None:
+        raise PermissionDenied
+    year = _year(request)
+    figures = year_figures(organization, year)
+    group = getattr(organization, "study_group", None)
+    saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first() if group else None
+    text = saved.text if saved else narrative.draft(name=organization.name, year=year, figures=figures)
+    return organization, year, figures, text
+
+
+@login_required
+def summary_docx_view(request):
+    organization, year, figures, text = _summary_parts(request)
+    content = summary_docs.docx(organization=organization, year=year, figures=figures, text=text)
+    return _attachment(
+        content,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"{organization.name}{year}年理论学习中心组学习情况总结.docx",
+        "summary.docx",
+    )
+
+
+@login_required
+def summary_pdf_view(request):
+    organization, year, figures, text = _summary_parts(request)
+    pdf = render_pdf(
+        "reports/summary_pdf.html",
+        {
+            "organization": organization,
+            "year": year,
+            "figures": figures,
+            "paragraphs": [p for p in text.split("\n") if p.strip()],
+            "rows": summary_docs.figure_rows(figures),
+        },
+    )
+    return _attachment(
+        pdf, "application/pdf", f"{organization.name}{year}年理论学习中心组学习情况总结.pdf", "summary.pdf"
+    )
+
+
+# Dashboard -----------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard_view(request):
+    organizations = _reading_organizations(request.user)
+    if not organizations:
+        raise PermissionDenied
+    wanted = request.GET.get("org", "")
+    organization = None
+    if wanted.isdigit():
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
+    organization = organization or organizations[0]
+    year = _year(request)
+    data = dashboard.build(organization=organization, year=year)
+    sort = request.GET.get("sort", "attendance_rate")
+    data["children"].sort(
+        key=lambda c: (c.get(sort) is None, -(c.get(sort) or 0)) if sort != "name" else (0, c["name"])
+    )
+    context = {
+        "organization": organization,
+        "organizations": organizations,
+        "year": year,
+        "sort": sort,
+        "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+        **data,
+    }
+    return render(request, "reports/dashboard.html", context)
