@@ -40,9 +40,9 @@ def build(*, organization: Organization, year: int) -> dict:
     expected = sum(
         materials * rows
         for materials, rows in sessions.annotate(
-            materials=Count("materials", filter=Q(materials__published_at__isnull=False), distinct=True),
-            rows=Count("attendances", distinct=True),
-        ).values_list("materials", "rows")
+            n_materials=Count("materials", filter=Q(materials__published_at__isnull=False), distinct=True),
+            n_rows=Count("attendances", distinct=True),
+        ).values_list("n_materials", "n_rows")
     )
     length = len(path) + 5
     children = list(Organization.objects.filter(parent=organization).order_by("path"))

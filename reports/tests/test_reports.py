@@ -1,0 +1,214 @@
+"""Digests, year summaries, exports and the dashboard."""
+
+import datetime
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from docx import Document
+from freezegun import freeze_time
+
+from audits import checklists
+from audits.tests.factories import ObserverVisitFactory
+from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+from reports import services
+from reports.models import MonthlyDigest, TaskRun, YearSummary
+from reports.tasks import compile_digests, organizations_with_groups, year_summary_drafts
+from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
+from studygroup.models import Notification
+from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def at(year, month, day=10):
+    return datetime.datetime(year, month, day, 1, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def county():
+    county = OrganizationFactory(name="清河县委", code="qh")
+    town = OrganizationFactory(parent=county, name="城关镇党委")
+    group = StudyGroupFactory(organization=town)
+    StudyGroupFactory(organization=county)
+    session = StudySessionFactory(
+        group=group, title="十月集体学习", starts_at=at(2026, 10), ends_at=at(2026, 10) + datetime.timedelta(hours=2)
+    )
+    for status in ["present", "present", "late", "absent"]:
+        AttendanceFactory(session=session, status=status)
+    visit = ObserverVisitFactory(session=session, organization=county, findings="研讨不够聚焦", rating="good")
+    plan = StudyPlanFactory(group=group, year=2026, status="approved", months={10: "学习全会精神"})
+    PlanTopicFactory(plan=plan, month=11, title="十一月专题")
+    SubmissionFactory(
+        group=group,
+        kind="reflection",
+        status="approved",
+        is_recommended=True,
+        title="心得选登",
+        submitted_on=datetime.date(2026, 10, 20),
+    )
+    return {"county": county, "town": town, "group": group, "visit": visit}
+
+
+def test_compile_twice_gives_one_digest_with_the_months_records(county):
+    compile_digests(2026, 10)
+    compile_digests(2026, 10)
+    assert MonthlyDigest.objects.filter(year=2026, month=10).count() == 2  # the county and the town
+    digest = MonthlyDigest.objects.get(organization=county["county"], month=10)
+    content = digest.content
+    assert content["figures"] == {"sessions": 1, "groups_studied": 1, "attendance_rate": 0.75, "visits": 1}
+    assert [t["theme"] for t in content["themes"]] == ["学习全会精神"]
+    assert content["visits"][0]["findings"] == ["研讨不够聚焦"]
+    assert [r["title"] for r in content["reflections"]] == ["心得选登"]
+    assert [t["title"] for t in content["next_topics"]] == ["十一月专题"]
+    assert digest.number == 1
+    runs = TaskRun.objects.filter(name="compile_digests")
+    assert [(r.state, r.done, r.total) for r in runs] == [("succeeded", 2, 2), ("succeeded", 2, 2)]
+
+
+def test_a_published_digest_survives_a_rerun(county):
+    staff = user_with_role("staff", county["county"])
+    member = user_with_role("member", county["town"])
+    digest = services.digest_compile(organization=county["county"], year=2026, month=10)
+    services.digest_update(digest=digest, foreword="编者按", excluded=[f"visit-{county['visit'].pk}"], by=staff)
+    services.digest_publish(digest=digest, by=staff)
+    assert Notification.objects.filter(recipient=member, verb="digest_published").exists()
+    AttendanceFactory(session=county["group"].sessions.get(), status="absent")
+    compile_digests(2026, 10)
+    digest.refresh_from_db()
+    assert digest.status == "published" and digest.content["figures"]["attendance_rate"] == 0.75
+    assert digest.foreword == "编者按"
+
+
+def test_overlapping_run_is_skipped(county):
+    from django.core.cache import cache
+
+    cache.add("lock:digests:2026-10:all", "busy", 60)
+    try:
+        assert compile_digests(2026, 10) == 0
+    finally:
+        cache.delete("lock:digests:2026-10:all")
+    assert TaskRun.objects.get().state == "skipped"
+    assert not MonthlyDigest.objects.exists()
+
+
+def test_permanent_error_is_recorded_in_chinese(county, monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("数据异常")
+
+    monkeypatch.setattr(services, "digest_compile", broken)
+    compile_digests(2026, 10)
+    run = TaskRun.objects.get()
+    assert run.state == "failed" and run.message == "编制失败:数据异常"
+
+
+def test_organizations_with_groups_are_every_ancestor(county):
+    lone = OrganizationFactory(name="无中心组的单位")
+    names = [o.name for o in organizations_with_groups()]
+    assert names == ["清河县委", "城关镇党委"] and lone.name not in names
+
+
+def test_staff_start_a_compile_by_hand_and_see_the_run(client, county, django_capture_on_commit_callbacks):
+    client.force_login(user_with_role("staff", county["county"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:digest-compile"), {"org": county["county"].pk, "year": 2026, "month": 10})
+    page = client.get(reverse("reports:digest-list")).content.decode()
+    assert "已完成" in page and "2/2" in page
+    assert MonthlyDigest.objects.count() == 2
+
+
+def test_members_read_published_digests_only(client, county):
+    staff = user_with_role("staff", county["county"])
+    member = user_with_role("member", county["town"])
+    digest = services.digest_compile(organization=county["county"], year=2026, month=10)
+    client.force_login(member)
+    assert client.get(digest.get_absolute_url()).status_code == 404
+    services.digest_publish(digest=digest, by=staff)
+    assert client.get(digest.get_absolute_url()).status_code == 200
+    client.force_login(user_with_role("member", OrganizationFactory()))
+    assert client.get(digest.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (apt package poppler-utils) is not installed")
+def test_digest_pdf_has_the_chinese_text_and_figures(client, county, tmp_path):
+    digest = services.digest_compile(organization=county["county"], year=2026, month=10)
+    client.force_login(user_with_role("staff", county["county"]))
+    response = client.get(reverse("reports:digest-pdf", args=[digest.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "digest.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for expected in (
+        "理论学习中心组学习专刊",
+        "2026年第1期",
+        "本月学习主题",
+        "各中心组学习情况",
+        "75%",
+        "十月集体学习",
+    ):
+        assert expected in text, expected
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts
+
+
+def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, county):
+    staff = user_with_role("staff", county["town"])
+    group = county["group"]
+    with freeze_time("2026-12-20"):
+        year_summary_drafts(2026)
+    draft = YearSummary.objects.get(group=group, year=2026)
+    assert not draft.is_final and "共开展集中学习1次" in draft.text
+    assert checklists.compute([group], 2026)[group.pk]["summary"] == "missing"
+    client.force_login(staff)
+    url = reverse("reports:summary") + f"?org={county['town'].pk}&year=2026"
+    client.post(url, {"text": draft.text + "\n\n下一步打算……"})
+    assert YearSummary.objects.get(group=group, year=2026).is_final
+    assert checklists.compute([group], 2026)[group.pk]["summary"] == "met"
+    with freeze_time("2026-12-21"):
+        year_summary_drafts(2026)
+    assert YearSummary.objects.get(group=group, year=2026).text.endswith("下一步打算……")
+    response = client.get(reverse("reports:summary-docx") + f"?org={county['town'].pk}&year=2026")
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for row in document.tables[0].rows for c in row.cells]
+    assert "2026年理论学习中心组学习情况总结" in text and "下一步打算" in text
+    assert cells[cells.index("开展学习") + 1] == "1" and cells[cells.index("出勤率") + 1] == "75.0%"
+
+
+def dashboard_queries(client, size: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    top = OrganizationFactory()
+    for index in range(size):
+        child = OrganizationFactory(parent=top) if index < 5 else OrganizationFactory(parent=top.children.first())
+        group = StudyGroupFactory(organization=child)
+        if index % 4 == 0:
+            session = StudySessionFactory(
+                group=group, starts_at=at(2026, 3), ends_at=at(2026, 3) + datetime.timedelta(hours=2)
+            )
+            AttendanceFactory(session=session)
+    MembershipFactory(group=StudyGroupFactory(organization=top))
+    client.force_login(user_with_role("viewer", top))
+    url = reverse("reports:dashboard") + "?year=2026"
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context)
+
+
+def test_dashboard_query_count_same_for_10_and_300_groups(client):
+    assert dashboard_queries(client, 10) == dashboard_queries(client, 300)
+
+
+def test_dashboard_shows_figures_and_ranking_and_drills_down(client, county):
+    client.force_login(user_with_role("viewer", county["county"]))
+    page = client.get(reverse("reports:dashboard") + "?year=2026").content.decode()
+    assert "城关镇党委" in page and "75%" in page and 'id="chart-data"' in page
+    drill = client.get(reverse("reports:dashboard") + f"?year=2026&org={county['town'].pk}")
+    assert drill.status_code == 200
+    client.force_login(user_with_role("viewer", OrganizationFactory()))
+    assert client.get(reverse("reports:dashboard") + f"?org={county['town'].pk}").status_code == 404

@@ -1,0 +1,121 @@
+"""Digests compiled through a real Celery worker over Redis, including a worker process killed mid-run."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from reports.models import MonthlyDigest, TaskRun
+from reports.tasks import compile_digests
+from sessions.tests.factories import StudySessionFactory
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory
+
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set, so there is no Redis")
+
+
+def build_tree(towns: int):
+    county = OrganizationFactory()
+    StudyGroupFactory(organization=county)
+    for _index in range(towns):
+        group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+        start = datetime.datetime(2026, 10, 12, 1, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    return county
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_compiles_a_digest_through_redis():
+    from celery.contrib.testing.worker import start_worker
+
+    from studygroup.celery import app
+
+    county = build_tree(2)
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        assert compile_digests.delay(2026, 10, county.pk).get(timeout=60) == 3
+        assert compile_digests.delay(2026, 10, county.pk).get(timeout=60) == 3
+    assert MonthlyDigest.objects.filter(year=2026, month=10).count() == 3
+
+
+def _children(pid: int) -> list[int]:
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in result.stdout.split()]
+
+
+def _wait(predicate, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(message)
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a worker in another process needs a database it can share (PostgreSQL)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_killing_the_worker_process_mid_compile_still_compiles_each_digest_once():
+    county = build_tree(5)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}",
+        "DIGEST_TEST_PAUSE": "1",
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "studygroup",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        run = TaskRun.objects.create(name="compile_digests", key="test", organization=county)
+        compile_digests.apply_async(args=[2026, 10, county.pk, run.pk], queue=queue)
+        _wait(lambda: TaskRun.objects.get(pk=run.pk).done >= 2, 60, "the worker never started compiling")
+        children = _wait(lambda: _children(worker.pid), 10, "no pool process found")
+        for child in children:
+            os.kill(child, signal.SIGKILL)
+        # The pool starts another process; the task, rejected on worker loss, runs again there.
+        _wait(lambda: TaskRun.objects.get(pk=run.pk).state == "succeeded", 120, "the compile never finished")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    digests = MonthlyDigest.objects.filter(year=2026, month=10)
+    assert digests.count() == 6
+    assert sorted(digests.values_list("organization__path", flat=True)) == sorted(
+        {county.path, *county.children.values_list("path", flat=True)}
+    )
