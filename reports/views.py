@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from plans.views import _post_action, _service, _year
-from reports import dashboard, digest, narrative, services, summary_docs
+from reports import dashboard, digest, exports, narrative, services, summary_docs
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
@@ -269,3 +269,36 @@ def dashboard_view(request):
         **data,
     }
     return render(request, "reports/dashboard.html", context)
+
+
+# Exports -------------------------------------------------------------------------------------
+
+
+@login_required
+def ledger_view(request):
+    organizations = _reading_organizations(request.user)
+    wanted = request.GET.get("org", "")
+    organization = next((o for o in organizations if str(o.pk) == wanted), None)
+    if organization is None and wanted.isdigit():
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
+    if organization is None:
+        if not organizations:
+            raise PermissionDenied
+        organization = organizations[0]
+    year = _year(request)
+    return _attachment(
+        exports.ledger(organization, year),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{organization.name}{year}年学习台账.xlsx",
+        "ledger.xlsx",
+    )
+
+
+@login_required
+def archive_view(request, pk, year):
+    from studygroup.models import StudyGroup
+
+    group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    return _attachment(
+        exports.archive(group, year), "application/zip", f"{group.organization.name}{year}年学习档案.zip", "archive.zip"
+    )

@@ -212,3 +212,35 @@ def test_dashboard_shows_figures_and_ranking_and_drills_down(client, county):
     assert drill.status_code == 200
     client.force_login(user_with_role("viewer", OrganizationFactory()))
     assert client.get(reverse("reports:dashboard") + f"?org={county['town'].pk}").status_code == 404
+
+
+def test_ledger_has_sessions_attendance_and_members(client, county):
+    from openpyxl import load_workbook
+
+    client.force_login(user_with_role("viewer", county["county"]))
+    response = client.get(reverse("reports:ledger") + f"?org={county['county'].pk}&year=2026")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sessions, per_session, per_member = workbook.worksheets
+    assert (
+        sessions.title == "学习会"
+        and sessions.cell(2, 4).value == "十月集体学习"
+        and sessions.cell(2, 10).value == 0.75
+    )
+    assert per_session.max_row == 5
+    assert per_member.max_row == 5 and per_member.cell(1, 4).value == "出席"
+    client.force_login(user_with_role("viewer", OrganizationFactory()))
+    assert client.get(reverse("reports:ledger") + f"?org={county['county'].pk}&year=2026").status_code == 404
+
+
+def test_group_year_archive_zip(client, county):
+    import zipfile
+
+    client.force_login(user_with_role("staff", county["town"]))
+    response = client.get(reverse("reports:archive", args=[county["group"].pk, 2026]))
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert any(name.endswith(".docx") and "计划" in name for name in names)
+    assert any(name.endswith(".pdf") for name in names)
+    assert any("旁听" in name for name in names)
+    assert any("总结" in name for name in names)
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    assert client.get(reverse("reports:archive", args=[county["group"].pk, 2026])).status_code == 404
