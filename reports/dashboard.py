@@ -25,6 +25,87 @@ def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, di
 
 
 def build(*, organization: Organization, year: int) -> dict:
+    """Live aggregates for a small subtree; the rollup tables for a large one."""
+    from django.conf import settings
+
+    size = StudyGroup.objects.filter(organization__path__startswith=organization.path).count()
+    if size > settings.DASHBOARD_LIVE_LIMIT:
+        from reports.models import Rollup
+
+        if Rollup.objects.filter(organization=organization, year=year, month=0).exists():
+            return build_from_rollups(organization=organization, year=year)
+    return build_live(organization=organization, year=year)
+
+
+def _overdue_by_child(organization: Organization) -> dict[str, dict]:
+    return _by_prefix(
+        Action.objects.filter(group__organization__path__startswith=organization.path)
+        .exclude(status=Action.Status.DONE)
+        .filter(due_on__lt=timezone.localdate()),
+        "group__organization__path",
+        len(organization.path) + 5,
+        n=Count("pk"),
+    )
+
+
+def build_from_rollups(*, organization: Organization, year: int) -> dict:
+    """The same page from the rollups: a few indexed rows whatever the size of the subtree."""
+    from reports.models import Rollup
+
+    rows = {r.month: r for r in Rollup.objects.filter(organization=organization, year=year)}
+    total = rows[0]
+    figures = {
+        "groups": total.groups,
+        "sessions": total.sessions,
+        "topics_planned": total.topics_planned,
+        "attendance_rate": round(total.attended / total.attendance_rows, 4) if total.attendance_rows else None,
+        "reflections": total.reflections,
+        "bayou_all_met": total.bayou_all_met,
+        "observation_coverage": round(total.groups_observed / total.groups, 4) if total.groups else None,
+    }
+    overdue = _overdue_by_child(organization)
+    ranking = []
+    for child_row in (
+        Rollup.objects.filter(organization__parent=organization, year=year, month=0)
+        .select_related("organization")
+        .order_by("organization__path")
+    ):
+        child = child_row.organization
+        ranking.append(
+            {
+                "organization": child,
+                "name": child.name,
+                "groups": child_row.groups,
+                "sessions": child_row.sessions,
+                "attendance_rate": round(child_row.attended / child_row.attendance_rows, 4)
+                if child_row.attendance_rows
+                else None,
+                "coverage": round(child_row.groups_observed / child_row.groups, 4) if child_row.groups else None,
+                "overdue": overdue.get(child.path, {}).get("n", 0),
+            }
+        )
+    return {
+        "figures": figures,
+        "prestudy": None,
+        "from_rollups": total.built_at,
+        "overdue_actions": sum(v["n"] for v in overdue.values()),
+        "children": ranking,
+        "chart": _chart([rows[m].sessions if m in rows else 0 for m in range(1, 13)], ranking),
+    }
+
+
+def _chart(per_month: list[int], ranking: list[dict]) -> dict:
+    return {
+        "labels": {"attendance": str(_("Attendance rate")), "coverage": str(_("Coverage"))},
+        "months": [f"{m}月" for m in range(1, 13)],
+        "sessions": per_month,
+        "children": [c["name"] for c in ranking],
+        "attendance": [round((c["attendance_rate"] or 0) * 100, 1) for c in ranking],
+        "coverage": [round((c["coverage"] or 0) * 100, 1) for c in ranking],
+    }
+
+
+def build_live(*, organization: Organization, year: int) -> dict:
     figures = year_figures(organization, year)
     path = organization.path
     sessions = StudySession.objects.filter(group__organization__path__startswith=path, starts_at__year=year)
@@ -95,12 +176,5 @@ def build(*, organization: Organization, year: int) -> dict:
         .filter(due_on__lt=timezone.localdate())
         .count(),
         "children": ranking,
-        "chart": {
-            "labels": {"attendance": str(_("Attendance rate")), "coverage": str(_("Coverage"))},
-            "months": [f"{m}月" for m in range(1, 13)],
-            "sessions": [per_month.get(m, 0) for m in range(1, 13)],
-            "children": [c["name"] for c in ranking],
-            "attendance": [round((c["attendance_rate"] or 0) * 100, 1) for c in ranking],
-            "coverage": [round((c["coverage"] or 0) * 100, 1) for c in ranking],
-        },
+        "chart": _chart([per_month.get(m, 0) for m in range(1, 13)], ranking),
     }

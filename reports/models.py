@@ -139,3 +139,45 @@ class TaskRun(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.state == self.State.SUCCEEDED else 0)
+
+
+class Rollup(models.Model):
+    """Figures of an organization's whole subtree for a month (``month`` 1–12) or the year (``month`` 0).
+
+    Kept current by Celery so dashboards of large subtrees read a few rows instead of joining millions.
+    """
+
+    organization = models.ForeignKey(
+        "studygroup.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="rollups"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    groups = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    expanded_sessions = models.PositiveIntegerField(default=0)
+    attendance_rows = models.PositiveIntegerField(default=0)
+    attended = models.PositiveIntegerField(default=0)
+    leave = models.PositiveIntegerField(default=0)
+    absent = models.PositiveIntegerField(default=0)
+    made_up = models.PositiveIntegerField(default=0)
+    notes = models.PositiveIntegerField(default=0)
+    reflections = models.PositiveIntegerField(default=0)
+    discussion_materials = models.PositiveIntegerField(default=0)
+    observer_visits = models.PositiveIntegerField(default=0)
+    groups_observed = models.PositiveIntegerField(default=0)
+    topics_planned = models.PositiveIntegerField(default=0)
+    topics_held = models.PositiveIntegerField(default=0)
+    bayou_all_met = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(_("built at"), auto_now=True)
+
+    access_org_field = "organization"
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("rollup")
+        verbose_name_plural = _("rollups")
+        constraints = [models.UniqueConstraint(fields=["organization", "year", "month"], name="rollup_once")]
+        indexes = [models.Index(fields=["year", "month", "organization"], name="rollup_period")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year}-{self.month}"

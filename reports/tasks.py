@@ -131,3 +131,18 @@ def daily_reminders() -> int:
     run.save(update_fields=["done", "total"])
     _finish(run, TaskRun.State.SUCCEEDED)
     return sent
+
+
+@shared_task(name="reports.refresh_rollups", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def refresh_rollups(year: int | None = None) -> int:
+    """Rebuild the dashboard rollups of the year (every few minutes, so new records show within minutes)."""
+    from reports.rollups import rebuild
+
+    year = year or timezone.localdate().year
+    lock = f"lock:rollups:{year}"
+    if not cache.add(lock, "1", LOCK_SECONDS):
+        return 0
+    try:
+        return rebuild(year)
+    finally:
+        cache.delete(lock)

@@ -1,0 +1,147 @@
+"""Rollup tables: every measure of the dashboards, summed per organization subtree and month, for every ancestor.
+
+A rebuild is a handful of grouped SQL aggregates per tree level (the path
+prefix of each level is the grouping key) and one bulk insert: no loop over
+groups in Python. Dashboards of large subtrees read these rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.functions import ExtractMonth, Substr
+from django.utils import timezone
+
+from audits.models import ObserverVisit
+from plans.models import PlanTopic
+from reports.models import Rollup
+from sessions.models import ATTENDED, Attendance, StudySession, Submission
+from studygroup.models import Organization, StudyGroup
+
+PATH_STEP = 5
+MEASURES = [f.name for f in Rollup._meta.get_fields() if f.get_internal_type() == "PositiveIntegerField"]
+
+
+def _grouped(queryset, path_lookup: str, length: int, month_lookup: str | None, **aggregates):
+    tz = timezone.get_current_timezone()
+    # Only records at this level or below: a shorter path would otherwise count again as its own prefix.
+    depth_lookup = path_lookup.removesuffix("path") + "depth__gte"
+    queryset = queryset.filter(**{depth_lookup: length // PATH_STEP}).annotate(prefix=Substr(path_lookup, 1, length))
+    keys = ["prefix"]
+    if month_lookup is not None:
+        queryset = queryset.annotate(
+            m=ExtractMonth(month_lookup, tzinfo=tz) if month_lookup.endswith("_at") else ExtractMonth(month_lookup)
+        )
+        keys.append("m")
+    return queryset.values(*keys).annotate(**aggregates)
+
+
+def rebuild(year: int) -> int:
+    """Rebuild the rollups of ``year`` for every organization; return how many rows were written."""
+    depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
+    totals: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+    sessions = StudySession.objects.filter(starts_at__year=year)
+    attendance = Attendance.objects.filter(session__starts_at__year=year)
+    submissions = Submission.objects.filter(submitted_on__year=year).exclude(status=Submission.Status.DRAFT)
+    visits = ObserverVisit.objects.filter(session__starts_at__year=year)
+    held = StudySession.topics.through.objects.filter(plantopic_id=OuterRef("pk"))
+    topics = PlanTopic.objects.filter(plan__year=year).annotate(is_held=Exists(held))
+    for level in range(1, depth + 1):
+        length = level * PATH_STEP
+        for row in _grouped(StudyGroup.objects.all(), "organization__path", length, None, n=Count("pk")):
+            totals[(row["prefix"], 0)]["groups"] += row["n"]
+        for row in _grouped(
+            sessions,
+            "group__organization__path",
+            length,
+            "starts_at",
+            n=Count("pk"),
+            expanded=Count("pk", filter=Q(is_expanded=True)),
+        ):
+            for month in (row["m"], 0):
+                totals[(row["prefix"], month)]["sessions"] += row["n"]
+                totals[(row["prefix"], month)]["expanded_sessions"] += row["expanded"]
+        for row in _grouped(
+            attendance,
+            "session__group__organization__path",
+            length,
+            "session__starts_at",
+            rows=Count("pk"),
+            attended=Count("pk", filter=Q(status__in=ATTENDED)),
+            leave=Count("pk", filter=Q(status="leave")),
+            absent=Count("pk", filter=Q(status="absent")),
+            made_up=Count("pk", filter=Q(status="made_up")),
+        ):
+            for month in (row["m"], 0):
+                bucket = totals[(row["prefix"], month)]
+                bucket["attendance_rows"] += row["rows"]
+                for name in ("attended", "leave", "absent", "made_up"):
+                    bucket[name] += row[name]
+        for row in _grouped(
+            submissions,
+            "group__organization__path",
+            length,
+            "submitted_on",
+            notes=Count("pk", filter=Q(kind="notes")),
+            reflections=Count("pk", filter=Q(kind="reflection")),
+            discussion=Count("pk", filter=Q(kind="discussion")),
+        ):
+            for month in (row["m"], 0):
+                bucket = totals[(row["prefix"], month)]
+                bucket["notes"] += row["notes"]
+                bucket["reflections"] += row["reflections"]
+                bucket["discussion_materials"] += row["discussion"]
+        for row in _grouped(
+            visits,
+            "session__group__organization__path",
+            length,
+            "session__starts_at",
+            n=Count("pk"),
+            observed=Count("session__group", distinct=True),
+        ):
+            totals[(row["prefix"], row["m"])]["observer_visits"] += row["n"]
+            totals[(row["prefix"], row["m"])]["groups_observed"] += row["observed"]
+            totals[(row["prefix"], 0)]["observer_visits"] += row["n"]
+        for row in _grouped(
+            visits, "session__group__organization__path", length, None, observed=Count("session__group", distinct=True)
+        ):
+            totals[(row["prefix"], 0)]["groups_observed"] = row["observed"]
+        for row in _grouped(
+            topics,
+            "plan__group__organization__path",
+            length,
+            None,
+            planned=Count("pk"),
+            held=Count("pk", filter=Q(is_held=True)),
+        ):
+            totals[(row["prefix"], 0)]["topics_planned"] += row["planned"]
+            totals[(row["prefix"], 0)]["topics_held"] += row["held"]
+    organizations = dict(
+        Organization.objects.filter(path__in={prefix for prefix, _m in totals}).values_list("path", "pk")
+    )
+    rows = [
+        Rollup(organization_id=organizations[prefix], year=year, month=month, **values)
+        for (prefix, month), values in totals.items()
+        if prefix in organizations
+    ]
+    with transaction.atomic():
+        Rollup.objects.filter(year=year).delete()
+        Rollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _add_bayou(totals, year: int) -> None:
+    """Groups meeting all eight 八有 items, added to every ancestor (computed in batches of groups)."""
+    from audits import checklists
+
+    groups = list(StudyGroup.objects.select_related("organization").order_by("pk"))
+    for start in range(0, len(groups), 2000):
+        batch = groups[start : start + 2000]
+        statuses = checklists.compute(batch, year, "bayou")
+        for group in batch:
+            if all(value == checklists.MET for value in statuses[group.pk].values()):
+                path = group.organization.path
+                for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
+                    totals[(path[:end], 0)]["bayou_all_met"] += 1

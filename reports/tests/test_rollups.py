@@ -1,0 +1,95 @@
+"""Rollups equal the live figures, and large subtrees' dashboards read them."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from audits.tests.factories import ObserverVisitFactory
+from reports.figures import year_figures
+from reports.models import Rollup
+from reports.rollups import rebuild
+from reports.tasks import refresh_rollups
+from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+MEASURES = [
+    "groups",
+    "sessions",
+    "expanded_sessions",
+    "leave",
+    "absent",
+    "made_up",
+    "notes",
+    "reflections",
+    "discussion_materials",
+    "observer_visits",
+    "groups_observed",
+    "topics_planned",
+    "topics_held",
+    "bayou_all_met",
+]
+
+
+def tree(towns: int):
+    city = OrganizationFactory()
+    StudyGroupFactory(organization=city)
+    counties = [OrganizationFactory(parent=city) for _ in range(2)]
+    for county in counties:
+        StudyGroupFactory(organization=county)
+    for index in range(towns):
+        group = StudyGroupFactory(organization=OrganizationFactory(parent=counties[index % 2]))
+        start = datetime.datetime(2026, index % 12 + 1, 5, 1, tzinfo=datetime.UTC)
+        session = StudySessionFactory(
+            group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2), is_expanded=index % 3 == 0
+        )
+        for status in ["present", "late", "leave", "absent"][: index % 4 + 1]:
+            AttendanceFactory(session=session, status=status)
+        SubmissionFactory(
+            group=group, kind="reflection", status="submitted", submitted_on=datetime.date(2026, index % 12 + 1, 6)
+        )
+        if index % 2:
+            ObserverVisitFactory(session=session, organization=city)
+    return city, counties
+
+
+def test_rollups_equal_the_live_figures_at_every_level():
+    city, counties = tree(9)
+    assert rebuild(2026) > 0
+    for organization in [city, *counties]:
+        row = Rollup.objects.get(organization=organization, year=2026, month=0)
+        live = year_figures(organization, 2026)
+        assert {k: getattr(row, k) for k in MEASURES} == {k: live[k] for k in MEASURES}
+        assert round(row.attended / row.attendance_rows, 4) == live["attendance_rate"]
+    march = Rollup.objects.get(organization=city, year=2026, month=3)
+    assert march.sessions == 1
+
+
+def test_rebuild_twice_gives_the_same_rows():
+    tree(4)
+    refresh_rollups(2026)
+    first = sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended"))
+    refresh_rollups(2026)
+    assert sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended")) == first
+
+
+def dashboard_queries(client, settings, towns: int) -> tuple[int, str]:
+    settings.DASHBOARD_LIVE_LIMIT = 3
+    city, _counties = tree(towns)
+    rebuild(2026)
+    client.force_login(user_with_role("viewer", city))
+    url = reverse("reports:dashboard") + f"?org={city.pk}&year=2026"
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        page = client.get(url).content.decode()
+    return len(context), page
+
+
+def test_large_subtree_dashboard_reads_rollups_in_constant_queries(client, settings):
+    small, page = dashboard_queries(client, settings, 10)
+    assert "数据截至" in page
+    large, _page = dashboard_queries(client, settings, 60)
+    assert small == large
