@@ -1,0 +1,1 @@
+"""The study records bundle (``records-format.md``): validation, import and export."""

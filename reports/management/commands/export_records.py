@@ -1,0 +1,20 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports.bundle.exporter import export
+from studygroup.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Write the records of an organization's subtree as a bundle (records-format.md) to standard output."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="organization code")
+        parser.add_argument("--year", type=int, help="only the records of this year")
+
+    def handle(self, *args, org, year=None, **options):
+        organization = Organization.objects.filter(code=org).first()
+        if organization is None:
+            raise CommandError(f'unknown organization code "{org}"')
+        self.stdout.write(json.dumps(export(organization, year), ensure_ascii=False, indent=2))
