@@ -26,6 +26,14 @@ nav_item(
     order=62,
     menu=REPORTS,
 )
+nav_item(
+    label=_("Import and export records"),
+    url_name="reports:records",
+    icon="arrow-left-right",
+    roles={access.STAFF},
+    order=64,
+    menu=REPORTS,
+)
 nav_item(label=_("Job runs"), url_name="reports:run-list", icon="cpu", roles={access.STAFF}, order=63, menu=REPORTS)
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("summary.docx", views.summary_docx_view, name="summary-docx"),
     path("summary.pdf", views.summary_pdf_view, name="summary-pdf"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("records/", views.records_view, name="records"),
     path("ledger.xlsx", views.ledger_view, name="ledger"),
     path("archive/<int:pk>/<int:year>.zip", views.archive_view, name="archive"),
 ]

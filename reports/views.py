@@ -302,3 +302,54 @@ def archive_view(request, pk, year):
     return _attachment(
         exports.archive(group, year), "application/zip", f"{group.organization.name}{year}年学习档案.zip", "archive.zip"
     )
+
+
+# Records bundle ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def records_view(request):
+    """Staff download their organization's records and import a bundle into its subtree."""
+    import json
+
+    from reports.bundle.exporter import export
+    from reports.bundle.importer import BundleError, import_bundle
+
+    organizations = _staff_organizations(request.user)
+    if not organizations:
+        raise PermissionDenied
+    chosen = request.GET.get("org") or request.POST.get("org") or ""
+    organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
+    if request.method == "GET" and request.GET.get("download"):
+        year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else None
+        content = json.dumps(export(organization, year), ensure_ascii=False, indent=2).encode()
+        name = f"{organization.code}{'-' + str(year) if year else ''}.json"
+        return _attachment(content, "application/json", name, name)
+    errors, counts = [], None
+    if request.method == "POST":
+        upload = request.FILES.get("bundle")
+        if upload is None:
+            errors = [_("Choose the bundle file (.json) to import.")]
+        elif upload.size > 200 * 1024 * 1024:
+            errors = [_("The file is larger than 200 MB; import it with the import_records command.")]
+        else:
+            try:
+                counts = import_bundle(upload.read(), root=organization, by=request.user)
+            except BundleError as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request, _("The bundle has been imported: %(count)d records.") % {"count": sum(counts.values())}
+                )
+    return render(
+        request,
+        "reports/records.html",
+        {
+            "organization": organization,
+            "organizations": organizations,
+            "errors": errors,
+            "counts": counts,
+            "year": timezone.localdate().year,
+        },
+    )

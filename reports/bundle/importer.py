@@ -87,6 +87,29 @@ def _check_scope(document: dict, root: Organization | None) -> list[str]:
         )
         if not unchanged:
             errors.append(f'organizations[{index}]: "{code}" is outside the subtree of {root.name} ({root.code})')
+    inside_groups = {g["code"] for g in document.get("groups") or [] if isinstance(g, dict) and inside(g.get("org"))}
+    inside_groups |= set(
+        StudyGroup.objects.filter(organization__path__startswith=root.path).values_list("code", flat=True)
+    )
+    for name in ("groups", "plans", "sessions", "research", "inspections", "summaries"):
+        key = "code" if name == "groups" else "group"
+        for index, item in enumerate(document.get(name) or []):
+            if isinstance(item, dict) and item.get(key) not in inside_groups:
+                errors.append(
+                    f'{name}[{index}].{key}: "{item.get(key)}" is outside the subtree of {root.name} ({root.code})'
+                )
+    inside_sessions = {
+        s["code"] for s in document.get("sessions") or [] if isinstance(s, dict) and s.get("group") in inside_groups
+    }
+    for index, item in enumerate(document.get("visits") or []):
+        if (
+            isinstance(item, dict)
+            and item.get("session") not in inside_sessions
+            and not StudySession.objects.filter(
+                code=item.get("session"), group__organization__path__startswith=root.path
+            ).exists()
+        ):
+            errors.append(f'visits[{index}].session: "{item.get("session")}" is outside the subtree of {root.name}')
     return errors
 
 

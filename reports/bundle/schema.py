@@ -99,7 +99,7 @@ SCHEMA: dict[str, dict] = {
     },
     "actions": {
         "code": "code",
-        "source": "source",
+        "source": "?source",
         "problem": "text",
         "measure": "?text",
         "raised_on": "date",

@@ -57,7 +57,7 @@ class PersonFactory(DjangoModelFactory):
     class Meta:
         model = Person
 
-    code = factory.Sequence(lambda n: f"p{n}")
+    code = factory.Sequence(lambda n: f"person-{n}")
     name = factory.Sequence(lambda n: f"成员{n}")
     post = "党委委员"
     organization = factory.SubFactory(OrganizationFactory)
