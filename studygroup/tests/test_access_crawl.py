@@ -1,0 +1,182 @@
+"""The access crawl: every URL of the project, filled with another organization's records, requested as every
+role of one organization and anonymously. Nobody sees the other organization's records, anonymous users go to
+the login page, and nothing answers 500."""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from audits.tests.factories import (
+    ActionFactory,
+    ObserverPoolMemberFactory,
+    ObserverVisitFactory,
+    RandomDrawFactory,
+    VisitInvitationFactory,
+)
+from plans.tests.factories import (
+    FileMaterialFactory,
+    PlanTopicFactory,
+    ResearchReportFactory,
+    ResearchTopicFactory,
+    StudyPlanFactory,
+)
+from reports.models import MonthlyDigest
+from sessions.tests.factories import (
+    AttendanceFactory,
+    LeaveRequestFactory,
+    MinutesAttachmentFactory,
+    StudySessionFactory,
+    SubmissionFactory,
+)
+from studygroup.tests.factories import (
+    MembershipFactory,
+    NotificationFactory,
+    OrganizationFactory,
+    StudyGroupFactory,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db
+SECRET = "邻县机密"
+ROLES = ["staff", "leader", "member", "observer", "inspector", "viewer"]
+
+
+def walk(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}", list(pattern.pattern.converters)
+
+
+@pytest.fixture
+def other():
+    """Everything of a neighbouring county, named so a leak shows."""
+    root = OrganizationFactory(name="市委")
+    county = OrganizationFactory(parent=root, name=f"{SECRET}县委")
+    town = OrganizationFactory(parent=county, name=f"{SECRET}镇")
+    group = StudyGroupFactory(organization=town, name=f"{SECRET}中心组")
+    seat = MembershipFactory(group=group, person__name=f"{SECRET}成员")
+    start = timezone.now() + datetime.timedelta(days=3)
+    session = StudySessionFactory(
+        group=group, title=f"{SECRET}学习会", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    plan = StudyPlanFactory(group=group, status="approved")
+    research = ResearchTopicFactory(group=group, title=f"{SECRET}课题")
+    visit = ObserverVisitFactory(session=session, organization=county)
+    digest = MonthlyDigest.objects.create(
+        organization=county, year=2026, month=10, number=1, status="published", content={"period": SECRET}
+    )
+    objects = {
+        "org": town,
+        "group": group,
+        "membership": seat,
+        "session": session,
+        "plan": plan,
+        "topic": PlanTopicFactory(plan=plan, title=f"{SECRET}专题"),
+        "material": FileMaterialFactory(group=group, session=session, title=f"{SECRET}资料"),
+        "research": research,
+        "report": ResearchReportFactory(topic=research),
+        "submission": SubmissionFactory(
+            group=group, session=session, person=seat.person, status="approved", title=f"{SECRET}心得"
+        ),
+        "leave": LeaveRequestFactory(session=session, person=seat.person),
+        "attachment": MinutesAttachmentFactory(session=session),
+        "visit": visit,
+        "action": ActionFactory(group=group, problem=f"{SECRET}问题"),
+        "pool": ObserverPoolMemberFactory(organization=county),
+        "draw": RandomDrawFactory(organization=county),
+        "invitation": VisitInvitationFactory(session=session, organization=county),
+        "digest": digest,
+        "notification": NotificationFactory(title=f"{SECRET}通知"),
+    }
+    AttendanceFactory(session=session, person=seat.person)
+    return root, objects
+
+
+def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
+    by_prefix = [
+        ("core:org-", "org"),
+        ("core:group-", "group"),
+        ("core:membership-add", "group"),
+        ("core:membership-", "membership"),
+        ("core:notification-open", "notification"),
+        ("plans:plan-", "plan"),
+        ("plans:topic-add", "plan"),
+        ("plans:topic-", "topic"),
+        ("plans:material-add", "group"),
+        ("plans:material-", "material"),
+        ("plans:session-", "session"),
+        ("plans:research-report-download", "report"),
+        ("plans:research-", "research"),
+        ("sessions:session-create", "group"),
+        ("sessions:leave-decide", "leave"),
+        ("sessions:attachment-", "attachment"),
+        ("sessions:submission-", "submission"),
+        ("sessions:reviewer", "group"),
+        ("sessions:", "session"),
+        ("audits:pool-", "pool"),
+        ("audits:draw-", "draw"),
+        ("audits:invitation-", "invitation"),
+        ("audits:invite", "session"),
+        ("audits:visit", "visit"),
+        ("audits:action-", "action"),
+        ("audits:group-checklist", "group"),
+        ("audits:inspection-action", "group"),
+        ("reports:digest-", "digest"),
+        ("reports:archive", "group"),
+    ]
+    key = next((target for prefix, target in by_prefix if name.startswith(prefix)), None)
+    values = {}
+    for param in params:
+        if param in ("pk", "group_pk", "session_pk"):
+            if key is None:
+                return None
+            values[param] = objects[key].pk
+        elif param == "year":
+            values[param] = 2026
+        elif param == "code":
+            values[param] = "bayou"
+        elif param == "token":
+            from sessions import signin
+
+            values[param] = signin.make_token(objects["session"], signin.LINK)
+        else:
+            return None
+    return values
+
+
+def test_crawl_every_url_as_every_role_and_anonymous(client, other):
+    root, objects = other
+    mine = OrganizationFactory(parent=root, name="本县委")
+    own_town = OrganizationFactory(parent=mine, name="本县镇")
+    StudyGroupFactory(organization=mine)
+    users = {role: user_with_role(role, own_town if role == "member" else mine) for role in ROLES}
+    checked = 0
+    for name, params in walk():
+        if name.startswith("admin:") or name in {"login", "logout", "password_change_done"}:
+            continue
+        kwargs = kwargs_for(name, params, objects)
+        if kwargs is None:
+            continue
+        url = reverse(name, kwargs=kwargs)
+        client.logout()
+        anonymous = client.get(url)
+        assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login")), (name, url)
+        for role, user in users.items():
+            client.force_login(user)
+            response = client.get(url)
+            if response.status_code == 405:
+                response = client.post(url, {})
+            assert response.status_code != 500, (name, role)
+            if params:
+                assert response.status_code in (403, 404), (name, role, response.status_code)
+            else:
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                assert SECRET.encode() not in body, (name, role)
+            checked += 1
+    assert checked > 100
