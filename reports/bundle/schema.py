@@ -264,7 +264,8 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
     elif kind == "source":
         _check_source(report, where, value, resolvable)
     elif kind == "verdicts":
-        items = checklist_items.get(item.get("checklist"), set())
+        checklist = item.get("checklist")
+        items = checklist_items.get(checklist, set()) if isinstance(checklist, str) else set()
         if not isinstance(value, dict):
             report.add(where, "must be an object of item → verdict")
             return

@@ -1,0 +1,109 @@
+"""Property-based bad input: any bundle or form input gives a saved valid record or a message, never a crash
+and never a partial write."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports.bundle.importer import BundleError, import_bundle
+from reports.bundle.schema import SCHEMA
+from sessions.models import Attendance, StudySession
+from studygroup.models import Organization, Person
+
+pytestmark = pytest.mark.django_db
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PAGES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 3000),
+    st.text(max_size=12),
+    st.sampled_from(["2024-03-15", "2024-03-15T09:00:00+08:00", "2024-13-45", "p1", "g1", "approved"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+def item_strategy(spec: dict):
+    keys = [*spec, "extra"]
+    return st.dictionaries(st.sampled_from(keys), values, max_size=len(keys))
+
+
+bundles = st.fixed_dictionaries(
+    {"format": st.sampled_from(["studygroup-records", "other"]), "version": st.sampled_from([1, 2, "1"])},
+    optional={name: st.lists(item_strategy(spec), max_size=3) for name, spec in SCHEMA.items()},
+)
+
+
+def snapshot():
+    return (
+        Organization.objects.count(),
+        Person.objects.count(),
+        StudySession.objects.count(),
+        Attendance.objects.count(),
+    )
+
+
+@FAST
+@given(document=bundles)
+def test_any_bundle_is_imported_or_refused_with_messages(document):
+    before = snapshot()
+    try:
+        import_bundle(json.dumps(document))
+    except BundleError as exc:
+        assert exc.errors and all(isinstance(e, str) and ":" in e for e in exc.errors)
+        assert snapshot() == before
+
+
+@FAST
+@given(raw=st.one_of(st.binary(max_size=200), st.text(max_size=200)))
+def test_any_bytes_are_refused_cleanly(raw):
+    before = snapshot()
+    try:
+        import_bundle(raw)
+    except BundleError as exc:
+        assert exc.errors
+    assert snapshot() == before
+
+
+@FAST
+@given(
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "kind",
+                "title",
+                "starts_at",
+                "ends_at",
+                "location",
+                "is_expanded",
+                "guests",
+                "plan_text",
+                "agenda",
+                "lead",
+                "topics",
+            ]
+        ),
+        st.one_of(
+            st.text(max_size=30), st.sampled_from(["2026-12-01T09:00", "collective", "on", "99999", "2026-02-30T25:61"])
+        ),
+        max_size=11,
+    )
+)
+def test_session_form_never_crashes(client, data):
+    from django.urls import reverse
+
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    client.force_login(user_with_role("staff", group.organization))
+    before = StudySession.objects.count()
+    response = client.post(reverse("sessions:session-create", args=[group.pk]), data)
+    assert response.status_code in (200, 302)
+    assert StudySession.objects.count() == before + (1 if response.status_code == 302 else 0)
