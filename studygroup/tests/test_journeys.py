@@ -1,0 +1,262 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against the live test server.
+
+A failing journey leaves a screenshot in ``artifacts/``.
+"""
+
+import datetime
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def browser(settings):
+    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield instance
+        instance.close()
+
+
+@contextmanager
+def journey(browser, name: str, user, viewport=None):
+    from studygroup.tests.factories import PASSWORD
+
+    context = browser.new_context(
+        viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(journey.base + "/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(journey.base + "/")
+        yield page
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _base(live_server):
+    journey.base = live_server.url
+
+
+def test_staff_drafts_a_plan_and_the_leader_approves(browser):
+    from plans.models import StudyPlan
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="城关镇党委"))
+    staff = user_with_role("staff", group.organization)
+    leader = user_with_role("member", group.organization)
+    leader.person.memberships.update(role="leader")
+    year = timezone.localdate().year
+    with journey(browser, "plan-staff", staff) as page:
+        page.goto(journey.base + "/plans/")
+        page.click("text=制定城关镇党委的年度计划")
+        page.click("button:has-text('创建计划')")
+        page.fill("textarea[name=main_line]", "深入学习贯彻党的创新理论")
+        page.fill("input[name=month_1]", "学习全会精神")
+        page.click("button:has-text('保存')")
+        page.click("#month-1 >> text=专题")
+        page.fill("input[name=title]", "学习党的二十届四中全会精神")
+        page.click("button:has-text('保存')")
+        page.click("button:has-text('报组长审批')")
+        assert "计划已报组长审批" in page.content()
+    with journey(browser, "plan-leader", leader) as page:
+        page.click("#panel-plans-to-approve a")
+        page.click("button:has-text('批准')")
+        assert "计划已批准" in page.content()
+    assert StudyPlan.objects.get(group=group, year=year).status == "approved"
+
+
+def test_session_materials_signin_on_a_phone_and_the_grid(browser):
+    from plans.models import Material, StudyConfirmation
+    from sessions import signin
+    from sessions.models import Attendance, StudySession
+    from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="白沙镇党委"))
+    staff = user_with_role("staff", group.organization)
+    member = user_with_role("member", group.organization)
+    others = MembershipFactory.create_batch(2, group=group)
+    start = timezone.localtime() + datetime.timedelta(minutes=20)
+    with journey(browser, "session-staff", staff) as page:
+        page.goto(journey.base + f"/sessions/new/{group.pk}/")
+        page.fill("input[name=title]", "集体学习研讨")
+        page.fill("input[name=starts_at]", f"{start:%Y-%m-%dT%H:%M}")
+        page.fill("input[name=ends_at]", f"{start + datetime.timedelta(hours=2):%Y-%m-%dT%H:%M}")
+        page.click("button:has-text('保存')")
+        assert "学习会已安排" in page.content()
+        session = StudySession.objects.get(group=group)
+        page.goto(journey.base + f"/plans/materials/add/{group.pk}/?session={session.pk}")
+        page.fill("input[name=title]", "重要讲话原文")
+        page.check("input[value=text]")
+        page.fill("textarea[name=text]", "原文内容")
+        page.click("button:has-text('保存为草稿')")
+        page.click("button:has-text('发布给成员')")
+        assert "资料已发布" in page.content()
+    with journey(browser, "session-member", member, PHONE) as page:
+        page.goto(journey.base + "/plans/materials/")
+        page.click("#to-study button:has-text('我已学习')")
+        page.goto(journey.base + f"/sessions/{session.pk}/signin/{signin.make_token(session, signin.LINK)}/")
+        page.click("#signin-button")
+        assert "签到成功" in page.locator("#signin-result").inner_text()
+    assert StudyConfirmation.objects.filter(material=Material.objects.get(), person=member.person).exists()
+    StudySession.objects.filter(pk=session.pk).update(starts_at=timezone.now() - datetime.timedelta(minutes=5))
+    with journey(browser, "session-grid", staff) as page:
+        page.goto(journey.base + f"/sessions/{session.pk}/attendance/")
+        page.check(f"input[name=status-{others[0].person.pk}][value=leave]")
+        page.click("button:has-text('保存考勤')")
+        assert "考勤已保存" in page.content()
+    statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
+    assert statuses == {member.person.pk: "present", others[0].person.pk: "leave", others[1].person.pk: "absent"}
+
+
+def test_discussion_material_passes_two_reviews_and_approval(browser):
+    from sessions.models import Submission
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="石桥乡党委"))
+    staff = user_with_role("staff", group.organization)
+    author, reviewer, leader = (user_with_role("member", group.organization) for _ in range(3))
+    leader.person.memberships.update(role="leader")
+    group.second_reviewer = reviewer.person
+    group.save()
+    with journey(browser, "review-author", author) as page:
+        page.goto(journey.base + "/sessions/submissions/new/")
+        page.select_option("select[name=kind]", "discussion")
+        page.fill("input[name=title]", "关于基层治理的研讨材料")
+        page.fill("textarea[name=text]", "一、现状;二、问题;三、对策。")
+        page.click("button[name=submit_now]")
+        assert "已提交" in page.content()
+    submission = Submission.objects.get()
+    for name, user, button in (
+        ("review-staff", staff, "审核通过"),
+        ("review-second", reviewer, "审核通过"),
+        ("review-leader", leader, "批准"),
+    ):
+        with journey(browser, name, user) as page:
+            page.goto(journey.base + submission.get_absolute_url())
+            page.click(f"button:has-text('{button}')")
+            assert "审核意见已记录" in page.content()
+    assert Submission.objects.get().status == "approved"
+
+
+def test_observer_reviews_ahead_then_reports_on_a_phone_and_raises_an_action(browser):
+    from audits.models import Action, ObserverVisit
+    from audits.tests.factories import ObserverVisitFactory
+    from sessions.tests.factories import StudySessionFactory
+    from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+
+    county = OrganizationFactory(name="清河县委")
+    group = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委"))
+    owner = MembershipFactory(group=group, person__name="整改责任人").person
+    observer = user_with_role("observer", county)
+    start = timezone.now() + datetime.timedelta(days=15)
+    session = StudySessionFactory(
+        group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2), plan_text="会前方案"
+    )
+    visit = ObserverVisitFactory(session=session, organization=county, observer=observer.person)
+    with journey(browser, "observer-review", observer) as page:
+        page.click("#panel-observer-visits a")
+        page.check("input[name=decision][value=approved]")
+        page.click("button:has-text('提交审核意见')")
+        assert "审核意见已反馈" in page.content()
+    ObserverVisit.objects.filter(pk=visit.pk).update()
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=3), ends_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    with journey(browser, "observer-report", observer, PHONE) as page:
+        page.goto(journey.base + f"/audits/visits/{visit.pk}/report/")
+        page.select_option("select[name=rating]", "good")
+        page.fill("textarea[name=report]", "准备充分,研讨聚焦。")
+        page.fill("textarea[name=findings]", "个别发言联系实际不够")
+        page.click("#file-report")
+        page.click("text=转为整改事项")
+        page.select_option("select[name=owner]", str(owner.pk))
+        page.click("button:has-text('提出')")
+        assert "整改事项已提出" in page.content()
+    action = Action.objects.get()
+    assert action.problem == "个别发言联系实际不够" and action.visit_id == visit.pk and action.owner == owner
+
+
+def test_viewer_sees_charts_drills_down_and_follows_a_figure(browser):
+    from sessions.tests.factories import AttendanceFactory, StudySessionFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    city = OrganizationFactory(name="临江市委")
+    StudyGroupFactory(organization=city)
+    county = OrganizationFactory(parent=city, name="清河县委")
+    group = StudyGroupFactory(organization=county)
+    start = timezone.now() - datetime.timedelta(days=2)
+    session = StudySessionFactory(
+        group=group, title="县委集体学习", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    AttendanceFactory(session=session)
+    viewer = user_with_role("viewer", city)
+    with journey(browser, "dashboard", viewer) as page:
+        page.goto(journey.base + "/reports/dashboard/")
+        page.wait_for_selector("html[data-charts-ready='1']")
+        assert page.locator("#chart-months canvas").count() == 1
+        assert page.locator("#chart-children canvas").count() == 1
+        page.click("#ranking >> text=清河县委")
+        assert "清河县委" in page.locator("h1").inner_text()
+        page.click("#figures a >> nth=0")
+        assert "县委集体学习" in page.content()
+
+
+def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
+    from reports.models import MonthlyDigest
+    from sessions.tests.factories import StudySessionFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    county = OrganizationFactory(name="东山县委")
+    group = StudyGroupFactory(organization=county)
+    today = timezone.localdate()
+    start = timezone.make_aware(datetime.datetime(today.year, today.month, 1, 9)) - datetime.timedelta(days=10)
+    StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    staff = user_with_role("staff", county)
+    with journey(browser, "digest", staff) as page:
+        page.goto(journey.base + "/reports/digests/")
+        page.click("button:has-text('立即编制')")
+        page.click("table >> text=学习专刊")
+        page.click("#publish")
+        assert "专刊已发布" in page.content()
+        with page.expect_download() as download:
+            page.click("text=PDF")
+        assert download.value.suggested_filename.endswith(".pdf")
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert MonthlyDigest.objects.get().status == "published"
