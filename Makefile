@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint messages
+.PHONY: run test install install-test lint messages bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,7 @@ lint: install-test
 messages: install-test
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans -i .venv
+
+## The benchmark on PostgreSQL at 127.0.0.1 (not part of `make test`); BENCH_GROUPS=1000,10000 by default.
+bench: install-test
+	$(BIN)/python bench/run.py
