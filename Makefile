@@ -35,4 +35,6 @@ messages: install-test
 
 ## The benchmark on PostgreSQL at 127.0.0.1 (not part of `make test`); BENCH_GROUPS=1000,10000 by default.
 bench: install-test
+	$(BIN)/pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/signin_burst.py
