@@ -107,3 +107,77 @@ def test_session_form_never_crashes(client, data):
     response = client.post(reverse("sessions:session-create", args=[group.pk]), data)
     assert response.status_code in (200, 302)
     assert StudySession.objects.count() == before + (1 if response.status_code == 302 else 0)
+
+
+junk = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "13",
+            "2026-02-30",
+            "2026-01-01",
+            "member",
+            "leader",
+            "assigned",
+            "collective",
+            "<script>",
+            "' OR 1=1 --",
+        ]
+    ),
+)
+
+
+@PAGES
+@given(data=st.dictionaries(st.sampled_from(["person", "new_name", "new_post", "role", "start_on"]), junk, max_size=5))
+def test_membership_form_never_crashes(client, data):
+    from django.urls import reverse
+
+    from studygroup.models import Membership
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    client.force_login(user_with_role("staff", group.organization))
+    before = Membership.objects.count()
+    response = client.post(reverse("core:membership-add", args=[group.pk]), data)
+    assert response.status_code in (200, 302)
+    assert Membership.objects.count() == before + (1 if response.status_code == 302 else 0)
+
+
+@PAGES
+@given(data=st.dictionaries(st.sampled_from(["month", "title", "source", "lead", "session_kind"]), junk, max_size=5))
+def test_topic_form_never_crashes(client, data):
+    from django.urls import reverse
+
+    from plans.models import PlanTopic
+    from plans.tests.factories import StudyPlanFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    plan = StudyPlanFactory(group=StudyGroupFactory(organization=OrganizationFactory()))
+    client.force_login(user_with_role("staff", plan.group.organization))
+    response = client.post(reverse("plans:topic-add", args=[plan.pk]), data)
+    assert response.status_code in (200, 302)
+    assert PlanTopic.objects.filter(plan=plan).count() == (1 if response.status_code == 302 else 0)
+
+
+@PAGES
+@given(name=st.text(min_size=1, max_size=80), content=st.binary(max_size=64))
+def test_any_upload_is_stored_safely_or_refused(client, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from plans.models import Material
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    client.force_login(user_with_role("staff", group.organization))
+    upload = SimpleUploadedFile(name.replace("\x00", "") or "f", content)
+    response = client.post(
+        reverse("plans:material-add", args=[group.pk]), {"title": "资料", "kind": "file", "upload": upload}
+    )
+    assert response.status_code in (200, 302)
+    for material in Material.objects.filter(group=group):
+        assert "/" not in material.original_name and "\\" not in material.original_name
+        assert material.file.name.startswith(f"materials/{group.pk}/")
