@@ -397,3 +397,29 @@ class ActionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class ChecklistStatus(models.Model):
+    """A group's computed 八有/七有 statuses for a year, kept by the rollup job for large subtrees' tables."""
+
+    group = models.ForeignKey(
+        "studygroup.StudyGroup",
+        verbose_name=_("study group"),
+        on_delete=models.CASCADE,
+        related_name="checklist_statuses",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    checklist = models.CharField(_("checklist"), max_length=16)
+    statuses = models.JSONField(_("statuses"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    access_org_field = "group__organization"
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("computed checklist")
+        verbose_name_plural = _("computed checklists")
+        constraints = [models.UniqueConstraint(fields=["group", "year", "checklist"], name="checklist_status_once")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.year} {self.checklist}"

@@ -93,12 +93,29 @@ def action_list(*, user: User, status: str = "", mine: bool = False) -> QuerySet
 
 
 def compliance(*, organization: Organization, year: int, checklist: Checklist) -> list[dict]:
-    """Groups of the subtree (the organization's own included) with the status of every item."""
+    """Groups of the subtree (the organization's own included) with the status of every item.
+
+    Small subtrees are computed from the records; large ones (more than ``DASHBOARD_LIVE_LIMIT`` groups) read
+    the statuses the rollup job keeps, when it has run for that year.
+    """
+    from django.conf import settings
+
+    from audits.models import ChecklistStatus
+
     groups = list(
         StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
         .select_related("organization")
         .order_by("organization__path")
     )
+    if len(groups) > settings.DASHBOARD_LIVE_LIMIT:
+        stored = dict(
+            ChecklistStatus.objects.filter(
+                group__organization__path__startswith=organization.path, year=year, checklist=checklist.code
+            ).values_list("group_id", "statuses")
+        )
+        if stored:
+            missing = dict.fromkeys(checklist.items.values_list("code", flat=True), checklists.MISSING)
+            return [{"group": group, "statuses": stored.get(group.pk, missing)} for group in groups]
     statuses = checklists.compute(groups, year, checklist.code)
     return [{"group": group, "statuses": statuses[group.pk]} for group in groups]
 

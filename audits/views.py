@@ -508,9 +508,19 @@ def _compliance_context(request):
     }
 
 
+COMPLIANCE_PAGE_SIZE = 200
+
+
 @login_required
 def compliance_view(request):
-    return render(request, "audits/compliance.html", _compliance_context(request))
+    from django.core.paginator import Paginator
+
+    context = _compliance_context(request)
+    page = Paginator(context["rows"], COMPLIANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(rows=page.object_list, page=page, query=query.urlencode())
+    return render(request, "audits/compliance.html", context)
 
 
 @login_required

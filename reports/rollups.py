@@ -118,6 +118,7 @@ def rebuild(year: int) -> int:
         ):
             totals[(row["prefix"], 0)]["topics_planned"] += row["planned"]
             totals[(row["prefix"], 0)]["topics_held"] += row["held"]
+    _add_bayou(totals, year)
     organizations = dict(
         Organization.objects.filter(path__in={prefix for prefix, _m in totals}).values_list("path", "pk")
     )
@@ -133,15 +134,28 @@ def rebuild(year: int) -> int:
 
 
 def _add_bayou(totals, year: int) -> None:
-    """Groups meeting all eight 八有 items, added to every ancestor (computed in batches of groups)."""
+    """Compute every group's 八有 and 七有 statuses (kept for large compliance tables) and add the groups meeting
+    all eight 八有 items to every ancestor. Runs in the Celery rebuild, in batches of groups."""
     from audits import checklists
+    from audits.models import ChecklistStatus
 
     groups = list(StudyGroup.objects.select_related("organization").order_by("pk"))
+    rows = []
     for start in range(0, len(groups), 2000):
         batch = groups[start : start + 2000]
-        statuses = checklists.compute(batch, year, "bayou")
+        data = checklists.collect(batch, year)
         for group in batch:
-            if all(value == checklists.MET for value in statuses[group.pk].values()):
+            bayou = checklists.bayou(data[group.pk])
+            rows.append(ChecklistStatus(group=group, year=year, checklist="bayou", statuses=bayou))
+            rows.append(
+                ChecklistStatus(
+                    group=group, year=year, checklist="qiyou", statuses=checklists.qiyou(data[group.pk], year)
+                )
+            )
+            if all(value == checklists.MET for value in bayou.values()):
                 path = group.organization.path
                 for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
                     totals[(path[:end], 0)]["bayou_all_met"] += 1
+    with transaction.atomic():
+        ChecklistStatus.objects.filter(year=year).delete()
+        ChecklistStatus.objects.bulk_create(rows, batch_size=5000)

@@ -191,3 +191,32 @@ def test_group_checklist_shows_the_evidence(client, group):
     section = page.split('id="item-minutes"')[1].split("</section>")[0]
     assert with_minutes.get_absolute_url() in section and without.get_absolute_url() in section
     assert "部分达标" in section
+
+
+def test_large_subtree_table_reads_the_statuses_the_rollup_job_keeps(client, settings):
+    from audits.models import ChecklistStatus
+    from reports.rollups import rebuild
+
+    top = OrganizationFactory()
+    groups = [StudyGroupFactory(organization=OrganizationFactory(parent=top)) for _ in range(6)]
+    RulesDocumentFactory(organization=groups[0].organization)
+    session_in(groups[1], 3)
+    rebuild(YEAR)
+    live = checklists.compute(groups, YEAR)
+    stored = dict(ChecklistStatus.objects.filter(year=YEAR, checklist="bayou").values_list("group_id", "statuses"))
+    assert all(stored[g.pk] == live[g.pk] for g in groups)
+    settings.DASHBOARD_LIVE_LIMIT = 3
+    RulesDocumentFactory(organization=groups[2].organization)  # after the rebuild: not yet in the stored table
+    client.force_login(user_with_role("viewer", top))
+    page = client.get(reverse("audits:compliance") + f"?year={YEAR}&item=rules&status=met").content.decode()
+    assert groups[0].organization.name in page and groups[2].organization.name not in page
+
+
+def test_compliance_table_is_paginated(client):
+    top = OrganizationFactory()
+    for _ in range(205):
+        StudyGroupFactory(organization=OrganizationFactory(parent=top))
+    client.force_login(user_with_role("viewer", top))
+    first = client.get(reverse("audits:compliance") + f"?year={YEAR}").content.decode()
+    second = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=2").content.decode()
+    assert first.count('href="/audits/groups/') == 200 and second.count('href="/audits/groups/') == 5
