@@ -73,3 +73,9 @@ class ResearchTopicAdmin(admin.ModelAdmin):
 class ResearchReportAdmin(admin.ModelAdmin):
     list_display = ["title", "topic", "submitted_on", "submitted_by"]
     raw_id_fields = ["topic", "submitted_by"]
+
+
+@admin.register(PlanMonth)
+class PlanMonthAdmin(admin.ModelAdmin):
+    list_display = ["plan", "month", "theme"]
+    raw_id_fields = ["plan"]

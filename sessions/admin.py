@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from sessions.models import StudySession
+from sessions.models import (
+    Attendance,
+    LeaveRequest,
+    Lecture,
+    MinutesAttachment,
+    ReviewStep,
+    SessionGuest,
+    Speech,
+    StudySession,
+    Submission,
+)
 
 
 @admin.register(StudySession)
@@ -10,3 +20,49 @@ class StudySessionAdmin(admin.ModelAdmin):
     search_fields = ["title", "code"]
     raw_id_fields = ["group", "topics"]
     date_hierarchy = "starts_at"
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["session", "person", "status", "method", "signed_at"]
+    list_filter = ["status", "method"]
+    raw_id_fields = ["session", "person", "recorded_by"]
+
+
+@admin.register(LeaveRequest)
+class LeaveRequestAdmin(admin.ModelAdmin):
+    list_display = ["session", "person", "status", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["session", "person", "decided_by"]
+
+
+class ReviewStepInline(admin.TabularInline):
+    model = ReviewStep
+    extra = 0
+    raw_id_fields = ["by"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "kind", "status", "submitted_on", "is_recommended"]
+    list_filter = ["kind", "status", "is_makeup", "is_recommended"]
+    search_fields = ["title", "person__name"]
+    raw_id_fields = ["session", "group", "person"]
+    inlines = [ReviewStepInline]
+
+
+@admin.register(Lecture)
+class LectureAdmin(admin.ModelAdmin):
+    list_display = ["title", "person", "on", "audience"]
+    raw_id_fields = ["group", "person"]
+
+
+@admin.register(SessionGuest, Speech, MinutesAttachment)
+class SessionPartAdmin(admin.ModelAdmin):
+    raw_id_fields = ["session"]
+
+
+@admin.register(ReviewStep)
+class ReviewStepAdmin(admin.ModelAdmin):
+    list_display = ["submission", "action", "by", "at"]
+    raw_id_fields = ["submission", "by"]

@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from reports.models import MonthlyDigest, Rollup, TaskRun, YearSummary
+
+
+@admin.register(YearSummary)
+class YearSummaryAdmin(admin.ModelAdmin):
+    list_display = ["group", "year", "is_final", "updated_at"]
+    raw_id_fields = ["group"]
+
+
+@admin.register(MonthlyDigest)
+class MonthlyDigestAdmin(admin.ModelAdmin):
+    list_display = ["organization", "year", "month", "number", "status", "compiled_at"]
+    list_filter = ["status", "year"]
+    raw_id_fields = ["organization"]
+
+
+@admin.register(TaskRun)
+class TaskRunAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "state", "started_at", "finished_at", "done", "total"]
+    list_filter = ["name", "state"]
+    raw_id_fields = ["organization", "triggered_by"]
+
+
+@admin.register(Rollup)
+class RollupAdmin(admin.ModelAdmin):
+    list_display = ["organization", "year", "month", "sessions", "attendance_rows", "built_at"]
+    raw_id_fields = ["organization"]
