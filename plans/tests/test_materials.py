@@ -199,3 +199,28 @@ def test_draft_delete_asks_then_deletes_and_published_is_kept(client, group, sta
     client.post(reverse("plans:material-delete", args=[draft.pk]))
     client.post(reverse("plans:material-delete", args=[published.pk]))
     assert list(Material.objects.values_list("pk", flat=True)) == [published.pk]
+
+
+def zipped(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("台账.xlsx", zipped("[Content_Types].xml", "xl/workbook.xml"), True),
+        ("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, True),
+        ("照片.jpg", b"\xff\xd8\xff\xe0" + b"0" * 20, True),
+        ("压缩包.docx", zipped("readme.txt"), False),
+        ("表格.xlsx", zipped("[Content_Types].xml", "word/document.xml"), False),
+    ],
+)
+def test_each_accepted_type_is_recognised_by_its_content(client, group, staff, name, content, accepted):
+    client.force_login(staff)
+    response = post_file(client, group, name, content)
+    assert (response.status_code == 302) is accepted
+    assert Material.objects.exists() is accepted

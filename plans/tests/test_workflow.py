@@ -61,12 +61,15 @@ def test_submit_needs_main_line_and_a_topic(town):
     assert StudyPlan.objects.get(pk=plan.pk).status == "draft"
 
 
-def test_submit_notifies_the_leader_and_leader_approves(town, mailoutbox):
+def test_submit_notifies_the_leader_and_leader_approves(town, mailoutbox, django_capture_on_commit_callbacks):
     town["leader"].email = "leader@example.gov.cn"
     town["leader"].save()
-    plan = submitted_plan(town)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = submitted_plan(town)
     assert plan.status == "submitted"
     assert Notification.objects.filter(recipient=town["leader"], verb="plan_submitted").exists()
+    assert [m.to for m in mailoutbox] == [["leader@example.gov.cn"]]
+    assert "待您审批" in mailoutbox[0].subject
     plan = services.plan_approve(plan=plan, by=town["leader"])
     assert plan.status == "approved" and plan.filed_at is not None
     assert Notification.objects.filter(recipient=town["staff"], verb="plan_approved").exists()
