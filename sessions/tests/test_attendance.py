@@ -244,3 +244,39 @@ def test_approved_reflection_can_be_recommended(group, staff):
     assert services.submission_recommend(
         submission=Submission.objects.get(pk=submission.pk), recommended=True, by=staff
     ).is_recommended
+
+
+def test_minutes_attachments_upload_and_download(client, group, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    session = past_session(group)
+    client.force_login(staff)
+    client.post(
+        reverse("sessions:attachment-add", args=[session.pk]),
+        {"upload": SimpleUploadedFile("签到表.pdf", b"%PDF-1.7 sheet")},
+    )
+    attachment = session.attachments.get()
+    assert attachment.original_name == "签到表.pdf"
+    member = user_with_role("member", group.organization)
+    client.force_login(member)
+    response = client.get(reverse("sessions:attachment-download", args=[attachment.pk]))
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 sheet"
+    assert (
+        client.post(
+            reverse("sessions:attachment-add", args=[session.pk]), {"upload": SimpleUploadedFile("x.pdf", b"%PDF")}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_group_leader_decides_leave(group):
+    leader = user_with_role("member", group.organization)
+    leader.person.memberships.update(role="leader")
+    member = user_with_role("member", group.organization)
+    starts = timezone.now() + datetime.timedelta(days=1)
+    session = StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    request = services.leave_ask(session=session, reason="出差", by=member)
+    services.leave_decide(request=request, approve=False, comment="请调整行程", by=leader)
+    request.refresh_from_db()
+    assert request.status == "refused" and request.decided_by == leader
+    assert Notification.objects.filter(recipient=member, verb="leave_decided").exists()

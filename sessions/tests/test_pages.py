@@ -139,3 +139,40 @@ def test_sign_in_page_on_a_375_pixel_phone(live_server, group, settings):
         assert "签到成功" in page.locator("#signin-result").inner_text()
         browser.close()
     assert Attendance.objects.get(session=session).person == member.person
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
+def test_attendance_grid_works_from_the_keyboard(live_server, group, settings):
+    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
+    from playwright.sync_api import sync_playwright
+
+    from studygroup.tests.factories import MembershipFactory
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    staff = user_with_role("staff", group.organization)
+    first, second = sorted(MembershipFactory.create_batch(2, group=group), key=lambda m: m.person.name)
+    start = timezone.now() - datetime.timedelta(hours=1)
+    session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        page.goto(live_server.url + reverse("sessions:attendance", args=[session.pk]))
+        page.fill("input[name=username]", staff.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.press("input[name=password]", "Enter")
+        page.wait_for_selector("#attendance-grid")
+        page.focus(f"input[name=status-{first.person.pk}][value=absent]")  # unmarked rows start at absent
+        page.keyboard.press("ArrowLeft")  # absent → leave
+        page.keyboard.press("Tab")  # to the next person
+        page.keyboard.press("ArrowLeft")  # absent → leave
+        page.keyboard.press("ArrowLeft")  # leave → late
+        page.keyboard.press("Enter")  # submits the form
+        page.wait_for_selector("text=考勤已保存")
+        browser.close()
+    statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
+    assert statuses == {first.person.pk: "leave", second.person.pk: "late"}
