@@ -416,6 +416,13 @@ def may_raise_from_visit(user: User, visit: ObserverVisit) -> bool:
     )
 
 
+def may_raise_for_group(user: User, group: StudyGroup) -> bool:
+    """The group's own staff, and staff or inspectors above it, raise actions from research or inspections."""
+    return access.can(user, "change", group) or access.scope_for(user).reaches(
+        group.organization.path, [access.STAFF, access.INSPECTOR]
+    )
+
+
 @transaction.atomic
 def action_create(
     *,
@@ -432,10 +439,7 @@ def action_create(
     if visit is not None:
         if not may_raise_from_visit(by, visit):
             raise PermissionDenied
-    elif not (
-        access.can(by, "change", group)
-        or access.scope_for(by).reaches(group.organization.path, [access.STAFF, access.INSPECTOR])
-    ):
+    elif not may_raise_for_group(by, group):
         raise PermissionDenied
     if not owner.organization.is_within(group.organization):
         raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})

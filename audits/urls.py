@@ -24,5 +24,6 @@ urlpatterns = [
     path("compliance.xlsx", views.compliance_xlsx_view, name="compliance-xlsx"),
     path("groups/<int:pk>/<int:year>/<str:code>/", views.group_checklist_view, name="group-checklist"),
     path("groups/<int:pk>/<int:year>/<str:code>/action/", views.inspection_action_view, name="inspection-action"),
+    path("research/<int:pk>/action/", views.research_action_view, name="research-action"),
     path("rules/", views.rules_view, name="rules"),
 ]

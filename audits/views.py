@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -391,10 +392,20 @@ def visit_action_view(request, pk):
     visit = _visit(request, pk)
     if not services.may_raise_from_visit(request.user, visit):
         raise PermissionDenied
-    group = visit.session.group
+    return _raise_action(
+        request,
+        visit.session.group,
+        visit.get_absolute_url(),
+        {"visit": visit},
+        problem=request.GET.get("finding", ""),
+        visit=visit,
+    )
+
+
+def _raise_action(request, group: StudyGroup, back: str, context: dict, problem: str = "", **source):
+    """The one form that raises an action from a visit, an inspection or a research topic."""
     people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
-    finding = request.GET.get("finding", "")
-    initial = {"problem": finding, "due_on": timezone.localdate() + timezone.timedelta(days=30)}
+    initial = {"problem": problem, "due_on": timezone.localdate() + timezone.timedelta(days=30)}
     form = ActionForm(request.POST or None, people=people, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -406,13 +417,13 @@ def visit_action_view(request, pk):
                 measure=data["measure"],
                 owner=data["owner"],
                 due_on=data["due_on"],
-                visit=visit,
                 by=request.user,
+                **source,
             ),
         ):
             messages.success(request, _("The action has been raised and its owner notified."))
-            return redirect(visit)
-    return render(request, "audits/action_form.html", {"form": form, "visit": visit, "group": group})
+            return redirect(back)
+    return render(request, "audits/action_form.html", {"form": form, "group": group, "back": back, **context})
 
 
 # Actions -------------------------------------------------------------------------------------
@@ -622,33 +633,20 @@ def inspection_action_view(request, pk, year, code):
     if not services.may_inspect(request.user, group):
         raise PermissionDenied
     checklist = get_object_or_404(Checklist, code=code)
-    people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
-    form = ActionForm(
-        request.POST or None,
-        people=people,
-        initial={
-            "problem": request.GET.get("problem", ""),
-            "due_on": timezone.localdate() + timezone.timedelta(days=30),
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        inspection = group.inspections.filter(year=year, checklist=checklist).first()
-        if _service(
-            form,
-            lambda: services.action_create(
-                group=group,
-                problem=data["problem"],
-                measure=data["measure"],
-                owner=data["owner"],
-                due_on=data["due_on"],
-                inspection=inspection,
-                by=request.user,
-            ),
-        ):
-            messages.success(request, _("The action has been raised and its owner notified."))
-            return redirect("audits:group-checklist", pk=group.pk, year=year, code=code)
-    return render(request, "audits/action_form.html", {"form": form, "group": group})
+    inspection = group.inspections.filter(year=year, checklist=checklist).first()
+    back = reverse("audits:group-checklist", kwargs={"pk": group.pk, "year": year, "code": code})
+    return _raise_action(request, group, back, {}, problem=request.GET.get("problem", ""), inspection=inspection)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def research_action_view(request, pk):
+    from plans.models import ResearchTopic
+
+    topic = access.get_visible_or_404(ResearchTopic.objects.select_related("group__organization"), request.user, pk=pk)
+    if not services.may_raise_for_group(request.user, topic.group):
+        raise PermissionDenied
+    return _raise_action(request, topic.group, topic.get_absolute_url(), {"research": topic}, research=topic)
 
 
 @login_required

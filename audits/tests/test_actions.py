@@ -113,3 +113,22 @@ def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
     visit = ObserverVisit.objects.get(pk=visit.pk)
     assert visit.rating == "good" and visit.reported_on == timezone.localdate()
     assert visit.finding_lines == ["个别发言联系实际不够"]
+
+
+def test_an_action_raised_from_a_research_topic(client):
+    from plans.tests.factories import ResearchTopicFactory
+
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    topic = ResearchTopicFactory(group=group)
+    owner = user_with_role("member", group.organization).person
+    client.force_login(user_with_role("member", group.organization))
+    assert client.get(reverse("audits:research-action", args=[topic.pk])).status_code == 403
+    client.force_login(user_with_role("staff", group.organization))
+    assert "提出整改事项" in client.get(topic.get_absolute_url()).content.decode()
+    response = client.post(
+        reverse("audits:research-action", args=[topic.pk]),
+        {"problem": "成果转化不够", "measure": "形成制度", "owner": owner.pk, "due_on": "2026-12-31"},
+    )
+    assert response.url == topic.get_absolute_url()
+    action = topic.actions.get()
+    assert (action.group, action.owner, action.research) == (group, owner, topic)

@@ -307,3 +307,47 @@ def test_the_group_sees_the_observers_review_on_its_session(client):
     client.force_login(user_with_role("staff", visit.session.group.organization))
     page = client.get(visit.session.get_absolute_url()).content.decode()
     assert "请补充研讨提纲" in page and "需修改" in page
+
+
+def test_coverage_view_highlights_unobserved_groups_and_gives_the_share(client, city):
+    observed = city["towns"][0].study_group
+    ObserverVisitFactory(session=observed.sessions.get(), organization=city["city"])
+    client.force_login(city["staff"])
+    page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
+    rows = page.split('id="coverage"')[1].split("</table>")[0]
+    assert rows.count("table-danger") == 7  # 2 counties + 6 towns, one of them observed
+    from audits import selectors
+
+    assert selectors.coverage(organization=city["city"], year=2026)[1] == 0.125  # 1 of 8 groups below the city
+    assert 'sg-figure">12%' in page
+
+
+def test_pool_shows_each_observers_workload_this_year(city):
+    from audits import selectors
+
+    member = ObserverPoolMemberFactory(organization=city["city"], person=PersonFactory(organization=city["city"]))
+    for town in city["towns"][:2]:
+        ObserverVisitFactory(session=town.study_group.sessions.get(), organization=city["city"], observer=member.person)
+    assert {m.person_id: m.workload for m in selectors.pool(organization=city["city"], year=2026)} == {
+        member.person_id: 2
+    }
+
+
+def test_listening_during_the_session():
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() + datetime.timedelta(days=1))
+    with pytest.raises(ValidationError):
+        services.visit_listen(
+            visit=visit, discussion_focused=True, summary_deep=True, notes="", gave_talk=False, by=observer
+        )
+    visit = visit_for(observer, timezone.now() - datetime.timedelta(minutes=30))
+    services.visit_listen(
+        visit=visit, discussion_focused=True, summary_deep=False, notes="研讨热烈", gave_talk=True, by=observer
+    )
+    visit.refresh_from_db()
+    assert (visit.discussion_focused, visit.summary_deep, visit.gave_talk, visit.listening_notes) == (
+        True,
+        False,
+        True,
+        "研讨热烈",
+    )

@@ -176,3 +176,20 @@ def test_attendance_grid_works_from_the_keyboard(live_server, group, settings):
         browser.close()
     statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
     assert statuses == {first.person.pk: "leave", second.person.pk: "late"}
+
+
+def test_staff_record_a_lecture(client, group):
+    from sessions.models import Lecture
+
+    speaker = user_with_role("member", group.organization).person
+    client.force_login(user_with_role("staff", group.organization))
+    response = client.post(
+        reverse("sessions:lecture-create"),
+        {"person": speaker.pk, "on": "2026-03-02", "title": "宣讲全会精神", "place": "文化站", "audience": "60"},
+    )
+    assert response.status_code == 302
+    assert Lecture.objects.get().audience == 60
+    response = client.post(
+        reverse("sessions:lecture-create"), {"person": speaker.pk, "on": "", "title": "", "audience": "-1"}
+    )
+    assert "这个字段是必填项" in response.content.decode() and Lecture.objects.count() == 1

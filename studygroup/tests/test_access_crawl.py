@@ -125,6 +125,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:invite", "session"),
         ("audits:visit", "visit"),
         ("audits:action-", "action"),
+        ("audits:research-", "research"),
         ("audits:group-checklist", "group"),
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
