@@ -134,6 +134,19 @@ def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     )
 
 
+def subtree_submissions(*, user: User, organization, year: int, kind: str = "") -> QuerySet[Submission]:
+    """Submissions of the year in a subtree (not drafts), as the year figures count them."""
+    queryset = access.visible(
+        Submission.objects.filter(
+            group__organization__path__startswith=organization.path, submitted_on__year=year
+        ).exclude(status=Submission.Status.DRAFT),
+        user,
+    ).select_related("person", "group__organization")
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("-submitted_on", "id")
+
+
 def my_submissions(*, user: User) -> QuerySet[Submission]:
     return Submission.objects.filter(person__user=user).select_related("session", "group").order_by("-updated_at")
 

@@ -437,6 +437,13 @@ def submission_list_view(request):
         "mine": selectors.my_submissions(user=request.user)[:100],
         "to_review": selectors.submissions_to_review(user=request.user)[:200],
     }
+    if request.GET.get("org", "").isdigit():
+        # The records behind a dashboard figure: the submissions of a subtree, year and kind.
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
+        context["organization"] = organization
+        context["subtree"] = selectors.subtree_submissions(
+            user=request.user, organization=organization, year=_year(request), kind=request.GET.get("kind", "")
+        )[:500]
     return render(request, "sessions/submission_list.html", context)
 
 

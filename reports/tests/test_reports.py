@@ -244,3 +244,16 @@ def test_group_year_archive_zip(client, county):
     assert any("总结" in name for name in names)
     client.force_login(user_with_role("staff", OrganizationFactory()))
     assert client.get(reverse("reports:archive", args=[county["group"].pk, 2026])).status_code == 404
+
+
+def test_every_dashboard_figure_links_to_its_records(client, county):
+    client.force_login(user_with_role("viewer", county["county"]))
+    page = client.get(reverse("reports:dashboard") + "?year=2026").content.decode()
+    figures = page.split('id="figures"')[1].split('class="row g-3 mb-3">')[0]
+    assert figures.count('<a class="card') == 8
+    reflections = client.get(
+        reverse("sessions:submission-list") + f"?org={county['county'].pk}&year=2026&kind=reflection"
+    ).content.decode()
+    assert "心得选登" in reflections
+    client.force_login(user_with_role("viewer", OrganizationFactory()))
+    assert client.get(reverse("sessions:submission-list") + f"?org={county['county'].pk}").status_code == 404
