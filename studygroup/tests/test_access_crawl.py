@@ -157,12 +157,13 @@ def test_crawl_every_url_as_every_role_and_anonymous(client, other):
     own_town = OrganizationFactory(parent=mine, name="本县镇")
     StudyGroupFactory(organization=mine)
     users = {role: user_with_role(role, own_town if role == "member" else mine) for role in ROLES}
-    checked = 0
+    checked, unfilled = 0, []
     for name, params in walk():
         if name.startswith("admin:") or name in {"login", "logout", "password_change_done"}:
             continue
         kwargs = kwargs_for(name, params, objects)
         if kwargs is None:
+            unfilled.append(name)
             continue
         url = reverse(name, kwargs=kwargs)
         client.logout()
@@ -180,4 +181,5 @@ def test_crawl_every_url_as_every_role_and_anonymous(client, other):
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 assert SECRET.encode() not in body, (name, role)
             checked += 1
+    assert unfilled == [], "a new URL needs its parameters mapped in kwargs_for"
     assert checked > 100
