@@ -22,3 +22,14 @@ def _tasks_in_process(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = eager
+
+
+def _weasyprint_missing() -> str:
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # the Pango libraries are missing
+        return f"WeasyPrint cannot load its system libraries (apt-get install libpango-1.0-0 libpangoft2-1.0-0): {exc}"
+    return ""
+
+
+needs_weasyprint = pytest.mark.skipif(bool(_weasyprint_missing()), reason=_weasyprint_missing() or "available")

@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from audits import checklists
 from audits.tests.factories import ObserverVisitFactory
+from conftest import needs_weasyprint
 from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
 from reports import services
 from reports.models import MonthlyDigest, TaskRun, YearSummary
@@ -131,6 +132,7 @@ def test_members_read_published_digests_only(client, county):
     assert client.get(digest.get_absolute_url()).status_code == 404
 
 
+@needs_weasyprint
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (apt package poppler-utils) is not installed")
 def test_digest_pdf_has_the_chinese_text_and_figures(client, county, tmp_path):
     digest = services.digest_compile(organization=county["county"], year=2026, month=10)
@@ -232,6 +234,7 @@ def test_ledger_has_sessions_attendance_and_members(client, county):
     assert client.get(reverse("reports:ledger") + f"?org={county['county'].pk}&year=2026").status_code == 404
 
 
+@needs_weasyprint
 def test_group_year_archive_zip(client, county):
     import zipfile
 

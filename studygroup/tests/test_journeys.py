@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from conftest import needs_weasyprint
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
@@ -238,6 +240,7 @@ def test_viewer_sees_charts_drills_down_and_follows_a_figure(browser):
         assert "县委集体学习" in page.content()
 
 
+@needs_weasyprint
 def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
     from reports.models import MonthlyDigest
     from sessions.tests.factories import StudySessionFactory
