@@ -7,12 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Action, Inspection, ObserverVisit
-from plans.forms import CrispyForm
-from studygroup.forms import DATE_WIDGET
-
-
-def _person_label(person) -> str:
-    return f"{person.name}({person.organization.name})"
+from studygroup.forms import DATE_WIDGET, CrispyForm, person_label, person_with_organization
 
 
 def _session_label(session) -> str:
@@ -25,7 +20,7 @@ class PoolAddForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = _person_label
+        self.fields["person"].label_from_instance = person_with_organization
 
 
 class AssignForm(CrispyForm):
@@ -38,7 +33,7 @@ class AssignForm(CrispyForm):
         self.fields["session"].queryset = sessions
         self.fields["session"].label_from_instance = _session_label
         self.fields["observer"].queryset = observers
-        self.fields["observer"].label_from_instance = _person_label
+        self.fields["observer"].label_from_instance = person_with_organization
 
 
 class DrawForm(CrispyForm):
@@ -72,7 +67,7 @@ class CrossForm(CrispyForm):
             self.fields[name].label_from_instance = _session_label
         for name in ("observer_of_first", "observer_of_second"):
             self.fields[name].queryset = people
-            self.fields[name].label_from_instance = _person_label
+            self.fields[name].label_from_instance = person_with_organization
 
 
 class InviteForm(CrispyForm):
@@ -87,7 +82,7 @@ class AcceptForm(CrispyForm):
     def __init__(self, *args, observers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["observer"].queryset = observers
-        self.fields["observer"].label_from_instance = _person_label
+        self.fields["observer"].label_from_instance = person_with_organization
 
 
 class PreReviewForm(CrispyForm):
@@ -133,7 +128,7 @@ class ActionForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people
-        self.fields["owner"].label_from_instance = lambda p: f"{p.name}({p.post or p.organization.name})"
+        self.fields["owner"].label_from_instance = person_label
 
 
 class ActionUpdateForm(CrispyForm):

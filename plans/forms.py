@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -10,15 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
 from plans.uploads import validate_upload
-from studygroup.forms import DATE_WIDGET
-
-
-class CrispyForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
+from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
 
 class PlanCreateForm(CrispyForm):
@@ -71,7 +62,7 @@ class TopicForm(CrispyForm):
     def __init__(self, *args, people=None, require_why=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = people
-        self.fields["lead"].label_from_instance = lambda p: f"{p.name}({p.post or p.organization.name})"
+        self.fields["lead"].label_from_instance = person_label
         if require_why:
             self.fields["why"] = forms.CharField(
                 label=_("Reason for the revision"), widget=forms.Textarea(attrs={"rows": 2})

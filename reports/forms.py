@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from plans.forms import CrispyForm
+from studygroup.forms import CrispyForm
 
 
 class CompileForm(CrispyForm):

@@ -6,15 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.forms import CrispyForm, UploadField
+from plans.forms import UploadField
 from sessions.models import SessionKind, Submission
-from studygroup.forms import DATE_WIDGET
+from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _person_label(person) -> str:
-    return f"{person.name}({person.post or person.organization.name})"
 
 
 class SessionForm(CrispyForm):
@@ -59,9 +55,9 @@ class SessionForm(CrispyForm):
         self.fields["topics"].label_from_instance = lambda t: f"{t.month}月 · {t.title}"
         for name in ("lead", "speakers"):
             self.fields[name].queryset = members
-            self.fields[name].label_from_instance = _person_label
+            self.fields[name].label_from_instance = person_label
         self.fields["invited"].queryset = others
-        self.fields["invited"].label_from_instance = _person_label
+        self.fields["invited"].label_from_instance = person_label
 
     def clean(self):
         data = super().clean()
@@ -99,7 +95,7 @@ class ManualSignInForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = _person_label
+        self.fields["person"].label_from_instance = person_label
 
 
 class LeaveForm(CrispyForm):
@@ -175,7 +171,7 @@ class LectureForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = _person_label
+        self.fields["person"].label_from_instance = person_label
 
 
 class ReviewerForm(CrispyForm):
@@ -184,4 +180,4 @@ class ReviewerForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = _person_label
+        self.fields["person"].label_from_instance = person_label

@@ -10,30 +10,56 @@ from studygroup.models import AuditEntry, Membership, Person
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _CrispyMixin:
-    def _setup_helper(self) -> None:
+class CrispyMixin:
+    """Render with crispy-bootstrap5 inside a template's own <form> tag (which carries the CSRF token)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
 
-class LoginForm(_CrispyMixin, AuthenticationForm):
+class CrispyForm(CrispyMixin, forms.Form):
+    pass
+
+
+def person_label(person: Person) -> str:
+    return f"{person.name}({person.post or person.organization.name})"
+
+
+def person_with_organization(person: Person) -> str:
+    return f"{person.name}({person.organization.name})"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of person, shown with their post (or organization)."""
+
+    def __init__(self, *args, label_from=person_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_from_instance = label_from
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, *args, label_from=person_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_from_instance = label_from
+
+
+class LoginForm(CrispyMixin, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup_helper()
         self.fields["username"].widget.attrs.update({"autofocus": True, "autocomplete": "username"})
 
 
-class ChangePasswordForm(_CrispyMixin, PasswordChangeForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_helper()
+class ChangePasswordForm(CrispyMixin, PasswordChangeForm):
+    pass
 
 
-class MembershipAddForm(_CrispyMixin, forms.Form):
+class MembershipAddForm(CrispyMixin, forms.Form):
     """Seat someone already on file, or type a new person's name and post."""
 
-    person = forms.ModelChoiceField(label=_("Person on file"), queryset=Person.objects.none(), required=False)
+    person = PersonChoiceField(label=_("Person on file"), queryset=Person.objects.none(), required=False)
     new_name = forms.CharField(label=_("Or a new person: name"), max_length=100, required=False)
     new_post = forms.CharField(label=_("Post"), max_length=200, required=False)
     role = forms.ChoiceField(
@@ -43,10 +69,8 @@ class MembershipAddForm(_CrispyMixin, forms.Form):
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup_helper()
         if people is not None:
             self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda p: f"{p.name}({p.post or p.organization.name})"
 
     def clean(self):
         data = super().clean()
@@ -59,23 +83,19 @@ class MembershipAddForm(_CrispyMixin, forms.Form):
         return data
 
 
-class MembershipEditForm(_CrispyMixin, forms.ModelForm):
+class MembershipEditForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "start_on", "end_on"]
         widgets = {"start_on": DATE_WIDGET, "end_on": DATE_WIDGET}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_helper()
+    pass
 
 
-class MembershipEndForm(_CrispyMixin, forms.Form):
+class MembershipEndForm(CrispyMixin, forms.Form):
     end_on = forms.DateField(label=_("Last day in the group"), widget=DATE_WIDGET)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_helper()
+    pass
 
 
 class AuditFilterForm(forms.Form):
