@@ -33,7 +33,7 @@ from audits.forms import (
 from audits.models import Action, Checklist, ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
 from plans.views import _post_action, _service, _year
 from sessions.models import StudySession
-from studygroup import access
+from studygroup import access, documents
 from studygroup.models import Organization, Person, StudyGroup
 
 
@@ -562,14 +562,8 @@ def compliance_xlsx_view(request):
     sheet.column_dimensions["B"].width = 40
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    from urllib.parse import quote
-
     name = f"{context['organization'].name}{context['year']}年{context['checklist'].name}情况.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"compliance.xlsx\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return documents.download(buffer.getvalue(), documents.XLSX, name)
 
 
 @login_required

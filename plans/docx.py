@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from plans.models import StudyPlan
 from plans.selectors import MonthRow
 from studygroup import documents
-from studygroup.documents import attachment_header  # noqa: F401 - re-exported for the view
 
 
 def plan_document(*, plan: StudyPlan, rows: list[MonthRow]) -> bytes:

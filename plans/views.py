@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from plans.forms import (
 )
 from plans.models import Material, PlanTopic, ResearchTopic, StudyPlan
 from sessions.models import StudySession
-from studygroup import access
+from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
 from studygroup.views import _add_errors
@@ -210,12 +210,8 @@ def plan_print_view(request, pk):
 def plan_docx_view(request, pk):
     plan = _plan(request, pk)
     content = docx.plan_document(plan=plan, rows=selectors.plan_year(plan=plan))
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
     filename = f"{plan.group.organization.name}{plan.year}年度理论学习中心组学习计划.docx"
-    response["Content-Disposition"] = docx.attachment_header(filename)
-    return response
+    return documents.download(content, documents.DOCX, filename)
 
 
 # Topics --------------------------------------------------------------------------------------

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +18,7 @@ from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
 from reports.tasks import compile_digests, previous_month
-from studygroup import access
+from studygroup import access, documents
 from studygroup.models import Organization
 
 
@@ -48,12 +45,6 @@ def _reading_organizations(user) -> list[Organization]:
             user,
         ).order_by("path")
     )
-
-
-def _attachment(content: bytes, content_type: str, filename: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # Digests -------------------------------------------------------------------------------------
@@ -149,7 +140,7 @@ def digest_pdf_view(request, pk):
     item = _digest(request, pk)
     content = digest.visible_content(item.content, item.excluded)
     pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content})
-    return _attachment(pdf, "application/pdf", f"{item}.pdf", "digest.pdf")
+    return documents.download(pdf, "application/pdf", f"{item}.pdf")
 
 
 @login_required
@@ -215,12 +206,7 @@ def _summary_parts(request):
 def summary_docx_view(request):
     organization, year, figures, text = _summary_parts(request)
     content = summary_docs.docx(organization=organization, year=year, figures=figures, text=text)
-    return _attachment(
-        content,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        f"{organization.name}{year}年理论学习中心组学习情况总结.docx",
-        "summary.docx",
-    )
+    return documents.download(content, documents.DOCX, f"{organization.name}{year}年理论学习中心组学习情况总结.docx")
 
 
 @login_required
@@ -236,9 +222,7 @@ def summary_pdf_view(request):
             "rows": summary_docs.figure_rows(figures),
         },
     )
-    return _attachment(
-        pdf, "application/pdf", f"{organization.name}{year}年理论学习中心组学习情况总结.pdf", "summary.pdf"
-    )
+    return documents.download(pdf, "application/pdf", f"{organization.name}{year}年理论学习中心组学习情况总结.pdf")
 
 
 # Dashboard -----------------------------------------------------------------------------------
@@ -286,11 +270,8 @@ def ledger_view(request):
             raise PermissionDenied
         organization = organizations[0]
     year = _year(request)
-    return _attachment(
-        exports.ledger(organization, year),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{organization.name}{year}年学习台账.xlsx",
-        "ledger.xlsx",
+    return documents.download(
+        exports.ledger(organization, year), documents.XLSX, f"{organization.name}{year}年学习台账.xlsx"
     )
 
 
@@ -299,8 +280,8 @@ def archive_view(request, pk, year):
     from studygroup.models import StudyGroup
 
     group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
-    return _attachment(
-        exports.archive(group, year), "application/zip", f"{group.organization.name}{year}年学习档案.zip", "archive.zip"
+    return documents.download(
+        exports.archive(group, year), "application/zip", f"{group.organization.name}{year}年学习档案.zip"
     )
 
 
@@ -325,7 +306,7 @@ def records_view(request):
         year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else None
         content = json.dumps(export(organization, year), ensure_ascii=False, indent=2).encode()
         name = f"{organization.code}{'-' + str(year) if year else ''}.json"
-        return _attachment(content, "application/json", name, name)
+        return documents.download(content, "application/json", name)
     errors, counts = [], None
     if request.method == "POST":
         upload = request.FILES.get("bundle")

@@ -8,8 +8,10 @@ Word keeps its default East Asian face.
 from __future__ import annotations
 
 import io
+import os
 from urllib.parse import quote
 
+from django.http import HttpResponse
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -98,6 +100,13 @@ def to_bytes(document: Document) -> bytes:
     return buffer.getvalue()
 
 
-def attachment_header(filename: str) -> str:
-    """A Content-Disposition value that carries a Chinese file name to every browser."""
-    return f"attachment; filename=\"document.docx\"; filename*=UTF-8''{quote(filename)}"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A file to download whose Chinese name reaches every browser (an ASCII fallback name, then UTF-8)."""
+    fallback = "download" + (os.path.splitext(filename)[1] or "")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return response
