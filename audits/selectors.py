@@ -19,10 +19,12 @@ from studygroup.models import Membership, Organization, StudyGroup, User
 
 def planning_organizations(*, user: User) -> QuerySet[Organization]:
     """Organizations where the user is staff and which have organizations below them."""
-    scope = access.scope_for(user)
-    ids = [g.organization_id for g in scope.grants if g.role == access.STAFF]
-    queryset = Organization.objects.all() if scope.is_superuser else Organization.objects.filter(pk__in=ids)
-    return queryset.filter(children__isnull=False).distinct().order_by("path")
+    held = (
+        Organization.objects.all()
+        if access.scope_for(user).is_superuser
+        else access.organizations_held(user, [access.STAFF])
+    )
+    return held.filter(children__isnull=False).distinct().order_by("path")
 
 
 def groups_below(organization: Organization) -> QuerySet[StudyGroup]:

@@ -31,19 +31,15 @@ from audits.forms import (
     VerdictForm,
 )
 from audits.models import Action, Checklist, ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
-from plans.views import _post_action, _service, _year
 from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup.models import Organization, Person, StudyGroup
+from studygroup.viewutils import chosen_organization, post_action, requested_year, run_service, year_choices
 
 
 def _planning_org(request) -> tuple[Organization, list[Organization]]:
     organizations = list(selectors.planning_organizations(user=request.user))
-    if not organizations:
-        raise PermissionDenied
-    wanted = request.GET.get("org") or request.POST.get("org")
-    chosen = next((o for o in organizations if str(o.pk) == wanted), organizations[0])
-    return chosen, organizations
+    return chosen_organization(request, organizations), organizations
 
 
 # Planning ------------------------------------------------------------------------------------
@@ -52,7 +48,7 @@ def _planning_org(request) -> tuple[Organization, list[Organization]]:
 @login_required
 def coverage_view(request):
     organization, organizations = _planning_org(request)
-    year = _year(request)
+    year = requested_year(request)
     groups, ratio = selectors.coverage(organization=organization, year=year)
     context = {
         "organization": organization,
@@ -109,7 +105,7 @@ def planning_view(request):
         if (
             form is not None
             and form.is_valid()
-            and _service(form, lambda: _planning_action(request, organization, kind, form.cleaned_data))
+            and run_service(form, lambda: _planning_action(request, organization, kind, form.cleaned_data))
         ):
             return redirect(f"{request.path}?org={organization.pk}")
     return render(
@@ -162,7 +158,7 @@ def pool_toggle_view(request, pk):
     member = get_object_or_404(ObserverPoolMember.objects.select_related("organization", "person"), pk=pk)
     if not access.scope_for(request.user).holds_at(access.STAFF, member.organization_id):
         raise Http404
-    _post_action(
+    post_action(
         request,
         lambda: services.pool_set_active(member=member, is_active=not member.is_active, by=request.user),
         _("The observer pool has been updated."),
@@ -192,7 +188,7 @@ def invitation_accept_view(request, pk):
         observer_pools__organization=invitation.organization, observer_pools__is_active=True
     )
     if request.POST.get("decline"):
-        _post_action(
+        post_action(
             request,
             lambda: services.invitation_decline(invitation=invitation, by=request.user),
             _("The invitation has been declined."),
@@ -200,7 +196,7 @@ def invitation_accept_view(request, pk):
     else:
         form = AcceptForm(request.POST, observers=observers)
         if form.is_valid():
-            _post_action(
+            post_action(
                 request,
                 lambda: services.invitation_accept(
                     invitation=invitation, observer=form.cleaned_data["observer"], by=request.user
@@ -221,7 +217,7 @@ def invite_view(request, session_pk):
     access.require(request.user, "change", session)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form, lambda: services.invitation_create(session=session, note=form.cleaned_data["note"], by=request.user)
         ):
             messages.success(request, _("The organization above has been invited to observe."))
@@ -286,7 +282,7 @@ def visit_pre_review_view(request, pk):
     visit = _visit(request, pk)
     form = PreReviewForm(request.POST)
     if form.is_valid():
-        _post_action(
+        post_action(
             request,
             lambda: services.visit_pre_review(
                 visit=visit,
@@ -308,7 +304,7 @@ def visit_listen_view(request, pk):
     form = ListenForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        _post_action(
+        post_action(
             request,
             lambda: services.visit_listen(
                 visit=visit,
@@ -338,7 +334,7 @@ def visit_report_view(request, pk):
     if request.method == "POST" and form.is_valid():
         filing = bool(request.POST.get("file"))
         data = form.cleaned_data
-        if _service(
+        if run_service(
             form,
             lambda: services.visit_report(
                 visit=visit,
@@ -409,7 +405,7 @@ def _raise_action(request, group: StudyGroup, back: str, context: dict, problem:
     form = ActionForm(request.POST or None, people=people, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _service(
+        if run_service(
             form,
             lambda: services.action_create(
                 group=group,
@@ -457,7 +453,7 @@ def action_detail_view(request, pk):
             raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
-            if _service(
+            if run_service(
                 form,
                 lambda: services.action_update(
                     action=action, status=data["status"], note=data["note"], evidence=data["evidence"], by=request.user
@@ -479,24 +475,13 @@ def action_detail_view(request, pk):
 
 
 def _compliance_context(request):
-    scope = access.scope_for(request.user)
-    organizations = (
-        list(
-            Organization.objects.filter(
-                pk__in=[g.organization_id for g in scope.grants if g.role in access.READING_ROLES]
-            ).order_by("path")
-        )
-        if not scope.is_superuser
-        else list(Organization.objects.filter(parent__isnull=True))
-    )
-    if not organizations:
-        raise PermissionDenied
-    chosen = next((o for o in organizations if str(o.pk) == request.GET.get("org")), organizations[0])
+    organizations = list(access.organizations_held(request.user, access.READING_ROLES))
+    chosen = chosen_organization(request, organizations, reach_below=True)
     checklist = Checklist.objects.filter(code=request.GET.get("checklist", "bayou")).first() or Checklist.objects.get(
         code="bayou"
     )
     items = list(checklist.items.all())
-    year = _year(request)
+    year = requested_year(request)
     rows = selectors.compliance(organization=chosen, year=year, checklist=checklist)
     item_filter, status_filter = request.GET.get("item", ""), request.GET.get("status", "")
     if item_filter and status_filter:
@@ -515,7 +500,7 @@ def _compliance_context(request):
         "status_filter": status_filter,
         "checklists": Checklist.objects.all(),
         "labels": checklists.STATUS_LABELS,
-        "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+        "years": year_choices(ahead=0),
     }
 
 
@@ -646,20 +631,11 @@ def research_action_view(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules_view(request):
-    scope = access.scope_for(request.user)
-    organizations = list(
-        Organization.objects.filter(
-            pk__in=[g.organization_id for g in scope.grants if g.role == access.STAFF]
-        ).order_by("path")
-    )
-    if not organizations:
-        raise PermissionDenied
-    organization = next(
-        (o for o in organizations if str(o.pk) == (request.GET.get("org") or request.POST.get("org"))), organizations[0]
-    )
+    organizations = list(access.organizations_held(request.user, [access.STAFF]))
+    organization = chosen_organization(request, organizations)
     form = RulesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form,
             lambda: services.rules_add(
                 organization=organization,

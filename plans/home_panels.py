@@ -45,7 +45,7 @@ def to_study(user, scope):
     order=5,
 )
 def plans_to_approve(user, scope):
-    leader_orgs = [g.organization_id for g in scope.grants if g.role == access.LEADER]
+    leader_orgs = scope.organization_ids([access.LEADER])
     if not leader_orgs and not scope.leader_group_ids:
         return None
     plans = list(

@@ -30,38 +30,11 @@ from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
-from studygroup.views import _add_errors
-
-
-def _year(request) -> int:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
+from studygroup.viewutils import post_action, requested_year, run_service, year_choices
 
 
 def _plan(request, pk) -> StudyPlan:
     return access.get_visible_or_404(StudyPlan.objects.select_related("group__organization"), request.user, pk=pk)
-
-
-def _service(form, call) -> bool:
-    """Run ``call``; put a refusal beside the form's fields and answer whether it succeeded."""
-    try:
-        call()
-    except ValidationError as exc:
-        _add_errors(form, exc)
-        return False
-    return True
-
-
-def _post_action(request, call, success: str):
-    try:
-        call()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
 
 
 # Plans ---------------------------------------------------------------------------------------
@@ -69,10 +42,10 @@ def _post_action(request, call, success: str):
 
 @login_required
 def plan_list_view(request):
-    year = _year(request)
+    year = requested_year(request)
     context = {
         "year": year,
-        "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+        "years": year_choices(),
         "plans": selectors.plan_list(user=request.user, year=year),
         "missing": selectors.groups_without_plan(user=request.user, year=year),
     }
@@ -85,7 +58,7 @@ def plan_create_view(request):
     groups = core_selectors.groups_staffed(user=request.user)
     if not groups.exists():
         raise PermissionDenied
-    initial = {"year": _year(request), "group": request.GET.get("group")}
+    initial = {"year": requested_year(request), "group": request.GET.get("group")}
     form = PlanCreateForm(request.POST or None, groups=groups, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -94,7 +67,7 @@ def plan_create_view(request):
         def create():
             result["plan"] = services.plan_create(group=data["group"], year=data["year"], by=request.user)
 
-        if _service(form, create):
+        if run_service(form, create):
             messages.success(request, _("The plan has been created. Write the main line and the monthly themes."))
             return redirect("plans:plan-edit", pk=result["plan"].pk)
     return render(request, "plans/plan_create.html", {"form": form})
@@ -136,7 +109,7 @@ def plan_edit_view(request, pk):
             call = lambda: services.plan_update(  # noqa: E731
                 plan=plan, main_line=data["main_line"], themes=form.themes(), by=request.user
             )
-        if _service(form, call):
+        if run_service(form, call):
             messages.success(request, _("The plan has been saved."))
             return redirect(plan)
     return render(request, "plans/plan_edit.html", {"plan": plan, "form": form, "revising": approved})
@@ -146,7 +119,7 @@ def plan_edit_view(request, pk):
 @require_POST
 def plan_submit_view(request, pk):
     plan = _plan(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.plan_submit(plan=plan, by=request.user),
         _("The plan has been submitted to the group leader for approval."),
@@ -158,7 +131,7 @@ def plan_submit_view(request, pk):
 @require_POST
 def plan_approve_view(request, pk):
     plan = _plan(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.plan_approve(plan=plan, by=request.user),
         _("The plan has been approved and filed with the organization above."),
@@ -173,7 +146,7 @@ def plan_return_view(request, pk):
     access.require(request.user, "approve", plan)
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form, lambda: services.plan_return(plan=plan, comment=form.cleaned_data["comment"], by=request.user)
         ):
             messages.success(request, _("The plan has been returned to the office with your comment."))
@@ -187,7 +160,7 @@ def plan_comment_view(request, pk):
     plan = _plan(request, pk)
     access.require(request.user, "comment_upward", plan)
     form = CommentForm(request.POST)
-    if form.is_valid() and _service(
+    if form.is_valid() and run_service(
         form, lambda: services.plan_comment(plan=plan, text=form.cleaned_data["text"], by=request.user)
     ):
         messages.success(request, _("Your comment has been sent to the group."))
@@ -226,7 +199,7 @@ def topic_add_view(request, pk):
     initial = {"month": request.GET.get("month") or timezone.localdate().month}
     form = TopicForm(request.POST or None, people=selectors.lead_readers(plan=plan), initial=initial)
     if request.method == "POST" and form.is_valid():
-        if _service(form, lambda: services.topic_add(plan=plan, by=request.user, **form.topic_fields())):
+        if run_service(form, lambda: services.topic_add(plan=plan, by=request.user, **form.topic_fields())):
             messages.success(
                 request,
                 _("The supplementary topic has been added to the month.")
@@ -252,7 +225,9 @@ def topic_edit_view(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         why = form.cleaned_data.get("why", "")
-        if _service(form, lambda: services.topic_update(topic=topic, by=request.user, why=why, **form.topic_fields())):
+        if run_service(
+            form, lambda: services.topic_update(topic=topic, by=request.user, why=why, **form.topic_fields())
+        ):
             messages.success(request, _("The topic has been saved."))
             return redirect(f"{plan.get_absolute_url()}#month-{topic.month}")
     return render(request, "plans/topic_form.html", {"plan": plan, "form": form, "topic": topic, "revising": revising})
@@ -327,7 +302,7 @@ def material_add_view(request, group_pk):
                 by=request.user,
             )
 
-        if _service(form, create):
+        if run_service(form, create):
             messages.success(
                 request, _("The material has been saved as a draft. Publish it when members should study it.")
             )
@@ -369,7 +344,7 @@ def material_download_view(request, pk):
 @require_POST
 def material_publish_view(request, pk):
     material = _material(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.material_publish(material=material, by=request.user),
         _("The material has been published and the members notified."),
@@ -397,7 +372,7 @@ def material_delete_view(request, pk):
 @require_POST
 def material_confirm_view(request, pk):
     material = _material(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.study_confirm(material=material, by=request.user),
         _("Recorded: you have studied this material."),
@@ -435,13 +410,13 @@ def session_remind_view(request, pk):
 
 @login_required
 def research_list_view(request):
-    year = _year(request)
+    year = requested_year(request)
     scope = access.scope_for(request.user)
     group_id = request.GET.get("group", "")
     group_id = int(group_id) if group_id.isdigit() else None
     context = {
         "year": year,
-        "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+        "years": year_choices(),
         "group_id": group_id,
         "groups": selectors.research_groups(user=request.user, year=year),
         "topics": selectors.research_list(user=request.user, year=year, group_id=group_id),
@@ -476,7 +451,7 @@ def research_add_view(request):
                 by=request.user,
             )
 
-        if _service(form, create):
+        if run_service(form, create):
             messages.success(request, _("The research topic has been proposed."))
             return redirect(result["topic"])
     return render(request, "plans/research_form.html", {"form": form})
@@ -512,7 +487,7 @@ def research_detail_view(request, pk):
 @require_POST
 def research_claim_view(request, pk):
     topic = _research(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.research_claim(topic=topic, by=request.user),
         _("You have claimed the research topic."),
@@ -527,7 +502,7 @@ def research_team_view(request, pk):
     people = core_selectors.roster(group=topic.group, on=timezone.localdate()).exclude(pk=topic.owner_id)
     form = CoResearchersForm(request.POST or None, people=people, initial={"people": topic.co_researchers.all()})
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form,
             lambda: services.research_set_co_researchers(
                 topic=topic, people=list(form.cleaned_data["people"]), by=request.user
@@ -545,7 +520,7 @@ def research_report_view(request, pk):
     form = ResearchReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _service(
+        if run_service(
             form,
             lambda: services.research_report_submit(
                 topic=topic,

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from plans.views import _post_action, _service, _year
 from reports import dashboard, digest, exports, narrative, services, summary_docs
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
@@ -20,31 +19,15 @@ from reports.pdf import render_pdf
 from reports.tasks import compile_digests, previous_month
 from studygroup import access, documents
 from studygroup.models import Organization
+from studygroup.viewutils import chosen_organization, post_action, requested_year, run_service, year_choices
 
 
 def _staff_organizations(user) -> list[Organization]:
-    scope = access.scope_for(user)
-    if scope.is_superuser:
-        return list(Organization.objects.filter(parent__isnull=True))
-    return list(
-        Organization.objects.filter(
-            pk__in=[g.organization_id for g in scope.grants if g.role == access.STAFF]
-        ).order_by("path")
-    )
+    return list(access.organizations_held(user, [access.STAFF]))
 
 
 def _reading_organizations(user) -> list[Organization]:
-    scope = access.scope_for(user)
-    if scope.is_superuser:
-        return list(Organization.objects.filter(parent__isnull=True))
-    return list(
-        access.visible(
-            Organization.objects.filter(
-                pk__in=[g.organization_id for g in scope.grants if g.role in access.READING_ROLES]
-            ),
-            user,
-        ).order_by("path")
-    )
+    return list(access.organizations_held(user, access.READING_ROLES))
 
 
 # Digests -------------------------------------------------------------------------------------
@@ -67,10 +50,7 @@ def digest_list_view(request):
 @login_required
 @require_POST
 def digest_compile_view(request):
-    organizations = _staff_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied
-    organization = next((o for o in organizations if str(o.pk) == request.POST.get("org")), organizations[0])
+    organization = chosen_organization(request, _staff_organizations(request.user))
     form = CompileForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid year and month."))
@@ -106,7 +86,7 @@ def digest_detail_view(request, pk):
             for key in [entry.get("key")]
             if key and request.POST.get(f"keep-{key}") != "1"
         ]
-        _post_action(
+        post_action(
             request,
             lambda: services.digest_update(
                 digest=item, foreword=request.POST.get("foreword", ""), excluded=keys, by=request.user
@@ -127,7 +107,7 @@ def digest_detail_view(request, pk):
 @require_POST
 def digest_publish_view(request, pk):
     item = _digest(request, pk)
-    _post_action(
+    post_action(
         request,
         lambda: services.digest_publish(digest=item, by=request.user),
         _("The digest has been published and the members notified."),
@@ -158,10 +138,8 @@ def run_list_view(request):
 @require_http_methods(["GET", "POST"])
 def summary_view(request):
     organizations = _reading_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied
-    organization = next((o for o in organizations if str(o.pk) == (request.GET.get("org") or "")), organizations[0])
-    year = _year(request)
+    organization = chosen_organization(request, organizations, reach_below=True)
+    year = requested_year(request)
     figures = year_figures(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
@@ -171,7 +149,7 @@ def summary_view(request):
     if request.method == "POST":
         if not can_save:
             raise PermissionDenied
-        if form.is_valid() and _service(
+        if form.is_valid() and run_service(
             form, lambda: services.summary_save(group=group, year=year, text=form.cleaned_data["text"], by=request.user)
         ):
             messages.success(request, _("The year-end summary has been saved."))
@@ -190,11 +168,8 @@ def summary_view(request):
 
 
 def _summary_parts(request):
-    organizations = _reading_organizations(request.user)
-    organization = next((o for o in organizations if str(o.pk) == (request.GET.get("org") or "")), None)
-    if organization is None:
-        raise PermissionDenied
-    year = _year(request)
+    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
+    year = requested_year(request)
     figures = year_figures(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first() if group else None
@@ -231,14 +206,8 @@ def summary_pdf_view(request):
 @login_required
 def dashboard_view(request):
     organizations = _reading_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied
-    wanted = request.GET.get("org", "")
-    organization = None
-    if wanted.isdigit():
-        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
-    organization = organization or organizations[0]
-    year = _year(request)
+    organization = chosen_organization(request, organizations, reach_below=True)
+    year = requested_year(request)
     data = dashboard.build(organization=organization, year=year)
     sort = request.GET.get("sort", "attendance_rate")
     data["children"].sort(
@@ -249,7 +218,7 @@ def dashboard_view(request):
         "organizations": organizations,
         "year": year,
         "sort": sort,
-        "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+        "years": year_choices(ahead=0),
         **data,
     }
     return render(request, "reports/dashboard.html", context)
@@ -260,16 +229,8 @@ def dashboard_view(request):
 
 @login_required
 def ledger_view(request):
-    organizations = _reading_organizations(request.user)
-    wanted = request.GET.get("org", "")
-    organization = next((o for o in organizations if str(o.pk) == wanted), None)
-    if organization is None and wanted.isdigit():
-        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
-    if organization is None:
-        if not organizations:
-            raise PermissionDenied
-        organization = organizations[0]
-    year = _year(request)
+    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
+    year = requested_year(request)
     return documents.download(
         exports.ledger(organization, year), documents.XLSX, f"{organization.name}{year}年学习台账.xlsx"
     )
@@ -298,10 +259,7 @@ def records_view(request):
     from reports.bundle.importer import BundleError, import_bundle
 
     organizations = _staff_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied
-    chosen = request.GET.get("org") or request.POST.get("org") or ""
-    organization = next((o for o in organizations if str(o.pk) == chosen), organizations[0])
+    organization = chosen_organization(request, organizations)
     if request.method == "GET" and request.GET.get("download"):
         year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else None
         content = json.dumps(export(organization, year), ensure_ascii=False, indent=2).encode()

@@ -119,8 +119,8 @@ def overdue(attendance: Attendance) -> bool:
 def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     """Submissions waiting for this user's step of the review."""
     scope = access.scope_for(user)
-    staff_orgs = [g.organization_id for g in scope.grants if g.role == access.STAFF]
-    leader_orgs = [g.organization_id for g in scope.grants if g.role == access.LEADER]
+    staff_orgs = scope.organization_ids([access.STAFF])
+    leader_orgs = scope.organization_ids([access.LEADER])
     waiting = Q(group__organization_id__in=staff_orgs, status=Submission.Status.SUBMITTED)
     if scope.person_id:
         waiting |= Q(group__second_reviewer_id=scope.person_id, status=Submission.Status.FIRST_REVIEW)

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
 from plans.models import PlanTopic
-from plans.views import _post_action, _service, _year
 from sessions import selectors, services, signin
 from sessions.forms import (
     AttachmentForm,
@@ -36,6 +35,7 @@ from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySe
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
+from studygroup.viewutils import post_action, requested_year, run_service, year_choices
 
 
 def _session(request, pk) -> StudySession:
@@ -52,7 +52,7 @@ def _group_from_query(request) -> int | None:
 
 @login_required
 def session_list_view(request):
-    year = _year(request)
+    year = requested_year(request)
     group_id = _group_from_query(request)
     organization = None
     if request.GET.get("org", "").isdigit():
@@ -62,7 +62,7 @@ def session_list_view(request):
     )
     context = {
         "year": year,
-        "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+        "years": year_choices(),
         "sessions": sessions,
         "staffed": selectors.groups_for_sessions(user=request.user),
         "now": timezone.now(),
@@ -129,7 +129,7 @@ def session_create_view(request, group_pk):
             )
             services.guests_set(session=result["session"], guests=form.guest_list(), by=request.user)
 
-        if _service(form, create):
+        if run_service(form, create):
             messages.success(request, _("The session has been scheduled."))
             return redirect(result["session"])
     return render(request, "sessions/session_form.html", {"form": form, "group": group})
@@ -156,7 +156,7 @@ def session_edit_view(request, pk):
             )
             services.guests_set(session=session, guests=form.guest_list(), by=request.user)
 
-        if _service(form, update):
+        if run_service(form, update):
             messages.success(request, _("The session has been saved."))
             return redirect(session)
     return render(request, "sessions/session_form.html", {"form": form, "group": session.group, "session": session})
@@ -223,7 +223,7 @@ def signin_screen_view(request, pk):
     )
     form = ManualSignInForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form,
             lambda: services.sign_in_by_staff(session=session, person=form.cleaned_data["person"], by=request.user),
         ):
@@ -317,7 +317,7 @@ def leave_ask_view(request, pk):
     session = _session(request, pk)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form, lambda: services.leave_ask(session=session, reason=form.cleaned_data["reason"], by=request.user)
         ):
             messages.success(request, _("Your leave request has been sent."))
@@ -333,7 +333,7 @@ def leave_decide_view(request, pk):
         LeaveRequest.objects.select_related("session__group", "person"), request.user, pk=pk
     )
     approve = request.POST.get("decision") == "approve"
-    _post_action(
+    post_action(
         request,
         lambda: services.leave_decide(
             request=leave, approve=approve, comment=request.POST.get("comment", ""), by=request.user
@@ -369,7 +369,7 @@ def minutes_view(request, pk):
     if request.method == "POST" and form.is_valid():
         people = {p.name: p for p in selectors.roster(session=session)}
         speeches = [(people.get(name), name, summary) for name, summary in form.speech_lines()]
-        if _service(
+        if run_service(
             form,
             lambda: services.minutes_save(
                 session=session, minutes=form.cleaned_data["minutes"], speeches=speeches, by=request.user
@@ -395,7 +395,7 @@ def attachment_add_view(request, pk):
     session = _session(request, pk)
     access.require(request.user, "change", session)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid() and _service(
+    if form.is_valid() and run_service(
         form, lambda: services.attachment_add(session=session, upload=form.cleaned_data["upload"], by=request.user)
     ):
         messages.success(request, _("The attachment has been added."))
@@ -422,7 +422,7 @@ def circular_view(request, pk):
         def send():
             result["count"] = services.circular_send(session=session, text=form.cleaned_data["text"], by=request.user)
 
-        if _service(form, send):
+        if run_service(form, send):
             messages.success(request, _("The circular has been sent to %(count)d people below.") % result)
             return redirect(session)
     return render(request, "sessions/circular_form.html", {"session": session, "form": form})
@@ -442,7 +442,7 @@ def submission_list_view(request):
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
         context["organization"] = organization
         context["subtree"] = selectors.subtree_submissions(
-            user=request.user, organization=organization, year=_year(request), kind=request.GET.get("kind", "")
+            user=request.user, organization=organization, year=requested_year(request), kind=request.GET.get("kind", "")
         )[:500]
     return render(request, "sessions/submission_list.html", context)
 
@@ -492,7 +492,7 @@ def submission_create_view(request):
             if request.POST.get("submit_now"):
                 services.submission_submit(submission=result["submission"], by=request.user)
 
-        if _service(form, save):
+        if run_service(form, save):
             messages.success(request, _("Submitted.") if request.POST.get("submit_now") else _("Saved as a draft."))
             return redirect(result["submission"])
     return render(request, "sessions/submission_form.html", {"form": form, "is_makeup": is_makeup, "session": session})
@@ -537,7 +537,7 @@ def submission_edit_view(request, pk):
             if request.POST.get("submit_now"):
                 services.submission_submit(submission=submission, by=request.user)
 
-        if _service(form, save):
+        if run_service(form, save):
             messages.success(request, _("Submitted.") if request.POST.get("submit_now") else _("Saved as a draft."))
             return redirect(submission)
     return render(
@@ -570,7 +570,7 @@ def submission_detail_view(request, pk):
 @require_POST
 def submission_submit_view(request, pk):
     submission = _submission(request, pk)
-    _post_action(request, lambda: services.submission_submit(submission=submission, by=request.user), _("Submitted."))
+    post_action(request, lambda: services.submission_submit(submission=submission, by=request.user), _("Submitted."))
     return redirect(submission)
 
 
@@ -581,7 +581,7 @@ def submission_review_view(request, pk):
     action = request.POST.get("action", "")
     if action not in {"accept", "pass", "approve", "return"}:
         raise Http404
-    _post_action(
+    post_action(
         request,
         lambda: services.submission_review(
             submission=submission, action=action, comment=request.POST.get("comment", ""), by=request.user
@@ -596,7 +596,7 @@ def submission_review_view(request, pk):
 def submission_recommend_view(request, pk):
     submission = _submission(request, pk)
     recommended = request.POST.get("recommended") == "1"
-    _post_action(
+    post_action(
         request,
         lambda: services.submission_recommend(submission=submission, recommended=recommended, by=request.user),
         _("Recommended for the monthly digest.") if recommended else _("No longer recommended."),
@@ -623,7 +623,7 @@ def reviewer_view(request, pk):
     people = core_selectors.roster(group=group, on=timezone.localdate())
     form = ReviewerForm(request.POST or None, people=people, initial={"person": group.second_reviewer_id})
     if request.method == "POST" and form.is_valid():
-        if _service(
+        if run_service(
             form, lambda: services.second_reviewer_set(group=group, person=form.cleaned_data["person"], by=request.user)
         ):
             messages.success(request, _("The second reviewer has been saved."))
@@ -636,11 +636,11 @@ def reviewer_view(request, pk):
 
 @login_required
 def lecture_list_view(request):
-    year = _year(request)
+    year = requested_year(request)
     lectures = selectors.lecture_list(user=request.user, year=year)
     context = {
         "year": year,
-        "years": range(timezone.localdate().year + 1, timezone.localdate().year - 5, -1),
+        "years": year_choices(),
         "lectures": lectures[:300],
         "audience": sum(lecture.audience for lecture in lectures),
         "count": lectures.count(),
@@ -668,7 +668,7 @@ def lecture_create_view(request):
     form = LectureForm(request.POST or None, people=people, initial={"person": me})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _service(
+        if run_service(
             form,
             lambda: services.lecture_create(
                 group=group,

@@ -88,6 +88,11 @@ class Scope:
     def reaches(self, path: str, roles: Iterable[str] | None = None) -> bool:
         return any(path.startswith(prefix) for prefix in self.paths(roles))
 
+    def organization_ids(self, roles: Iterable[str]) -> list[int]:
+        """The organizations where the user holds one of ``roles`` (not those below them)."""
+        wanted = set(roles)
+        return [g.organization_id for g in self.grants if g.role in wanted]
+
     def holds_at(self, role: str, organization_id: int) -> bool:
         return any(g.role == role and g.organization_id == organization_id for g in self.grants)
 
@@ -181,6 +186,16 @@ def organizations_reached(user: User, roles: Iterable[str] | None = None) -> Que
     if not paths:
         return Organization.objects.none()
     return Organization.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+
+
+def organizations_held(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
+    """The organizations where the user holds one of ``roles``, in tree order (superusers: the roots)."""
+    from studygroup.models import Organization
+
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Organization.objects.filter(parent__isnull=True).order_by("path")
+    return Organization.objects.filter(pk__in=scope.organization_ids(roles)).order_by("path")
 
 
 def get_visible_or_404(queryset: QuerySet, user: User, **lookup: Any) -> Model:

@@ -71,7 +71,7 @@ def groups_staffed(*, user: User) -> QuerySet[StudyGroup]:
     active = _active_on(today, "memberships__")
     queryset = StudyGroup.objects.select_related("organization")
     if not scope.is_superuser:
-        org_ids = [g.organization_id for g in scope.grants if g.role == access.STAFF]
+        org_ids = scope.organization_ids([access.STAFF])
         queryset = queryset.filter(organization_id__in=org_ids)
     return queryset.annotate(
         member_count=Count("memberships", filter=active),

@@ -22,6 +22,7 @@ from studygroup.forms import (
 )
 from studygroup.models import Membership, Organization, StudyGroup
 from studygroup.navigation import panels_for
+from studygroup.viewutils import add_errors
 
 TREE_PAGE_SIZE = 200
 AUDIT_PAGE_SIZE = 50
@@ -106,7 +107,7 @@ def membership_add_view(request, pk):
                     by=request.user,
                 )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("%(name)s has joined the group.") % {"name": membership.person.name})
             return redirect(group)
@@ -129,7 +130,7 @@ def membership_edit_view(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("The membership has been saved."))
             return redirect(membership.group)
@@ -147,7 +148,7 @@ def membership_end_view(request, pk):
         try:
             services.membership_end(membership=membership, end_on=form.cleaned_data["end_on"], by=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("%(name)s has left the group.") % {"name": membership.person.name})
             return redirect(membership.group)
@@ -160,14 +161,6 @@ def _membership_to_manage(request, pk) -> Membership:
     )
     access.require(request.user, "manage_members", membership.group)
     return membership
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required

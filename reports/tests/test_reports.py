@@ -260,3 +260,14 @@ def test_every_dashboard_figure_links_to_its_records(client, county):
     assert "心得选登" in reflections
     client.force_login(user_with_role("viewer", OrganizationFactory()))
     assert client.get(reverse("sessions:submission-list") + f"?org={county['county'].pk}").status_code == 404
+
+
+def test_pages_reached_from_a_drill_down_show_the_child_organization(client, county):
+    client.force_login(user_with_role("viewer", county["county"]))
+    town = county["town"]
+    summary = client.get(reverse("reports:summary") + f"?org={town.pk}&year=2026").content.decode()
+    assert f"{town.name} · " in summary
+    compliance = client.get(reverse("audits:compliance") + f"?org={town.pk}&year=2026").content.decode()
+    assert compliance.count('href="/audits/groups/') == 1
+    client.force_login(user_with_role("viewer", OrganizationFactory()))
+    assert client.get(reverse("reports:summary") + f"?org={town.pk}").status_code == 404
