@@ -216,8 +216,9 @@ def signin_screen_view(request, pk):
     """The screen staff show in the room: a QR code that changes every minute, and sign-in by hand."""
     session = _session(request, pk)
     access.require(request.user, "change", session)
+    roster = selectors.roster(session=session)
     people = (
-        Person.objects.filter(pk__in=[p.pk for p in selectors.roster(session=session)])
+        Person.objects.filter(pk__in=[p.pk for p in roster])
         .exclude(attendances__session=session, attendances__status__in=["present", "late"])
         .order_by("name")
     )
@@ -242,7 +243,7 @@ def signin_screen_view(request, pk):
         "signed": session.attendances.filter(status__in=["present", "late"])
         .select_related("person")
         .order_by("-signed_at"),
-        "roster_size": len(selectors.roster(session=session)),
+        "roster_size": len(roster),
     }
     return render(request, "sessions/signin_screen.html", context)
 

@@ -153,6 +153,7 @@ class _Writer:
         self.research: dict[str, ResearchTopic] = {}
         self.visits: dict[str, ObserverVisit] = {}
         self.inspections: dict[tuple[str, int], Inspection] = {}
+        self.nearest_groups: dict[int, StudyGroup | None] = {}
 
     def list(self, name: str) -> list[dict]:
         return self.doc.get(name) or []
@@ -451,10 +452,15 @@ class _Writer:
             else:
                 self._set(current, values)
 
-    @staticmethod
-    def _nearest_group(organization: Organization) -> StudyGroup | None:
-        paths = [organization.path[:end] for end in range(5, len(organization.path) + 1, 5)]
-        return StudyGroup.objects.filter(organization__path__in=paths).order_by("-organization__depth").first()
+    def _nearest_group(self, organization: Organization) -> StudyGroup | None:
+        """The group of the organization or of its nearest ancestor that has one (looked up once per organization)."""
+        cache = self.nearest_groups
+        if organization.pk not in cache:
+            paths = [organization.path[:end] for end in range(5, len(organization.path) + 1, 5)]
+            cache[organization.pk] = (
+                StudyGroup.objects.filter(organization__path__in=paths).order_by("-organization__depth").first()
+            )
+        return cache[organization.pk]
 
     def _session(self, code: str) -> StudySession:
         if code not in self.sessions:
