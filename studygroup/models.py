@@ -267,6 +267,8 @@ class AuditEntry(models.Model):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
+        IMPORT = "import", _("Imported")
+        EXPORT = "export", _("Exported")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
