@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +39,9 @@ from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.viewutils import post_action, requested_year, run_service, year_choices
+
+# How far back the session list of the notes form reaches.
+SUBMISSION_SESSION_DAYS = 400
 
 
 def _session(request, pk) -> StudySession:
@@ -448,11 +454,20 @@ def submission_list_view(request):
     return render(request, "sessions/submission_list.html", context)
 
 
-def _member_group_and_sessions(request, session: StudySession | None):
+def _member_sessions(request, session: StudySession | None):
+    """The sessions a member may hand something in for: his groups' sessions of the last year and later.
+
+    A choice field needs a queryset it can filter, never a slice (a slice
+    refuses every choice), so the list is bounded by date; the session the
+    page was opened for (an older make-up, an edited submission) stays a choice.
+    """
     scope = access.scope_for(request.user)
-    group_ids = set(scope.member_group_ids)
-    sessions = access.visible(StudySession.objects.filter(group_id__in=group_ids), request.user).order_by("-starts_at")
-    return sessions[:100]
+    since = timezone.now() - datetime.timedelta(days=SUBMISSION_SESSION_DAYS)
+    recent = Q(starts_at__gte=since)
+    if session is not None:
+        recent |= Q(pk=session.pk)
+    sessions = StudySession.objects.filter(recent, group_id__in=set(scope.member_group_ids))
+    return access.visible(sessions, request.user).select_related("group").order_by("-starts_at")
 
 
 @login_required
@@ -472,7 +487,7 @@ def submission_create_view(request):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_group_and_sessions(request, session),
+        sessions=_member_sessions(request, session),
     )
     if request.method == "POST" and form.is_valid():
         data, result = form.cleaned_data, {}
@@ -518,7 +533,7 @@ def submission_edit_view(request, pk):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_group_and_sessions(request, submission.session),
+        sessions=_member_sessions(request, submission.session),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
