@@ -166,6 +166,25 @@ def sign_in_by_staff(*, session: StudySession, person: Person, by: User) -> tupl
 
 
 @transaction.atomic
+def signin_link_send(*, session: StudySession, url: str, by: User) -> int:
+    """Send the sign-in link (valid until the session ends) to each roster member not signed in; return how many."""
+    access.require(by, "change", session)
+    if session.ends_at <= timezone.now():
+        raise ValidationError(_("The session has ended; record attendance on the attendance sheet."))
+    signed = set(session.attendances.filter(status__in=ATTENDED).values_list("person_id", flat=True))
+    people = [p for p in selectors.roster(session=session) if p.pk not in signed and p.user_id]
+    users = User.objects.filter(person__in=people)
+    sent = notifications.send(
+        to=users,
+        verb="signin_link",
+        title=_("Sign in to %(session)s") % {"session": session.title},
+        body=_("Open the link to sign in; it is valid until the session ends."),
+        url=url,
+    )
+    return len(sent)
+
+
+@transaction.atomic
 def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -> int:
     """Set the status of each person id in ``marks`` (the grid); return how many rows changed."""
     access.require(by, "change", session)
@@ -411,20 +430,44 @@ def next_action(submission: Submission) -> str | None:
     return None
 
 
+def _duty_conflict(user: User, submission: Submission) -> str:
+    """Why ``user`` may not take the submission's next step (separation of duties), or ``""``.
+
+    The author never reviews or approves his own submission; the leader's
+    approval comes from someone other than the second reviewer.
+    """
+    if submission.person.user_id == user.pk:
+        return _("You wrote this submission; somebody else reviews it.")
+    if submission.status == Submission.Status.SECOND_REVIEW and (
+        submission.steps.filter(action=ReviewStep.Action.PASS_SECOND, by=user).exists()
+    ):
+        return _("You did the second review of this material; another person gives the final approval.")
+    return ""
+
+
+def _refuse_conflict(conflict: str) -> None:
+    if conflict:
+        raise ValidationError(conflict)
+
+
 def may_review(user: User, submission: Submission) -> bool:
     rule = RETURN_RULE.get(submission.status)
-    return rule is not None and access.can(user, rule, submission)
+    return rule is not None and access.can(user, rule, submission) and not _duty_conflict(user, submission)
 
 
 @transaction.atomic
 def submission_review(*, submission: Submission, action: str, comment: str = "", by: User) -> Submission:
     """Move a submission one step: accept/pass/approve, or ``return`` it with a comment."""
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=submission.pk)
+    )
+    conflict = _duty_conflict(by, submission)
     if action == "return":
         rule = RETURN_RULE.get(submission.status)
         if rule is None:
             raise ValidationError(_("This submission is not waiting for a review."))
         access.require(by, rule, submission)
+        _refuse_conflict(conflict)
         if not comment.strip():
             raise ValidationError({"comment": _("Say what should be revised.")})
         submission.status = Submission.Status.RETURNED
@@ -433,8 +476,9 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
         transition = TRANSITIONS.get((submission.kind, submission.status, action))
         if transition is None:
             raise ValidationError(_("This step is not possible now."))
-        rule, submission.status, step = transition
-        access.require(by, rule, submission)
+        access.require(by, transition[0], submission)
+        _refuse_conflict(conflict)
+        _rule, submission.status, step = transition
     submission.save(update_fields=["status", "updated_at"])
     _step(submission, step, by, comment)
     _after_review(submission, step, comment)
