@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, ReviewStep, StudySession, Submission
+from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, MakeUp, ReviewStep, StudySession, Submission
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup, User
@@ -121,6 +121,15 @@ def makeups_open(*, user: User) -> QuerySet[Attendance]:
         .exclude(Exists(accepted))
         .select_related("session__group__organization", "person")
         .order_by("session__ends_at", "person__name")
+    )
+
+
+def makeups_recorded(*, user: User) -> QuerySet[MakeUp]:
+    """Make-ups recorded by staff that the user reads, latest first."""
+    return (
+        access.visible(MakeUp.objects.all(), user)
+        .select_related("attendance__person", "attendance__session__group__organization")
+        .order_by("-on", "-id")
     )
 
 

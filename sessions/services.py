@@ -15,9 +15,11 @@ from plans.uploads import clean_name
 from sessions import selectors, signin
 from sessions.models import (
     ATTENDED,
+    MISSED,
     Attendance,
     LeaveRequest,
     Lecture,
+    MakeUp,
     MinutesAttachment,
     ReviewStep,
     SessionGuest,
@@ -273,6 +275,56 @@ def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by:
             url=request.session.get_absolute_url(),
         )
     return request
+
+
+@transaction.atomic
+def makeup_record(
+    *, attendance: Attendance, on: datetime.date, method: str, given_by: str, note: str = "", by: User
+) -> MakeUp:
+    """Record how a missed session was made up (e.g. 送学上门); the attendance becomes made up.
+
+    The attendance row is locked and holds at most one make-up record, so a
+    repeated post records nothing twice.
+    """
+    access.require(by, "change", attendance.session)
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("session__group__organization", "person")
+        .get(pk=attendance.pk)
+    )
+    if attendance.status not in MISSED or MakeUp.objects.filter(attendance=attendance).exists():
+        raise ValidationError(_("This absence has already been made up."))
+    errors = {}
+    if on < timezone.localdate(attendance.session.starts_at):
+        errors["on"] = _("A make-up cannot come before the session it makes up.")
+    elif on > timezone.localdate():
+        errors["on"] = _("A make-up is recorded once it has taken place; the date cannot be in the future.")
+    if method not in MakeUp.Method.values:
+        errors["method"] = _("Choose how the session was made up.")
+    if not given_by.strip():
+        errors["given_by"] = _("Say who gave the make-up.")
+    if errors:
+        raise ValidationError(errors)
+    makeup = MakeUp.objects.create(
+        attendance=attendance,
+        on=on,
+        method=method,
+        given_by=given_by.strip(),
+        note=note.strip(),
+        status_before=attendance.status,
+        recorded_by=by,
+    )
+    attendance.status, attendance.recorded_by = Attendance.Status.MADE_UP, by
+    attendance.save(update_fields=["status", "recorded_by", "updated_at"])
+    if attendance.person.user_id:
+        notifications.send(
+            to=[attendance.person.user],
+            verb="makeup_recorded",
+            title=_("Your make-up of %(session)s has been recorded") % {"session": attendance.session.title},
+            body=makeup.get_method_display(),
+            url=attendance.session.get_absolute_url(),
+        )
+    return makeup
 
 
 # Minutes and circular ------------------------------------------------------------------------

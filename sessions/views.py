@@ -27,6 +27,7 @@ from sessions.forms import (
     LeaveDecisionForm,
     LeaveForm,
     LectureForm,
+    MakeUpForm,
     ManualSignInForm,
     MinutesForm,
     ReviewerForm,
@@ -35,6 +36,7 @@ from sessions.forms import (
     SubmissionForm,
 )
 from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySession, Submission
+from sessions.once import run_once
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
@@ -121,10 +123,10 @@ def session_create_view(request, group_pk):
     access.require(request.user, "change", group)
     form = _session_form(request, group)
     if request.method == "POST" and form.is_valid():
-        data, result = form.cleaned_data, {}
+        data = form.cleaned_data
 
-        def create():
-            result["session"] = services.session_create(
+        def create() -> str:
+            session = services.session_create(
                 group=group,
                 by=request.user,
                 topics=data["topics"],
@@ -133,11 +135,13 @@ def session_create_view(request, group_pk):
                 plan_upload=data.get("plan_upload"),
                 **form.session_fields(),
             )
-            services.guests_set(session=result["session"], guests=form.guest_list(), by=request.user)
+            services.guests_set(session=session, guests=form.guest_list(), by=request.user)
+            return session.get_absolute_url()
 
-        if run_service(form, create):
+        address = run_once(request, form, create)
+        if address:
             messages.success(request, _("The session has been scheduled."))
-            return redirect(result["session"])
+            return redirect(address)
     return render(request, "sessions/session_form.html", {"form": form, "group": group})
 
 
@@ -329,11 +333,15 @@ def leave_ask_view(request, pk):
     session = _session(request, pk)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if run_service(
-            form, lambda: services.leave_ask(session=session, reason=form.cleaned_data["reason"], by=request.user)
-        ):
+
+        def ask() -> str:
+            services.leave_ask(session=session, reason=form.cleaned_data["reason"], by=request.user)
+            return session.get_absolute_url()
+
+        address = run_once(request, form, ask)
+        if address:
             messages.success(request, _("Your leave request has been sent."))
-            return redirect(session)
+            return redirect(address)
     context = {"session": session, "form": form, "makeup_days": settings.MAKEUP_DAYS}
     return render(request, "sessions/leave_form.html", context)
 
@@ -357,11 +365,55 @@ def leave_decide_view(request, pk):
 
 @login_required
 def makeup_list_view(request):
+    staffed = set(access.scope_for(request.user).organization_ids([access.STAFF]))
     rows = [
-        (row, selectors.makeup_due_on(row.session), selectors.overdue(row))
+        (
+            row,
+            selectors.makeup_due_on(row.session),
+            selectors.overdue(row),
+            row.session.group.organization_id in staffed,
+        )
         for row in selectors.makeups_open(user=request.user)[:500]
     ]
-    return render(request, "sessions/makeup_list.html", {"rows": rows, "overdue_count": sum(1 for r in rows if r[2])})
+    context = {
+        "rows": rows,
+        "overdue_count": sum(1 for r in rows if r[2]),
+        "recorded": selectors.makeups_recorded(user=request.user)[:50],
+    }
+    return render(request, "sessions/makeup_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def makeup_record_view(request, pk):
+    """Staff record a make-up given in person (送学上门) or otherwise; the attendance becomes made up."""
+    attendance = access.get_visible_or_404(
+        Attendance.objects.select_related("session__group__organization", "person"), request.user, pk=pk
+    )
+    access.require(request.user, "change", attendance.session)
+    form = MakeUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def record() -> str:
+            services.makeup_record(
+                attendance=attendance,
+                on=data["on"],
+                method=data["method"],
+                given_by=data["given_by"],
+                note=data["note"],
+                by=request.user,
+            )
+            return reverse("sessions:makeup-list")
+
+        address = run_once(request, form, record)
+        if address:
+            messages.success(
+                request, _("The make-up of %(name)s has been recorded.") % {"name": attendance.person.name}
+            )
+            return redirect(address)
+    context = {"attendance": attendance, "form": form, "due": selectors.makeup_due_on(attendance.session)}
+    return render(request, "sessions/makeup_form.html", context)
 
 
 # Minutes and circular ------------------------------------------------------------------------
@@ -429,14 +481,16 @@ def circular_view(request, pk):
     access.require(request.user, "change", session)
     form = CircularForm(request.POST or None, initial={"text": session.circular_text})
     if request.method == "POST" and form.is_valid():
-        result = {}
+        result = {"count": 0}
 
-        def send():
+        def send() -> str:
             result["count"] = services.circular_send(session=session, text=form.cleaned_data["text"], by=request.user)
+            return session.get_absolute_url()
 
-        if run_service(form, send):
+        address = run_once(request, form, send)
+        if address:
             messages.success(request, _("The circular has been sent to %(count)d people below.") % result)
-            return redirect(session)
+            return redirect(address)
     return render(request, "sessions/circular_form.html", {"session": session, "form": form})
 
 
@@ -495,12 +549,12 @@ def submission_create_view(request):
         sessions=_member_sessions(request, session),
     )
     if request.method == "POST" and form.is_valid():
-        data, result = form.cleaned_data, {}
+        data = form.cleaned_data
         chosen = data["session"]
         group = chosen.group if chosen else StudyGroup.objects.get(pk=min(scope.member_group_ids))
 
-        def save():
-            result["submission"] = services.submission_save(
+        def save() -> str:
+            submission = services.submission_save(
                 by=request.user,
                 group=group,
                 kind=data["kind"],
@@ -511,11 +565,13 @@ def submission_create_view(request):
                 is_makeup=is_makeup,
             )
             if request.POST.get("submit_now"):
-                services.submission_submit(submission=result["submission"], by=request.user)
+                services.submission_submit(submission=submission, by=request.user)
+            return submission.get_absolute_url()
 
-        if run_service(form, save):
+        address = run_once(request, form, save)
+        if address:
             messages.success(request, _("Submitted.") if request.POST.get("submit_now") else _("Saved as a draft."))
-            return redirect(result["submission"])
+            return redirect(address)
     return render(request, "sessions/submission_form.html", {"form": form, "is_makeup": is_makeup, "session": session})
 
 
@@ -689,9 +745,9 @@ def lecture_create_view(request):
     form = LectureForm(request.POST or None, people=people, initial={"person": me})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_service(
-            form,
-            lambda: services.lecture_create(
+
+        def create() -> str:
+            services.lecture_create(
                 group=group,
                 person=data["person"],
                 on=data["on"],
@@ -699,10 +755,13 @@ def lecture_create_view(request):
                 place=data["place"],
                 audience=data["audience"],
                 by=request.user,
-            ),
-        ):
+            )
+            return reverse("sessions:lecture-list")
+
+        address = run_once(request, form, create)
+        if address:
             messages.success(request, _("The lecture has been recorded."))
-            return redirect("sessions:lecture-list")
+            return redirect(address)
     return render(request, "sessions/lecture_form.html", {"form": form, "group": group})
 
 

@@ -35,7 +35,7 @@ def _draft(group, by):
 def test_the_submitter_cannot_approve_his_own_plan(group):
     staff_leader = _leader_with_staff_grant(group)
     plan = services.plan_submit(plan=_draft(group, user_with_role("staff", group.organization)), by=staff_leader)
-    with pytest.raises(ValidationError, match="another leader must approve it"):
+    with pytest.raises(ValidationError, match="须由其他领导审批"):
         services.plan_approve(plan=plan, by=staff_leader)
     plan.refresh_from_db()
     assert (plan.status, plan.approved_by, plan.approved_at) == (StudyPlan.Status.SUBMITTED, None, None)

@@ -46,7 +46,7 @@ def test_staff_who_wrote_it_cannot_do_the_first_review(cast, kind):
     submission = _submitted(cast, cast["author"], kind)
     action = "accept" if kind == "notes" else "pass"
     for step in (action, "return"):
-        with pytest.raises(ValidationError, match="somebody else reviews it"):
+        with pytest.raises(ValidationError, match="须由他人审核"):
             services.submission_review(submission=submission, action=step, comment="退回", by=cast["author"])
     _assert_unchanged(submission, "submitted", ["submit"])
     assert submission not in selectors.submissions_to_review(user=cast["author"])
@@ -78,7 +78,7 @@ def test_the_second_reviewer_who_is_also_leader_cannot_approve(cast, client):
     submission = _submitted(cast, cast["author"])
     submission = services.submission_review(submission=submission, action="pass", by=cast["staff"])
     submission = services.submission_review(submission=submission, action="pass", by=cast["leader"])
-    with pytest.raises(ValidationError, match="another person gives the final approval"):
+    with pytest.raises(ValidationError, match="最终审定须由他人进行"):
         services.submission_review(submission=submission, action="approve", by=cast["leader"])
     _assert_unchanged(submission, "second_review", ["submit", "pass_first", "pass_second"])
     assert submission not in selectors.submissions_to_review(user=cast["leader"])
