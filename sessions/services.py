@@ -27,9 +27,9 @@ from sessions.models import (
     StudySession,
     Submission,
 )
-from studygroup import access, notifications
+from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Organization, Person, StudyGroup, User
+from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
 SESSION_FIELDS = [
     "kind",
@@ -50,6 +50,23 @@ def _person(user: User) -> Person:
     if person is None:
         raise PermissionDenied
     return person
+
+
+def _audit_created(instances: list, session: StudySession) -> None:
+    """Record rows written with ``bulk_create`` (which skips the audit signals), filed under the session's owner."""
+    path = session.group.organization.path
+    audit.write_many(action=AuditEntry.Action.CREATE, instances=instances, organization_path_for=lambda _row: path)
+
+
+def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str) -> None:
+    """Record attendance rows whose status a queryset ``update`` changed: (row after, status before)."""
+    before = {row.pk: old for row, old in rows}
+    audit.write_many(
+        action=AuditEntry.Action.UPDATE,
+        instances=[row for row, _old in rows],
+        changes_for=lambda row: {"status": [before[row.pk], row.status]},
+        organization_path_for=lambda _row: path,
+    )
 
 
 def _store(field_file, upload, prefix: str) -> str:
@@ -108,11 +125,12 @@ def _set_people(session: StudySession, topics, speakers, invited) -> None:
 def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User) -> None:
     access.require(by, "change", session)
     session.guests.all().delete()
-    SessionGuest.objects.bulk_create(
+    created = SessionGuest.objects.bulk_create(
         SessionGuest(session=session, name=name.strip(), organization_name=org.strip())
         for name, org in guests
         if name.strip()
     )
+    _audit_created(created, session)
 
 
 # Sign-in and attendance ------------------------------------------------------------------------
@@ -150,12 +168,15 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
     if created or attendance.status in ATTENDED:
         return attendance, created
     # Marked on leave or absent earlier, yet here after all: the arrival wins.
+    before = attendance.status
     updated = (
         Attendance.objects.filter(pk=attendance.pk)
         .exclude(status__in=ATTENDED)
         .update(status=status, method=method, signed_at=now, recorded_by=by, updated_at=now)
     )
     attendance.refresh_from_db()
+    if updated:
+        _audit_status_changed([(attendance, before)], session.group.organization.path)
     return attendance, bool(updated)
 
 
@@ -210,7 +231,7 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
             row.status, row.recorded_by = status, by
             row.save(update_fields=["status", "recorded_by", "updated_at"])
             changed += 1
-    Attendance.objects.bulk_create(new_rows)
+    _audit_created(Attendance.objects.bulk_create(new_rows), session)
     return changed + len(new_rows)
 
 
@@ -254,6 +275,12 @@ def _may_decide_leave(user: User, session: StudySession) -> bool:
 def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by: User) -> LeaveRequest:
     if not _may_decide_leave(by, request.session):
         raise PermissionDenied
+    # The row is locked so that a double click decides (and notifies) once.
+    request = (
+        LeaveRequest.objects.select_for_update(of=("self",))
+        .select_related("session__group", "person__user")
+        .get(pk=request.pk)
+    )
     if request.status != LeaveRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
     request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
@@ -339,11 +366,12 @@ def minutes_save(
     session.minutes = minutes.strip()
     session.save(update_fields=["minutes", "updated_at"])
     session.speeches.all().delete()
-    Speech.objects.bulk_create(
+    created = Speech.objects.bulk_create(
         Speech(session=session, person=person, speaker_name="" if person else name.strip(), summary=summary.strip())
         for person, name, summary in speeches
         if summary.strip() and (person or name.strip())
     )
+    _audit_created(created, session)
     return session
 
 
@@ -362,6 +390,9 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
     access.require(by, "change", session)
     if not text.strip():
         raise ValidationError({"text": _("Write the summary to send.")})
+    session = (
+        StudySession.objects.select_for_update(of=("self",)).select_related("group__organization").get(pk=session.pk)
+    )
     organization = session.group.organization
     below = Organization.objects.filter(path__startswith=organization.path).exclude(pk=organization.pk)
     users = User.objects.filter(
@@ -426,6 +457,11 @@ def submission_save(
 def submission_submit(*, submission: Submission, by: User) -> Submission:
     if submission.person.user_id != by.pk:
         raise PermissionDenied
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("person", "group__organization")
+        .get(pk=submission.pk)
+    )
     if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("It has already been submitted."))
     submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
@@ -539,11 +575,18 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
 
 def _after_review(submission: Submission, step: str, comment: str) -> None:
     if submission.status == Submission.Status.APPROVED and submission.is_makeup and submission.session_id:
-        Attendance.objects.filter(
-            session_id=submission.session_id,
-            person_id=submission.person_id,
-            status__in=[Attendance.Status.LEAVE, Attendance.Status.ABSENT],
-        ).update(status=Attendance.Status.MADE_UP, updated_at=timezone.now())
+        missed = list(
+            Attendance.objects.select_for_update(of=("self",)).filter(
+                session_id=submission.session_id, person_id=submission.person_id, status__in=MISSED
+            )
+        )
+        Attendance.objects.filter(pk__in=[row.pk for row in missed]).update(
+            status=Attendance.Status.MADE_UP, updated_at=timezone.now()
+        )
+        changed = [(row, row.status) for row in missed]
+        for row in missed:
+            row.status = Attendance.Status.MADE_UP
+        _audit_status_changed(changed, submission.group.organization.path)
     if submission.person.user_id:
         notifications.send(
             to=[submission.person.user],
