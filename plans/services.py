@@ -107,11 +107,29 @@ def plan_submit(*, plan: StudyPlan, by: User) -> StudyPlan:
     return plan
 
 
+def _drafted_or_submitted_by(plan: StudyPlan, user: User) -> bool:
+    """Answer whether ``user`` submitted the plan or created it (the audit log keeps who created it)."""
+    from studygroup.models import AuditEntry
+
+    if plan.submitted_by_id == user.pk:
+        return True
+    return AuditEntry.objects.filter(
+        object_type=StudyPlan._meta.label_lower,
+        object_id=str(plan.pk),
+        action=AuditEntry.Action.CREATE,
+        user=user,
+    ).exists()
+
+
 @transaction.atomic
 def plan_approve(*, plan: StudyPlan, by: User) -> StudyPlan:
     access.require(by, "approve", plan)
+    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != StudyPlan.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted plan can be approved."))
+    if _drafted_or_submitted_by(plan, by):
+        # Separation of duties: the one who drafts or submits a plan never approves it.
+        raise ValidationError(_("You drafted or submitted this plan; another leader must approve it."))
     now = timezone.now()
     plan.status, plan.approved_at, plan.approved_by, plan.filed_at = StudyPlan.Status.APPROVED, now, by, now
     plan.return_comment = ""

@@ -2,8 +2,10 @@ from django.contrib import admin
 
 from sessions.models import (
     Attendance,
+    FormReceipt,
     LeaveRequest,
     Lecture,
+    MakeUp,
     MinutesAttachment,
     ReviewStep,
     SessionGuest,
@@ -66,3 +68,16 @@ class SessionPartAdmin(admin.ModelAdmin):
 class ReviewStepAdmin(admin.ModelAdmin):
     list_display = ["submission", "action", "by", "at"]
     raw_id_fields = ["submission", "by"]
+
+
+@admin.register(MakeUp)
+class MakeUpAdmin(admin.ModelAdmin):
+    list_display = ["attendance", "on", "method", "given_by"]
+    list_filter = ["method"]
+    raw_id_fields = ["attendance", "recorded_by"]
+
+
+@admin.register(FormReceipt)
+class FormReceiptAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "url", "created_at"]
+    raw_id_fields = ["user"]

@@ -7,13 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.forms import UploadField
-from sessions.models import SessionKind, Submission
+from sessions.models import MakeUp, SessionKind, Submission
+from sessions.once import OnceForm
 from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SessionForm(CrispyForm):
+class SessionForm(OnceForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_WIDGET)
@@ -98,7 +99,7 @@ class ManualSignInForm(CrispyForm):
         self.fields["person"].label_from_instance = person_label
 
 
-class LeaveForm(CrispyForm):
+class LeaveForm(OnceForm, CrispyForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
@@ -139,11 +140,11 @@ class AttachmentForm(CrispyForm):
     upload = UploadField(label=_("Attachment"))
 
 
-class CircularForm(CrispyForm):
+class CircularForm(OnceForm, CrispyForm):
     text = forms.CharField(label=_("Summary for the organizations below"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class SubmissionForm(CrispyForm):
+class SubmissionForm(OnceForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Submission.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     session = forms.ModelChoiceField(label=_("For the session"), queryset=None, required=False)
@@ -161,7 +162,7 @@ class ReviewForm(CrispyForm):
     )
 
 
-class LectureForm(CrispyForm):
+class LectureForm(OnceForm, CrispyForm):
     person = forms.ModelChoiceField(label=_("Speaker"), queryset=None)
     on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -181,3 +182,14 @@ class ReviewerForm(CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = person_label
+
+
+class MakeUpForm(OnceForm, CrispyForm):
+    """Staff record a make-up given in person, at a make-up session or by self-study."""
+
+    on = forms.DateField(label=_("Date of the make-up"), widget=DATE_WIDGET, initial=timezone.localdate)
+    method = forms.ChoiceField(label=_("How"), choices=MakeUp.Method.choices)
+    given_by = forms.CharField(
+        label=_("Given by"), max_length=100, help_text=_("Who delivered or organized it, e.g. the study secretary.")
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

@@ -412,3 +412,62 @@ class Lecture(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MakeUp(TimeStampedModel):
+    """How a missed session was made up when it was not by written notes, e.g. delivered in person (送学上门)."""
+
+    class Method(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered in person (送学上门)")
+        COLLECTIVE = "collective", _("Collective make-up session (集中补学)")
+        SELF_STUDY = "self_study", _("Self-study with the materials (自学补学)")
+        ONLINE = "online", _("Online study (线上补学)")
+        LISTENED = "listened", _("Listened to the recording (听录音录像)")
+
+    attendance = models.OneToOneField(
+        Attendance, verbose_name=_("attendance"), on_delete=models.CASCADE, related_name="makeup"
+    )
+    on = models.DateField(_("date of the make-up"))
+    method = models.CharField(_("how"), max_length=16, choices=Method.choices)
+    given_by = models.CharField(_("given by"), max_length=100)
+    note = models.TextField(_("note"), blank=True)
+    status_before = models.CharField(_("status before"), max_length=16, choices=Attendance.Status.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    access_org_field = "attendance__session__group__organization"
+    access_group_field = "attendance__session__group"
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("make-up record")
+        verbose_name_plural = _("make-up records")
+
+    def __str__(self) -> str:
+        return f"{self.attendance.person} · {self.get_method_display()}"
+
+
+class FormReceipt(models.Model):
+    """One post of a form that creates a record: its key and where it led, so a double click leads there too."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("form receipt")
+        verbose_name_plural = _("form receipts")
+
+    def __str__(self) -> str:
+        return str(self.key)

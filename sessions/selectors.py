@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, StudySession, Submission
+from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, MakeUp, ReviewStep, StudySession, Submission
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup, User
@@ -73,6 +73,18 @@ def attendance_grid(*, session: StudySession) -> list[RosterRow]:
     return rows
 
 
+def leave_list(*, session: StudySession, person: Person | None, may_decide: bool) -> list[LeaveRequest]:
+    """The session's leave requests; ``reason_shown`` only for those who decide leave and for the asker.
+
+    A leave reason is personal: observers, other members and upper levels
+    see who is on leave, never why.
+    """
+    leaves = list(session.leave_requests.select_related("person", "decided_by__person"))
+    for leave in leaves:
+        leave.reason_shown = may_decide or (person is not None and leave.person_id == person.pk)
+    return leaves
+
+
 def attendance_rate(rows) -> float | None:
     """(present + late + made_up) ÷ all rows, 4 places; ``None`` without rows (records format)."""
     statuses = [row if isinstance(row, str) else row.status for row in rows]
@@ -112,6 +124,15 @@ def makeups_open(*, user: User) -> QuerySet[Attendance]:
     )
 
 
+def makeups_recorded(*, user: User) -> QuerySet[MakeUp]:
+    """Make-ups recorded by staff that the user reads, latest first."""
+    return (
+        access.visible(MakeUp.objects.all(), user)
+        .select_related("attendance__person", "attendance__session__group__organization")
+        .order_by("-on", "-id")
+    )
+
+
 def overdue(attendance: Attendance) -> bool:
     return timezone.localdate() > makeup_due_on(attendance.session)
 
@@ -127,8 +148,14 @@ def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     waiting |= Q(status=Submission.Status.SECOND_REVIEW) & (
         Q(group_id__in=scope.leader_group_ids) | Q(group__organization_id__in=leader_orgs)
     )
+    passed_second_by_me = ReviewStep.objects.filter(
+        submission=OuterRef("pk"), action=ReviewStep.Action.PASS_SECOND, by=user
+    )
     return (
         access.visible(Submission.objects.filter(waiting), user)
+        # Separation of duties: never one's own, never the approval of what one passed in second review.
+        .exclude(person__user=user)
+        .exclude(Q(status=Submission.Status.SECOND_REVIEW) & Exists(passed_second_by_me))
         .select_related("person", "group__organization", "session")
         .order_by("submitted_on", "id")
     )

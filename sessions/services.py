@@ -15,9 +15,11 @@ from plans.uploads import clean_name
 from sessions import selectors, signin
 from sessions.models import (
     ATTENDED,
+    MISSED,
     Attendance,
     LeaveRequest,
     Lecture,
+    MakeUp,
     MinutesAttachment,
     ReviewStep,
     SessionGuest,
@@ -25,9 +27,9 @@ from sessions.models import (
     StudySession,
     Submission,
 )
-from studygroup import access, notifications
+from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Organization, Person, StudyGroup, User
+from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
 SESSION_FIELDS = [
     "kind",
@@ -48,6 +50,23 @@ def _person(user: User) -> Person:
     if person is None:
         raise PermissionDenied
     return person
+
+
+def _audit_created(instances: list, session: StudySession) -> None:
+    """Record rows written with ``bulk_create`` (which skips the audit signals), filed under the session's owner."""
+    path = session.group.organization.path
+    audit.write_many(action=AuditEntry.Action.CREATE, instances=instances, organization_path_for=lambda _row: path)
+
+
+def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str) -> None:
+    """Record attendance rows whose status a queryset ``update`` changed: (row after, status before)."""
+    before = {row.pk: old for row, old in rows}
+    audit.write_many(
+        action=AuditEntry.Action.UPDATE,
+        instances=[row for row, _old in rows],
+        changes_for=lambda row: {"status": [before[row.pk], row.status]},
+        organization_path_for=lambda _row: path,
+    )
 
 
 def _store(field_file, upload, prefix: str) -> str:
@@ -106,11 +125,12 @@ def _set_people(session: StudySession, topics, speakers, invited) -> None:
 def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User) -> None:
     access.require(by, "change", session)
     session.guests.all().delete()
-    SessionGuest.objects.bulk_create(
+    created = SessionGuest.objects.bulk_create(
         SessionGuest(session=session, name=name.strip(), organization_name=org.strip())
         for name, org in guests
         if name.strip()
     )
+    _audit_created(created, session)
 
 
 # Sign-in and attendance ------------------------------------------------------------------------
@@ -148,12 +168,15 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
     if created or attendance.status in ATTENDED:
         return attendance, created
     # Marked on leave or absent earlier, yet here after all: the arrival wins.
+    before = attendance.status
     updated = (
         Attendance.objects.filter(pk=attendance.pk)
         .exclude(status__in=ATTENDED)
         .update(status=status, method=method, signed_at=now, recorded_by=by, updated_at=now)
     )
     attendance.refresh_from_db()
+    if updated:
+        _audit_status_changed([(attendance, before)], session.group.organization.path)
     return attendance, bool(updated)
 
 
@@ -163,6 +186,25 @@ def sign_in_by_staff(*, session: StudySession, person: Person, by: User) -> tupl
     if not selectors.is_on_roster(session=session, person=person):
         raise ValidationError({"person": _("This person is not on the list of this session.")})
     return _record_arrival(session=session, person=person, now=timezone.now(), method=Attendance.Method.BY_STAFF, by=by)
+
+
+@transaction.atomic
+def signin_link_send(*, session: StudySession, url: str, by: User) -> int:
+    """Send the sign-in link (valid until the session ends) to each roster member not signed in; return how many."""
+    access.require(by, "change", session)
+    if session.ends_at <= timezone.now():
+        raise ValidationError(_("The session has ended; record attendance on the attendance sheet."))
+    signed = set(session.attendances.filter(status__in=ATTENDED).values_list("person_id", flat=True))
+    people = [p for p in selectors.roster(session=session) if p.pk not in signed and p.user_id]
+    users = User.objects.filter(person__in=people)
+    sent = notifications.send(
+        to=users,
+        verb="signin_link",
+        title=_("Sign in to %(session)s") % {"session": session.title},
+        body=_("Open the link to sign in; it is valid until the session ends."),
+        url=url,
+    )
+    return len(sent)
 
 
 @transaction.atomic
@@ -189,7 +231,7 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
             row.status, row.recorded_by = status, by
             row.save(update_fields=["status", "recorded_by", "updated_at"])
             changed += 1
-    Attendance.objects.bulk_create(new_rows)
+    _audit_created(Attendance.objects.bulk_create(new_rows), session)
     return changed + len(new_rows)
 
 
@@ -233,6 +275,12 @@ def _may_decide_leave(user: User, session: StudySession) -> bool:
 def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by: User) -> LeaveRequest:
     if not _may_decide_leave(by, request.session):
         raise PermissionDenied
+    # The row is locked so that a double click decides (and notifies) once.
+    request = (
+        LeaveRequest.objects.select_for_update(of=("self",))
+        .select_related("session__group", "person__user")
+        .get(pk=request.pk)
+    )
     if request.status != LeaveRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
     request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
@@ -256,6 +304,56 @@ def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by:
     return request
 
 
+@transaction.atomic
+def makeup_record(
+    *, attendance: Attendance, on: datetime.date, method: str, given_by: str, note: str = "", by: User
+) -> MakeUp:
+    """Record how a missed session was made up (e.g. 送学上门); the attendance becomes made up.
+
+    The attendance row is locked and holds at most one make-up record, so a
+    repeated post records nothing twice.
+    """
+    access.require(by, "change", attendance.session)
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("session__group__organization", "person")
+        .get(pk=attendance.pk)
+    )
+    if attendance.status not in MISSED or MakeUp.objects.filter(attendance=attendance).exists():
+        raise ValidationError(_("This absence has already been made up."))
+    errors = {}
+    if on < timezone.localdate(attendance.session.starts_at):
+        errors["on"] = _("A make-up cannot come before the session it makes up.")
+    elif on > timezone.localdate():
+        errors["on"] = _("A make-up is recorded once it has taken place; the date cannot be in the future.")
+    if method not in MakeUp.Method.values:
+        errors["method"] = _("Choose how the session was made up.")
+    if not given_by.strip():
+        errors["given_by"] = _("Say who gave the make-up.")
+    if errors:
+        raise ValidationError(errors)
+    makeup = MakeUp.objects.create(
+        attendance=attendance,
+        on=on,
+        method=method,
+        given_by=given_by.strip(),
+        note=note.strip(),
+        status_before=attendance.status,
+        recorded_by=by,
+    )
+    attendance.status, attendance.recorded_by = Attendance.Status.MADE_UP, by
+    attendance.save(update_fields=["status", "recorded_by", "updated_at"])
+    if attendance.person.user_id:
+        notifications.send(
+            to=[attendance.person.user],
+            verb="makeup_recorded",
+            title=_("Your make-up of %(session)s has been recorded") % {"session": attendance.session.title},
+            body=makeup.get_method_display(),
+            url=attendance.session.get_absolute_url(),
+        )
+    return makeup
+
+
 # Minutes and circular ------------------------------------------------------------------------
 
 
@@ -268,11 +366,12 @@ def minutes_save(
     session.minutes = minutes.strip()
     session.save(update_fields=["minutes", "updated_at"])
     session.speeches.all().delete()
-    Speech.objects.bulk_create(
+    created = Speech.objects.bulk_create(
         Speech(session=session, person=person, speaker_name="" if person else name.strip(), summary=summary.strip())
         for person, name, summary in speeches
         if summary.strip() and (person or name.strip())
     )
+    _audit_created(created, session)
     return session
 
 
@@ -291,6 +390,9 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
     access.require(by, "change", session)
     if not text.strip():
         raise ValidationError({"text": _("Write the summary to send.")})
+    session = (
+        StudySession.objects.select_for_update(of=("self",)).select_related("group__organization").get(pk=session.pk)
+    )
     organization = session.group.organization
     below = Organization.objects.filter(path__startswith=organization.path).exclude(pk=organization.pk)
     users = User.objects.filter(
@@ -355,6 +457,11 @@ def submission_save(
 def submission_submit(*, submission: Submission, by: User) -> Submission:
     if submission.person.user_id != by.pk:
         raise PermissionDenied
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("person", "group__organization")
+        .get(pk=submission.pk)
+    )
     if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("It has already been submitted."))
     submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
@@ -411,20 +518,44 @@ def next_action(submission: Submission) -> str | None:
     return None
 
 
+def _duty_conflict(user: User, submission: Submission) -> str:
+    """Why ``user`` may not take the submission's next step (separation of duties), or ``""``.
+
+    The author never reviews or approves his own submission; the leader's
+    approval comes from someone other than the second reviewer.
+    """
+    if submission.person.user_id == user.pk:
+        return _("You wrote this submission; somebody else reviews it.")
+    if submission.status == Submission.Status.SECOND_REVIEW and (
+        submission.steps.filter(action=ReviewStep.Action.PASS_SECOND, by=user).exists()
+    ):
+        return _("You did the second review of this material; another person gives the final approval.")
+    return ""
+
+
+def _refuse_conflict(conflict: str) -> None:
+    if conflict:
+        raise ValidationError(conflict)
+
+
 def may_review(user: User, submission: Submission) -> bool:
     rule = RETURN_RULE.get(submission.status)
-    return rule is not None and access.can(user, rule, submission)
+    return rule is not None and access.can(user, rule, submission) and not _duty_conflict(user, submission)
 
 
 @transaction.atomic
 def submission_review(*, submission: Submission, action: str, comment: str = "", by: User) -> Submission:
     """Move a submission one step: accept/pass/approve, or ``return`` it with a comment."""
-    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    submission = (
+        Submission.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=submission.pk)
+    )
+    conflict = _duty_conflict(by, submission)
     if action == "return":
         rule = RETURN_RULE.get(submission.status)
         if rule is None:
             raise ValidationError(_("This submission is not waiting for a review."))
         access.require(by, rule, submission)
+        _refuse_conflict(conflict)
         if not comment.strip():
             raise ValidationError({"comment": _("Say what should be revised.")})
         submission.status = Submission.Status.RETURNED
@@ -433,8 +564,9 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
         transition = TRANSITIONS.get((submission.kind, submission.status, action))
         if transition is None:
             raise ValidationError(_("This step is not possible now."))
-        rule, submission.status, step = transition
-        access.require(by, rule, submission)
+        access.require(by, transition[0], submission)
+        _refuse_conflict(conflict)
+        _rule, submission.status, step = transition
     submission.save(update_fields=["status", "updated_at"])
     _step(submission, step, by, comment)
     _after_review(submission, step, comment)
@@ -443,11 +575,18 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
 
 def _after_review(submission: Submission, step: str, comment: str) -> None:
     if submission.status == Submission.Status.APPROVED and submission.is_makeup and submission.session_id:
-        Attendance.objects.filter(
-            session_id=submission.session_id,
-            person_id=submission.person_id,
-            status__in=[Attendance.Status.LEAVE, Attendance.Status.ABSENT],
-        ).update(status=Attendance.Status.MADE_UP, updated_at=timezone.now())
+        missed = list(
+            Attendance.objects.select_for_update(of=("self",)).filter(
+                session_id=submission.session_id, person_id=submission.person_id, status__in=MISSED
+            )
+        )
+        Attendance.objects.filter(pk__in=[row.pk for row in missed]).update(
+            status=Attendance.Status.MADE_UP, updated_at=timezone.now()
+        )
+        changed = [(row, row.status) for row in missed]
+        for row in missed:
+            row.status = Attendance.Status.MADE_UP
+        _audit_status_changed(changed, submission.group.organization.path)
     if submission.person.user_id:
         notifications.send(
             to=[submission.person.user],

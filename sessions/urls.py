@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/leave/", views.leave_ask_view, name="leave-ask"),
     path("leave/<int:pk>/decide/", views.leave_decide_view, name="leave-decide"),
     path("makeups/", views.makeup_list_view, name="makeup-list"),
+    path("makeups/<int:pk>/record/", views.makeup_record_view, name="makeup-record"),
     path("<int:pk>/minutes/", views.minutes_view, name="minutes"),
     path("<int:pk>/attachments/add/", views.attachment_add_view, name="attachment-add"),
     path("attachments/<int:pk>/", views.attachment_download_view, name="attachment-download"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +27,7 @@ from sessions.forms import (
     LeaveDecisionForm,
     LeaveForm,
     LectureForm,
+    MakeUpForm,
     ManualSignInForm,
     MinutesForm,
     ReviewerForm,
@@ -32,10 +36,14 @@ from sessions.forms import (
     SubmissionForm,
 )
 from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySession, Submission
+from sessions.once import run_once
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.viewutils import post_action, requested_year, run_service, year_choices
+
+# How far back the session list of the notes form reaches.
+SUBMISSION_SESSION_DAYS = 400
 
 
 def _session(request, pk) -> StudySession:
@@ -115,10 +123,10 @@ def session_create_view(request, group_pk):
     access.require(request.user, "change", group)
     form = _session_form(request, group)
     if request.method == "POST" and form.is_valid():
-        data, result = form.cleaned_data, {}
+        data = form.cleaned_data
 
-        def create():
-            result["session"] = services.session_create(
+        def create() -> str:
+            session = services.session_create(
                 group=group,
                 by=request.user,
                 topics=data["topics"],
@@ -127,11 +135,13 @@ def session_create_view(request, group_pk):
                 plan_upload=data.get("plan_upload"),
                 **form.session_fields(),
             )
-            services.guests_set(session=result["session"], guests=form.guest_list(), by=request.user)
+            services.guests_set(session=session, guests=form.guest_list(), by=request.user)
+            return session.get_absolute_url()
 
-        if run_service(form, create):
+        address = run_once(request, form, create)
+        if address:
             messages.success(request, _("The session has been scheduled."))
-            return redirect(result["session"])
+            return redirect(address)
     return render(request, "sessions/session_form.html", {"form": form, "group": group})
 
 
@@ -169,17 +179,18 @@ def session_detail_view(request, pk):
     can_change = access.can(request.user, "change", session)
     on_roster = person is not None and selectors.is_on_roster(session=session, person=person)
     attendances = list(session.attendances.all())
+    can_decide_leave = can_change or access.can(request.user, "approve", session)
     context = {
         "session": session,
         "can_change": can_change,
-        "can_decide_leave": can_change or access.can(request.user, "approve", session),
+        "can_decide_leave": can_decide_leave,
         "on_roster": on_roster,
         "mine": next((a for a in attendances if person and a.person_id == person.pk), None),
         "my_leave": session.leave_requests.filter(person=person).first() if person else None,
         "rate": selectors.attendance_rate(attendances),
         "counts": {status: sum(1 for a in attendances if a.status == status) for status in Attendance.Status.values},
         "roster_size": len(selectors.roster(session=session)),
-        "leaves": session.leave_requests.select_related("person", "decided_by__person"),
+        "leaves": selectors.leave_list(session=session, person=person, may_decide=can_decide_leave),
         "topics": session.topics.select_related("plan"),
         "speakers": session.speakers.all(),
         "invited": session.invited.select_related("organization"),
@@ -222,6 +233,14 @@ def signin_screen_view(request, pk):
         .exclude(attendances__session=session, attendances__status__in=["present", "late"])
         .order_by("name")
     )
+    if request.method == "POST" and request.POST.get("send_link"):
+        link_path = reverse("sessions:signin", args=[session.pk, signin.make_token(session, signin.LINK)])
+        post_action(
+            request,
+            lambda: services.signin_link_send(session=session, url=link_path, by=request.user),
+            _("The sign-in link has been sent to those not signed in yet."),
+        )
+        return redirect("sessions:signin-screen", pk=session.pk)
     form = ManualSignInForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         if run_service(
@@ -231,13 +250,9 @@ def signin_screen_view(request, pk):
             messages.success(request, _("%(name)s has been signed in.") % {"name": form.cleaned_data["person"].name})
             return redirect("sessions:signin-screen", pk=session.pk)
     qr_url = request.build_absolute_uri(reverse("sessions:signin", args=[session.pk, signin.make_token(session)]))
-    link_url = request.build_absolute_uri(
-        reverse("sessions:signin", args=[session.pk, signin.make_token(session, signin.LINK)])
-    )
     context = {
         "session": session,
         "qr_svg": mark_safe(_qr_svg(qr_url)),  # noqa: S308 - SVG generated by segno from our own URL
-        "link_url": link_url,
         "refresh_seconds": settings.SIGNIN_QR_SECONDS,
         "form": form,
         "signed": session.attendances.filter(status__in=["present", "late"])
@@ -318,11 +333,15 @@ def leave_ask_view(request, pk):
     session = _session(request, pk)
     form = LeaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if run_service(
-            form, lambda: services.leave_ask(session=session, reason=form.cleaned_data["reason"], by=request.user)
-        ):
+
+        def ask() -> str:
+            services.leave_ask(session=session, reason=form.cleaned_data["reason"], by=request.user)
+            return session.get_absolute_url()
+
+        address = run_once(request, form, ask)
+        if address:
             messages.success(request, _("Your leave request has been sent."))
-            return redirect(session)
+            return redirect(address)
     context = {"session": session, "form": form, "makeup_days": settings.MAKEUP_DAYS}
     return render(request, "sessions/leave_form.html", context)
 
@@ -346,11 +365,55 @@ def leave_decide_view(request, pk):
 
 @login_required
 def makeup_list_view(request):
+    staffed = set(access.scope_for(request.user).organization_ids([access.STAFF]))
     rows = [
-        (row, selectors.makeup_due_on(row.session), selectors.overdue(row))
+        (
+            row,
+            selectors.makeup_due_on(row.session),
+            selectors.overdue(row),
+            row.session.group.organization_id in staffed,
+        )
         for row in selectors.makeups_open(user=request.user)[:500]
     ]
-    return render(request, "sessions/makeup_list.html", {"rows": rows, "overdue_count": sum(1 for r in rows if r[2])})
+    context = {
+        "rows": rows,
+        "overdue_count": sum(1 for r in rows if r[2]),
+        "recorded": selectors.makeups_recorded(user=request.user)[:50],
+    }
+    return render(request, "sessions/makeup_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def makeup_record_view(request, pk):
+    """Staff record a make-up given in person (送学上门) or otherwise; the attendance becomes made up."""
+    attendance = access.get_visible_or_404(
+        Attendance.objects.select_related("session__group__organization", "person"), request.user, pk=pk
+    )
+    access.require(request.user, "change", attendance.session)
+    form = MakeUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def record() -> str:
+            services.makeup_record(
+                attendance=attendance,
+                on=data["on"],
+                method=data["method"],
+                given_by=data["given_by"],
+                note=data["note"],
+                by=request.user,
+            )
+            return reverse("sessions:makeup-list")
+
+        address = run_once(request, form, record)
+        if address:
+            messages.success(
+                request, _("The make-up of %(name)s has been recorded.") % {"name": attendance.person.name}
+            )
+            return redirect(address)
+    context = {"attendance": attendance, "form": form, "due": selectors.makeup_due_on(attendance.session)}
+    return render(request, "sessions/makeup_form.html", context)
 
 
 # Minutes and circular ------------------------------------------------------------------------
@@ -418,14 +481,16 @@ def circular_view(request, pk):
     access.require(request.user, "change", session)
     form = CircularForm(request.POST or None, initial={"text": session.circular_text})
     if request.method == "POST" and form.is_valid():
-        result = {}
+        result = {"count": 0}
 
-        def send():
+        def send() -> str:
             result["count"] = services.circular_send(session=session, text=form.cleaned_data["text"], by=request.user)
+            return session.get_absolute_url()
 
-        if run_service(form, send):
+        address = run_once(request, form, send)
+        if address:
             messages.success(request, _("The circular has been sent to %(count)d people below.") % result)
-            return redirect(session)
+            return redirect(address)
     return render(request, "sessions/circular_form.html", {"session": session, "form": form})
 
 
@@ -448,11 +513,20 @@ def submission_list_view(request):
     return render(request, "sessions/submission_list.html", context)
 
 
-def _member_group_and_sessions(request, session: StudySession | None):
+def _member_sessions(request, session: StudySession | None):
+    """The sessions a member may hand something in for: his groups' sessions of the last year and later.
+
+    A choice field needs a queryset it can filter, never a slice (a slice
+    refuses every choice), so the list is bounded by date; the session the
+    page was opened for (an older make-up, an edited submission) stays a choice.
+    """
     scope = access.scope_for(request.user)
-    group_ids = set(scope.member_group_ids)
-    sessions = access.visible(StudySession.objects.filter(group_id__in=group_ids), request.user).order_by("-starts_at")
-    return sessions[:100]
+    since = timezone.now() - datetime.timedelta(days=SUBMISSION_SESSION_DAYS)
+    recent = Q(starts_at__gte=since)
+    if session is not None:
+        recent |= Q(pk=session.pk)
+    sessions = StudySession.objects.filter(recent, group_id__in=set(scope.member_group_ids))
+    return access.visible(sessions, request.user).select_related("group").order_by("-starts_at")
 
 
 @login_required
@@ -472,15 +546,15 @@ def submission_create_view(request):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_group_and_sessions(request, session),
+        sessions=_member_sessions(request, session),
     )
     if request.method == "POST" and form.is_valid():
-        data, result = form.cleaned_data, {}
+        data = form.cleaned_data
         chosen = data["session"]
         group = chosen.group if chosen else StudyGroup.objects.get(pk=min(scope.member_group_ids))
 
-        def save():
-            result["submission"] = services.submission_save(
+        def save() -> str:
+            submission = services.submission_save(
                 by=request.user,
                 group=group,
                 kind=data["kind"],
@@ -491,11 +565,13 @@ def submission_create_view(request):
                 is_makeup=is_makeup,
             )
             if request.POST.get("submit_now"):
-                services.submission_submit(submission=result["submission"], by=request.user)
+                services.submission_submit(submission=submission, by=request.user)
+            return submission.get_absolute_url()
 
-        if run_service(form, save):
+        address = run_once(request, form, save)
+        if address:
             messages.success(request, _("Submitted.") if request.POST.get("submit_now") else _("Saved as a draft."))
-            return redirect(result["submission"])
+            return redirect(address)
     return render(request, "sessions/submission_form.html", {"form": form, "is_makeup": is_makeup, "session": session})
 
 
@@ -518,7 +594,7 @@ def submission_edit_view(request, pk):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_group_and_sessions(request, submission.session),
+        sessions=_member_sessions(request, submission.session),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -669,9 +745,9 @@ def lecture_create_view(request):
     form = LectureForm(request.POST or None, people=people, initial={"person": me})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_service(
-            form,
-            lambda: services.lecture_create(
+
+        def create() -> str:
+            services.lecture_create(
                 group=group,
                 person=data["person"],
                 on=data["on"],
@@ -679,10 +755,13 @@ def lecture_create_view(request):
                 place=data["place"],
                 audience=data["audience"],
                 by=request.user,
-            ),
-        ):
+            )
+            return reverse("sessions:lecture-list")
+
+        address = run_once(request, form, create)
+        if address:
             messages.success(request, _("The lecture has been recorded."))
-            return redirect("sessions:lecture-list")
+            return redirect(address)
     return render(request, "sessions/lecture_form.html", {"form": form, "group": group})
 
 

@@ -94,7 +94,7 @@ def other():
         "digest": digest,
         "notification": NotificationFactory(title=f"{SECRET}通知"),
     }
-    AttendanceFactory(session=session, person=seat.person)
+    objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
     return root, objects
 
 
@@ -115,6 +115,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("plans:research-", "research"),
         ("sessions:session-create", "group"),
         ("sessions:leave-decide", "leave"),
+        ("sessions:makeup-record", "attendance"),
         ("sessions:attachment-", "attachment"),
         ("sessions:submission-", "submission"),
         ("sessions:reviewer", "group"),
