@@ -1,5 +1,9 @@
 """八有 and 七有 computed from the records, for many groups at once in a fixed number of queries.
 
+"Every session of the year" means every session held so far (``sessions.models.held_q``): a session not
+yet held is neither held nor missing, so next week's session never marks 有考勤 partial. An observer
+visit counts for 有检查 once its session has been held.
+
 八有 follows ``records-format.md`` ("八有 from records") to the letter. 七有 is
 defined here the same way, from records only:
 
@@ -30,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from audits.models import Inspection, ObserverVisit, RulesDocument
 from plans.models import Material, StudyPlan
 from reports.models import YearSummary
-from sessions.models import Attendance, Speech, StudySession, Submission
+from sessions.models import Attendance, Speech, StudySession, Submission, held_q
 from studygroup.models import Membership, StudyGroup
 
 MET, PARTIAL, MISSING = "met", "partial", "missing"
@@ -88,9 +92,9 @@ def collect(groups: Iterable[StudyGroup], year: int) -> dict[int, GroupYear]:
         row.plan_approved_on = approved_at.date() if approved_at and status == StudyPlan.Status.APPROVED else None
     _collect_sessions(data, ids, year)
     _collect_people(data, ids, year)
-    observed = ObserverVisit.objects.filter(session__group_id__in=ids, session__starts_at__year=year).values_list(
-        "session__group_id", flat=True
-    )
+    observed = ObserverVisit.objects.filter(
+        held_q("session__"), session__group_id__in=ids, session__starts_at__year=year
+    ).values_list("session__group_id", flat=True)
     inspected = Inspection.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True)
     for group_id in set(observed) | set(inspected):
         data[group_id].observed_or_inspected = True
@@ -111,7 +115,8 @@ def _collect_sessions(data: dict[int, GroupYear], ids: list[int], year: int) -> 
         )
     )
     rows = (
-        StudySession.objects.filter(group_id__in=ids, starts_at__year=year)
+        StudySession.objects.held_in(year)
+        .filter(group_id__in=ids)
         .annotate(
             has_attendance=Exists(Attendance.objects.filter(session=session)),
             has_material=Exists(Material.objects.filter(session=session, published_at__isnull=False)),
@@ -194,12 +199,37 @@ def qiyou(row: GroupYear, year: int) -> dict[str, str]:
     }
 
 
+# The checklists whose items the records decide. A checklist added as data (in the admin) has no entry
+# here, and an item added to one of these has no computed status: inspectors judge those items alone.
+RULES = {"bayou": lambda row, year: bayou(row), "qiyou": qiyou}
+NOT_COMPUTED_LABEL = _("For the inspector to judge")
+
+
+def is_computed(checklist: str) -> bool:
+    return checklist in RULES
+
+
 def compute(groups: Iterable[StudyGroup], year: int, checklist: str = "bayou") -> dict[int, dict[str, str]]:
-    """Return group id → item code → met/partial/missing."""
-    data = collect(groups, year)
-    if checklist == "qiyou":
-        return {group_id: qiyou(row, year) for group_id, row in data.items()}
-    return {group_id: bayou(row) for group_id, row in data.items()}
+    """Return group id → item code → met/partial/missing for the items the records decide.
+
+    A checklist without computed rules gives every group an empty mapping (and runs no query).
+    """
+    groups = list(groups)
+    rule = RULES.get(checklist)
+    if rule is None:
+        return {group.pk: {} for group in groups}
+    return {group_id: rule(row, year) for group_id, row in collect(groups, year).items()}
+
+
+def verdicts(group_ids: Iterable[int], year: int, checklist: str) -> dict[tuple[int, str], str]:
+    """Return (group id, item code) → the inspector's verdict (label) for a checklist and year, in one query."""
+    from audits.models import Inspection, InspectionVerdict
+
+    labels = dict(Inspection.Verdict.choices)
+    rows = InspectionVerdict.objects.filter(
+        inspection__group_id__in=list(group_ids), inspection__year=year, inspection__checklist__code=checklist
+    ).values_list("inspection__group_id", "item__code", "verdict")
+    return {(group_id, code): str(labels.get(verdict, verdict)) for group_id, code, verdict in rows}
 
 
 def bayou_met_counts(groups: Iterable[StudyGroup], year: int) -> tuple[dict[str, int], int]:

@@ -1,10 +1,13 @@
 """Navigation entries and home panels of the audits app."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from audits import selectors, services
 from studygroup import access
+from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
 
 OBSERVATION = _("Observation")
@@ -78,3 +81,32 @@ def my_actions(user, scope):
     today = timezone.localdate()
     actions = [(a, a.is_overdue(today)) for a in selectors.action_list(user=user, mine=True).exclude(status="done")[:8]]
     return {"actions": actions} if actions else None
+
+
+@todo_source(roles={access.OBSERVER}, order=60)
+def visits_waiting(user, scope) -> list[TodoItem]:
+    """Visits whose review before the session or whose report is still to be done."""
+    items = []
+    for visit in selectors.my_visits(user=user).filter(reported_on__isnull=True):
+        name = {"organization": visit.session.group.organization.name, "title": visit.session.title}
+        if visit.session.has_started:
+            text = _("Write the visit report: %(organization)s · %(title)s.") % name
+            items.append(TodoItem(text, visit.get_absolute_url(), is_urgent=services.is_report_late(visit)))
+        elif not visit.pre_review_on:
+            text = _("Review before the session: %(organization)s · %(title)s.") % name
+            items.append(TodoItem(text, visit.get_absolute_url(), is_urgent=services.is_pre_review_late(visit)))
+    return items
+
+
+@todo_source(roles={access.MEMBER, access.STAFF, access.LEADER}, order=70)
+def my_actions_overdue(user, scope) -> list[TodoItem]:
+    today = timezone.localdate()
+    count = sum(
+        1 for action in selectors.action_list(user=user, mine=True).exclude(status="done") if action.is_overdue(today)
+    )
+    if not count:
+        return []
+    text = ngettext("%(count)d of your actions is overdue.", "%(count)d of your actions are overdue.", count) % {
+        "count": count
+    }
+    return [TodoItem(text, reverse("audits:action-list") + "?mine=1", is_urgent=True)]

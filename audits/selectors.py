@@ -12,7 +12,7 @@ from audits import checklists
 from audits.models import Action, Checklist, Inspection, ObserverPoolMember, ObserverVisit, RulesDocument
 from plans.models import StudyPlan
 from reports.models import YearSummary
-from sessions.models import StudySession, Submission
+from sessions.models import StudySession, Submission, held_q
 from studygroup import access
 from studygroup.models import Membership, Organization, StudyGroup, User
 
@@ -124,7 +124,7 @@ def compliance(*, organization: Organization, year: int, checklist: Checklist) -
 
 def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
     """The records behind one item of a group's year: ``{"text", "url", "ok"}`` rows."""
-    sessions = StudySession.objects.filter(group=group, starts_at__year=year).order_by("starts_at")
+    sessions = StudySession.objects.held_in(year).filter(group=group).order_by("starts_at")
     if item == "rules":
         return [
             {"text": d.title, "url": "", "ok": True}
@@ -171,9 +171,9 @@ def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
     if item == "inspection":
         rows = [
             {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
-            for v in ObserverVisit.objects.filter(session__group=group, session__starts_at__year=year).select_related(
-                "observer", "session"
-            )
+            for v in ObserverVisit.objects.filter(
+                held_q("session__"), session__group=group, session__starts_at__year=year
+            ).select_related("observer", "session")
         ]
         rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
         return rows

@@ -486,9 +486,15 @@ def _compliance_context(request):
     item_filter, status_filter = request.GET.get("item", ""), request.GET.get("status", "")
     if item_filter and status_filter:
         rows = [r for r in rows if r["statuses"].get(item_filter) == status_filter]
+    judged = [item for item in items if item.code not in (rows[0]["statuses"] if rows else {})]
+    verdicts = checklists.verdicts([r["group"].pk for r in rows], year, checklist.code) if judged else {}
     for row in rows:
-        row["cells"] = [row["statuses"][item.code] for item in items]
-        row["met"] = sum(1 for s in row["cells"] if s == checklists.MET)
+        # An item without computed rules shows the inspector's verdict only (checklists are data).
+        row["cells"] = [
+            {"status": row["statuses"].get(item.code), "verdict": verdicts.get((row["group"].pk, item.code))}
+            for item in items
+        ]
+        row["met"] = sum(1 for cell in row["cells"] if cell["status"] == checklists.MET)
     return {
         "organization": chosen,
         "organizations": organizations,
@@ -500,6 +506,7 @@ def _compliance_context(request):
         "status_filter": status_filter,
         "checklists": Checklist.objects.all(),
         "labels": checklists.STATUS_LABELS,
+        "computed_items": len(items) - len(judged),
         "years": year_choices(ahead=0),
     }
 
@@ -517,6 +524,12 @@ def compliance_view(request):
     query.pop("page", None)
     context.update(rows=page.object_list, page=page, query=query.urlencode())
     return render(request, "audits/compliance.html", context)
+
+
+def _cell_label(cell: dict, labels: dict) -> str:
+    if cell["status"] is not None:
+        return labels[cell["status"]]
+    return cell["verdict"] or checklists.NOT_COMPUTED_LABEL
 
 
 @login_required
@@ -537,12 +550,13 @@ def compliance_xlsx_view(request):
             [
                 row["group"].organization.name,
                 row["group"].name,
-                *[str(context["labels"][s]) for s in row["cells"]],
+                *[str(_cell_label(cell, context["labels"])) for cell in row["cells"]],
                 row["met"],
             ]
         )
-        for index, status in enumerate(row["cells"], start=3):
-            sheet.cell(row=sheet.max_row, column=index).fill = PatternFill("solid", fgColor=fills[status])
+        for index, cell in enumerate(row["cells"], start=3):
+            if cell["status"] is not None:
+                sheet.cell(row=sheet.max_row, column=index).fill = PatternFill("solid", fgColor=fills[cell["status"]])
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 40
     buffer = io.BytesIO()
@@ -582,8 +596,8 @@ def group_checklist_view(request, pk, year, code):
     items = [
         {
             "item": item,
-            "status": statuses[item.code],
-            "label": checklists.STATUS_LABELS[statuses[item.code]],
+            "status": statuses.get(item.code),
+            "label": checklists.STATUS_LABELS.get(statuses.get(item.code), checklists.NOT_COMPUTED_LABEL),
             "evidence": selectors.evidence(group=group, year=year, item=item.code),
             "verdict": verdicts.get(item.pk),
         }

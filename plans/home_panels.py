@@ -1,13 +1,16 @@
 """Navigation entries and home panels of the plans app."""
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from plans import selectors
 from plans.models import StudyPlan
 from studygroup import access
 from studygroup import selectors as core_selectors
+from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
 
 EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER, access.MEMBER}
@@ -37,23 +40,46 @@ def to_study(user, scope):
     return {"materials": materials, "pending": sum(1 for m in materials if not m.is_confirmed)}
 
 
-@home_panel(
-    key="plans-to-approve",
-    title=_("Plans awaiting my approval"),
-    template="plans/panels/to_approve.html",
-    roles={access.LEADER, access.MEMBER},
-    order=5,
-)
-def plans_to_approve(user, scope):
+@todo_source(roles={access.MEMBER}, order=50)
+def materials_to_study(user, scope) -> list[TodoItem]:
+    count = selectors.my_upcoming_materials(user=user).filter(is_confirmed=False).count()
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d material to study before your next sessions.",
+        "%(count)d materials to study before your next sessions.",
+        count,
+    ) % {"count": count}
+    return [TodoItem(text, selectors.materials_url())]
+
+
+@todo_source(roles={access.LEADER, access.MEMBER}, order=5)
+def plans_to_approve(user, scope) -> list[TodoItem]:
     leader_orgs = scope.organization_ids([access.LEADER])
     if not leader_orgs and not scope.leader_group_ids:
-        return None
-    plans = list(
+        return []
+    plans = (
         StudyPlan.objects.filter(status=StudyPlan.Status.SUBMITTED)
         .filter(Q(group__organization_id__in=leader_orgs) | Q(group_id__in=scope.leader_group_ids))
         .select_related("group__organization")
     )
-    return {"plans": plans}
+    return [
+        TodoItem(_("Approve the plan: %(plan)s.") % {"plan": plan}, plan.get_absolute_url(), is_urgent=True)
+        for plan in plans
+    ]
+
+
+@todo_source(roles={access.STAFF}, order=15)
+def plans_to_draft(user, scope) -> list[TodoItem]:
+    year = timezone.localdate().year
+    return [
+        TodoItem(
+            _("%(organization)s has no study plan for %(year)d yet.")
+            % {"organization": group.organization.name, "year": year},
+            reverse("plans:plan-create") + f"?group={group.pk}&year={year}",
+        )
+        for group in selectors.groups_without_plan(user=user, year=year).select_related("organization")
+    ]
 
 
 @home_panel(

@@ -6,15 +6,16 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from plans.models import Material, PlanMonth, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
-from sessions.models import StudySession
+from sessions.models import StudySession, held_q
 from studygroup import access
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup, User
+from studygroup.models import Membership, Person, StudyGroup, User
 
 
 def materials_url() -> str:
@@ -27,7 +28,7 @@ def plan_list(*, user: User, year: int | None = None) -> QuerySet[StudyPlan]:
         queryset = queryset.filter(year=year)
     return queryset.annotate(
         topic_count=Count("topics", distinct=True),
-        held_count=Count("topics", filter=Q(topics__sessions__starts_at__lte=timezone.now()), distinct=True),
+        held_count=Count("topics", filter=held_q("topics__sessions__"), distinct=True),
     ).order_by("-year", "group__organization__path")
 
 
@@ -47,8 +48,7 @@ def plan_year(*, plan: StudyPlan) -> list[MonthRow]:
 
     A fixed number of queries whatever the number of topics.
     """
-    now = timezone.now()
-    held = StudySession.objects.filter(topics=OuterRef("pk"), starts_at__lte=now)
+    held = StudySession.objects.held().filter(topics=OuterRef("pk"))
     topics = (
         plan.topics.select_related("lead")
         .annotate(is_held=Exists(held))
@@ -92,6 +92,69 @@ def is_published_late(material: Material, session: StudySession | None = None) -
     return material.published_at > session.starts_at - lead_time()
 
 
+@dataclass(frozen=True)
+class PrestudyCount:
+    """Pre-study completion (会前自学完成率): confirmations ÷ members expected to study each published material.
+
+    ``expected`` counts, for every published material of a session, each person on the session's roster (seated
+    in its group on the session's date); ``confirmed`` counts those of them who confirmed that material. A
+    confirmation by anyone else is not counted, so ``confirmed <= expected`` and the rate never exceeds 1.
+    """
+
+    confirmed: int
+    expected: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.confirmed / self.expected, 4) if self.expected else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.0f}%"
+
+
+def _seated(group: str, person: str | None, day: str) -> QuerySet[Membership]:
+    """Seats of the outer row's group active on the outer row's ``day`` (the roster rule of ``core.roster``)."""
+    seats = Membership.objects.filter(group=OuterRef(group), start_on__lte=OuterRef(day)).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=OuterRef(day))
+    )
+    return seats.filter(person=OuterRef(person)) if person else seats
+
+
+def prestudy_count(sessions: QuerySet[StudySession]) -> PrestudyCount:
+    """Pre-study completion over ``sessions`` (the dashboard passes the held sessions of a subtree and year).
+
+    Two queries whatever the number of sessions.
+    """
+    tz = timezone.get_current_timezone()
+    materials = (
+        Material.objects.filter(session=OuterRef("pk"), published_at__isnull=False)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    seats = (
+        _seated("group", None, "day").order_by().values("group").annotate(n=Count("person", distinct=True)).values("n")
+    )
+    expected = (
+        sessions.order_by()
+        .annotate(
+            day=TruncDate("starts_at", tzinfo=tz),
+            n_materials=Coalesce(Subquery(materials), 0),
+            n_seated=Coalesce(Subquery(seats), 0),
+        )
+        .aggregate(total=Sum(F("n_materials") * F("n_seated")))["total"]
+    )
+    confirmed = (
+        StudyConfirmation.objects.filter(material__session__in=sessions, material__published_at__isnull=False)
+        .annotate(day=TruncDate("material__session__starts_at", tzinfo=tz))
+        .filter(Exists(_seated("material__session__group", "person", "day")))
+        .count()
+    )
+    return PrestudyCount(confirmed=confirmed, expected=expected or 0)
+
+
 @dataclass
 class PrestudyRow:
     person: Person
@@ -110,15 +173,19 @@ class PrestudyStatus:
         return sum(1 for row in self.rows if row.is_complete)
 
     @property
+    def count(self) -> PrestudyCount:
+        """The completion of this session by the one definition (``PrestudyCount``)."""
+        return PrestudyCount(
+            confirmed=sum(row.confirmed for row in self.rows), expected=len(self.materials) * len(self.rows)
+        )
+
+    @property
     def rate(self) -> float | None:
-        """Share of the roster who confirmed every published material; ``None`` without materials or roster."""
-        if not self.materials or not self.rows:
-            return None
-        return round(self.completed / len(self.rows), 4)
+        return self.count.rate
 
     @property
     def percent(self) -> str:
-        return "—" if self.rate is None else f"{self.rate * 100:.0f}%"
+        return self.count.percent
 
     @property
     def late_materials(self) -> list[Material]:

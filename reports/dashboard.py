@@ -13,10 +13,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Action, ObserverVisit
-from plans.models import StudyConfirmation
+from plans import selectors as plan_selectors
 from reports.figures import year_figures
 from sessions.models import ATTENDED, Attendance, StudySession
 from studygroup.models import Organization, StudyGroup
+
+# The columns of the ranking a user may sort by; anything else gives the default.
+SORT_KEYS = ("name", "groups", "sessions", "attendance_rate", "coverage", "overdue")
+DEFAULT_SORT = "attendance_rate"
+
+
+def sort_children(children: list[dict], sort: str | None) -> str:
+    """Sort the ranking in place by a known column (names A→Z, figures highest first, no figure last).
+
+    Return the key used: an unknown ``sort`` (e.g. ``organization``) falls back to the default.
+    """
+    key = sort if sort in SORT_KEYS else DEFAULT_SORT
+    if key == "name":
+        children.sort(key=lambda child: child["name"])
+    else:
+        children.sort(key=lambda child: (child[key] is None, -(child[key] or 0), child["name"]))
+    return key
 
 
 def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, dict]:
@@ -108,23 +125,14 @@ def _chart(per_month: list[int], ranking: list[dict]) -> dict:
 def build_live(*, organization: Organization, year: int) -> dict:
     figures = year_figures(organization, year)
     path = organization.path
-    sessions = StudySession.objects.filter(group__organization__path__startswith=path, starts_at__year=year)
+    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
     per_month = dict(
         sessions.annotate(m=ExtractMonth("starts_at", tzinfo=timezone.get_current_timezone()))
         .values("m")
         .annotate(n=Count("pk"))
         .values_list("m", "n")
     )
-    confirmations = StudyConfirmation.objects.filter(
-        material__session__in=sessions, material__published_at__isnull=False
-    ).count()
-    expected = sum(
-        materials * rows
-        for materials, rows in sessions.annotate(
-            n_materials=Count("materials", filter=Q(materials__published_at__isnull=False), distinct=True),
-            n_rows=Count("attendances", distinct=True),
-        ).values_list("n_materials", "n_rows")
-    )
+    prestudy = plan_selectors.prestudy_count(sessions)
     length = len(path) + 5
     children = list(Organization.objects.filter(parent=organization).order_by("path"))
     groups = _by_prefix(
@@ -170,7 +178,7 @@ def build_live(*, organization: Organization, year: int) -> dict:
         )
     return {
         "figures": figures,
-        "prestudy": round(confirmations / expected, 4) if expected else None,
+        "prestudy": prestudy,
         "overdue_actions": Action.objects.filter(group__organization__path__startswith=path)
         .exclude(status=Action.Status.DONE)
         .filter(due_on__lt=timezone.localdate())

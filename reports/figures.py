@@ -1,6 +1,7 @@
 """The year figures of an organization's subtree, exactly as ``records-format.md`` ("Year figures") lists them.
 
-One computation serves the ``year_summary`` command, the year summary and
+Sessions count only once held (started; ``sessions.models.held_q``): a session
+scheduled for next week is neither held nor missing. One computation serves the ``year_summary`` command, the year summary and
 the dashboard. It runs a fixed number of SQL aggregates whatever the size of
 the subtree (the 八有 counts come from ``audits.checklists``).
 """
@@ -15,7 +16,7 @@ from django.utils import timezone
 from audits import checklists
 from audits.models import Action, ObserverVisit
 from plans.models import PlanTopic, ResearchReport, ResearchTopic
-from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission
+from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
 KEYS = [
@@ -61,7 +62,7 @@ def year_figures(organization: Organization, year: int) -> dict:
     """Return the figures of ``organization``'s subtree for ``year`` with every key of the format."""
     path = organization.path
     groups = list(StudyGroup.objects.filter(organization__path__startswith=path).select_related("organization"))
-    sessions = StudySession.objects.filter(group__organization__path__startswith=path, starts_at__year=year)
+    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
     by_kind = dict(sessions.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     attendance = dict(
         Attendance.objects.filter(session__in=sessions)
@@ -93,9 +94,10 @@ def year_figures(organization: Organization, year: int) -> dict:
         done=Count("pk", filter=Q(status=Action.Status.DONE)),
         overdue=Count("pk", filter=Q(due_on__lt=judged) & ~in_time),
     )
+    topics_covered = StudySession.topics.through.objects.filter(held_q("studysession__"))
     topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(
         planned=Count("pk"),
-        held=Count("pk", filter=Q(Exists(StudySession.topics.through.objects.filter(plantopic_id=OuterRef("pk"))))),
+        held=Count("pk", filter=Q(Exists(topics_covered.filter(plantopic_id=OuterRef("pk"))))),
     )
     bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
     return {

@@ -50,5 +50,9 @@ def dashboard_entry(user, scope):
     top = Organization.objects.filter(path__in=scope.paths([access.VIEWER, access.LEADER])).order_by("path").first()
     if top is None:
         return None
+    from plans.selectors import prestudy_count
+    from sessions.models import StudySession
+
     year = timezone.localdate().year
-    return {"organization": top, "year": year, "figures": year_figures(top, year)}
+    held = StudySession.objects.held_in(year).filter(group__organization__path__startswith=top.path)
+    return {"organization": top, "year": year, "figures": year_figures(top, year), "prestudy": prestudy_count(held)}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audits.models import ObserverVisit
 from plans.models import PlanTopic
 from reports.models import Rollup
-from sessions.models import ATTENDED, Attendance, StudySession, Submission
+from sessions.models import ATTENDED, Attendance, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
 PATH_STEP = 5
@@ -42,11 +42,13 @@ def rebuild(year: int) -> int:
     """Rebuild the rollups of ``year`` for every organization; return how many rows were written."""
     depth = Organization.objects.aggregate(d=Max("depth"))["d"] or 0
     totals: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
-    sessions = StudySession.objects.filter(starts_at__year=year)
-    attendance = Attendance.objects.filter(session__starts_at__year=year)
+    # Held sessions only (started by the time of the rebuild), as in the live figures.
+    now = timezone.now()
+    sessions = StudySession.objects.held_in(year, at=now)
+    attendance = Attendance.objects.filter(held_q("session__", at=now), session__starts_at__year=year)
     submissions = Submission.objects.filter(submitted_on__year=year).exclude(status=Submission.Status.DRAFT)
-    visits = ObserverVisit.objects.filter(session__starts_at__year=year)
-    held = StudySession.topics.through.objects.filter(plantopic_id=OuterRef("pk"))
+    visits = ObserverVisit.objects.filter(held_q("session__", at=now), session__starts_at__year=year)
+    held = StudySession.topics.through.objects.filter(held_q("studysession__", at=now), plantopic_id=OuterRef("pk"))
     topics = PlanTopic.objects.filter(plan__year=year).annotate(is_held=Exists(held))
     for level in range(1, depth + 1):
         length = level * PATH_STEP

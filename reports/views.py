@@ -19,7 +19,14 @@ from reports.pdf import render_pdf
 from reports.tasks import compile_digests, previous_month
 from studygroup import access, documents
 from studygroup.models import Organization
-from studygroup.viewutils import chosen_organization, post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import (
+    chosen_organization,
+    post_action,
+    reach_trail,
+    requested_year,
+    run_service,
+    year_choices,
+)
 
 
 def _staff_organizations(user) -> list[Organization]:
@@ -209,12 +216,10 @@ def dashboard_view(request):
     organization = chosen_organization(request, organizations, reach_below=True)
     year = requested_year(request)
     data = dashboard.build(organization=organization, year=year)
-    sort = request.GET.get("sort", "attendance_rate")
-    data["children"].sort(
-        key=lambda c: (c.get(sort) is None, -(c.get(sort) or 0)) if sort != "name" else (0, c["name"])
-    )
+    sort = dashboard.sort_children(data["children"], request.GET.get("sort"))
     context = {
         "organization": organization,
+        "trail": reach_trail(organization, organizations),
         "organizations": organizations,
         "year": year,
         "sort": sort,

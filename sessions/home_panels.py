@@ -1,12 +1,15 @@
 """Navigation entries and home panels of the sessions app."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sessions import selectors
 from sessions.models import StudySession
 from studygroup import access
 from studygroup import selectors as core_selectors
+from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
 
 EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER, access.MEMBER}
@@ -50,7 +53,7 @@ nav_item(
     order=14,
 )
 def member_next(user, scope):
-    return {"sessions": list(selectors.upcoming_sessions(user=user)[:5]), "makeups": selectors.my_makeups(user=user)}
+    return {"sessions": list(selectors.upcoming_sessions(user=user)[:5])}
 
 
 @home_panel(
@@ -67,8 +70,51 @@ def staff_sessions(user, scope):
         .select_related("group__organization")
         .order_by("starts_at")[:8]
     )
-    return {
-        "sessions": sessions,
-        "to_review": selectors.submissions_to_review(user=user).count(),
-        "makeups_overdue": sum(1 for row in selectors.makeups_open(user=user) if selectors.overdue(row)),
-    }
+    return {"sessions": sessions}
+
+
+@todo_source(roles={access.STAFF}, order=20)
+def sessions_without_plan(user, scope) -> list[TodoItem]:
+    groups = core_selectors.groups_staffed(user=user)
+    sessions = StudySession.objects.filter(group__in=groups, ends_at__gte=timezone.now()).order_by("starts_at")
+    return [
+        TodoItem(
+            _("%(title)s (%(organization)s) has no session plan yet.")
+            % {"title": session.title, "organization": session.group.organization.name},
+            session.get_absolute_url(),
+            is_urgent=True,
+        )
+        for session in sessions.select_related("group__organization")
+        if session.is_plan_missing
+    ]
+
+
+@todo_source(roles={access.STAFF, access.LEADER, access.MEMBER}, order=30)
+def submissions_waiting(user, scope) -> list[TodoItem]:
+    count = selectors.submissions_to_review(user=user).count()
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d submission waits for your review.", "%(count)d submissions wait for your review.", count
+    ) % {"count": count}
+    return [TodoItem(text, reverse("sessions:submission-list") + "#to-review")]
+
+
+@todo_source(roles={access.STAFF}, order=40)
+def makeups_overdue(user, scope) -> list[TodoItem]:
+    count = sum(1 for row in selectors.makeups_open(user=user) if selectors.overdue(row))
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d make-up is overdue in your groups.", "%(count)d make-ups are overdue in your groups.", count
+    ) % {"count": count}
+    return [TodoItem(text, reverse("sessions:makeup-list"), is_urgent=True)]
+
+
+@todo_source(roles={access.MEMBER}, order=41)
+def my_makeups_due(user, scope) -> list[TodoItem]:
+    rows = selectors.my_makeups(user=user)
+    if not rows:
+        return []
+    text = ngettext("%(count)d make-up is due.", "%(count)d make-ups are due.", len(rows)) % {"count": len(rows)}
+    return [TodoItem(text, reverse("sessions:my-study"), is_urgent=any(late for _row, _due, late in rows))]

@@ -30,6 +30,25 @@ def session_file_to(instance, filename: str) -> str:
     return f"sessions/{session_id}/{filename}"
 
 
+def held_q(prefix: str = "", *, at: datetime.datetime | None = None) -> Q:
+    """Sessions held by ``at`` (now): a session is held once it has started, and only then.
+
+    The one definition every count of sessions uses (figures, dashboards, rollups, planned vs held,
+    八有/七有 evidence, coverage); ``prefix`` reaches the session through a relation, e.g. ``"session__"``.
+    """
+    return Q(**{f"{prefix}starts_at__lte": at or timezone.now()})
+
+
+class StudySessionQuerySet(models.QuerySet):
+    def held(self, *, at: datetime.datetime | None = None) -> StudySessionQuerySet:
+        """Sessions that have started by ``at`` (now); see ``held_q``."""
+        return self.filter(held_q(at=at))
+
+    def held_in(self, year: int, *, at: datetime.datetime | None = None) -> StudySessionQuerySet:
+        """Sessions of ``year`` held by ``at`` (now): what the year figures count as held."""
+        return self.filter(held_q(at=at), starts_at__year=year)
+
+
 class StudySession(TimeStampedModel):
     """One sitting of a study group (a reading class may span days)."""
 
@@ -68,6 +87,8 @@ class StudySession(TimeStampedModel):
     minutes = models.TextField(_("minutes"), blank=True)
     circular_text = models.TextField(_("circular"), blank=True)
     circular_sent_at = models.DateTimeField(_("circular sent at"), null=True, blank=True)
+
+    objects = StudySessionQuerySet.as_manager()
 
     access_org_field = "group__organization"
     access_group_field = "group"
@@ -110,6 +131,7 @@ class StudySession(TimeStampedModel):
 
     @property
     def has_started(self) -> bool:
+        """Held, in the sense of ``held_q``."""
         return self.starts_at <= timezone.now()
 
 

@@ -68,3 +68,19 @@ def chosen_organization(request, held, reach_below: bool = False):
     if match is None and reach_below and wanted.isdigit():
         match = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
     return match or held[0]
+
+
+def reach_trail(organization, held) -> list:
+    """The breadcrumbs of a drill-down: ``organization``'s ancestors that the user reads, top first, then itself.
+
+    The trail starts at the highest organization of ``held`` (where the user holds a reading role) that contains
+    ``organization``, so an up-link never leads above the user's reach. One query.
+    """
+    from studygroup.models import Organization
+
+    tops = [o.path for o in held if organization.path.startswith(o.path)]
+    if not tops:
+        return [organization]
+    top = min(tops, key=len)
+    paths = [path for path in organization.ancestor_paths if path.startswith(top)]
+    return [*Organization.objects.filter(path__in=paths).order_by("path"), organization]

@@ -7,10 +7,20 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from audits import checklists
-from audits.tests.factories import InspectionFactory, ObserverVisitFactory, RulesDocumentFactory, YearSummaryFactory
+from audits.models import Inspection
+from audits.tests.factories import (
+    ChecklistFactory,
+    ChecklistItemFactory,
+    InspectionFactory,
+    InspectionVerdictFactory,
+    ObserverVisitFactory,
+    RulesDocumentFactory,
+    YearSummaryFactory,
+)
 from plans.tests.factories import MaterialFactory, StudyPlanFactory
 from sessions.tests.factories import AttendanceFactory, SpeechFactory, StudySessionFactory, SubmissionFactory
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
@@ -220,3 +230,71 @@ def test_compliance_table_is_paginated(client):
     first = client.get(reverse("audits:compliance") + f"?year={YEAR}").content.decode()
     second = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=2").content.decode()
     assert first.count('href="/audits/groups/') == 200 and second.count('href="/audits/groups/') == 5
+
+
+def test_a_session_not_yet_held_is_neither_held_nor_missing(client, group):
+    held = session_in(group, 3, minutes="记录")
+    AttendanceFactory(session=held)
+    ObserverVisitFactory(session=session_in(group, 7))  # a visit planned to next month's session
+    upcoming = session_in(group, 6)
+    with freeze_time(f"{YEAR}-06-03"):
+        statuses = checklists.compute([group], YEAR)[group.pk]
+        assert statuses["attendance"] == statuses["minutes"] == "met"
+        assert statuses["inspection"] == "missing"
+        client.force_login(user_with_role("staff", group.organization))
+        page = client.get(reverse("audits:group-checklist", args=[group.pk, YEAR, "bayou"])).content.decode()
+    section = page.split('id="item-attendance"')[1].split("</section>")[0]
+    assert held.get_absolute_url() in section and upcoming.get_absolute_url() not in section
+    with freeze_time(f"{YEAR}-06-11"):
+        assert checklists.compute([group], YEAR)[group.pk]["attendance"] == "partial"
+
+
+@pytest.fixture
+def third_checklist():
+    """A checklist added in the admin: data only, no rule computes its items."""
+    checklist = ChecklistFactory(code="wuxue", name="五学")
+    return checklist, [
+        ChecklistItemFactory(checklist=checklist, code="self_study", name="有自学", order=1),
+        ChecklistItemFactory(checklist=checklist, code="exchange", name="有交流", order=2),
+    ]
+
+
+def test_an_added_checklist_shows_its_items_for_the_inspectors_verdict(client, group, third_checklist):
+    checklist, (self_study, _exchange) = third_checklist
+    town = StudyGroupFactory(organization=OrganizationFactory(parent=group.organization, name="下属镇"))
+    InspectionVerdictFactory(
+        inspection=InspectionFactory(group=town, year=YEAR, checklist=checklist), item=self_study, verdict="pass"
+    )
+    assert checklists.compute([group, town], YEAR, "wuxue") == {group.pk: {}, town.pk: {}}
+    client.force_login(user_with_role("viewer", group.organization))
+    response = client.get(reverse("audits:compliance") + f"?year={YEAR}&checklist=wuxue")
+    assert response.status_code == 200
+    table = response.content.decode().split('id="compliance"')[1].split("</table>")[0]
+    assert "有自学" in table and "有交流" in table
+    town_row = table.split("下属镇")[1].split("</tr>")[0]
+    passed = str(Inspection.Verdict.PASS.label)
+    assert passed in town_row and town_row.count("—") == 2  # the verdict, no verdict yet, no computed item met
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("audits:compliance-xlsx") + f"?year={YEAR}&checklist=wuxue").content)
+    ).active
+    assert list(sheet.iter_rows(values_only=True))[2][2:4] == (passed, "待检查人员评定")
+
+
+def test_an_added_checklist_can_be_judged_on_the_group_page(client, group, third_checklist):
+    _checklist, (self_study, _exchange) = third_checklist
+    inspector = user_with_role("inspector", group.organization)
+    client.force_login(inspector)
+    url = reverse("audits:group-checklist", args=[group.pk, YEAR, "wuxue"])
+    page = client.get(url).content.decode()
+    assert 'id="item-self_study"' in page and 'id="item-exchange"' in page
+    assert page.count("待检查人员评定") == 2 and "缺失" not in page
+    client.post(url, {"item": self_study.pk, "verdict": "needs_work", "comment": "自学笔记不全"})
+    page = client.get(url).content.decode()
+    assert "自学笔记不全" in page.split('id="item-self_study"')[1].split("</section>")[0]
+
+
+def test_an_item_added_to_bayou_is_for_the_inspector(client, group):
+    ChecklistItemFactory(checklist=ChecklistFactory(code="bayou"), code="extra", name="有台账", order=9)
+    client.force_login(user_with_role("viewer", group.organization))
+    assert client.get(reverse("audits:compliance") + f"?year={YEAR}").status_code == 200
+    assert client.get(reverse("audits:group-checklist", args=[group.pk, YEAR, "bayou"])).status_code == 200

@@ -13,6 +13,7 @@ from django.utils import timezone
 from plans import selectors, services
 from plans.models import Material, StudyConfirmation
 from plans.tests.factories import FileMaterialFactory, MaterialFactory, StudyConfirmationFactory
+from sessions.models import StudySession
 from sessions.tests.factories import StudySessionFactory
 from studygroup.models import Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
@@ -126,10 +127,14 @@ def test_prestudy_completion_rate_from_confirmations(group):
         StudyConfirmationFactory(material=first, person=seat.person)
         StudyConfirmationFactory(material=second, person=seat.person)
     StudyConfirmationFactory(material=first, person=seats[2].person)
+    StudyConfirmationFactory(material=first)  # someone not on the roster: not counted
     status = selectors.prestudy_status(session=session)
     assert len(status.materials) == 2
     assert status.completed == 2
-    assert status.rate == 0.5
+    # 5 confirmations of the 2 materials × 4 members expected.
+    assert status.count == selectors.PrestudyCount(confirmed=5, expected=8)
+    assert status.rate == 0.625
+    assert selectors.prestudy_count(StudySession.objects.filter(pk=session.pk)) == status.count
     assert {row.person.pk: row.confirmed for row in status.rows}[seats[2].person.pk] == 1
 
 

@@ -199,3 +199,81 @@ def test_year_summary_command_prints_the_same_figures(world):
 def test_figures_use_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         year_figures(world, YEAR)
+
+
+# Held means started: a session scheduled for later is neither held nor missing (issue 12, item 8).
+
+NOW = "2026-06-15 09:00:00+08:00"
+
+
+def at_2026(month, day, hour=1):
+    return datetime.datetime(2026, month, day, hour, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def this_year():
+    """A county with one town: two sessions already held this year and three still to come."""
+    county = OrganizationFactory(code="now-county")
+    town = OrganizationFactory(parent=county, code="now-town")
+    group = StudyGroupFactory(organization=town)
+    StudyGroupFactory(organization=county)
+    MembershipFactory(group=group, start_on=datetime.date(2026, 1, 1))
+    held = [
+        StudySessionFactory(group=group, starts_at=at_2026(3, 10), ends_at=at_2026(3, 10, 3), minutes="记录"),
+        # Started an hour ago and still going on: held.
+        StudySessionFactory(group=group, starts_at=at_2026(6, 15, 0), ends_at=at_2026(6, 15, 3), minutes="记录"),
+    ]
+    for session in held:
+        AttendanceFactory(session=session, status="present")
+    later = [
+        StudySessionFactory(group=group, starts_at=at_2026(6, 15, 2), ends_at=at_2026(6, 15, 4), is_expanded=True),
+        StudySessionFactory(group=group, starts_at=at_2026(6, 22), ends_at=at_2026(6, 22, 3)),
+        StudySessionFactory(group=group, kind="reading_class", starts_at=at_2026(11, 3), ends_at=at_2026(11, 5)),
+    ]
+    # Leave asked in advance gives an attendance row to a session not yet held; an observer visit is planned.
+    AttendanceFactory(session=later[1], status="leave")
+    ObserverVisitFactory(session=later[1], organization=county)
+    plan = StudyPlanFactory(group=group, year=2026, status="approved")
+    topic_held, topic_later = PlanTopicFactory(plan=plan, month=3), PlanTopicFactory(plan=plan, month=6)
+    held[0].topics.add(topic_held)
+    later[1].topics.add(topic_later)
+    return county
+
+
+def test_year_figures_count_only_sessions_that_have_started(this_year):
+    with freeze_time(NOW):
+        figures = year_figures(this_year, 2026)
+    assert figures["sessions"] == 2
+    assert figures["sessions_by_kind"]["collective"] == 2
+    assert figures["sessions_by_kind"]["reading_class"] == 0
+    assert figures["expanded_sessions"] == 0
+    assert figures["attendance_rate"] == 1.0  # the leave row of next week's session is not counted
+    assert figures["leave"] == 0
+    assert figures["observer_visits"] == 0
+    assert figures["groups_observed"] == 0
+    assert figures["observation_coverage"] == 0.0
+    assert (figures["topics_planned"], figures["topics_held"]) == (2, 1)
+    # Every session held so far has attendance and minutes: met, whatever is scheduled next.
+    assert figures["bayou_met"]["attendance"] == 1
+    assert figures["bayou_met"]["minutes"] == 1
+    assert figures["bayou_met"]["inspection"] == 0
+
+
+def test_year_figures_of_the_whole_year_once_it_has_passed(this_year):
+    with freeze_time("2027-01-05"):
+        figures = year_figures(this_year, 2026)
+    assert figures["sessions"] == 5
+    assert figures["leave"] == 1
+    assert figures["observer_visits"] == 1
+    assert figures["topics_held"] == 2
+
+
+def test_year_summary_json_for_the_current_year_counts_only_started_sessions(this_year):
+    out = StringIO()
+    with freeze_time(NOW):
+        call_command("year_summary", "--org", "now-county", "--year", "2026", "--json", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["sessions"] == 2
+    assert printed["expanded_sessions"] == 0
+    assert printed["observer_visits"] == 0
+    assert printed["topics_held"] == 1

@@ -98,7 +98,7 @@ def test_staff_drafts_a_plan_and_the_leader_approves(browser):
         page.click("button:has-text('报组长审批')")
         assert "计划已报组长审批" in page.content()
     with journey(browser, "plan-leader", leader) as page:
-        page.click("#panel-plans-to-approve a")
+        page.click("#panel-to-do a")
         page.click("button:has-text('批准')")
         assert "计划已批准" in page.content()
     assert StudyPlan.objects.get(group=group, year=year).status == "approved"
