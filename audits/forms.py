@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,15 @@ from studygroup.forms import DATE_WIDGET, CrispyForm, person_label, person_with_
 
 def _session_label(session) -> str:
     return f"{timezone.localtime(session.starts_at):%m-%d %H:%M} {session.group.organization.name} · {session.title}"
+
+
+class RequestKeyField(forms.UUIDField):
+    """A hidden key given to each form shown: the service does once what one form asks for, however many clicks."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, initial=uuid.uuid4, **kwargs)
 
 
 class PoolAddForm(CrispyForm):
@@ -46,6 +57,7 @@ class DrawForm(CrispyForm):
         required=False,
         help_text=_("Leave empty for a new random seed; give a seed to repeat a draw."),
     )
+    request_key = RequestKeyField()
 
     def clean(self):
         data = super().clean()
@@ -124,6 +136,8 @@ class ActionForm(CrispyForm):
     measure = forms.CharField(label=_("Measure"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+    finding = forms.CharField(required=False, widget=forms.HiddenInput)
+    request_key = RequestKeyField()
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +151,17 @@ class ActionUpdateForm(CrispyForm):
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
 
 
+class ActionAcceptForm(CrispyForm):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        help_text=_("Needed when you send the action back: say what is still missing."),
+    )
+
+
 class VerdictForm(CrispyForm):
+    item = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
     verdict = forms.ChoiceField(label=_("Verdict"), choices=Inspection.Verdict.choices)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 

@@ -1,11 +1,13 @@
 """Navigation entries and home panels of the audits app."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from audits import selectors, services
+from audits.models import Action
 from studygroup import access
 from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
@@ -24,6 +26,14 @@ nav_item(
     label=_("Plan visits"),
     url_name="audits:planning",
     icon="calendar2-check",
+    roles={access.STAFF},
+    order=51,
+    menu=OBSERVATION,
+)
+nav_item(
+    label=_("Invitations to observe"),
+    url_name="audits:invitations",
+    icon="envelope-open",
     roles={access.STAFF},
     order=51,
     menu=OBSERVATION,
@@ -74,12 +84,16 @@ def observer_visits(user, scope):
     key="my-actions",
     title=_("My actions"),
     template="audits/panels/my_actions.html",
-    roles={access.MEMBER, access.STAFF, access.LEADER},
+    roles={access.MEMBER, access.STAFF, access.LEADER, access.OBSERVER},
     order=60,
 )
 def my_actions(user, scope):
+    """Actions the user owns that are not done, and those they raised that wait for their acceptance."""
     today = timezone.localdate()
-    actions = [(a, a.is_overdue(today)) for a in selectors.action_list(user=user, mine=True).exclude(status="done")[:8]]
+    to_do = Q(owner__user=user) & ~Q(status=Action.Status.DONE) | Q(
+        raised_by=user, status=Action.Status.DONE, accepted_on__isnull=True
+    )
+    actions = [(a, a.is_overdue(today)) for a in selectors.action_list(user=user, mine=True).filter(to_do)[:8]]
     return {"actions": actions} if actions else None
 
 

@@ -51,6 +51,8 @@ class RandomDraw(models.Model):
     result = models.JSONField(_("result"))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("time"), auto_now_add=True)
+    # The key of the form that asked for the draw: a second click on the same form draws nothing.
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, unique=True, editable=False)
 
     access_org_field = "organization"
 
@@ -147,7 +149,7 @@ class VisitInvitation(TimeStampedModel):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", _("Invitation accepted")
         DECLINED = "declined", _("Declined")
 
     session = models.ForeignKey(
@@ -339,6 +341,8 @@ class Action(TimeStampedModel):
         related_name="actions",
     )
     problem = models.TextField(_("problem"))
+    # The visit report's finding line the action was raised from: each finding becomes one action at most.
+    finding = models.TextField(_("finding"), blank=True)
     measure = models.TextField(_("measure"), blank=True)
     owner = models.ForeignKey(
         "studygroup.Person", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="actions"
@@ -356,6 +360,17 @@ class Action(TimeStampedModel):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The key of the form that raised the action: a second click on the same form raises nothing.
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, unique=True, editable=False)
 
     access_org_field = "group__organization"
     access_group_field = "group"
@@ -364,6 +379,11 @@ class Action(TimeStampedModel):
         ordering = ["due_on", "id"]
         verbose_name = _("action")
         verbose_name_plural = _("actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "finding"], condition=~Q(finding=""), name="action_once_per_finding"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.problem[:60]
@@ -373,7 +393,10 @@ class Action(TimeStampedModel):
 
     @classmethod
     def access_extra_q(cls, scope) -> Q | None:
-        return Q(owner_id=scope.person_id) if scope.person_id is not None else None
+        """The owner reads the actions they answer for; whoever raised one reads it too."""
+        if scope.person_id is None:
+            return None
+        return Q(owner_id=scope.person_id) | Q(raised_by__person__id=scope.person_id)
 
     def is_overdue(self, today) -> bool:
         return self.status != self.Status.DONE and self.due_on < today

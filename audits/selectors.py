@@ -8,8 +8,16 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from audits import checklists
-from audits.models import Action, Checklist, Inspection, ObserverPoolMember, ObserverVisit, RulesDocument
+from audits import checklists, draw
+from audits.models import (
+    Action,
+    Checklist,
+    Inspection,
+    ObserverPoolMember,
+    ObserverVisit,
+    RulesDocument,
+    VisitInvitation,
+)
 from plans.models import StudyPlan
 from reports.models import YearSummary
 from sessions.models import StudySession, Submission, held_q
@@ -37,10 +45,17 @@ def groups_below(organization: Organization) -> QuerySet[StudyGroup]:
 
 
 def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
-    """Every group below with its visits this year (one query) and the share observed."""
+    """Every group below with its visits this year (one query) and the share observed.
+
+    A visit counts once its session has started (``visit_count``); visits to sessions still ahead are only
+    planned (``planned_count``) and cover nothing yet.
+    """
+    now = timezone.now()
+    this_year = Q(sessions__visits__session__starts_at__year=year)
     groups = list(
         groups_below(organization).annotate(
-            visit_count=Count("sessions__visits", filter=Q(sessions__visits__session__starts_at__year=year))
+            visit_count=Count("sessions__visits", filter=this_year & Q(sessions__starts_at__lte=now)),
+            planned_count=Count("sessions__visits", filter=this_year & Q(sessions__starts_at__gt=now)),
         )
     )
     observed = sum(1 for g in groups if g.visit_count)
@@ -62,6 +77,44 @@ def visits_planned(*, organization: Organization, year: int) -> QuerySet[Observe
         .select_related("session__group__organization", "observer")
         .order_by("session__starts_at")
     )
+
+
+def invitations(*, organization: Organization) -> tuple[list[VisitInvitation], list[VisitInvitation]]:
+    """Invitations addressed to ``organization``: those waiting, each with the observers free to accept it,
+    and the last answered ones. Three queries, however many invitations."""
+    rows = list(
+        VisitInvitation.objects.filter(organization=organization)
+        .select_related("session__group__organization", "visit__observer")
+        .order_by("session__starts_at", "id")
+    )
+    waiting = [i for i in rows if i.status == VisitInvitation.Status.PENDING]
+    answered = sorted((i for i in rows if i.status != VisitInvitation.Status.PENDING), key=lambda i: -i.pk)[:20]
+    pool_people = [
+        m.person
+        for m in ObserverPoolMember.objects.filter(organization=organization, is_active=True).select_related(
+            "person__organization"
+        )
+    ]
+    busy: dict[int, list[tuple]] = {}
+    if waiting and pool_people:
+        for observer_id, session_id, starts, ends in ObserverVisit.objects.filter(
+            observer__in=pool_people,
+            session__starts_at__lt=max(i.session.ends_at for i in waiting),
+            session__ends_at__gt=min(i.session.starts_at for i in waiting),
+        ).values_list("observer_id", "session_id", "session__starts_at", "session__ends_at"):
+            busy.setdefault(observer_id, []).append((session_id, starts, ends))
+    for invitation in waiting:
+        session = invitation.session
+        invitation.free_observers = [
+            person
+            for person in pool_people
+            if draw.eligible(person.organization.path, session.group.organization.path)
+            and not any(
+                s != session.pk and starts < session.ends_at and session.starts_at < ends
+                for s, starts, ends in busy.get(person.pk, [])
+            )
+        ]
+    return waiting, answered
 
 
 def my_visits(*, user: User) -> QuerySet[ObserverVisit]:
@@ -86,7 +139,7 @@ def candidate_sessions(*, organization: Organization) -> QuerySet[StudySession]:
 def action_list(*, user: User, status: str = "", mine: bool = False) -> QuerySet[Action]:
     queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
     if mine:
-        queryset = queryset.filter(owner__user=user)
+        queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user))
     if status == "overdue":
         queryset = queryset.exclude(status=Action.Status.DONE).filter(due_on__lt=timezone.localdate())
     elif status:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,9 @@ from sessions.models import StudySession
 from studygroup import access, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, RoleGrant, StudyGroup, User
+
+# The code of the refusal of a second request for what is already done (a double click): pages say so and move on.
+ALREADY_RAISED = "already_raised"
 
 
 def _code(prefix: str) -> str:
@@ -61,6 +65,29 @@ def _check_observer(observer: Person, session: StudySession) -> None:
                 )
             }
         )
+    clash = (
+        ObserverVisit.objects.filter(
+            observer=observer, session__starts_at__lt=session.ends_at, session__ends_at__gt=session.starts_at
+        )
+        .exclude(session=session)
+        .select_related("session__group__organization")
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {
+                "observer": _("%(name)s is already to observe %(session)s at that time.")
+                % {
+                    "name": observer.name,
+                    "session": f"{clash.session.group.organization.name} · {clash.session.title}",
+                }
+            }
+        )
+
+
+def _lock(model, pk: int):
+    """Lock one row for the rest of the transaction and return it fresh, so a second click waits and sees it."""
+    return model.objects.select_for_update().get(pk=pk)
 
 
 # Pool ----------------------------------------------------------------------------------------
@@ -127,6 +154,8 @@ def visit_assign(
         and not ObserverPoolMember.objects.filter(organization=organization, person=observer, is_active=True).exists()
     ):
         raise ValidationError({"observer": _("The observer must be active in your observer pool.")})
+    # One observer's visits are checked for overlaps one assignment at a time.
+    _lock(Person, observer.pk)
     _check_observer(observer, session)
     try:
         with transaction.atomic():
@@ -145,22 +174,29 @@ def visit_assign(
     return visit
 
 
+def _epoch(moment: datetime.datetime) -> int:
+    return int(moment.timestamp())
+
+
 def draw_inputs(*, organization: Organization, date_from: datetime.date, date_to: datetime.date, count: int) -> dict:
+    """The plain data a draw runs on (see ``audits.draw``), read in five queries."""
     year = date_from.year
-    sessions = list(
-        StudySession.objects.filter(
+    sessions = [
+        [pk, group_id, path, _epoch(starts), _epoch(ends)]
+        for pk, group_id, path, starts, ends in StudySession.objects.filter(
             group__organization__path__startswith=organization.path,
             starts_at__date__gte=date_from,
             starts_at__date__lte=date_to,
         )
         .exclude(group__organization=organization)
-        .values_list("pk", "group_id", "group__organization__path")
-    )
+        .values_list("pk", "group_id", "group__organization__path", "starts_at", "ends_at")
+    ]
     observers = list(
         ObserverPoolMember.objects.filter(organization=organization, is_active=True).values_list(
             "person_id", "person__organization__path"
         )
     )
+    observer_ids = [o[0] for o in observers]
     observed = dict(
         ObserverVisit.objects.filter(
             session__starts_at__year=year, session__group__organization__path__startswith=organization.path
@@ -170,16 +206,30 @@ def draw_inputs(*, organization: Organization, date_from: datetime.date, date_to
         .values_list("session__group_id", "n")
     )
     workload = dict(
-        ObserverVisit.objects.filter(session__starts_at__year=year, observer_id__in=[o[0] for o in observers])
+        ObserverVisit.objects.filter(session__starts_at__year=year, observer_id__in=observer_ids)
         .values("observer_id")
         .annotate(n=Count("pk"))
         .values_list("observer_id", "n")
     )
+    busy: dict[str, list[list[int]]] = {}
+    if sessions:
+        first, last = min(s[3] for s in sessions), max(s[4] for s in sessions)
+        for observer_id, starts, ends in (
+            ObserverVisit.objects.filter(
+                observer_id__in=observer_ids,
+                session__starts_at__lt=datetime.datetime.fromtimestamp(last, tz=datetime.UTC),
+                session__ends_at__gt=datetime.datetime.fromtimestamp(first, tz=datetime.UTC),
+            )
+            .order_by("observer_id", "session__starts_at", "session_id")
+            .values_list("observer_id", "session__starts_at", "session__ends_at")
+        ):
+            busy.setdefault(str(observer_id), []).append([_epoch(starts), _epoch(ends)])
     return {
-        "sessions": [list(s) for s in sessions],
+        "sessions": sessions,
         "observers": [list(o) for o in observers],
         "observed": {str(k): v for k, v in observed.items()},
         "workload": {str(k): v for k, v in workload.items()},
+        "busy": busy,
         "count": count,
     }
 
@@ -193,10 +243,19 @@ def random_draw(
     count: int,
     by: User,
     seed: str = "",
+    request_key: uuid.UUID | None = None,
 ) -> RandomDraw:
+    """Draw sessions below ``organization`` and assign observers (see ``audits.draw``).
+
+    Draws of one organization run one at a time (each sees the visits of the one before), and a form's
+    ``request_key`` draws once: a second click is refused.
+    """
     _require_staff_at(by, organization)
     if date_to < date_from:
         raise ValidationError({"date_to": _("The end cannot be before the start.")})
+    _lock(Organization, organization.pk)
+    if request_key is not None and RandomDraw.objects.filter(request_key=request_key).exists():
+        raise ValidationError(_("This draw has already been made."), code=ALREADY_RAISED)
     inputs = draw_inputs(organization=organization, date_from=date_from, date_to=date_to, count=count)
     if not inputs["observers"]:
         raise ValidationError(_("Your observer pool has no active observer."))
@@ -213,6 +272,7 @@ def random_draw(
         inputs=inputs,
         result=result,
         by=by,
+        request_key=request_key,
     )
     sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in result])
     people = Person.objects.select_related("organization").in_bulk([o for _s, o in result])
@@ -285,14 +345,27 @@ def invitation_create(*, session: StudySession, note: str, by: User) -> VisitInv
         title=_("%(organization)s invites you to observe %(session)s")
         % {"organization": session.group.organization.name, "session": session.title},
         body=note.strip(),
-        url="/audits/invitations/",
+        url=f"{reverse('audits:invitations')}?org={parent.pk}",
     )
     return invitation
 
 
+def _notify_inviter(invitation: VisitInvitation, title: str) -> None:
+    session = invitation.session
+    notifications.send(
+        to=core_selectors.users_holding(organization=session.group.organization, roles=[access.STAFF]),
+        verb="visit_invitation_answered",
+        title=title,
+        body="",
+        url=session.get_absolute_url(),
+    )
+
+
 @transaction.atomic
 def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User) -> ObserverVisit:
-    if invitation.status != VisitInvitation.Status.PENDING:
+    """The invited organization's staff accept by assigning an observer from their pool (应邀式)."""
+    _require_staff_at(by, invitation.organization)
+    if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
     visit = visit_assign(
         organization=invitation.organization,
@@ -303,16 +376,30 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     )
     invitation.status, invitation.visit = VisitInvitation.Status.ACCEPTED, visit
     invitation.save(update_fields=["status", "visit", "updated_at"])
+    _notify_inviter(
+        invitation,
+        _("%(organization)s accepts your invitation to observe %(session)s: %(observer)s will attend.")
+        % {
+            "organization": invitation.organization.name,
+            "session": invitation.session.title,
+            "observer": observer.name,
+        },
+    )
     return visit
 
 
 @transaction.atomic
 def invitation_decline(*, invitation: VisitInvitation, by: User) -> VisitInvitation:
     _require_staff_at(by, invitation.organization)
-    if invitation.status != VisitInvitation.Status.PENDING:
+    if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
     invitation.status = VisitInvitation.Status.DECLINED
     invitation.save(update_fields=["status", "updated_at"])
+    _notify_inviter(
+        invitation,
+        _("%(organization)s declines your invitation to observe %(session)s.")
+        % {"organization": invitation.organization.name, "session": invitation.session.title},
+    )
     return invitation
 
 
@@ -387,8 +474,10 @@ def visit_report(
     _require_observer(visit, by)
     if not visit.session.has_started:
         raise ValidationError(_("The report is written after the session."))
+    # A second click waits for the first and then finds the report filed.
+    visit.reported_on = _lock(ObserverVisit, visit.pk).reported_on
     if visit.reported_on is not None:
-        raise ValidationError(_("The report has already been filed."))
+        raise ValidationError(_("The report has already been filed."), code=ALREADY_RAISED)
     if file:
         errors = {}
         if not rating:
@@ -433,9 +522,12 @@ def action_create(
     due_on: datetime.date,
     by: User,
     visit: ObserverVisit | None = None,
+    finding: str = "",
     research=None,
     inspection: Inspection | None = None,
+    request_key: uuid.UUID | None = None,
 ) -> Action:
+    """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once."""
     if visit is not None:
         if not may_raise_from_visit(by, visit):
             raise PermissionDenied
@@ -445,19 +537,33 @@ def action_create(
         raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
     if not problem.strip():
         raise ValidationError({"problem": _("Describe the problem.")})
-    action = Action.objects.create(
-        code=_code("a"),
-        group=group,
-        visit=visit,
-        research=research,
-        inspection=inspection,
-        problem=problem.strip(),
-        measure=measure.strip(),
-        owner=owner,
-        raised_on=timezone.localdate(),
-        raised_by=by,
-        due_on=due_on,
-    )
+    finding = finding.strip() if visit is not None else ""
+    if visit is not None:
+        # Two requests for the same finding are taken one after the other; the second finds the first.
+        _lock(ObserverVisit, visit.pk)
+    if (finding and Action.objects.filter(visit=visit, finding=finding).exists()) or (
+        request_key is not None and Action.objects.filter(request_key=request_key).exists()
+    ):
+        raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED)
+    try:
+        with transaction.atomic():
+            action = Action.objects.create(
+                code=_code("a"),
+                group=group,
+                visit=visit,
+                finding=finding,
+                research=research,
+                inspection=inspection,
+                problem=problem.strip(),
+                measure=measure.strip(),
+                owner=owner,
+                raised_on=timezone.localdate(),
+                raised_by=by,
+                due_on=due_on,
+                request_key=request_key,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED) from exc
     ActionChange.objects.create(action=action, by=by, from_status="", to_status=action.status)
     if owner.user_id:
         notifications.send(
@@ -471,13 +577,19 @@ def action_create(
 
 
 def may_update_action(user: User, action: Action) -> bool:
-    person = _person(user)
+    """The owner (责任主体) updates and closes an action; so may the staff of the group's own organization.
+
+    Staff above read a lower level's actions but do not change them; whoever raised one accepts it.
+    """
     scope = access.scope_for(user)
-    return (
-        (person is not None and person.pk == action.owner_id)
-        or scope.is_superuser
-        or any(g.role == access.STAFF and action.group.organization.path.startswith(g.path) for g in scope.grants)
+    return (scope.person_id is not None and scope.person_id == action.owner_id) or scope.holds_at(
+        access.STAFF, action.group.organization_id
     )
+
+
+def may_accept_action(user: User, action: Action) -> bool:
+    """Whoever raised the action confirms that it is done (验收), or sends it back."""
+    return action.raised_by_id is not None and action.raised_by_id == user.pk
 
 
 @transaction.atomic
@@ -486,15 +598,71 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
         raise PermissionDenied
     if status not in Action.Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
-    if status == Action.Status.DONE and not (evidence or action.evidence).strip():
+    locked = _lock(Action, action.pk)
+    if locked.accepted_on is not None:
+        raise ValidationError(_("The action has been accepted as done and is closed."))
+    if status == Action.Status.DONE and not (evidence or locked.evidence).strip():
         raise ValidationError({"evidence": _("Describe the evidence that the action is done.")})
-    previous = action.status
+    previous = locked.status
     action.status = status
-    action.done_on = timezone.localdate() if status == Action.Status.DONE else None
-    if evidence is not None:
-        action.evidence = evidence.strip()
+    if status != Action.Status.DONE:
+        action.done_on = None
+    elif previous != Action.Status.DONE:
+        action.done_on = timezone.localdate()
+    action.evidence = locked.evidence if evidence is None else evidence.strip()
     action.save(update_fields=["status", "done_on", "evidence", "updated_at"])
     ActionChange.objects.create(action=action, by=by, from_status=previous, to_status=status, note=note.strip())
+    if status == Action.Status.DONE and previous != status and action.raised_by_id and action.raised_by_id != by.pk:
+        notifications.send(
+            to=[action.raised_by],
+            verb="action_done",
+            title=_("An action you raised is reported done: %(problem)s") % {"problem": action.problem[:60]},
+            body=action.evidence,
+            url=action.get_absolute_url(),
+        )
+    return action
+
+
+@transaction.atomic
+def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> Action:
+    """The raiser accepts a done action (it is then closed) or sends it back to the owner with a note."""
+    if not may_accept_action(by, action):
+        raise PermissionDenied
+    locked = _lock(Action, action.pk)
+    if locked.accepted_on is not None:
+        raise ValidationError(_("The action has already been accepted."))
+    if locked.status != Action.Status.DONE:
+        raise ValidationError(_("Only an action reported done can be accepted or sent back."))
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("Say what is still missing.")})
+    if accept:
+        action.accepted_on, action.accepted_by = timezone.localdate(), by
+        action.save(update_fields=["accepted_on", "accepted_by", "updated_at"])
+        to_status = Action.Status.DONE
+    else:
+        action.status, action.done_on = Action.Status.IN_PROGRESS, None
+        action.save(update_fields=["status", "done_on", "updated_at"])
+        to_status = Action.Status.IN_PROGRESS
+    ActionChange.objects.create(
+        action=action,
+        by=by,
+        from_status=Action.Status.DONE,
+        to_status=to_status,
+        note=note.strip() or _("Accepted as done."),
+    )
+    if action.owner.user_id and action.owner.user_id != by.pk:
+        notifications.send(
+            to=[action.owner.user],
+            verb="action_accepted" if accept else "action_sent_back",
+            title=(
+                _("Your action has been accepted: %(problem)s")
+                if accept
+                else _("Your action has been sent back: %(problem)s")
+            )
+            % {"problem": action.problem[:60]},
+            body=note.strip(),
+            url=action.get_absolute_url(),
+        )
     return action
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("planning/", views.planning_view, name="planning"),
     path("pool/<int:pk>/toggle/", views.pool_toggle_view, name="pool-toggle"),
     path("draws/<int:pk>/", views.draw_detail_view, name="draw-detail"),
+    path("invitations/", views.invitation_list_view, name="invitations"),
     path("invitations/<int:pk>/answer/", views.invitation_accept_view, name="invitation-answer"),
     path("invite/<int:session_pk>/", views.invite_view, name="invite"),
     path("visits/", views.my_visits_view, name="my-visits"),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audits import checklists, draw, selectors, services
 from audits.forms import (
     AcceptForm,
+    ActionAcceptForm,
     ActionForm,
     ActionUpdateForm,
     AssignForm,
@@ -34,7 +35,14 @@ from audits.models import Action, Checklist, ObserverPoolMember, ObserverVisit, 
 from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup.models import Organization, Person, StudyGroup
-from studygroup.viewutils import chosen_organization, post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import (
+    add_errors,
+    chosen_organization,
+    post_action,
+    requested_year,
+    run_service,
+    year_choices,
+)
 
 
 def _planning_org(request) -> tuple[Organization, list[Organization]]:
@@ -57,6 +65,7 @@ def coverage_view(request):
         "groups": groups,
         "ratio": ratio,
         "unobserved": sum(1 for g in groups if not g.visit_count),
+        "planned": sum(g.planned_count for g in groups),
         "visits": selectors.visits_planned(organization=organization, year=year),
     }
     return render(request, "audits/coverage.html", context)
@@ -85,11 +94,10 @@ def _planning_forms(request, organization, data=None):
         "assign_form": AssignForm(data if kind == "assign" else None, sessions=sessions, observers=observers),
         "draw_form": DrawForm(data if kind == "draw" else None),
         "cross_form": CrossForm(data if kind == "cross" else None, sessions=sessions, people=below),
-        "accept_form": AcceptForm(observers=observers),
         "pool": selectors.pool(organization=organization, year=year),
-        "invitations": VisitInvitation.objects.filter(organization=organization, status="pending").select_related(
-            "session__group__organization"
-        ),
+        "invitations_waiting": VisitInvitation.objects.filter(
+            organization=organization, status=VisitInvitation.Status.PENDING
+        ).count(),
         "draws": RandomDraw.objects.filter(organization=organization)[:10],
     }
 
@@ -134,12 +142,23 @@ def _planning_action(request, organization, kind, data) -> None:
             date_to=data["date_to"],
             count=data["count"],
             seed=data["seed"],
+            request_key=data["request_key"],
             by=request.user,
         )
         messages.success(
             request,
             _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
         )
+        left = draw.uncovered(record.inputs, record.result)
+        if left:
+            messages.warning(
+                request,
+                _(
+                    "The observer pool is too small to cover every session asked for: %(count)d sessions have no "
+                    "observer. They are listed on the draw's page."
+                )
+                % {"count": len(left)},
+            )
     elif kind == "cross":
         services.cross_pair(
             organization=organization,
@@ -172,21 +191,44 @@ def draw_detail_view(request, pk):
         RandomDraw.objects.select_related("organization", "by__person"), request.user, pk=pk
     )
     rerun = draw.run(record.seed, record.inputs)
-    sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in record.result])
+    left = draw.uncovered(record.inputs, record.result)
+    sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in record.result] + left)
     people = Person.objects.in_bulk([o for _s, o in record.result])
     rows = [(sessions.get(s), people.get(o)) for s, o in record.result]
-    return render(request, "audits/draw_detail.html", {"draw": record, "rows": rows, "same": rerun == record.result})
+    context = {
+        "draw": record,
+        "rows": rows,
+        "same": rerun == record.result,
+        "uncovered": [sessions[s] for s in left if s in sessions],
+        "asked": min(record.count, len(record.inputs["sessions"])),
+    }
+    return render(request, "audits/draw_detail.html", context)
+
+
+@login_required
+def invitation_list_view(request):
+    """Invitations to observe addressed to an organization where the user is staff: accept or decline them."""
+    organizations = list(access.organizations_held(request.user, [access.STAFF]))
+    organization = chosen_organization(request, organizations)
+    waiting, answered = selectors.invitations(organization=organization)
+    return render(
+        request,
+        "audits/invitation_list.html",
+        {"organization": organization, "organizations": organizations, "waiting": waiting, "answered": answered},
+    )
 
 
 @login_required
 @require_POST
 def invitation_accept_view(request, pk):
-    invitation = get_object_or_404(VisitInvitation.objects.select_related("organization", "session__group"), pk=pk)
+    invitation = get_object_or_404(
+        VisitInvitation.objects.select_related("organization", "session__group__organization"), pk=pk
+    )
     if not access.scope_for(request.user).holds_at(access.STAFF, invitation.organization_id):
         raise Http404
     observers = Person.objects.filter(
         observer_pools__organization=invitation.organization, observer_pools__is_active=True
-    )
+    ).select_related("organization")
     if request.POST.get("decline"):
         post_action(
             request,
@@ -205,7 +247,7 @@ def invitation_accept_view(request, pk):
             )
         else:
             messages.error(request, _("Choose an observer."))
-    return redirect(f"/audits/planning/?org={invitation.organization_id}")
+    return redirect(f"{reverse('audits:invitations')}?org={invitation.organization_id}")
 
 
 @login_required
@@ -251,10 +293,13 @@ def visit_detail_view(request, pk):
     is_observer = person is not None and person.pk == visit.observer_id
     session = visit.session
     yes_no = {True: "yes", False: "no", None: None}
+    actions = list(visit.actions.select_related("owner"))
+    raised = {action.finding: action for action in actions if action.finding}
     context = {
         "visit": visit,
         "session": session,
         "is_observer": is_observer,
+        "findings": [(line, raised.get(line)) for line in visit.finding_lines],
         "materials": session.materials.filter(published_at__isnull=False),
         "topics": session.topics.all(),
         "pre_review_deadline": services.pre_review_deadline(visit),
@@ -270,7 +315,7 @@ def visit_detail_view(request, pk):
                 "gave_talk": visit.gave_talk,
             }
         ),
-        "actions": visit.actions.select_related("owner"),
+        "actions": actions,
         "can_raise": services.may_raise_from_visit(request.user, visit),
     }
     return render(request, "audits/visit_detail.html", context)
@@ -334,17 +379,22 @@ def visit_report_view(request, pk):
     if request.method == "POST" and form.is_valid():
         filing = bool(request.POST.get("file"))
         data = form.cleaned_data
-        if run_service(
-            form,
-            lambda: services.visit_report(
+        try:
+            services.visit_report(
                 visit=visit,
                 rating=data["rating"],
                 report=data["report"],
                 findings=data["findings"],
                 file=filing,
                 by=request.user,
-            ),
-        ):
+            )
+        except ValidationError as exc:
+            if exc.code != services.ALREADY_RAISED:
+                add_errors(form, exc)
+            else:  # a second click after the report was filed: nothing changes
+                messages.info(request, exc.messages[0])
+                return redirect(visit)
+        else:
             messages.success(request, _("The visit report has been filed.") if filing else _("Draft saved."))
             return redirect(visit if filing else request.path)
     return render(
@@ -388,37 +438,47 @@ def visit_action_view(request, pk):
     visit = _visit(request, pk)
     if not services.may_raise_from_visit(request.user, visit):
         raise PermissionDenied
+    finding = request.GET.get("finding", "").strip()
+    if request.method == "GET" and finding and visit.actions.filter(finding=finding).exists():
+        messages.info(request, _("This finding has already been raised as an action."))
+        return redirect(visit)
     return _raise_action(
-        request,
-        visit.session.group,
-        visit.get_absolute_url(),
-        {"visit": visit},
-        problem=request.GET.get("finding", ""),
-        visit=visit,
+        request, visit.session.group, visit.get_absolute_url(), {"visit": visit}, problem=finding, visit=visit
     )
 
 
 def _raise_action(request, group: StudyGroup, back: str, context: dict, problem: str = "", **source):
-    """The one form that raises an action from a visit, an inspection or a research topic."""
+    """The one form that raises an action from a visit, an inspection or a research topic.
+
+    A second click on the same form (or a finding already raised) raises nothing and says so.
+    """
     people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
-    initial = {"problem": problem, "due_on": timezone.localdate() + timezone.timedelta(days=30)}
+    initial = {"problem": problem, "finding": problem, "due_on": timezone.localdate() + timezone.timedelta(days=30)}
     form = ActionForm(request.POST or None, people=people, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_service(
-            form,
-            lambda: services.action_create(
+        try:
+            services.action_create(
                 group=group,
                 problem=data["problem"],
                 measure=data["measure"],
                 owner=data["owner"],
                 due_on=data["due_on"],
+                finding=data["finding"],
+                request_key=data["request_key"],
                 by=request.user,
                 **source,
-            ),
-        ):
+            )
+        except ValidationError as exc:
+            if exc.code != services.ALREADY_RAISED:
+                add_errors(form, exc)
+                return render(
+                    request, "audits/action_form.html", {"form": form, "group": group, "back": back, **context}
+                )
+            messages.info(request, exc.messages[0])
+        else:
             messages.success(request, _("The action has been raised and its owner notified."))
-            return redirect(back)
+        return redirect(back)
     return render(request, "audits/action_form.html", {"form": form, "group": group, "back": back, **context})
 
 
@@ -428,6 +488,8 @@ def _raise_action(request, group: StudyGroup, back: str, context: dict, problem:
 @login_required
 def action_list_view(request):
     status = request.GET.get("status", "")
+    if status not in {*Action.Status.values, "overdue"}:
+        status = ""
     mine = request.GET.get("mine") == "1"
     today = timezone.localdate()
     actions = [
@@ -443,15 +505,22 @@ def action_list_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_detail_view(request, pk):
+    """The owner updates and closes the action; whoever raised it accepts it or sends it back; others read."""
     action = access.get_visible_or_404(
-        Action.objects.select_related("group__organization", "owner", "visit"), request.user, pk=pk
+        Action.objects.select_related("group__organization", "owner", "visit", "accepted_by__person"),
+        request.user,
+        pk=pk,
     )
-    can_update = services.may_update_action(request.user, action)
-    form = ActionUpdateForm(request.POST or None, initial={"status": action.status, "evidence": action.evidence})
+    is_open = action.accepted_on is None
+    can_update = is_open and services.may_update_action(request.user, action)
+    can_accept = is_open and action.status == Action.Status.DONE and services.may_accept_action(request.user, action)
+    kind = request.POST.get("form") if request.method == "POST" else None
+    form = ActionUpdateForm(
+        request.POST if kind == "update" else None, initial={"status": action.status, "evidence": action.evidence}
+    )
+    accept_form = ActionAcceptForm(request.POST if kind == "accept" else None)
     if request.method == "POST":
-        if not can_update:
-            raise PermissionDenied
-        if form.is_valid():
+        if kind == "update" and form.is_valid():
             data = form.cleaned_data
             if run_service(
                 form,
@@ -461,10 +530,27 @@ def action_detail_view(request, pk):
             ):
                 messages.success(request, _("The action has been updated."))
                 return redirect(action)
+        elif kind == "accept" and accept_form.is_valid():
+            accepting = not request.POST.get("send_back")
+            if run_service(
+                accept_form,
+                lambda: services.action_accept(
+                    action=action, accept=accepting, note=accept_form.cleaned_data["note"], by=request.user
+                ),
+            ):
+                messages.success(
+                    request,
+                    _("The action has been accepted as done.") if accepting else _("The action has been sent back."),
+                )
+                return redirect(action)
+        elif kind not in ("update", "accept"):
+            raise PermissionDenied
     context = {
         "action": action,
         "form": form,
+        "accept_form": accept_form,
         "can_update": can_update,
+        "can_accept": can_accept,
         "changes": action.changes.select_related("by__person"),
         "overdue": action.is_overdue(timezone.localdate()),
     }
@@ -565,9 +651,16 @@ def compliance_xlsx_view(request):
     return documents.download(buffer.getvalue(), documents.XLSX, name)
 
 
+def _require_year(year: int) -> None:
+    """Years in addresses are those a page can show; others (``/99999/``) are not found."""
+    if not 2000 <= year <= 2100:
+        raise Http404
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_checklist_view(request, pk, year, code):
+    _require_year(year)
     group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
     checklist = get_object_or_404(Checklist, code=code)
     statuses = checklists.compute([group], year, code)[group.pk]
@@ -577,21 +670,21 @@ def group_checklist_view(request, pk, year, code):
     if request.method == "POST":
         if not can_inspect:
             raise PermissionDenied
-        item = get_object_or_404(checklist.items, pk=request.POST.get("item"))
         form = VerdictForm(request.POST)
-        if form.is_valid():
-            services.verdict_set(
-                group=group,
-                year=year,
-                checklist=checklist,
-                item=item,
-                verdict=form.cleaned_data["verdict"],
-                comment=form.cleaned_data["comment"],
-                by=request.user,
-            )
-            messages.success(request, _("The verdict has been recorded beside the computed status."))
-        else:
+        if not form.is_valid():
             messages.error(request, _("Choose a verdict."))
+            return redirect(request.path)
+        item = get_object_or_404(checklist.items, pk=form.cleaned_data["item"])
+        services.verdict_set(
+            group=group,
+            year=year,
+            checklist=checklist,
+            item=item,
+            verdict=form.cleaned_data["verdict"],
+            comment=form.cleaned_data["comment"],
+            by=request.user,
+        )
+        messages.success(request, _("The verdict has been recorded beside the computed status."))
         return redirect(request.path + f"#item-{item.code}")
     items = [
         {
@@ -622,6 +715,7 @@ def group_checklist_view(request, pk, year, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection_action_view(request, pk, year, code):
+    _require_year(year)
     group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
     if not services.may_inspect(request.user, group):
         raise PermissionDenied

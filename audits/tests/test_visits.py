@@ -351,3 +351,129 @@ def test_listening_during_the_session():
         True,
         "研讨热烈",
     )
+
+
+def _session_at(organization, starts, hours=2):
+    group = getattr(organization, "study_group", None) or StudyGroupFactory(organization=organization)
+    return StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=hours))
+
+
+def test_a_draw_never_sends_one_observer_to_two_sessions_at_once(city):
+    # Six towns meet at the same hour on 20 March; the only observer already has a visit at that hour.
+    (observer,) = (m.person for m in pool_of(city, [city["city"]]))
+    same_hour = datetime.datetime(2026, 3, 20, 1, tzinfo=datetime.UTC)
+    for town in city["towns"]:
+        _session_at(town, same_hour)
+    earlier = _session_at(city["counties"][0], same_hour - datetime.timedelta(minutes=30))
+    ObserverVisitFactory(session=earlier, organization=city["city"], observer=observer)
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 3, 20),
+        date_to=datetime.date(2026, 3, 20),
+        count=6,
+        seed="same-hour",
+        by=city["staff"],
+    )
+    assert record.result == []
+    assert draw.uncovered(record.inputs, record.result) == sorted(s[0] for s in record.inputs["sessions"])
+    assert ObserverVisit.objects.filter(observer=observer).count() == 1
+
+
+def test_a_draw_over_a_pool_smaller_than_the_sessions_says_what_stayed_uncovered(client, city):
+    observers = [m.person for m in pool_of(city, [city["city"], city["city"]])]
+    same_hour = datetime.datetime(2026, 4, 8, 1, tzinfo=datetime.UTC)
+    sessions = [_session_at(town, same_hour) for town in city["towns"][:5]]
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 4, 8),
+        date_to=datetime.date(2026, 4, 8),
+        count=5,
+        seed="small-pool",
+        by=city["staff"],
+    )
+    assert sorted(o for _s, o in record.result) == sorted(o.pk for o in observers)  # one session each
+    left = draw.uncovered(record.inputs, record.result)
+    assert len(left) == 3 and set(left) | {s for s, _o in record.result} == {s.pk for s in sessions}
+    for visit in ObserverVisit.objects.select_related("session"):
+        clashes = ObserverVisit.objects.filter(
+            observer=visit.observer,
+            session__starts_at__lt=visit.session.ends_at,
+            session__ends_at__gt=visit.session.starts_at,
+        ).exclude(pk=visit.pk)
+        assert not clashes.exists()
+    client.force_login(city["staff"])
+    page = client.get(reverse("audits:draw-detail", args=[record.pk])).content.decode()
+    assert "结果一致" in page
+    uncovered = page.split('id="uncovered"')[1].split("</div>")[0]
+    assert "要求抽取5场学习会,只为其中2场安排到旁听人员" in uncovered and "旁听人员库人数不足" in uncovered
+    for session in sessions:
+        assert (session.title in uncovered) == (session.pk in left)
+
+
+def test_the_draw_form_says_the_pool_is_too_small_and_a_second_click_draws_nothing(client, city):
+    pool_of(city, [city["city"]])
+    same_hour = datetime.datetime(2026, 5, 12, 1, tzinfo=datetime.UTC)
+    for town in city["towns"][:3]:
+        _session_at(town, same_hour)
+    client.force_login(city["staff"])
+    body = {
+        "form": "draw",
+        "org": city["city"].pk,
+        "date_from": "2026-05-12",
+        "date_to": "2026-05-12",
+        "count": 3,
+        "seed": "",
+        "request_key": "5b7c2f0e-1d1a-4a7e-9a53-0c2b9d3f8e11",
+    }
+    response = client.post(reverse("audits:planning"), body, follow=True)
+    page = response.content.decode()
+    assert "旁听人员库人数不足,无法覆盖要求抽取的全部学习会:有2场学习会未安排旁听人员" in page
+    again = client.post(reverse("audits:planning"), body).content.decode()
+    assert "本次抽签已完成,未重复抽取。" in again
+    assert RandomDraw.objects.count() == 1 and ObserverVisit.objects.count() == 1
+
+
+def test_old_draws_without_times_still_re_run_to_the_same_result():
+    # The inputs of a draw stored before session times were kept (three-element sessions, no ``busy``).
+    inputs = {
+        "sessions": [[11, 1, "0001.0002."], [12, 2, "0001.0003."], [13, 2, "0001.0003."], [14, 3, "0001.0004."]],
+        "observers": [[7, "0001."], [8, "0001.0002."]],
+        "observed": {"1": 1},
+        "workload": {"7": 2},
+        "count": 3,
+    }
+    assert draw.run("2026-03", inputs) == [[12, 8], [14, 8], [11, 7]]  # what the draw gave before times were kept
+
+
+def test_a_fixed_assignment_refuses_an_observer_already_busy_at_that_time(city):
+    (observer,) = (m.person for m in pool_of(city, [city["city"]]))
+    starts = datetime.datetime(2026, 6, 3, 1, tzinfo=datetime.UTC)
+    first = _session_at(city["towns"][0], starts)
+    second = _session_at(city["towns"][1], starts + datetime.timedelta(hours=1))
+    services.visit_assign(organization=city["city"], session=first, observer=observer, mode="fixed", by=city["staff"])
+    with pytest.raises(ValidationError) as refusal:
+        services.visit_assign(
+            organization=city["city"], session=second, observer=observer, mode="fixed", by=city["staff"]
+        )
+    assert "at that time" in str(refusal.value) or "该时段" in str(refusal.value)
+    assert list(ObserverVisit.objects.values_list("session_id", flat=True)) == [first.pk]
+    later = _session_at(city["towns"][2], starts + datetime.timedelta(hours=2))  # starts when the first ends
+    services.visit_assign(organization=city["city"], session=later, observer=observer, mode="fixed", by=city["staff"])
+
+
+def test_coverage_counts_only_visits_whose_session_has_started(client, city):
+    from audits import selectors
+
+    with freeze_time("2026-03-15 12:00"):
+        past = _session_at(city["towns"][0], datetime.datetime(2026, 3, 2, 1, tzinfo=datetime.UTC))
+        ahead = _session_at(city["towns"][1], datetime.datetime(2026, 3, 25, 1, tzinfo=datetime.UTC))
+        ObserverVisitFactory(session=past, organization=city["city"])
+        ObserverVisitFactory(session=ahead, organization=city["city"])
+        groups, ratio = selectors.coverage(organization=city["city"], year=2026)
+        counts = {g.organization: (g.visit_count, g.planned_count) for g in groups}
+        assert counts[city["towns"][0]] == (1, 0) and counts[city["towns"][1]] == (0, 1)
+        assert ratio == 0.125
+        client.force_login(city["staff"])
+        page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
+    assert 'sg-figure">12%' in page and 'id="planned">1<' in page
+    assert page.split('id="coverage"')[1].split("</table>")[0].count("table-danger") == 7
