@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports import dashboard, digest, exports, narrative, services, summary_docs
+from reports.bundle import schema as bundle_schema
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
 from reports.tasks import compile_digests, previous_month
-from studygroup import access, documents
-from studygroup.models import Organization
+from studygroup import access, audit, documents
+from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
     chosen_organization,
     post_action,
@@ -258,19 +259,16 @@ def archive_view(request, pk, year):
 @require_http_methods(["GET", "POST"])
 def records_view(request):
     """Staff download their organization's records and import a bundle into its subtree."""
-    import json
-
-    from reports.bundle.exporter import export
     from reports.bundle.importer import BundleError, import_bundle
 
     organizations = _staff_organizations(request.user)
     organization = chosen_organization(request, organizations)
-    if request.method == "GET" and request.GET.get("download"):
-        year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else None
-        content = json.dumps(export(organization, year), ensure_ascii=False, indent=2).encode()
-        name = f"{organization.code}{'-' + str(year) if year else ''}.json"
-        return documents.download(content, "application/json", name)
     errors, counts = [], None
+    if request.method == "GET" and request.GET.get("download"):
+        year, valid = _bundle_year(request.GET.get("year", ""))
+        if valid:
+            return _records_download(request, organization, year)
+        errors = [_("Choose a year from the list to download.")]
     if request.method == "POST":
         upload = request.FILES.get("bundle")
         if upload is None:
@@ -279,7 +277,9 @@ def records_view(request):
             errors = [_("The file is larger than 200 MB; import it with the import_records command.")]
         else:
             try:
-                counts = import_bundle(upload.read(), root=organization, by=request.user)
+                counts = import_bundle(
+                    upload.read(), root=organization, by=request.user, ip_address=audit.client_address(request)
+                )
             except BundleError as exc:
                 errors = exc.errors
             else:
@@ -293,7 +293,35 @@ def records_view(request):
             "organization": organization,
             "organizations": organizations,
             "errors": errors,
-            "counts": counts,
+            "counts": [(bundle_schema.PART_LABELS[name], count) for name, count in counts.items()] if counts else None,
             "year": timezone.localdate().year,
         },
+        status=400 if errors and request.method == "GET" else 200,
     )
+
+
+def _bundle_year(value: str) -> tuple[int | None, bool]:
+    """The year asked for a download (empty: every year) and whether it is one the page offers."""
+    if not value:
+        return None, True
+    if value.isascii() and value.isdigit() and len(value) == 4 and 2000 <= int(value) <= 2100:
+        return int(value), True
+    return None, False
+
+
+def _records_download(request, organization: Organization, year: int | None):
+    import json
+
+    from reports.bundle.exporter import export
+
+    document = export(organization, year)
+    audit.write(
+        action=AuditEntry.Action.EXPORT,
+        user=request.user,
+        ip_address=audit.client_address(request),
+        organization_path=organization.path,
+        changes={"year": year, "records": {name: len(document[name]) for name in bundle_schema.SCHEMA}},
+    )
+    content = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    name = f"{organization.code}{'-' + str(year) if year else ''}.json"
+    return documents.download(content, "application/json", name)

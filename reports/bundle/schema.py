@@ -1,9 +1,16 @@
 """The shape of a records bundle, and a validator that reports every problem with its place in the document.
 
-A field spec is a string: ``code``, ``str``, ``text``, ``int``, ``bool``,
-``date``, ``datetime``, ``month``, ``year``, ``enum:a|b``, ``ref:list``,
-``refs:list``, ``source``, ``verdicts``; a leading ``?`` marks it optional
-(``null`` is the same as leaving it out). Nested lists are dicts of specs.
+A field spec is a string: ``code``, ``str:N`` (at most N characters),
+``text``, ``strs:N``, ``int``, ``bool``, ``date``, ``datetime``, ``month``,
+``year``, ``enum:a|b``, ``ref:list``, ``refs:list``, ``source``,
+``verdicts``, ``targets``; a leading ``?`` marks it optional (``null`` is the
+same as leaving it out). Nested lists are dicts of specs. Which keys are
+required follows records-format.md: codes, references, names and titles,
+year, month, kind, status, a topic's source, a session's start and the dates
+that place a record in a year.
+
+Problems read in the interface language and keep their place in the file,
+e.g. ``sessions[0].starts_at:不是带时区的日期时间……``.
 """
 
 from __future__ import annotations
@@ -11,12 +18,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from audits.models import Action, Inspection, ObserverVisit
 from plans.models import PlanTopic, StudyPlan
 from sessions.models import Attendance, SessionKind, Submission
 from studygroup.models import Membership
 
 FORMAT, VERSION = "studygroup-records", 1
+YEARS = (1949, 2100)
+# A session without ``ends_at`` (ledgers kept on paper rarely note it) lasts this long.
+DEFAULT_DURATION = datetime.timedelta(hours=2)
+# Repeated values are cut in messages so a huge value cannot flood the page.
+SHOWN_CHARACTERS = 40
 
 
 def _enum(choices) -> str:
@@ -24,25 +39,26 @@ def _enum(choices) -> str:
 
 
 SCHEMA: dict[str, dict] = {
-    "organizations": {"code": "code", "name": "str", "parent": "?ref:organizations"},
-    "people": {"code": "code", "name": "str", "org": "ref:organizations", "post": "?str"},
+    "organizations": {"code": "code", "name": "str:200", "parent": "?ref:organizations"},
+    "people": {"code": "code", "name": "str:100", "org": "ref:organizations", "post": "?str:200"},
     "groups": {
         "code": "code",
         "org": "ref:organizations",
-        "name": "str",
-        "members": [{"person": "ref:people", "role": _enum(Membership.Role.values)}],
-        "rules": "?strs",
+        "name": "str:200",
+        "members": [{"person": "ref:people", "role": "?" + _enum(Membership.Role.values)}],
+        "rules": "?strs:200",
     },
     "plans": {
         "group": "ref:groups",
         "year": "year",
         "main_line": "?text",
         "status": _enum(StudyPlan.Status.values),
+        "selfstudy_targets": "?targets",
         "topics": [
             {
                 "code": "code",
                 "month": "month",
-                "title": "str",
+                "title": "str:300",
                 "source": _enum(PlanTopic.Source.values),
                 "lead": "?ref:people",
                 "supplementary": "?bool",
@@ -53,22 +69,22 @@ SCHEMA: dict[str, dict] = {
         "code": "code",
         "group": "ref:groups",
         "kind": _enum(SessionKind.values),
-        "title": "str",
+        "title": "str:200",
         "starts_at": "datetime",
-        "ends_at": "datetime",
+        "ends_at": "?datetime",
         "topics": "?refs:topics",
         "expanded": "?bool",
-        "location": "?str",
+        "location": "?str:200",
         "online": "?bool",
         "speakers": "?refs:people",
         "attendance": [{"person": "ref:people", "status": _enum(Attendance.Status.values)}],
-        "guests": [{"name": "str", "org": "?str"}],
+        "guests": [{"name": "str:100", "org": "?str:200"}],
         "minutes": "?text",
         "submissions": [
             {
                 "person": "ref:people",
                 "kind": _enum(Submission.Kind.values),
-                "title": "str",
+                "title": "str:300",
                 "text": "?text",
                 "status": _enum(Submission.Status.values),
                 "submitted_on": "?date",
@@ -79,16 +95,16 @@ SCHEMA: dict[str, dict] = {
         "code": "code",
         "group": "ref:groups",
         "year": "year",
-        "title": "str",
+        "title": "str:300",
         "owner": "?ref:people",
-        "reports": [{"title": "str", "submitted_on": "date"}],
+        "reports": [{"title": "str:300", "submitted_on": "?date"}],
     },
-    "lectures": {"person": "ref:people", "on": "date", "title": "str", "audience": "?int", "place": "?str"},
+    "lectures": {"person": "ref:people", "on": "date", "title": "str:300", "audience": "?int", "place": "?str:200"},
     "visits": {
         "code": "code",
         "session": "ref:sessions",
         "observer": "ref:people",
-        "mode": _enum(ObserverVisit.Mode.values),
+        "mode": "?" + _enum(ObserverVisit.Mode.values),
         "online": "?bool",
         "pre_review_on": "?date",
         "discussion_focused": "?bool",
@@ -104,23 +120,40 @@ SCHEMA: dict[str, dict] = {
         "measure": "?text",
         "raised_on": "date",
         "owner": "ref:people",
-        "due_on": "date",
+        "due_on": "?date",
         "status": _enum(Action.Status.values),
         "done_on": "?date",
     },
     "inspections": {
         "group": "ref:groups",
         "year": "year",
-        "checklist": "enum:bayou|qiyou",
+        "checklist": "?enum:bayou|qiyou",
         "inspector": "ref:people",
         "on": "date",
-        "verdicts": "verdicts",
+        "verdicts": "?verdicts",
         "comment": "?text",
     },
     "summaries": {"group": "ref:groups", "year": "year", "text": "text"},
 }
-TOP_KEYS = ["format", "version", *SCHEMA]
+# How each part of the format is called on the page that imports it.
+PART_LABELS = {
+    "organizations": gettext_lazy("Bundle part: organizations"),
+    "people": gettext_lazy("Bundle part: people"),
+    "groups": gettext_lazy("Bundle part: study groups"),
+    "plans": gettext_lazy("Bundle part: study plans"),
+    "sessions": gettext_lazy("Bundle part: study sessions"),
+    "research": gettext_lazy("Bundle part: research topics"),
+    "lectures": gettext_lazy("Bundle part: lectures"),
+    "visits": gettext_lazy("Bundle part: observer visits"),
+    "actions": gettext_lazy("Bundle part: actions"),
+    "inspections": gettext_lazy("Bundle part: inspections"),
+    "summaries": gettext_lazy("Bundle part: year-end summaries"),
+}
+# Parts of version 1 that belong to features this deployment does not keep yet: accepted when empty.
+FUTURE_PARTS = ("tests", "selfstudy")
+TOP_KEYS = ["format", "version", *SCHEMA, *FUTURE_PARTS]
 VERDICTS = set(Inspection.Verdict.values)
+DEFAULT_CHECKLIST = "bayou"
 
 
 @dataclass
@@ -128,61 +161,96 @@ class Report:
     errors: list[str] = field(default_factory=list)
     codes: dict[str, set[str]] = field(default_factory=dict)
 
-    def add(self, place: str, message: str) -> None:
-        self.errors.append(f"{place}: {message}")
+    def add(self, place: str, problem: str) -> None:
+        self.errors.append(problem_at(place, problem))
+
+
+def problem_at(place: str, problem: str) -> str:
+    return _("%(place)s: %(problem)s") % {"place": place, "problem": problem}
+
+
+def shown(value) -> str:
+    """A value as the writer of the file typed it, cut to a readable length."""
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= SHOWN_CHARACTERS else text[:SHOWN_CHARACTERS] + "…"
 
 
 def parse_date(value) -> datetime.date | None:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) != 10:
         return None
     try:
-        return datetime.date.fromisoformat(value) if len(value) == 10 else None
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         return None
+    return day if YEARS[0] <= day.year <= YEARS[1] else None
 
 
 def parse_datetime(value) -> datetime.datetime | None:
-    if not isinstance(value, str) or "T" not in value:
+    if not isinstance(value, str) or "T" not in value or len(value) > 40:
         return None
     try:
         moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
+        # Year 9999 with a negative offset (or year 1 with a positive one) leaves the range of datetimes in UTC.
+        in_utc = moment.astimezone(datetime.UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
+    if in_utc is None or not YEARS[0] <= in_utc.year <= YEARS[1]:
+        return None
+    return moment
+
+
+def session_end(item: dict) -> datetime.datetime | None:
+    """The end of a session of the bundle: ``ends_at``, or two hours after the start."""
+    starts_at = parse_datetime(item.get("starts_at"))
+    if item.get("ends_at") is not None:
+        return parse_datetime(item["ends_at"])
+    return starts_at + DEFAULT_DURATION if starts_at else None
+
+
+def items_of(value) -> list:
+    """The entries of a list in the document; anything else (checked elsewhere) counts as none."""
+    return value if isinstance(value, list) else []
 
 
 def validate(document, known: dict[str, set[str]], checklist_items: dict[str, set[str]]) -> Report:
     """Check ``document`` against the format; ``known`` holds codes already in the database per list."""
     report = Report()
     if not isinstance(document, dict):
-        report.add("$", "the document must be a JSON object")
+        report.add("$", _("the document must be a JSON object."))
         return report
     for key in document:
         if key not in TOP_KEYS:
-            report.add(key, "unknown key")
+            report.add(str(key), _("unknown key."))
     if document.get("format") != FORMAT:
-        report.add("format", f'must be "{FORMAT}"')
-    if document.get("version") != VERSION:
-        report.add("version", f"unsupported version {document.get('version')!r}, expected {VERSION}")
+        report.add("format", _('must be "%(format)s".') % {"format": FORMAT})
+    if document.get("version") != VERSION or isinstance(document.get("version"), bool):
+        report.add(
+            "version",
+            _("unsupported version %(version)s, expected %(expected)s.")
+            % {"version": shown(document.get("version")), "expected": VERSION},
+        )
+    for name in FUTURE_PARTS:
+        if document.get(name) not in (None, []):
+            report.add(name, _("this deployment does not keep this part yet; leave it empty or out."))
     # First pass: the codes each list defines (and the topics inside plans).
     defined: dict[str, set[str]] = {name: set() for name in [*SCHEMA, "topics"]}
     for name, spec in SCHEMA.items():
-        items = document.get(name) or []
-        if not isinstance(items, list):
-            report.add(name, "must be a list")
+        items = document.get(name)
+        if items is not None and not isinstance(items, list):
+            report.add(name, _("must be a list."))
             continue
         if "code" in spec:
-            _collect_codes(report, name, items, defined[name])
+            _collect_codes(report, name, items_of(items), defined[name])
         if name == "plans":
-            topics = [t for plan in items if isinstance(plan, dict) for t in (plan.get("topics") or [])]
-            _collect_codes(report, "plans[].topics", topics, defined["topics"])
+            for index, plan in enumerate(items_of(items)):
+                if isinstance(plan, dict):
+                    _collect_codes(report, f"plans[{index}].topics", items_of(plan.get("topics")), defined["topics"])
     report.codes = defined
     resolvable = {name: defined[name] | known.get(name, set()) for name in defined}
     for name, spec in SCHEMA.items():
-        items = document.get(name) or []
-        if isinstance(items, list):
-            for index, item in enumerate(items):
-                _check_object(report, f"{name}[{index}]", item, spec, resolvable, checklist_items)
+        for index, item in enumerate(items_of(document.get(name))):
+            _check_object(report, f"{name}[{index}]", item, spec, resolvable, checklist_items)
+    _check_consistency(report, document)
     return report
 
 
@@ -191,17 +259,17 @@ def _collect_codes(report: Report, name: str, items: list, target: set[str]) -> 
         code = item.get("code") if isinstance(item, dict) else None
         if isinstance(code, str) and code:
             if code in target:
-                report.add(f"{name}[{index}].code", f'duplicate code "{code}"')
+                report.add(f"{name}[{index}].code", _('duplicate code "%(code)s".') % {"code": code})
             target.add(code)
 
 
 def _check_object(report: Report, place: str, item, spec: dict, resolvable, checklist_items) -> None:
     if not isinstance(item, dict):
-        report.add(place, "must be an object")
+        report.add(place, _("must be an object."))
         return
     for key in item:
         if key not in spec:
-            report.add(f"{place}.{key}", "unknown key")
+            report.add(f"{place}.{key}", _("unknown key."))
     for key, kind in spec.items():
         value = item.get(key)
         where = f"{place}.{key}"
@@ -209,7 +277,7 @@ def _check_object(report: Report, place: str, item, spec: dict, resolvable, chec
             if value is None:
                 continue
             if not isinstance(value, list):
-                report.add(where, "must be a list")
+                report.add(where, _("must be a list."))
                 continue
             for index, child in enumerate(value):
                 _check_object(report, f"{where}[{index}]", child, kind[0], resolvable, checklist_items)
@@ -218,76 +286,177 @@ def _check_object(report: Report, place: str, item, spec: dict, resolvable, chec
         kind = kind.lstrip("?")
         if value is None:
             if not optional:
-                report.add(where, "is required")
+                report.add(where, _("is required."))
             continue
         _check_value(report, where, value, kind, resolvable, item, checklist_items)
 
 
 def _check_value(report, where, value, kind, resolvable, item, checklist_items) -> None:
-    if kind in ("code", "str", "text"):
-        if not isinstance(value, str) or (kind != "text" and not value.strip()):
-            report.add(where, "must be a non-empty string" if kind != "text" else "must be a string")
-        elif kind in ("code", "str") and len(value) > (64 if kind == "code" else 300):
-            report.add(where, "is too long")
+    kind, _colon, limit = kind.partition(":") if kind.startswith(("str:", "strs:")) else (kind, "", "")
+    if kind in ("code", "str"):
+        longest = 64 if kind == "code" else int(limit)
+        if not isinstance(value, str) or not value.strip():
+            report.add(where, _("must be a non-empty text."))
+        elif len(value) > longest:
+            report.add(where, _("is too long (at most %(count)d characters).") % {"count": longest})
+    elif kind == "text":
+        if not isinstance(value, str):
+            report.add(where, _("must be a text."))
     elif kind == "strs":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            report.add(where, "must be a list of strings")
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() and len(v) <= int(limit) for v in value
+        ):
+            report.add(where, _("must be a list of texts of at most %(count)d characters.") % {"count": int(limit)})
     elif kind in ("int", "year", "month"):
-        low, high = {"int": (0, 10**9), "year": (1949, 2100), "month": (1, 12)}[kind]
+        low, high = {"int": (0, 10**9), "year": YEARS, "month": (1, 12)}[kind]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            report.add(where, f"must be a whole number from {low} to {high}")
+            report.add(
+                where,
+                _("must be a whole number from %(low)d to %(high)d, not %(value)s.")
+                % {"low": low, "high": high, "value": shown(value)},
+            )
     elif kind == "bool":
         if not isinstance(value, bool):
-            report.add(where, "must be true or false")
+            report.add(where, _("must be true or false."))
     elif kind == "date":
         if parse_date(value) is None:
-            report.add(where, f"not a date (YYYY-MM-DD): {value!r}")
+            report.add(
+                where,
+                _("not a date (YYYY-MM-DD) between the years %(low)d and %(high)d: %(value)s.")
+                % {"low": YEARS[0], "high": YEARS[1], "value": shown(value)},
+            )
     elif kind == "datetime":
         if parse_datetime(value) is None:
-            report.add(where, f"not a date and time with an offset (e.g. 2024-03-15T09:00:00+08:00): {value!r}")
+            report.add(
+                where,
+                _(
+                    "not a date and time with an offset (e.g. 2024-03-15T09:00:00+08:00) "
+                    "between the years %(low)d and %(high)d: %(value)s."
+                )
+                % {"low": YEARS[0], "high": YEARS[1], "value": shown(value)},
+            )
     elif kind.startswith("enum:"):
         choices = kind[5:].split("|")
-        if value not in choices:
-            report.add(where, f"{value!r} is not one of {', '.join(choices)}")
+        if not isinstance(value, str) or value not in choices:
+            report.add(
+                where,
+                _("%(value)s is not one of %(choices)s.") % {"value": shown(value), "choices": ", ".join(choices)},
+            )
     elif kind.startswith("ref:"):
-        target = kind[4:]
-        if not isinstance(value, str) or value not in resolvable[target]:
-            report.add(where, f'unknown code "{value}"')
+        if not isinstance(value, str) or value not in resolvable[kind[4:]]:
+            report.add(where, _("unknown code %(code)s.") % {"code": shown(value)})
     elif kind.startswith("refs:"):
-        target = kind[5:]
         if not isinstance(value, list):
-            report.add(where, "must be a list of codes")
+            report.add(where, _("must be a list of codes."))
             return
+        seen = set()
         for index, code in enumerate(value):
-            if not isinstance(code, str) or code not in resolvable[target]:
-                report.add(f"{where}[{index}]", f'unknown code "{code}"')
+            if not isinstance(code, str) or code not in resolvable[kind[5:]]:
+                report.add(f"{where}[{index}]", _("unknown code %(code)s.") % {"code": shown(code)})
+            elif code in seen:
+                report.add(f"{where}[{index}]", _("%(code)s is listed twice.") % {"code": shown(code)})
+            else:
+                seen.add(code)
     elif kind == "source":
         _check_source(report, where, value, resolvable)
     elif kind == "verdicts":
-        checklist = item.get("checklist")
-        items = checklist_items.get(checklist, set()) if isinstance(checklist, str) else set()
-        if not isinstance(value, dict):
-            report.add(where, "must be an object of item → verdict")
-            return
-        for key, verdict in value.items():
-            if key not in items:
-                report.add(f"{where}.{key}", "unknown checklist item")
-            elif verdict not in VERDICTS:
-                report.add(f"{where}.{key}", f"{verdict!r} is not one of {', '.join(sorted(VERDICTS))}")
+        _check_verdicts(report, where, value, item, checklist_items)
+    elif kind == "targets" and value != {}:
+        report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
+
+
+def _check_verdicts(report, where, value, item, checklist_items) -> None:
+    checklist = item.get("checklist")
+    checklist = DEFAULT_CHECKLIST if checklist is None else checklist
+    items = checklist_items.get(checklist, set()) if isinstance(checklist, str) else set()
+    if not isinstance(value, dict):
+        report.add(where, _("must be an object of checklist item → verdict."))
+        return
+    for key, verdict in value.items():
+        if key not in items:
+            report.add(f"{where}.{key}", _("unknown checklist item."))
+        elif not isinstance(verdict, str) or verdict not in VERDICTS:
+            report.add(
+                f"{where}.{key}",
+                _("%(value)s is not one of %(choices)s.")
+                % {"value": shown(verdict), "choices": ", ".join(sorted(VERDICTS))},
+            )
 
 
 def _check_source(report, where, value, resolvable) -> None:
     if not isinstance(value, dict) or len(value) != 1:
-        report.add(where, 'must be one of {"visit": code}, {"research": code}, {"inspection": {"group", "year"}}')
+        report.add(
+            where,
+            _('must be one of {"visit": code}, {"research": code}, {"inspection": {"group": code, "year": YYYY}}.'),
+        )
         return
     ((kind, target),) = value.items()
-    if kind == "visit" or kind == "research":
-        if target not in resolvable["visits" if kind == "visit" else "research"]:
-            report.add(f"{where}.{kind}", f'unknown code "{target}"')
+    if kind in ("visit", "research"):
+        if not isinstance(target, str) or target not in resolvable["visits" if kind == "visit" else "research"]:
+            report.add(f"{where}.{kind}", _("unknown code %(code)s.") % {"code": shown(target)})
     elif kind == "inspection":
         if not isinstance(target, dict) or set(target) != {"group", "year"}:
-            report.add(f"{where}.inspection", 'must be {"group": code, "year": YYYY}')
-        elif target["group"] not in resolvable["groups"]:
-            report.add(f"{where}.inspection.group", f'unknown code "{target["group"]}"')
+            report.add(f"{where}.inspection", _('must be {"group": code, "year": YYYY}.'))
+        elif not isinstance(target["group"], str) or target["group"] not in resolvable["groups"]:
+            report.add(f"{where}.inspection.group", _("unknown code %(code)s.") % {"code": shown(target["group"])})
+        elif not isinstance(target["year"], int) or isinstance(target["year"], bool):
+            report.add(
+                f"{where}.inspection.year",
+                _("must be a whole number from %(low)d to %(high)d, not %(value)s.")
+                % {"low": YEARS[0], "high": YEARS[1], "value": shown(target["year"])},
+            )
+    elif kind == "session":
+        report.add(f"{where}.session", _("this deployment does not keep actions decided at a session yet."))
     else:
-        report.add(f"{where}.{kind}", "unknown key")
+        report.add(f"{where}.{kind}", _("unknown key."))
+
+
+def _check_consistency(report: Report, document: dict) -> None:
+    """Rules across fields and records: times in order, one group per organization, no record twice."""
+    groups_by_org: dict[str, int] = {}
+    for index, group in enumerate(items_of(document.get("groups"))):
+        if not isinstance(group, dict) or not isinstance(group.get("org"), str):
+            continue
+        if group["org"] in groups_by_org:
+            report.add(
+                f"groups[{index}].org",
+                _("organization %(code)s already has the study group groups[%(other)d]; an organization has one.")
+                % {"code": shown(group["org"]), "other": groups_by_org[group["org"]]},
+            )
+        else:
+            groups_by_org[group["org"]] = index
+        _check_twice(report, f"groups[{index}].members", group.get("members"), ("person",))
+    for index, session in enumerate(items_of(document.get("sessions"))):
+        if not isinstance(session, dict):
+            continue
+        starts_at, ends_at = parse_datetime(session.get("starts_at")), session_end(session)
+        if starts_at and ends_at and ends_at < starts_at:
+            report.add(f"sessions[{index}].ends_at", _("the session ends before it starts."))
+        _check_twice(report, f"sessions[{index}].attendance", session.get("attendance"), ("person",))
+        _check_twice(report, f"sessions[{index}].submissions", session.get("submissions"), ("person", "kind", "title"))
+    _check_twice(report, "plans", document.get("plans"), ("group", "year"))
+    _check_twice(report, "lectures", document.get("lectures"), ("person", "on", "title"))
+    _check_twice(report, "summaries", document.get("summaries"), ("group", "year"))
+    _check_twice(report, "visits", document.get("visits"), ("session", "observer"))
+    inspections = [
+        {**i, "checklist": i.get("checklist") or DEFAULT_CHECKLIST} if isinstance(i, dict) else i
+        for i in items_of(document.get("inspections"))
+    ]
+    _check_twice(report, "inspections", inspections, ("group", "year", "checklist"))
+
+
+def _check_twice(report: Report, place: str, rows, keys: tuple[str, ...]) -> None:
+    """Report a row whose ``keys`` repeat an earlier row's: the second would overwrite the first."""
+    seen: dict[tuple, int] = {}
+    for index, row in enumerate(items_of(rows)):
+        if not isinstance(row, dict):
+            continue
+        key = tuple(row.get(k) if isinstance(row.get(k), str | int) else repr(row.get(k)) for k in keys)
+        if key in seen:
+            report.add(
+                f"{place}[{index}]",
+                _("repeats %(place)s[%(other)d] (same %(keys)s).")
+                % {"place": place, "other": seen[key], "keys": ", ".join(keys)},
+            )
+        else:
+            seen[key] = index

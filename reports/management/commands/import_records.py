@@ -2,6 +2,7 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from reports.bundle.importer import BundleError, import_bundle
 
@@ -13,7 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("file", help="path of the bundle, or - for standard input")
 
     def handle(self, *args, file, **options):
-        raw = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()  # noqa: SIM115
+        try:
+            raw = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()  # noqa: SIM115
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from exc
         started = time.monotonic()
 
         def progress(section: str, count: int) -> None:
@@ -24,5 +28,10 @@ class Command(BaseCommand):
         except BundleError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.errors)} problems; nothing was imported") from exc
-        self.stdout.write(f"imported {sum(counts.values())} records in {time.monotonic() - started:.1f} s")
+            raise CommandError(
+                _("%(count)d problems found; nothing was imported.") % {"count": len(exc.errors)}
+            ) from exc
+        self.stdout.write(
+            _("Imported %(count)d records in %(seconds).1f s.")
+            % {"count": sum(counts.values()), "seconds": time.monotonic() - started}
+        )
