@@ -528,18 +528,21 @@ def compliance_xlsx_view(request):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(context["checklist"].name)
-    sheet.append([_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")])
+    documents.append_row(
+        sheet, [_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     fills = {checklists.MET: "C6EFCE", checklists.PARTIAL: "FFEB9C", checklists.MISSING: "FFC7CE"}
     for row in context["rows"]:
-        sheet.append(
+        documents.append_row(
+            sheet,
             [
                 row["group"].organization.name,
                 row["group"].name,
                 *[str(context["labels"][s]) for s in row["cells"]],
                 row["met"],
-            ]
+            ],
         )
         for index, status in enumerate(row["cells"], start=3):
             sheet.cell(row=sheet.max_row, column=index).fill = PatternFill("solid", fgColor=fills[status])
