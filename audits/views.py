@@ -627,18 +627,21 @@ def compliance_xlsx_view(request):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(context["checklist"].name)
-    sheet.append([_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")])
+    documents.append_row(
+        sheet, [_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     fills = {checklists.MET: "C6EFCE", checklists.PARTIAL: "FFEB9C", checklists.MISSING: "FFC7CE"}
     for row in context["rows"]:
-        sheet.append(
+        documents.append_row(
+            sheet,
             [
                 row["group"].organization.name,
                 row["group"].name,
                 *[str(_cell_label(cell, context["labels"])) for cell in row["cells"]],
                 row["met"],
-            ]
+            ],
         )
         for index, cell in enumerate(row["cells"], start=3):
             if cell["status"] is not None:

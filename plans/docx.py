@@ -21,7 +21,7 @@ def plan_document(*, plan: StudyPlan, rows: list[MonthRow]) -> bytes:
         heading = _("Month %(month)d") % {"month": row.month.month}
         if row.month.theme:
             heading = _("%(month)s: %(theme)s") % {"month": heading, "theme": row.month.theme}
-        documents.add_heading(document, heading)
+        documents.add_heading(document, heading, level=2)
         for number, topic in enumerate(row.topics, start=1):
             line = _("%(number)d. %(title)s; format: %(kind)s.") % {
                 "number": number,

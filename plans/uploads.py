@@ -1,4 +1,9 @@
-"""What may be uploaded: the type is read from the file's content, never trusted from its name."""
+"""What may be uploaded: the type is read from the file's content, never trusted from its name.
+
+Party offices work in WPS Office: Word 97-2003 and WPS documents (``.doc``, ``.wps``) and Excel 97-2003
+and WPS spreadsheets (``.xls``, ``.et``) are OLE2 compound files, recognised by their signature. Every
+upload is stored under a generated name and downloaded as an attachment, never rendered by the browser.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +24,18 @@ ALLOWED = {
     "png": {".png"},
     "jpeg": {".jpg", ".jpeg"},
     "gif": {".gif"},
+    "ole2": {".doc", ".wps", ".xls", ".et"},
 }
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# How the messages name a type.
+LABELS = {"ole2": "Word/Excel/WPS 97-2003"}
 SIGNATURES = [
     (b"%PDF-", "pdf"),
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpeg"),
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
+    (OLE2_SIGNATURE, "ole2"),
 ]
 
 
@@ -74,7 +84,8 @@ def validate_upload(upload) -> str:
     if kind is None:
         raise ValidationError(
             _(
-                "This type of file is not accepted. Upload a PDF, Word (DOCX), Excel (XLSX) or image (PNG, JPEG, GIF) file."
+                "This type of file is not accepted. Upload a PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) "
+                "or image (PNG, JPEG, GIF) file."
             ),
             code="bad_type",
         )
@@ -82,7 +93,7 @@ def validate_upload(upload) -> str:
     if extension not in ALLOWED[kind]:
         raise ValidationError(
             _("The file's name says %(extension)s but its content is %(kind)s. Check that it is the right file.")
-            % {"extension": extension or _("no type"), "kind": kind.upper()},
+            % {"extension": extension or _("no type"), "kind": LABELS.get(kind, kind.upper())},
             code="mismatch",
         )
     return kind

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -337,7 +337,7 @@ def material_download_view(request, pk):
     material = _material(request, pk)
     if not material.file:
         raise Http404
-    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name or "file")
+    return documents.download_stored(material.file, material.original_name or "file")
 
 
 @login_required
@@ -543,4 +543,4 @@ def research_report_download_view(request, pk):
     report = access.get_visible_or_404(ResearchReport.objects.all(), request.user, pk=pk)
     if not report.file:
         raise Http404
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.original_name or "file")
+    return documents.download_stored(report.file, report.original_name or "file")

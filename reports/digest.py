@@ -80,17 +80,7 @@ def build(organization: Organization, year: int, month: int) -> dict:
             .select_related("plan__group__organization")
             .order_by("plan__group__organization__path")
         ],
-        "speeches": [
-            {"key": f"topic-{t.pk}", "org": t.plan.group.organization.name, "title": t.title}
-            for t in PlanTopic.objects.filter(
-                plan__group__organization__path__startswith=path,
-                is_supplementary=True,
-                added_on__gte=start.date(),
-                added_on__lt=end.date(),
-            )
-            .select_related("plan__group__organization")
-            .order_by("added_on")
-        ],
+        "speeches": latest_speeches(path, year, month),
         "materials": [
             {"key": f"material-{m.pk}", "org": m.group.organization.name, "title": m.title}
             for m in Material.objects.filter(published_at__gte=start, published_at__lt=end, **in_subtree)
@@ -135,6 +125,42 @@ def build(organization: Organization, year: int, month: int) -> dict:
             .order_by("plan__group__organization__path", "id")
         ],
     }
+
+
+def latest_speeches(path: str, year: int, month: int) -> list[dict]:
+    """最新重要讲话精神: the month's supplementary topics (当月补充计划, how plans take up the latest speeches)
+    with the materials published for them this month, in two queries.
+
+    A topic counts for the month it was planned into or the month it was added in; a material published
+    this month for a supplementary topic of another month brings its topic along.
+    """
+    start, end = month_bounds(year, month)
+    in_subtree = Q(plan__group__organization__path__startswith=path, is_supplementary=True)
+    this_month = Q(plan__year=year, month=month) | Q(added_on__gte=start.date(), added_on__lt=end.date())
+    materials = list(
+        Material.objects.filter(
+            group__organization__path__startswith=path,
+            topic__is_supplementary=True,
+            published_at__gte=start,
+            published_at__lt=end,
+        )
+        .only("pk", "title", "topic_id")
+        .order_by("published_at", "pk")
+    )
+    topics = (
+        PlanTopic.objects.filter(in_subtree & (this_month | Q(pk__in={m.topic_id for m in materials})))
+        .select_related("plan__group__organization")
+        .order_by("plan__group__organization__path", "month", "added_on", "pk")
+    )
+    return [
+        {
+            "key": f"topic-{topic.pk}",
+            "org": topic.plan.group.organization.name,
+            "title": topic.title,
+            "materials": [m.title for m in materials if m.topic_id == topic.pk],
+        }
+        for topic in topics
+    ]
 
 
 def visible_content(content: dict, excluded: list[str]) -> dict:

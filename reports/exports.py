@@ -20,13 +20,14 @@ from reports.figures import year_figures
 from reports.models import YearSummary
 from reports.pdf import render_pdf
 from sessions.models import ATTENDED, Attendance, StudySession, Submission
+from studygroup import access, documents
 from studygroup.models import Organization, StudyGroup
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], first: bool = False):
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
-    sheet.append(header)
+    documents.append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -61,7 +62,8 @@ def ledger(organization: Organization, year: int) -> bytes:
         first=True,
     )
     for s in sessions:
-        sheet.append(
+        documents.append_row(
+            sheet,
             [
                 f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M}",
                 s.group.organization.name,
@@ -74,7 +76,7 @@ def ledger(organization: Organization, year: int) -> bytes:
                 s.attended,
                 round(s.attended / s.rows, 4) if s.rows else None,
                 _("Yes") if s.minutes.strip() else _("No"),
-            ]
+            ],
         )
     rows = (
         Attendance.objects.filter(session__in=sessions)
@@ -95,7 +97,8 @@ def ledger(organization: Organization, year: int) -> bytes:
         ],
     )
     for row in rows:
-        sheet.append(
+        documents.append_row(
+            sheet,
             [
                 f"{timezone.localtime(row.session.starts_at):%Y-%m-%d}",
                 row.session.group.organization.name,
@@ -104,7 +107,7 @@ def ledger(organization: Organization, year: int) -> bytes:
                 str(row.get_status_display()),
                 f"{timezone.localtime(row.signed_at):%H:%M}" if row.signed_at else "",
                 str(row.get_method_display()),
-            ]
+            ],
         )
     per_member = (
         Attendance.objects.filter(session__in=sessions)
@@ -122,23 +125,29 @@ def ledger(organization: Organization, year: int) -> bytes:
     )
     for row in per_member:
         attended = sum(row[s] for s in ATTENDED)
-        sheet.append(
+        documents.append_row(
+            sheet,
             [
                 row["person__name"],
                 row["person__organization__name"],
                 row["total"],
                 *[row[s] for s in Attendance.Status.values],
                 round(attended / row["total"], 4),
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def archive(group: StudyGroup, year: int) -> bytes:
+def archive(group: StudyGroup, year: int, *, user) -> bytes:
     """学习档案 of a group's year as one ZIP: plan, sessions (minutes and attendance as PDF), submissions,
-    visits, summary."""
+    visits, summary.
+
+    Every record goes through ``access.visible`` for ``user``: the ZIP holds exactly what its reader may
+    open as pages. Entry names are built from fixed folder names and ``documents.entry_name`` parts, so a
+    person's name or a title never makes a path.
+    """
     folders = {
         "plan": _("Study plan"),
         "sessions": _("Study sessions"),
@@ -148,52 +157,76 @@ def archive(group: StudyGroup, year: int) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
-        plan = StudyPlan.objects.filter(group=group, year=year).first()
-        if plan is not None:
+        _archive_plan(archive_file, folders["plan"], group, year, user)
+        _archive_sessions(archive_file, folders["sessions"], group, year, user)
+        _archive_submissions(archive_file, folders["submissions"], group, year, user)
+        _archive_visits(archive_file, folders["visits"], group, year, user)
+        if access.scope_for(user).is_superuser or access.scope_for(user).reaches(group.organization.path):
+            # The summary page is read through a reading grant; a leader's seat alone does not open it.
+            saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first()
+            figures = year_figures(group.organization, year)
+            text = saved.text if saved else narrative.draft(organization=group.organization, year=year, figures=figures)
             archive_file.writestr(
-                f"01-{folders['plan']}.docx",
-                plan_docx.plan_document(plan=plan, rows=plan_selectors.plan_year(plan=plan)),
+                f"05-{folders['summary']}.docx",
+                summary_docs.docx(organization=group.organization, year=year, figures=figures, text=text),
             )
-        sessions = group.sessions.filter(starts_at__year=year).select_related("lead").order_by("starts_at")
-        for number, session in enumerate(sessions, start=1):
-            attendances = session.attendances.select_related("person").order_by("person__name")
-            pdf = render_pdf(
-                "reports/session_pdf.html",
-                {"session": session, "attendances": attendances, "speeches": session.speeches.select_related("person")},
-            )
-            archive_file.writestr(
-                f"02-{folders['sessions']}/{number:02d}-{timezone.localtime(session.starts_at):%m%d}.pdf", pdf
-            )
-        for submission in (
-            Submission.objects.filter(group=group, submitted_on__year=year)
-            .exclude(status=Submission.Status.DRAFT)
-            .select_related("person")
-        ):
-            base = (
-                f"03-{folders['submissions']}/{submission.pk}-{submission.person.name}-{submission.get_kind_display()}"
-            )
-            archive_file.writestr(f"{base}.txt", f"{submission.title}\n\n{submission.text}")
-            if submission.file:
-                with submission.file.open("rb") as handle:
-                    archive_file.writestr(f"{base}-{submission.original_name}", handle.read())
-        for visit in ObserverVisit.objects.filter(session__group=group, session__starts_at__year=year).select_related(
-            "observer", "session"
-        ):
-            text = "\n".join(
-                [
-                    str(visit.session),
-                    visit.observer.name,
-                    str(visit.get_rating_display() or ""),
-                    visit.report,
-                    visit.findings,
-                ]
-            )
-            archive_file.writestr(f"04-{folders['visits']}/{visit.pk}-{visit.observer.name}.txt", text)
-        saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first()
-        figures = year_figures(group.organization, year)
-        text = saved.text if saved else narrative.draft(name=group.organization.name, year=year, figures=figures)
-        archive_file.writestr(
-            f"05-{folders['summary']}.docx",
-            summary_docs.docx(organization=group.organization, year=year, figures=figures, text=text),
-        )
     return buffer.getvalue()
+
+
+def _archive_plan(archive_file, folder: str, group: StudyGroup, year: int, user) -> None:
+    plan = access.visible(StudyPlan.objects.filter(group=group, year=year), user).first()
+    if plan is not None:
+        archive_file.writestr(
+            f"01-{folder}.docx", plan_docx.plan_document(plan=plan, rows=plan_selectors.plan_year(plan=plan))
+        )
+
+
+def _archive_sessions(archive_file, folder: str, group: StudyGroup, year: int, user) -> None:
+    sessions = (
+        access.visible(StudySession.objects.filter(group=group, starts_at__year=year), user)
+        .select_related("lead", "group__organization")
+        .order_by("starts_at")
+    )
+    for number, session in enumerate(sessions, start=1):
+        attendances = access.visible(session.attendances.all(), user).select_related("person").order_by("person__name")
+        speeches = access.visible(session.speeches.all(), user).select_related("person")
+        pdf = render_pdf(
+            "reports/session_pdf.html", {"session": session, "attendances": attendances, "speeches": speeches}
+        )
+        day = f"{timezone.localtime(session.starts_at):%m%d}"
+        archive_file.writestr(f"02-{folder}/{number:02d}-{day}-{documents.entry_name(session.title)}.pdf", pdf)
+
+
+def _archive_submissions(archive_file, folder: str, group: StudyGroup, year: int, user) -> None:
+    submissions = (
+        access.visible(Submission.objects.filter(group=group, submitted_on__year=year), user)
+        .exclude(status=Submission.Status.DRAFT)
+        .select_related("person")
+        .order_by("submitted_on", "pk")
+    )
+    for submission in submissions:
+        name = documents.entry_name(f"{submission.person.name}-{submission.get_kind_display()}")
+        base = f"03-{folder}/{submission.pk}-{name}"
+        archive_file.writestr(f"{base}.txt", f"{submission.title}\n\n{submission.text}")
+        if submission.file:
+            with submission.file.open("rb") as handle:
+                archive_file.writestr(
+                    f"{base}-{documents.entry_name(submission.original_name or 'file')}", handle.read()
+                )
+
+
+def _archive_visits(archive_file, folder: str, group: StudyGroup, year: int, user) -> None:
+    visits = access.visible(
+        ObserverVisit.objects.filter(session__group=group, session__starts_at__year=year), user
+    ).select_related("observer", "session")
+    for visit in visits:
+        text = "\n".join(
+            [
+                str(visit.session),
+                visit.observer.name,
+                str(visit.get_rating_display() or ""),
+                visit.report,
+                visit.findings,
+            ]
+        )
+        archive_file.writestr(f"04-{folder}/{visit.pk}-{documents.entry_name(visit.observer.name)}.txt", text)

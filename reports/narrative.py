@@ -1,75 +1,339 @@
-"""The narrative draft of a year summary, written from the year figures (staff edit it before saving)."""
+"""The draft of a year summary in the four parts a party office writes (staff edit it before saving).
+
+一、基本情况 / 二、主要做法和成效 / 三、存在的问题 / 四、下一步打算. Every sentence rests on records of
+the organization's subtree: a figure, a title, a finding, an action, a plan. A sentence whose records are
+missing is left out rather than written as a phrase true of any group, so an organization without
+records gets a short draft that says so.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions.models import SessionKind
+from audits.models import Action, ChecklistItem, ObserverVisit
+from plans.models import PlanMonth, ResearchReport, StudyPlan
+from reports.figures import judge_date
+from sessions.models import SessionKind, StudySession, Submission
+from studygroup.models import Organization
+
+# How many titles, findings or actions a sentence names before it stops (the figures give the whole count).
+NAMED = 5
+# 有总结 is met by saving this very summary: it is never a problem the summary reports.
+NOT_A_PROBLEM = {"summary"}
+
+
+@dataclass
+class Records:
+    """What the draft says beyond the figures, read from the subtree's records."""
+
+    main_lines: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    reflections: list[tuple[str, str]] = field(default_factory=list)
+    reports: list[tuple[str, str]] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    open_actions: list[str] = field(default_factory=list)
+    open_count: int = 0
+    overdue_count: int = 0
+    unmet: list[tuple[str, int]] = field(default_factory=list)
+    has_plan: bool = False
+    next_main_lines: list[str] = field(default_factory=list)
+    next_themes: list[str] = field(default_factory=list)
+    has_next_plan: bool = False
+
+
+def _unique(values) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        value = " ".join(str(value).split())
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def _plans(path: str, year: int) -> tuple[bool, list[str], list[str]]:
+    plans = list(StudyPlan.objects.filter(group__organization__path__startswith=path, year=year).order_by("pk"))
+    themes = (
+        PlanMonth.objects.filter(plan__in=plans)
+        .exclude(theme="")
+        .order_by("month", "plan__group__organization__path")
+        .values_list("theme", flat=True)
+    )
+    return bool(plans), _unique(p.main_line for p in plans)[:2], _unique(themes)[:6]
+
+
+def collect(organization: Organization, year: int, figures: dict) -> Records:
+    """Read the titles, findings, actions and plans the draft names, in a fixed number of queries."""
+    path = organization.path
+    in_subtree = {"group__organization__path__startswith": path}
+    records = Records()
+    records.has_plan, records.main_lines, records.themes = _plans(path, year)
+    records.has_next_plan, records.next_main_lines, records.next_themes = _plans(path, year + 1)
+    held = StudySession.objects.filter(starts_at__year=year, starts_at__lte=timezone.now(), **in_subtree)
+    records.topics = _unique(held.order_by("starts_at").values_list("title", flat=True))[:NAMED]
+    records.reflections = [
+        (title, name)
+        for title, name in Submission.objects.filter(
+            kind=Submission.Kind.REFLECTION,
+            status=Submission.Status.APPROVED,
+            is_recommended=True,
+            submitted_on__year=year,
+            **in_subtree,
+        )
+        .order_by("submitted_on", "pk")
+        .values_list("title", "person__name")[:NAMED]
+    ]
+    records.reports = list(
+        ResearchReport.objects.filter(topic__group__organization__path__startswith=path, submitted_on__year=year)
+        .order_by("submitted_on", "pk")
+        .values_list("title", "submitted_by__name")[:NAMED]
+    )
+    findings = ObserverVisit.objects.filter(session__in=held).exclude(findings="").order_by("session__starts_at", "pk")
+    records.findings = _unique(
+        line for text in findings.values_list("findings", flat=True) for line in text.splitlines()
+    )[:NAMED]
+    judged = judge_date(year)
+    still_open = Action.objects.filter(raised_on__year__lte=year, **in_subtree).exclude(status=Action.Status.DONE)
+    records.open_count = still_open.count()
+    records.overdue_count = still_open.filter(due_on__lt=judged).count()
+    records.open_actions = _unique(
+        problem.splitlines()[0][:60] if problem.strip() else ""
+        for problem in still_open.order_by("due_on", "pk").values_list("problem", flat=True)[:NAMED]
+    )
+    names = dict(ChecklistItem.objects.filter(checklist__code="bayou").values_list("code", "name"))
+    records.unmet = [
+        (names.get(code, code), figures["groups"] - met)
+        for code, met in figures["bayou_met"].items()
+        if code not in NOT_A_PROBLEM and met < figures["groups"]
+    ]
+    return records
 
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def draft(*, name: str, year: int, figures: dict) -> str:
-    kinds = "、".join(
-        _("%(kind)s %(count)d") % {"kind": label, "count": figures["sessions_by_kind"][value]}
-        for value, label in SessionKind.choices
-        if figures["sessions_by_kind"][value]
+def _quoted(values) -> str:
+    return "、".join(f"“{value}”" for value in values)
+
+
+def _by(pairs) -> str:
+    return "、".join(_("“%(title)s” (%(name)s)") % {"title": title, "name": name} for title, name in pairs)
+
+
+def draft(*, organization: Organization, year: int, figures: dict) -> str:
+    """The four-part draft of ``organization``'s summary for ``year``, paragraphs separated by blank lines."""
+    records = collect(organization, year, figures)
+    name = organization.name
+    if _is_empty(figures, records):
+        parts = [
+            (
+                _("I. Overview"),
+                [
+                    _(
+                        "No study records of %(name)s for %(year)d are in the system yet: no study plan, session, "
+                        "submission, observer visit or action."
+                    )
+                    % {"name": name, "year": year}
+                ],
+            ),
+            (_("IV. Next steps"), _next_plan(year, records)),
+        ]
+    else:
+        parts = [
+            (_("I. Overview"), _overview(name, year, figures, records)),
+            (_("II. What was done and achieved"), _achievements(figures, records)),
+            (_("III. Problems"), _problems(figures, records)),
+            (_("IV. Next steps"), _next_steps(year, figures, records)),
+        ]
+    blocks = []
+    for heading, sentences in parts:
+        if sentences:
+            blocks.append(str(heading))
+            blocks.append("".join(str(sentence) for sentence in sentences))
+    return "\n\n".join(blocks)
+
+
+def _is_empty(figures: dict, records: Records) -> bool:
+    counted = (
+        "sessions",
+        "notes",
+        "reflections",
+        "discussion_materials",
+        "research_topics",
+        "research_reports",
+        "lectures",
+        "observer_visits",
+        "actions",
     )
-    paragraphs = [
-        _(
-            "In %(year)d, %(name)s held %(sessions)d study sessions in all (%(kinds)s), of which %(expanded)d were "
-            "expanded sessions; %(held)d of the %(planned)d planned topics were studied."
+    return not records.has_plan and not records.open_count and not any(figures[key] for key in counted)
+
+
+def _overview(name: str, year: int, figures: dict, records: Records) -> list[str]:
+    sentences = []
+    if figures["groups"] > 1:
+        sentences.append(
+            _("%(name)s and the units below it have %(groups)d theoretical study central groups.")
+            % {"name": name, "groups": figures["groups"]}
         )
-        % {
-            "year": year,
-            "name": name,
-            "sessions": figures["sessions"],
-            "kinds": kinds or "—",
-            "expanded": figures["expanded_sessions"],
-            "held": figures["topics_held"],
-            "planned": figures["topics_planned"],
-        },
-        _(
-            "The attendance rate was %(rate)s; %(leave)d absences on leave and %(absent)d without leave were recorded, "
-            "and %(made_up)d study sessions were made up."
+    if figures["sessions"]:
+        kinds = "、".join(
+            _("%(kind)s %(count)d") % {"kind": label, "count": figures["sessions_by_kind"][value]}
+            for value, label in SessionKind.choices
+            if figures["sessions_by_kind"][value]
         )
-        % {
-            "rate": _percent(figures["attendance_rate"]),
-            "leave": figures["leave"],
-            "absent": figures["absent"],
-            "made_up": figures["made_up"],
-        },
-        _(
-            "Members submitted %(notes)d study notes, %(reflections)d reflections and %(discussion)d discussion "
-            "materials; %(topics)d research topics were set and %(reports)d research reports submitted; members gave "
-            "%(lectures)d lectures to %(audience)d listeners."
+        sentences.append(
+            _("In %(year)d, %(name)s held %(sessions)d study sessions in all: %(kinds)s.")
+            % {"year": year, "name": name, "sessions": figures["sessions"], "kinds": kinds}
         )
-        % {
-            "notes": figures["notes"],
-            "reflections": figures["reflections"],
-            "discussion": figures["discussion_materials"],
-            "topics": figures["research_topics"],
-            "reports": figures["research_reports"],
-            "lectures": figures["lectures"],
-            "audience": figures["lecture_audience"],
-        },
-        _(
-            "Observers from above attended %(visits)d sessions; %(observed)d of %(groups)d groups were observed "
-            "(coverage %(coverage)s). %(actions)d actions were raised, %(done)d of them done and %(overdue)d "
-            "overdue."
+        if figures["expanded_sessions"]:
+            sentences.append(
+                _("%(expanded)d of them were expanded sessions with invited attendees.")
+                % {"expanded": figures["expanded_sessions"]}
+            )
+    else:
+        sentences.append(_("In %(year)d, %(name)s recorded no study session.") % {"year": year, "name": name})
+    if figures["topics_planned"]:
+        sentences.append(
+            _("The year's plan set %(planned)d topics, of which %(held)d were studied at a session.")
+            % {"planned": figures["topics_planned"], "held": figures["topics_held"]}
         )
-        % {
-            "visits": figures["observer_visits"],
-            "observed": figures["groups_observed"],
-            "groups": figures["groups"],
-            "coverage": _percent(figures["observation_coverage"]),
-            "actions": figures["actions"],
-            "done": figures["actions_done"],
-            "overdue": figures["actions_overdue"],
-        },
-        _("%(all_met)d of %(groups)d groups met all eight items of the 八有 standard.")
-        % {"all_met": figures["bayou_all_met"], "groups": figures["groups"]},
-    ]
-    return "\n\n".join(paragraphs)
+    if figures["attendance_rate"] is not None:
+        sentences.append(
+            _(
+                "The attendance rate was %(rate)s; %(leave)d absences on leave and %(absent)d without leave were "
+                "recorded, and %(made_up)d were made up afterwards."
+            )
+            % {
+                "rate": _percent(figures["attendance_rate"]),
+                "leave": figures["leave"],
+                "absent": figures["absent"],
+                "made_up": figures["made_up"],
+            }
+        )
+    return sentences
+
+
+def _achievements(figures: dict, records: Records) -> list[str]:
+    sentences = []
+    if records.main_lines:
+        sentences.append(
+            _("The year's study followed the main line %(lines)s.") % {"lines": _quoted(records.main_lines)}
+        )
+    if records.themes:
+        sentences.append(_("The monthly themes were %(themes)s.") % {"themes": _quoted(records.themes)})
+    if records.topics:
+        sentences.append(_("Sessions studied %(topics)s, among others.") % {"topics": _quoted(records.topics)})
+    if figures["notes"] or figures["reflections"] or figures["discussion_materials"]:
+        sentences.append(
+            _(
+                "Members handed in %(notes)d study notes, %(reflections)d reflections and %(discussion)d discussion "
+                "materials."
+            )
+            % {
+                "notes": figures["notes"],
+                "reflections": figures["reflections"],
+                "discussion": figures["discussion_materials"],
+            }
+        )
+    if records.reflections:
+        sentences.append(
+            _("Reflections approved and recommended for the digest include %(items)s.")
+            % {"items": _by(records.reflections)}
+        )
+    if figures["research_topics"] or figures["research_reports"]:
+        sentences.append(
+            _("%(topics)d research topics were set and %(reports)d research reports handed in.")
+            % {"topics": figures["research_topics"], "reports": figures["research_reports"]}
+        )
+    if records.reports:
+        sentences.append(_("Research reports include %(items)s.") % {"items": _by(records.reports)})
+    if figures["lectures"]:
+        sentences.append(
+            _("Members gave %(lectures)d lectures to %(audience)d listeners.")
+            % {"lectures": figures["lectures"], "audience": figures["lecture_audience"]}
+        )
+    if figures["observer_visits"]:
+        sentences.append(
+            _("Observers from above attended %(visits)d sessions; %(observed)d of %(groups)d groups were observed.")
+            % {
+                "visits": figures["observer_visits"],
+                "observed": figures["groups_observed"],
+                "groups": figures["groups"],
+            }
+        )
+    if figures["actions_done"]:
+        sentences.append(
+            _("%(done)d of the %(actions)d actions raised during the year were completed.")
+            % {"done": figures["actions_done"], "actions": figures["actions"]}
+        )
+    if figures["bayou_all_met"]:
+        sentences.append(
+            _("%(all_met)d of %(groups)d groups met every item of 八有.")
+            % {"all_met": figures["bayou_all_met"], "groups": figures["groups"]}
+        )
+    return sentences
+
+
+def _unmet_items(figures: dict, records: Records) -> str:
+    if figures["groups"] == 1:
+        return "、".join(item for item, _count in records.unmet)
+    return "、".join(_("%(item)s (%(count)d groups)") % {"item": item, "count": count} for item, count in records.unmet)
+
+
+def _problems(figures: dict, records: Records) -> list[str]:
+    sentences = []
+    missing_topics = figures["topics_planned"] - figures["topics_held"]
+    if missing_topics > 0:
+        sentences.append(_("%(missing)d planned topics were not studied at any session.") % {"missing": missing_topics})
+    if figures["absent"]:
+        sentences.append(_("%(absent)d absences without leave were recorded.") % {"absent": figures["absent"]})
+    if records.open_count:
+        sentences.append(
+            _("%(open)d actions are still open, %(overdue)d of them past their deadline, among them %(items)s.")
+            % {"open": records.open_count, "overdue": records.overdue_count, "items": _quoted(records.open_actions)}
+        )
+    if records.findings:
+        sentences.append(_("Observers found: %(items)s.") % {"items": _quoted(records.findings)})
+    if records.unmet:
+        sentences.append(_("Items of 八有 not yet met: %(items)s.") % {"items": _unmet_items(figures, records)})
+    return sentences
+
+
+def _next_plan(year: int, records: Records) -> list[str]:
+    sentences = []
+    if records.next_main_lines:
+        sentences.append(
+            _("The study plan for %(year)d takes %(lines)s as its main line.")
+            % {"year": year + 1, "lines": _quoted(records.next_main_lines)}
+        )
+    if records.next_themes:
+        sentences.append(_("Its monthly themes include %(themes)s.") % {"themes": _quoted(records.next_themes)})
+    if records.has_next_plan and not (records.next_main_lines or records.next_themes):
+        sentences.append(_("The study plan for %(year)d has been drafted.") % {"year": year + 1})
+    if not records.has_next_plan:
+        sentences.append(_("The study plan for %(year)d is still to be drafted.") % {"year": year + 1})
+    return sentences
+
+
+def _next_steps(year: int, figures: dict, records: Records) -> list[str]:
+    sentences = _next_plan(year, records)
+    if records.open_count:
+        sentences.append(
+            _("The %(open)d open actions are to be closed, the overdue ones first.") % {"open": records.open_count}
+        )
+    if records.unmet:
+        sentences.append(
+            _("The items of 八有 not yet met (%(items)s) are to be made good.")
+            % {"items": _unmet_items(figures, records)}
+        )
+    return sentences
+
+
+def is_heading(line: str) -> bool:
+    """Whether a line of a summary is one of the four part headings (as drafted, or typed the same way)."""
+    line = line.strip()
+    return len(line) <= 20 and line[:2] in {"一、", "二、", "三、", "四、", "五、", "六、"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from reports import narrative
 from studygroup import documents
 from studygroup.models import Organization
 
@@ -42,14 +43,17 @@ def docx(*, organization: Organization, year: int, figures: dict, text: str) -> 
     documents.add_title(
         document, _("Summary of the theoretical study central group's study in %(year)d") % {"year": year}
     )
-    for paragraph in [p for p in text.split("\n") if p.strip()]:
-        documents.add_paragraph(document, paragraph.strip())
+    for paragraph in [p.strip() for p in text.split("\n") if p.strip()]:
+        if narrative.is_heading(paragraph):
+            documents.add_heading(document, paragraph)
+        else:
+            documents.add_paragraph(document, paragraph)
     documents.add_heading(document, _("Appendix: figures of the year"))
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in figure_rows(figures):
         cells = table.add_row().cells
         for cell, content in zip(cells, (label, value), strict=True):
-            run = cell.paragraphs[0].add_run(content)
+            run = cell.paragraphs[0].add_run(documents.xml_text(content))
             documents.set_faces(run, documents.BODY_FACE, documents.BODY_FALLBACK)
     return documents.to_bytes(document)

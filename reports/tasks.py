@@ -106,7 +106,7 @@ def year_summary_drafts(year: int | None = None) -> int:
     for group in groups:
         figures = year_figures(group.organization, year)
         services.summary_draft(
-            group=group, year=year, text=narrative.draft(name=group.organization.name, year=year, figures=figures)
+            group=group, year=year, text=narrative.draft(organization=group.organization, year=year, figures=figures)
         )
         run.done += 1
         TaskRun.objects.filter(pk=run.pk).update(done=run.done)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,21 @@ def _staff_organizations(user) -> list[Organization]:
 
 def _reading_organizations(user) -> list[Organization]:
     return list(access.organizations_held(user, access.READING_ROLES))
+
+
+# Years a group's records can have: the archive URL answers 404 outside them, an export's ``?year=`` 400.
+ARCHIVE_YEARS = range(2000, 2101)
+LARGEST_ID = 2**63 - 1
+
+
+def export_year(request) -> int:
+    """The ``?year=`` of a download (this year when absent); anything but a year we keep records of is 400."""
+    value = request.GET.get("year")
+    if value is None:
+        return timezone.localdate().year
+    if not (value.isascii() and value.isdigit() and len(value) == 4 and int(value) in ARCHIVE_YEARS):
+        raise BadRequest
+    return int(value)
 
 
 # Digests -------------------------------------------------------------------------------------
@@ -152,7 +168,7 @@ def summary_view(request):
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
     can_save = group is not None and access.can(request.user, "change", group)
-    text = saved.text if saved else narrative.draft(name=organization.name, year=year, figures=figures)
+    text = saved.text if saved else narrative.draft(organization=organization, year=year, figures=figures)
     form = SummaryForm(request.POST or None, initial={"text": text})
     if request.method == "POST":
         if not can_save:
@@ -176,12 +192,12 @@ def summary_view(request):
 
 
 def _summary_parts(request):
+    year = export_year(request)
     organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
-    year = requested_year(request)
     figures = year_figures(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first() if group else None
-    text = saved.text if saved else narrative.draft(name=organization.name, year=year, figures=figures)
+    text = saved.text if saved else narrative.draft(organization=organization, year=year, figures=figures)
     return organization, year, figures, text
 
 
@@ -235,8 +251,8 @@ def dashboard_view(request):
 
 @login_required
 def ledger_view(request):
+    year = export_year(request)
     organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
-    year = requested_year(request)
     return documents.download(
         exports.ledger(organization, year), documents.XLSX, f"{organization.name}{year}年学习台账.xlsx"
     )
@@ -244,11 +260,18 @@ def ledger_view(request):
 
 @login_required
 def archive_view(request, pk, year):
+    """The group-year archive ZIP, for the readers ``download_archive`` names (members and observers: 404)."""
     from studygroup.models import StudyGroup
 
+    if year not in ARCHIVE_YEARS or pk > LARGEST_ID:
+        raise Http404
     group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
+    if not access.can(request.user, "download_archive", group):
+        raise Http404
     return documents.download(
-        exports.archive(group, year), "application/zip", f"{group.organization.name}{year}年学习档案.zip"
+        exports.archive(group, year, user=request.user),
+        "application/zip",
+        f"{group.organization.name}{year}年学习档案.zip",
     )
 
 

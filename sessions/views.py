@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,7 @@ from sessions.forms import (
 )
 from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySession, Submission
 from sessions.once import run_once
-from studygroup import access
+from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.viewutils import post_action, requested_year, run_service, year_choices
@@ -211,7 +211,7 @@ def session_plan_download_view(request, pk):
     session = _session(request, pk)
     if not session.plan_file:
         raise Http404
-    return FileResponse(session.plan_file.open("rb"), as_attachment=True, filename=session.plan_file_name or "plan")
+    return documents.download_stored(session.plan_file, session.plan_file_name or "plan")
 
 
 # Sign-in -------------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def attachment_add_view(request, pk):
 @login_required
 def attachment_download_view(request, pk):
     attachment = access.get_visible_or_404(MinutesAttachment.objects.all(), request.user, pk=pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return documents.download_stored(attachment.file, attachment.original_name)
 
 
 @login_required
@@ -686,7 +686,7 @@ def submission_download_view(request, pk):
     submission = _submission(request, pk)
     if not submission.file:
         raise Http404
-    return FileResponse(submission.file.open("rb"), as_attachment=True, filename=submission.original_name or "file")
+    return documents.download_stored(submission.file, submission.original_name or "file")
 
 
 # Group reviewer ------------------------------------------------------------------------------

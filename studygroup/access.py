@@ -264,6 +264,20 @@ def _can_read_audit(scope: Scope, organization: Organization, obj: Model) -> boo
     return scope.reaches(organization.path, roles=[STAFF])
 
 
+@rule("download_archive")
+def _can_download_archive(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """A group's year archive (学习档案) is for those who keep and read the group's whole record.
+
+    The staff, leaders, inspectors and viewers whose grants reach the group's
+    organization, and the group's leader (组长) seated in it. Members and
+    observers do not get it: it holds colleagues' submissions and observers'
+    reports. Whatever the reader gets is still filtered record by record
+    through ``visible``, so the ZIP never holds what the reader cannot open
+    as a page.
+    """
+    return scope.reaches(organization.path) or _group_id(obj) in scope.leader_group_ids
+
+
 def _group_id(obj: Model) -> int | None:
     """Follow ``access_group_field`` from ``obj`` to its study group's id."""
     lookup = getattr(type(obj), "access_group_field", None)

@@ -229,3 +229,36 @@ def test_each_accepted_type_is_recognised_by_its_content(client, group, staff, n
     response = post_file(client, group, name, content)
     assert (response.status_code == 302) is accepted
     assert Material.objects.exists() is accepted
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+@pytest.mark.parametrize("name", ["通知.doc", "方案.wps", "台账.et", "名单.xls", "名单.XLS"])
+def test_wps_and_office_97_files_are_accepted_by_content_and_downloaded_as_attachments(client, group, staff, name):
+    client.force_login(staff)
+    assert post_file(client, group, name, OLE2).status_code == 302
+    material = Material.objects.get(group=group)
+    assert material.original_name == name
+    response = client.get(reverse("plans:material-download", args=[material.pk]))
+    assert b"".join(response.streaming_content) == OLE2
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("通知.pdf", OLE2, "但内容是 Word/Excel/WPS 97-2003"),
+        ("通知.exe", OLE2, "但内容是 Word/Excel/WPS 97-2003"),
+        ("通知.doc", b"%PDF-1.7\n...", "但内容是 PDF"),
+        ("通知.doc", b"\xd0\xcf\x11\xe0 not a compound file", "WPS(WPS、ET)"),
+    ],
+)
+def test_office_97_names_must_match_their_content(client, group, staff, name, content, message):
+    client.force_login(staff)
+    response = post_file(client, group, name, content)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Material.objects.exists()
