@@ -30,7 +30,7 @@ from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
-from studygroup.viewutils import post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
 
 
 def _plan(request, pk) -> StudyPlan:
@@ -377,7 +377,7 @@ def material_confirm_view(request, pk):
         lambda: services.study_confirm(material=material, by=request.user),
         _("Recorded: you have studied this material."),
     )
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else material)
+    return redirect(next_url(request, material))
 
 
 @login_required

@@ -348,6 +348,7 @@ class Submission(TimeStampedModel):
 
     access_org_field = "group__organization"
     access_group_field = "group"
+    audit_private_fields = ("title", "text", "file", "original_name")  # kept out of the audit log while a draft
 
     class Meta:
         ordering = ["-submitted_on", "-id"]

@@ -259,6 +259,12 @@ def _can_manage_members(scope: Scope, organization: Organization, obj: Model) ->
     return scope.holds_at(STAFF, organization.pk)
 
 
+@rule("manage_accounts")
+def _can_manage_accounts(scope: Scope, organization: Organization, obj: Model) -> bool:
+    """Staff give logins and grant roles at their organization and everything below it, never above."""
+    return scope.reaches(organization.path, roles=[STAFF])
+
+
 @rule("read_audit")
 def _can_read_audit(scope: Scope, organization: Organization, obj: Model) -> bool:
     return scope.reaches(organization.path, roles=[STAFF])

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
+from collections import defaultdict
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from studygroup.models import AuditEntry
 
@@ -27,6 +35,10 @@ AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports"}
 # Fields whose changes say nothing a reader of the log needs.
 IGNORED_FIELDS = {"created_at", "updated_at", "last_login", "path", "depth"}
 SECRET_FIELDS = {"password"}
+MASK = "******"
+# A model naming ``audit_private_fields`` keeps those fields out of the log while the record is in one of
+# these statuses: its author is still writing it, and nobody else may read it yet (a member's draft notes).
+PRIVATE_STATUSES = {"draft", "returned"}
 
 _actor: ContextVar[tuple[Any, str | None]] = ContextVar("audit_actor", default=(None, None))
 
@@ -42,7 +54,9 @@ def acting(user: Any, ip_address: str | None):
 
 
 def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    from studygroup.network import client_address as address_behind_proxies
+
+    return address_behind_proxies(request)
 
 
 def is_audited(model: type[Model]) -> bool:
@@ -108,7 +122,7 @@ def write(
     if instance is not None:
         entry.object_type = instance._meta.label_lower
         entry.object_id = str(instance.pk)
-        entry.object_repr = str(instance)[:200]
+        entry.object_repr = _shown_repr(instance, _field_values(instance))
         entry.organization_path = organization_path or _organization_path(instance)
     entry.save()
     return entry
@@ -136,14 +150,8 @@ def write_many(
     authenticated = user is not None and getattr(user, "is_authenticated", False)
     entries = []
     for instance in instances:
-        if changes_for is not None:
-            changes = changes_for(instance)
-        else:
-            changes = {
-                name: [None, _mask(name, value)]
-                for name, value in _field_values(instance).items()
-                if value not in (None, "", [], {})
-            }
+        values = _field_values(instance)
+        changes = changes_for(instance) if changes_for is not None else _created_changes(type(instance), values)
         entries.append(
             AuditEntry(
                 action=action,
@@ -153,7 +161,7 @@ def write_many(
                 changes=changes,
                 object_type=instance._meta.label_lower,
                 object_id=str(instance.pk),
-                object_repr=str(instance)[:200],
+                object_repr=_shown_repr(instance, values),
                 organization_path=(
                     organization_path_for(instance) if organization_path_for else _organization_path(instance)
                 ),
@@ -176,29 +184,44 @@ def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
     after = _field_values(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        changes = {name: [None, _mask(name, value)] for name, value in after.items() if value not in (None, "", [], {})}
-        write(action=AuditEntry.Action.CREATE, instance=instance, changes=changes)
+        write(action=AuditEntry.Action.CREATE, instance=instance, changes=_created_changes(sender, after))
         return
+    shown_before, shown_after = _masked(sender, before), _masked(sender, after)
     changes = {
-        name: [_mask(name, before.get(name)), _mask(name, value)]
-        for name, value in after.items()
-        if before.get(name) != value
+        name: [shown_before.get(name), shown_after[name]] for name, value in after.items() if before.get(name) != value
     }
     if changes:
         write(action=AuditEntry.Action.UPDATE, instance=instance, changes=changes)
     instance._audit_before = None
 
 
-def _mask(name: str, value: Any) -> Any:
-    return "******" if name in SECRET_FIELDS and value else value
+def _is_private(model: type[Model], values: dict | None) -> bool:
+    return bool(getattr(model, "audit_private_fields", ())) and (values or {}).get("status") in PRIVATE_STATUSES
+
+
+def _masked(model: type[Model], values: dict | None) -> dict:
+    """Return ``values`` with secrets and, while the record is private, its private fields replaced by a mask."""
+    hidden = set(SECRET_FIELDS)
+    if _is_private(model, values):
+        hidden |= set(model.audit_private_fields)
+    return {
+        name: MASK if name in hidden and value not in (None, "") else value for name, value in (values or {}).items()
+    }
+
+
+def _created_changes(model: type[Model], values: dict) -> dict:
+    return {name: [None, value] for name, value in _masked(model, values).items() if value not in (None, "", [], {})}
+
+
+def _shown_repr(instance: Model, values: dict) -> str:
+    return MASK if _is_private(type(instance), values) else str(instance)[:200]
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
     if not is_audited(sender):
         return
-    changes = {
-        name: [_mask(name, value), None] for name, value in _field_values(instance).items() if value not in (None, "")
-    }
+    values = _masked(sender, _field_values(instance))
+    changes = {name: [value, None] for name, value in values.items() if value not in (None, "")}
     write(action=AuditEntry.Action.DELETE, instance=instance, changes=changes)
 
 
@@ -259,6 +282,75 @@ def retention_cutoff() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
 
 
+def prune(*, batch_size: int = 5000) -> int:
+    """Delete the entries older than ``AUDIT_RETENTION_DAYS`` (never fewer than 180 days) and log the pruning.
+
+    Returns the number of entries deleted. The PostgreSQL trigger refuses to
+    delete younger entries, so the setting can never shorten the 180 days.
+    """
+    cutoff = retention_cutoff()
+    deleted = 0
+    while True:
+        ids = list(AuditEntry.objects.filter(at__lt=cutoff).order_by("at").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        # A queryset delete: the model's own ``delete`` refuses single entries on purpose.
+        deleted += AuditEntry.objects.filter(pk__in=ids).delete()[0]
+    if deleted:
+        write(
+            action=AuditEntry.Action.DELETE,
+            changes={"retention_days": settings.AUDIT_RETENTION_DAYS, "deleted": deleted},
+            username="system",
+        )
+    return deleted
+
+
+def attachment_name(response) -> str | None:
+    """The file name of a response sent as an attachment (a download), or ``None`` for a page."""
+    disposition = response.get("Content-Disposition", "")
+    if not disposition.lower().startswith("attachment"):
+        return None
+    for part in disposition.split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key.lower() == "filename*":
+            return unquote(value.split("''", 1)[-1])
+    for part in disposition.split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key.lower() == "filename":
+            return value.strip('"')
+    return ""
+
+
+def log_export(request_or_user, what: str, organization=None) -> AuditEntry | None:
+    """Record that a user downloaded ``what`` (a file name or a title), filed under ``organization``.
+
+    ``request_or_user`` is the request being served, a user, or ``None`` for
+    the user of the request being served. Without an organization the entry is
+    filed under the user's own organization.
+    """
+    user, address = request_or_user, None
+    if hasattr(request_or_user, "META"):
+        user, address = request_or_user.user, client_address(request_or_user)
+    if user is None:
+        user = _actor.get()[0]
+    if user is None or not user.is_authenticated:
+        return None
+    path = organization.path if organization is not None else _person_path(user)
+    return write(
+        action=AuditEntry.Action.EXPORT,
+        user=user,
+        ip_address=address,
+        changes={"file": str(what)[:200]},
+        organization_path=path,
+    )
+
+
+# Reading the log ------------------------------------------------------------------------------------------
+
+# A changed value is cut to this many characters on the page.
+SHOWN_LENGTH = 120
+
+
 def _model_for(label: str) -> type[Model] | None:
     try:
         return apps.get_model(label)
@@ -266,34 +358,125 @@ def _model_for(label: str) -> type[Model] | None:
         return None
 
 
-def _field_and_label(model: type[Model] | None, name: str):
-    if model is None:
-        return None, name
+def _field(model: type[Model] | None, name: str):
+    if model is None or not isinstance(name, str):
+        return None
     try:
-        field = model._meta.get_field(name)
-    except Exception:
-        return None, name
-    return field, str(getattr(field, "verbose_name", name))
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
-def _shown(field, value: Any) -> Any:
-    if value is None:
+def _label(field, name: Any) -> str:
+    return str(getattr(field, "verbose_name", None) or name)
+
+
+def _pair(value: Any) -> tuple[Any, Any]:
+    """An update's change is ``[old, new]``; anything else written by hand is shown as a new value."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return value[0], value[1]
+    return None, value
+
+
+def _record_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def _is_reference(field) -> bool:
+    return field is not None and field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete
+
+
+def _names_of_references(described: list[tuple[AuditEntry, type[Model] | None]]) -> dict:
+    """Return ``{model: {pk: name}}`` for every record the changes point to, with one query per model."""
+    wanted: dict[type[Model], set[int]] = defaultdict(set)
+    for entry, model in described:
+        if not isinstance(entry.changes, dict):
+            continue
+        for name, change in entry.changes.items():
+            field = _field(model, name)
+            if _is_reference(field):
+                for value in _pair(change):
+                    record_id = _record_id(value)
+                    if record_id is not None:
+                        wanted[field.related_model].add(record_id)
+    names = {}
+    for model, ids in wanted.items():
+        queryset = model._default_manager.filter(pk__in=ids)
+        if model is apps.get_model(settings.AUTH_USER_MODEL):
+            queryset = queryset.select_related("person")
+            names[model] = {user.pk: _user_name(user) for user in queryset}
+        else:
+            names[model] = {record.pk: str(record) for record in queryset.select_related()}
+    return names
+
+
+def _user_name(user) -> str:
+    person = getattr(user, "person", None)
+    return person.name if person is not None else user.get_username()
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
+
+
+def _shown(field, value: Any, names: dict) -> str:
+    """Return ``value`` as a reader of the log understands it: names, local times, translated choices."""
+    if value is None or value == "":
         return ""
-    choices = dict(getattr(field, "flatchoices", None) or [])
-    return str(choices.get(value, value))
+    if value == MASK:
+        return MASK
+    if _is_reference(field):
+        record_id = _record_id(value)
+        found = names.get(field.related_model, {}).get(record_id)
+        return found if found is not None else f"#{value}"
+    if isinstance(value, dict | list):
+        return _cut(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
+    if isinstance(value, str | int) and value in choices:
+        return str(choices[value])
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, datetime.UTC)
+            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        day = parse_date(value)
+        if day is not None:
+            return formats.date_format(day, "DATE_FORMAT")
+    return _cut(str(value))
+
+
+def describe_entries(entries) -> list[AuditEntry]:
+    """Attach readable ``type_label`` and ``change_lines`` to entries for display.
+
+    Creations and deletions name the record only; a change lists each field
+    with its old and new value. Records the changes point to are named with
+    one query per kind of record, whatever the number of entries. Any JSON the
+    ``changes`` hold is shown without failing.
+    """
+    described = [(entry, _model_for(entry.object_type) if entry.object_type else None) for entry in entries]
+    names = _names_of_references(described)
+    for entry, model in described:
+        entry.type_label = str(model._meta.verbose_name) if model is not None else entry.object_type
+        entry.change_lines = []
+        if entry.action != AuditEntry.Action.UPDATE or not isinstance(entry.changes, dict):
+            continue
+        for name, change in entry.changes.items():
+            field = _field(model, name)
+            old, new = _pair(change)
+            entry.change_lines.append((_label(field, name), _shown(field, old, names), _shown(field, new, names)))
+    return [entry for entry, _model in described]
 
 
 def describe(entry: AuditEntry) -> AuditEntry:
-    """Attach readable ``type_label`` and ``change_lines`` to an entry for display.
-
-    Creations and deletions name the record only; a change lists each field
-    with its old and new value.
-    """
-    model = _model_for(entry.object_type) if entry.object_type else None
-    entry.type_label = str(model._meta.verbose_name) if model is not None else entry.object_type
-    entry.change_lines = []
-    if entry.action == AuditEntry.Action.UPDATE:
-        for name, (old, new) in entry.changes.items():
-            field, label = _field_and_label(model, name)
-            entry.change_lines.append((label, _shown(field, old), _shown(field, new)))
-    return entry
+    """Describe one entry (see ``describe_entries``)."""
+    return describe_entries([entry])[0]

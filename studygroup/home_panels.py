@@ -68,7 +68,18 @@ nav_item(label=_("Home"), url_name="home", icon="house", order=0)
 nav_item(
     label=_("Organizations"), url_name="core:org-tree", icon="diagram-3", roles=READERS | {access.MEMBER}, order=10
 )
-nav_item(label=_("Audit log"), url_name="core:audit-log", icon="journal-text", roles={access.STAFF}, order=90)
+OFFICE = _("Accounts and log")
+nav_item(
+    label=_("Accounts and roles"),
+    url_name="core:people",
+    icon="person-badge",
+    roles={access.STAFF},
+    order=89,
+    menu=OFFICE,
+)
+nav_item(
+    label=_("Audit log"), url_name="core:audit-log", icon="journal-text", roles={access.STAFF}, order=90, menu=OFFICE
+)
 
 
 @home_panel(

@@ -1,8 +1,9 @@
-"""Request-wide rules: session limits, forced password change, audit context."""
+"""Request-wide rules: session limits, forced password change, audit context, no caching of private pages."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from studygroup import audit
@@ -38,7 +40,7 @@ class SessionLimitsMiddleware:
                 else:
                     message = _("Your session reached its 12-hour limit. Please sign in again.")
                 messages.info(request, message)
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
         response = self.get_response(request)
         if request.user.is_authenticated:
             # Also reached right after signing in, so the 12 hours count from the login itself.
@@ -49,7 +51,7 @@ class SessionLimitsMiddleware:
 
 
 class PasswordAgeMiddleware:
-    """Send users whose password is older than ``PASSWORD_MAX_AGE_DAYS`` to change it."""
+    """Send users to change their password: after a reset by the office, or when older than ``PASSWORD_MAX_AGE_DAYS``."""
 
     allowed_names = {"password_change", "password_change_done", "logout", "login"}
 
@@ -57,16 +59,20 @@ class PasswordAgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        max_age = settings.PASSWORD_MAX_AGE_DAYS
         user = request.user
-        if max_age and user.is_authenticated and self._expired(user, max_age):
-            match = getattr(request, "resolver_match", None)
-            path = request.path_info
-            exempt = path.startswith(settings.STATIC_URL) or path in {reverse(name) for name in self.allowed_names}
-            if not exempt and not (match and match.url_name in self.allowed_names):
+        if user.is_authenticated and not self._exempt(request):
+            if user.must_change_password:
+                messages.warning(request, _("Your password was set by the office. Please choose your own now."))
+                return redirect("password_change")
+            max_age = settings.PASSWORD_MAX_AGE_DAYS
+            if max_age and self._expired(user, max_age):
                 messages.warning(request, _("Your password has expired. Please choose a new one."))
                 return redirect("password_change")
         return self.get_response(request)
+
+    def _exempt(self, request) -> bool:
+        path = request.path_info
+        return path.startswith(settings.STATIC_URL) or path in {reverse(name) for name in self.allowed_names}
 
     @staticmethod
     def _expired(user, max_age: int) -> bool:
@@ -75,11 +81,39 @@ class PasswordAgeMiddleware:
 
 
 class AuditContextMiddleware:
-    """Attribute record changes made while serving a request to its user and address."""
+    """Attribute record changes made while serving a request to its user and address; log every download.
+
+    Every file a user downloads (an export, an archive, an uploaded file) is
+    logged as an export. It is filed under ``response.audit_organization`` when
+    the view sets it, else under the user's own organization.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         with audit.acting(request.user, audit.client_address(request)):
-            return self.get_response(request)
+            response = self.get_response(request)
+            name = audit.attachment_name(response) if response.status_code == 200 else None
+            if name is not None and request.user.is_authenticated:
+                audit.log_export(request, name, getattr(response, "audit_organization", None))
+            return response
+
+
+class NoStoreMiddleware:
+    """Forbid browsers and proxies to keep a copy of what a signed-in user was shown or downloaded.
+
+    A shared office computer's cache, or a proxy's, must not hand one person's
+    pages and files to the next.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # max-age=0, no-cache, no-store, must-revalidate, private
+            add_never_cache_headers(response)
+        return response

@@ -27,6 +27,8 @@ class User(AbstractUser):
     """A login. What the user may see and do comes from their ``Person``."""
 
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # Set when the office creates the account or resets the password: the holder chooses their own first.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

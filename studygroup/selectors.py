@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from studygroup import access
-from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup, User
+from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 
 def _active_on(day: datetime.date, prefix: str = "") -> Q:
@@ -53,15 +53,13 @@ def sorted_by_role(memberships) -> list[Membership]:
     return sorted(memberships, key=lambda m: (ROLE_ORDER.index(m.role), m.start_on, m.person.name))
 
 
-def people_for_seat(*, group: StudyGroup) -> QuerySet[Person]:
-    """Return the people who may be seated in ``group``: its organization and below, not seated yet."""
+def people_for_seat(*, group: StudyGroup, user: User | None = None) -> QuerySet[Person]:
+    """Return the people who may be seated in ``group``: its organization and below, not seated yet, not ``user``."""
     seated = Membership.objects.filter(group=group, person=OuterRef("pk"), end_on__isnull=True)
-    return (
-        Person.objects.filter(organization__path__startswith=group.organization.path)
-        .exclude(Exists(seated))
-        .select_related("organization")
-        .order_by("organization__path", "name")
-    )
+    queryset = Person.objects.filter(organization__path__startswith=group.organization.path)
+    if user is not None:
+        queryset = queryset.exclude(user=user.pk)
+    return queryset.exclude(Exists(seated)).select_related("organization").order_by("organization__path", "name")
 
 
 def groups_staffed(*, user: User) -> QuerySet[StudyGroup]:
@@ -167,3 +165,37 @@ def roster(*, group: StudyGroup, on: datetime.date) -> QuerySet[Person]:
     """Return the people seated in ``group`` on ``on``."""
     seats = Membership.objects.filter(group=group).filter(_active_on(on))
     return Person.objects.filter(memberships__in=seats).distinct().order_by("name")
+
+
+def organization_people(*, organization: Organization) -> QuerySet[Person]:
+    """Return the people of ``organization`` with their login and every role they hold (three queries)."""
+    grants = RoleGrant.objects.select_related("organization").order_by("organization__path", "role")
+    return (
+        Person.objects.filter(organization=organization)
+        .select_related("user")
+        .prefetch_related(Prefetch("grants", queryset=grants))
+        .order_by("name")
+    )
+
+
+def organization_grants(*, organization: Organization) -> QuerySet[RoleGrant]:
+    """Return the roles held at ``organization``, by people of it or of anywhere else."""
+    return (
+        RoleGrant.objects.filter(organization=organization)
+        .select_related("person__organization", "person__user")
+        .order_by("role", "person__name")
+    )
+
+
+def people_for_grant(*, organization: Organization, user: User) -> QuerySet[Person]:
+    """Return the people a role at ``organization`` may go to: its subtree, never the granting user."""
+    return (
+        Person.objects.filter(organization__path__startswith=organization.path)
+        .exclude(user=user.pk)
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )
+
+
+def people_without_login(*, organization: Organization) -> QuerySet[Person]:
+    return Person.objects.filter(organization=organization, user__isnull=True).select_related("organization")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -126,6 +127,8 @@ def membership_add(
     access.require(by, "manage_members", group)
     if not person.organization.is_within(group.organization):
         raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
+    if _is_self(person, by) and not access.scope_for(by).is_superuser:
+        raise ValidationError({"person": _("You cannot give yourself a seat. Ask another member of the office.")})
     start_on = start_on or timezone.localdate()
     _check_seat_free(group=group, person=person)
     return Membership.objects.create(group=group, person=person, role=role, start_on=start_on)
@@ -141,6 +144,8 @@ def membership_update(
     by: User,
 ) -> Membership:
     access.require(by, "manage_members", membership.group)
+    if _is_self(membership.person, by) and not access.scope_for(by).is_superuser:
+        raise ValidationError(_("You cannot change your own seat. Ask another member of the office."))
     _check_dates(start_on, end_on)
     membership.role, membership.start_on, membership.end_on = role, start_on, end_on
     membership.save(update_fields=["role", "start_on", "end_on", "updated_at"])
@@ -172,3 +177,143 @@ def member_add_new_person(
     access.require(by, "manage_members", group)
     person = person_create(organization=group.organization, name=name, post=post)
     return membership_add(group=group, person=person, role=role, start_on=start_on, by=by)
+
+
+# Accounts and role grants ---------------------------------------------------------------------------------
+
+
+def _is_self(person: Person, by: User) -> bool:
+    return person.user_id == by.pk or person.pk == access.scope_for(by).person_id
+
+
+def _reach_of(person: Person) -> list[str]:
+    """Paths of every organization the person's login opens: their own, their grants' and their seats'."""
+    paths = [person.organization.path]
+    paths += RoleGrant.objects.filter(person=person).values_list("organization__path", flat=True)
+    paths += Membership.objects.filter(person=person, end_on__isnull=True).values_list(
+        "group__organization__path", flat=True
+    )
+    return paths
+
+
+def _require_may_manage_person(*, person: Person, by: User) -> None:
+    """Refuse unless everything the person's login opens lies within the staff's own reach, and it is not theirs."""
+    scope = access.scope_for(by)
+    if scope.is_superuser:
+        return
+    user = person.user
+    if _is_self(person, by) or (user is not None and (user.is_superuser or user.is_staff)):
+        raise PermissionDenied
+    if not all(scope.reaches(path, roles=[access.STAFF]) for path in _reach_of(person)):
+        raise PermissionDenied
+
+
+def _check_new_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password1": exc.messages}) from exc
+
+
+@transaction.atomic
+def account_create(
+    *,
+    organization: Organization,
+    username: str,
+    password: str,
+    email: str = "",
+    person: Person | None = None,
+    name: str = "",
+    post: str = "",
+    by: User,
+) -> User:
+    """Give a login to a person of ``organization`` (or to a new person typed in); they choose their own password."""
+    access.require(by, "manage_accounts", organization)
+    if person is None:
+        person = person_create(organization=organization, name=name, post=post)
+    person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
+    if not person.organization.is_within(organization):
+        raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
+    _require_may_manage_person(person=person, by=by)
+    if person.user_id is not None:
+        raise ValidationError({"person": _("This person already has a login.")})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is taken. Choose another one.")})
+    user = User(username=username, email=email, first_name=person.name[:150], must_change_password=True)
+    _check_new_password(password, user)
+    user.set_password(password)
+    user.save()
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def account_password_reset(*, person: Person, password: str, by: User) -> User:
+    """Set a temporary password; the holder must choose their own at the next sign-in and is told of the reset."""
+    from studygroup import notifications
+
+    _require_may_manage_person(person=person, by=by)
+    if person.user_id is None:
+        raise ValidationError(_("This person has no login."))
+    user = User.objects.select_for_update().get(pk=person.user_id)
+    _check_new_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    notifications.send(
+        to=[user],
+        verb="password_reset",
+        title=_("Your password was reset by the office"),
+        body=_("Your password was reset by %(name)s. If you did not ask for this, tell your office at once.")
+        % {"name": getattr(getattr(by, "person", None), "name", by.get_username())},
+        url="",
+    )
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str) -> User:
+    """Change one's own password (already checked against the rules); a temporary password must not be kept."""
+    if user.check_password(password):
+        raise ValidationError({"new_password1": _("Choose a password different from the current one.")})
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    return user
+
+
+@transaction.atomic
+def email_change(*, user: User, email: str, password: str) -> User:
+    """Change one's own e-mail address, confirmed with the password."""
+    if not user.check_password(password):
+        raise ValidationError({"password": _("The password is not correct.")})
+    user.email = email
+    user.save(update_fields=["email"])
+    return user
+
+
+@transaction.atomic
+def grant_create(*, person: Person, organization: Organization, role: str, by: User) -> RoleGrant:
+    """Grant ``role`` at ``organization`` within the staff's reach, to a person of its subtree, never to oneself."""
+    access.require(by, "manage_accounts", organization)
+    if role not in RoleGrant.Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    if _is_self(person, by) and not access.scope_for(by).is_superuser:
+        raise ValidationError({"person": _("You cannot grant a role to yourself.")})
+    if not person.organization.is_within(organization):
+        raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
+    grant, created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=role)
+    if not created:
+        raise ValidationError({"role": _("This person already holds this role here.")})
+    return grant
+
+
+@transaction.atomic
+def grant_withdraw(*, grant: RoleGrant, by: User) -> None:
+    """Withdraw a role granted at an organization within the staff's reach; one's own roles are withdrawn by others."""
+    grant = RoleGrant.objects.select_for_update().select_related("person", "organization").get(pk=grant.pk)
+    access.require(by, "manage_accounts", grant.organization)
+    if _is_self(grant.person, by) and not access.scope_for(by).is_superuser:
+        raise ValidationError(_("You cannot withdraw your own role. Ask another member of the office."))
+    grant.delete()

@@ -5,7 +5,8 @@ Variables: ``DEBUG`` (off unless set to 1/true), ``SECRET_KEY`` (required when
 a SQLite file in the project folder), ``REDIS_URL`` (unset: Celery runs tasks
 in-process), ``PASSWORD_MAX_AGE_DAYS`` (0: no forced change), ``EMAIL_URL``-free
 e-mail settings (``EMAIL_HOST`` and friends; unset: console backend),
-``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off).
+``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off), ``TRUSTED_PROXIES`` (comma
+separated addresses or networks of reverse proxies), ``AUDIT_RETENTION_DAYS`` (at least 180).
 """
 
 import os
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "studygroup.middleware.SessionLimitsMiddleware",
     "studygroup.middleware.PasswordAgeMiddleware",
     "studygroup.middleware.AuditContextMiddleware",
+    "studygroup.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -149,6 +151,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lockout and the audit log key on the client's address, read past our own reverse proxies.
+AXES_CLIENT_IP_CALLABLE = "studygroup.network.client_address"
+# Addresses or networks of reverse proxies in front of the site (comma separated). When a request comes
+# from one of them, the client is the right-most address in X-Forwarded-For that is not one of them.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # Audit entries younger than this are never deleted.
 AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("AUDIT_RETENTION_DAYS", "180")))

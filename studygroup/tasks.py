@@ -29,3 +29,11 @@ def email_notification(*, user_ids: list[int], title: str, body: str, url: str) 
     for address in addresses:
         sent += send_mail(title, f"{body}{link}", None, [address])
     return sent
+
+
+@shared_task(name="studygroup.prune_audit_log", acks_late=True)
+def prune_audit_log() -> int:
+    """Delete the audit entries past the retention period; running it twice deletes nothing more."""
+    from studygroup import audit
+
+    return audit.prune()

@@ -8,11 +8,33 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+# The largest value a database integer key holds (PostgreSQL bigint); larger ids cannot exist.
+LARGEST_ID = 2**63 - 1
+YEAR_RANGE = (2000, 2100)
+
+
+def parse_int(value, *, minimum: int = 1, maximum: int = LARGEST_ID) -> int | None:
+    """Return ``value`` as an int within ``minimum``..``maximum``, or ``None`` for anything else.
+
+    Only ASCII digits count (``"²"`` and ``"١"`` are refused), and the length is
+    checked before converting, so a very long number never reaches the database.
+    """
+    text = str(value or "").strip()
+    if not text or len(text) > len(str(maximum)) or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if minimum <= number <= maximum else None
+
+
+def query_id(request, name: str) -> int | None:
+    """The id named ``name`` in the query string (or the posted form), or ``None`` if it is not a usable id."""
+    return parse_int(request.GET.get(name) or request.POST.get(name))
+
 
 def requested_year(request) -> int:
     """The ``year`` of the query string, or this year."""
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    year = parse_int(request.GET.get("year"), minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1])
+    return year or timezone.localdate().year
 
 
 def year_choices(ahead: int = 1, back: int = 5) -> range:
@@ -63,10 +85,10 @@ def chosen_organization(request, held, reach_below: bool = False):
     held = list(held)
     if not held:
         raise PermissionDenied
-    wanted = request.GET.get("org") or request.POST.get("org") or ""
-    match = next((o for o in held if str(o.pk) == wanted), None)
-    if match is None and reach_below and wanted.isdigit():
-        match = access.get_visible_or_404(Organization.objects.all(), request.user, pk=int(wanted))
+    wanted = query_id(request, "org")
+    match = next((o for o in held if o.pk == wanted), None)
+    if match is None and reach_below and wanted is not None:
+        match = access.get_visible_or_404(Organization.objects.all(), request.user, pk=wanted)
     return match or held[0]
 
 
@@ -84,3 +106,22 @@ def reach_trail(organization, held) -> list:
     top = min(tops, key=len)
     paths = [path for path in organization.ancestor_paths if path.startswith(top)]
     return [*Organization.objects.filter(path__in=paths).order_by("path"), organization]
+
+
+def is_safe_target(request, url: str) -> bool:
+    """Answer whether ``url`` stays on this site (no ``//host``, no other scheme, no backslash tricks)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def next_url(request, fallback):
+    """Where to go after a form: the posted (or asked) ``next`` if it stays on this site, else ``fallback``.
+
+    ``fallback`` is anything ``redirect`` takes: a URL, a URL name or a model.
+    Every use of ``next`` goes through here.
+    """
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    return wanted if is_safe_target(request, wanted) else fallback
