@@ -1,4 +1,4 @@
-"""Demo records of the audits app: the city's observer pool, visits with reports, actions, rules documents."""
+"""Demo records of the audits app: the city's observer pool, a year of visits, actions, rules and summaries."""
 
 from __future__ import annotations
 
@@ -7,63 +7,188 @@ import datetime
 from django.utils import timezone
 
 from audits.models import Action, ActionChange, ObserverPoolMember, ObserverVisit, RulesDocument
-from studygroup.models import Membership, Organization, Person, RoleGrant, User
+from reports.models import YearSummary
+from studygroup.demo import MODEL_GROUPS
+from studygroup.models import Membership, Organization, Person, RoleGrant, StudyGroup, User
 
-RULES = ["理论学习中心组学习制度", "列席旁听制度"]
+RULES = ["理论学习中心组学习制度", "列席旁听制度", "学习档案管理制度"]
 WITHOUT_RULES = {"lj-qh-sq", "lj-ds-ty"}
+# Observers of the city's pool besides observer.city: members of the organization and propaganda departments.
+POOL = ["lj-zzb-p03", "lj-xcb-p04"]
+# (organization, observer code, months before today, mode, rating, findings, action status)
+VISITS = [
+    ("lj-jb", "lj-zzb-p03", 8, "fixed", "excellent", "", ""),
+    ("lj-qh", "lj-xcb-p04", 6, "random", "good", "研讨发言中谈认识多、提举措少", "done"),
+    ("lj-ds", "lj-zzb-p03", 5, "cross", "good", "", ""),
+    ("lj-jyj", "lj-xcb-p04", 4, "random", "fair", "会前自学不够充分,个别成员未完成预学", "in_progress"),
+    ("lj-jb-xg", "lj-zzb-p03", 3, "random", "fair", "会议记录过于简略,未记录发言要点", "overdue"),
+    ("lj-qh-sq", "lj-xcb-p04", 2, "invited", "good", "", ""),
+    ("lj-ds-ty", "lj-zzb-p03", 7, "random", "good", "", ""),
+]
+REPORT = (
+    "学习会主题明确、准备充分,会前印发了学习篇目和研讨提纲。领学人逐段领读原文,重点发言的同志结合分管工作谈认识、"
+    "找差距、提措施,主要负责同志的总结讲话联系本地实际,对下一步贯彻落实作了具体部署。"
+)
+SUMMARY = (
+    "一、基本情况。本年度中心组坚持“全年有主线、月月有主题”,按照年度学习计划开展集中学习,"
+    "做到会前有方案、学中有研讨、会后有记录,成员全部提交学习笔记和心得体会。\n"
+    "二、主要做法和成效。围绕学习贯彻党的二十届四中全会精神,结合推进“十五五”开局、乡村全面振兴和基层治理开展专题研讨,"
+    "组织班子成员开展蹲点调研,形成调研报告,推动解决了一批群众急难愁盼问题。\n"
+    "三、存在的问题。学用结合还不够紧密,个别专题研讨深度不够。\n"
+    "四、下一步打算。持续深化理论武装,完善学习制度,推动学习成果转化为发展实效。"
+)
 
 
-def seed_audits() -> None:
-    city = Organization.objects.get(code="lj")
-    observer = Person.objects.get(code="demo-observer.city")
-    ObserverPoolMember.objects.get_or_create(organization=city, person=observer)
-    RoleGrant.objects.get_or_create(organization=city, person=observer, role="observer")
+def _pool(city: Organization) -> list[Person]:
+    observers = [Person.objects.get(code="demo-observer.city")]
+    observers += list(Person.objects.filter(code__in=POOL).order_by("code"))
+    for person in observers:
+        ObserverPoolMember.objects.get_or_create(organization=city, person=person)
+        RoleGrant.objects.get_or_create(organization=city, person=person, role="observer")
+    return observers
+
+
+def _rules() -> None:
     for organization in Organization.objects.exclude(code__in=WITHOUT_RULES):
-        for title in RULES[: 1 + organization.pk % 2]:
-            RulesDocument.objects.get_or_create(organization=organization, title=title)
-    staff = User.objects.filter(username="staff.city").first()
+        for title in RULES[: 1 + organization.pk % 3]:
+            RulesDocument.objects.get_or_create(
+                organization=organization,
+                title=title,
+                defaults={"adopted_on": datetime.date(timezone.localdate().year - 1, 12, 28)},
+            )
+
+
+def _visit(*, code, city, session, observer, mode, rating, report, findings, focused=True) -> ObserverVisit:
+    reported = min(timezone.localdate(session.ends_at) + datetime.timedelta(days=3), timezone.localdate())
+    return ObserverVisit.objects.create(
+        code=code,
+        organization=city,
+        session=session,
+        observer=observer,
+        mode=mode,
+        pre_review="approved",
+        pre_review_on=timezone.localdate(session.starts_at) - datetime.timedelta(days=15),
+        discussion_focused=focused,
+        summary_deep=True,
+        rating=rating,
+        report=report,
+        findings=findings,
+        reported_on=reported,
+    )
+
+
+def _action(*, code, visit, problem, measure, staff, status) -> None:
+    """An action raised from a finding: done in time, in progress, or open past its deadline."""
+    owner = Membership.objects.filter(group=visit.session.group, role="secretary").first().person
+    due = visit.reported_on + datetime.timedelta(days=30)
+    action = Action.objects.create(
+        code=code,
+        group=visit.session.group,
+        visit=visit,
+        problem=problem,
+        measure=measure,
+        owner=owner,
+        raised_on=visit.reported_on,
+        raised_by=staff,
+        due_on=due,
+        status="done" if status == "done" else "in_progress" if status == "in_progress" else "open",
+        done_on=due - datetime.timedelta(days=6) if status == "done" else None,
+        evidence="已修订研讨提纲模板,下次学习会按新要求执行。" if status == "done" else "",
+    )
+    ActionChange.objects.create(action=action, by=staff, from_status="", to_status="open")
+    if action.status != "open":
+        ActionChange.objects.create(action=action, by=staff, from_status="open", to_status=action.status)
+
+
+def _session_months_ago(code: str, months: int):
+    since = timezone.now() - datetime.timedelta(days=30 * months)
+    group = Organization.objects.get(code=code).study_group
+    return group.sessions.filter(starts_at__lte=since, kind__in=["collective", "research_exchange"]).first()
+
+
+def _year_visits(city: Organization, pool: list[Person], staff: User | None) -> None:
+    observers = {p.code: p for p in pool}
+    for org, observer, months, mode, rating, findings, status in VISITS:
+        code = f"demo-v-{org}"
+        session = _session_months_ago(org, months)
+        if session is None or ObserverVisit.objects.filter(code=code).exists():
+            continue
+        visit = _visit(
+            code=code,
+            city=city,
+            session=session,
+            observer=observers[observer],
+            mode=mode,
+            rating=rating,
+            report=REPORT,
+            findings=findings,
+            focused=not findings,
+        )
+        if findings and staff is not None:
+            _action(
+                code=f"demo-a-{org}",
+                visit=visit,
+                problem=findings,
+                measure="会前印发研讨提纲,明确发言要求,会后由学习秘书整理记录报中心组办公室备案",
+                staff=staff,
+                status=status,
+            )
+
+
+def _observer_city(city: Organization, observer: Person, staff: User | None) -> None:
+    """observer.city's visits: three filed reports (one with findings) and next week's 城关镇 session."""
     now = timezone.now()
     for index, code in enumerate(["lj-qh-cg", "lj-jb-lw", "lj-ds-yl"]):
         session = (
             Organization.objects.get(code=code)
             .study_group.sessions.filter(ends_at__lt=now)
+            .exclude(kind="first_topic")
             .order_by("-starts_at")
             .first()
         )
-        if session is None or ObserverVisit.objects.filter(session=session, observer=observer).exists():
+        if session is None or ObserverVisit.objects.filter(code=f"demo-v-{code}").exists():
             continue
-        reported = timezone.localdate(session.ends_at) + datetime.timedelta(days=3)
-        visit = ObserverVisit.objects.create(
+        visit = _visit(
             code=f"demo-v-{code}",
-            organization=city,
+            city=city,
             session=session,
             observer=observer,
             mode="fixed",
-            pre_review="approved",
-            pre_review_on=timezone.localdate(session.starts_at) - datetime.timedelta(days=15),
-            discussion_focused=index != 1,
-            summary_deep=True,
             rating=["good", "fair", "excellent"][index],
-            report="学习会准备充分,领学深入,成员结合分管工作谈体会,总结讲话有高度。",
+            report=REPORT,
             findings="个别成员发言联系实际不够紧密\n会前方案报备不够及时" if index == 1 else "",
-            reported_on=reported,
+            focused=index != 1,
         )
         if index == 1 and staff is not None:
-            owner = Membership.objects.filter(group=session.group, role="secretary").first().person
-            action = Action.objects.create(
+            _action(
                 code=f"demo-a-{code}",
-                group=session.group,
                 visit=visit,
                 problem="个别成员发言联系实际不够紧密",
                 measure="会前印发研讨提纲,要求结合分管领域准备发言",
-                owner=owner,
-                raised_on=reported,
-                raised_by=staff,
-                due_on=reported + datetime.timedelta(days=30),
+                staff=staff,
+                status="open",
             )
-            ActionChange.objects.create(action=action, by=staff, from_status="", to_status="open")
-    upcoming = Organization.objects.get(code="lj-qh-cg").study_group.sessions.filter(starts_at__gt=now).first()
-    if upcoming and not ObserverVisit.objects.filter(session=upcoming, observer=observer).exists():
+    upcoming = (
+        Organization.objects.get(code="lj-qh-cg").study_group.sessions.filter(starts_at__gt=now).order_by("starts_at")
+    ).first()
+    if upcoming and not ObserverVisit.objects.filter(code="demo-v-next").exists():
         ObserverVisit.objects.create(
             code="demo-v-next", organization=city, session=upcoming, observer=observer, mode="random"
         )
+
+
+def _summaries() -> None:
+    """The model groups have saved their year summary; the others write theirs later in December."""
+    year = timezone.localdate().year
+    for group in StudyGroup.objects.filter(code__in=MODEL_GROUPS):
+        YearSummary.objects.get_or_create(group=group, year=year, defaults={"text": SUMMARY, "is_final": True})
+
+
+def seed_audits() -> None:
+    city = Organization.objects.get(code="lj")
+    pool = _pool(city)
+    _rules()
+    staff = User.objects.filter(username="staff.city").first()
+    _observer_city(city, pool[0], staff)
+    _year_visits(city, pool, staff)
+    _summaries()

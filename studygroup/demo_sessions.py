@@ -1,51 +1,502 @@
-"""Demo records of the sessions app: attendance of past sessions, leave, submissions under review, lectures.
+"""Demo records of the sessions app: a year of sessions with attendance, minutes, make-ups and submissions.
 
-Deterministic and idempotent: rows are only added where none exist yet.
+Dates are relative to ``timezone.localdate()``, so the demo reads as the year so far on any day it is
+seeded: a session every month or so up to last week, the next ones scheduled over the coming month,
+nothing recorded for a session that has not started. Deterministic and idempotent: a group's year is
+written once, in bulk, and a second run finds its sessions and adds nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from sessions.models import Attendance, LeaveRequest, Lecture, ReviewStep, Submission
-from studygroup.models import Membership, StudyGroup, User
+from plans.models import PlanTopic, StudyPlan
+from sessions.models import (
+    Attendance,
+    LeaveRequest,
+    Lecture,
+    ReviewStep,
+    SessionKind,
+    Speech,
+    StudySession,
+    Submission,
+)
+from studygroup.demo import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS
+from studygroup.demo_plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
+from studygroup.models import Membership, Person, StudyGroup, User
 
-STATUS_WEIGHTS = [("present", 80), ("late", 6), ("leave", 8), ("absent", 3), ("made_up", 3)]
-REFLECTIONS = [
-    "学习全会精神的几点体会",
-    "以学促干推动基层治理提质增效",
-    "把理论学习成果转化为发展实效",
-    "筑牢信仰之基 补足精神之钙",
+K = SessionKind
+MAKEUP_DAYS = 14
+KIND_NAMES = {
+    K.COLLECTIVE: "集体学习研讨",
+    K.READING_CLASS: "专题读书班",
+    K.EXPERT_LECTURE: "专题辅导报告会",
+    K.FIELD_TEACHING: "现场教学",
+    K.FIRST_TOPIC: "“第一议题”学习",
+    K.MICRO_LECTURE: "微党课",
+    K.CASE_REVIEW: "案例剖析会",
+    K.RESEARCH_EXCHANGE: "调研成果交流会",
+}
+FIRST_TOPICS = [
+    "第一议题:学习习近平总书记关于安全生产的重要指示精神",
+    "第一议题:学习习近平总书记关于防汛救灾工作的重要指示精神",
+    "第一议题:学习习近平总书记在中央政治局集体学习时的重要讲话精神",
+    "第一议题:学习习近平总书记关于耕地保护和粮食安全的重要论述",
+    "第一议题:学习习近平总书记关于信访工作的重要指示精神",
+    "第一议题:学习习近平总书记关于促进民营经济发展的重要论述",
+    "第一议题:学习习近平总书记关于森林草原防灭火工作的重要指示精神",
+    "第一议题:学习习近平总书记关于整治形式主义为基层减负的重要论述",
+]
+AREAS = [
+    "党建和组织",
+    "宣传思想文化",
+    "经济发展",
+    "农业农村",
+    "安全生产和应急管理",
+    "社会事业",
+    "城乡建设",
+    "生态环境保护",
+    "政法综治",
+    "纪检监察",
+    "财政和审计",
+    "民生保障",
+]
+REFLECTION_PATTERNS = [
+    "学习{t}的几点体会",
+    "深刻领会{t} 扎实做好分管工作",
+    "学深悟透{t} 勇于担当作为",
+    "以{t}为指引推动工作提质增效",
+    "关于学习{t}的思考",
+    "从{t}中汲取奋进力量",
+    "把{t}落到实处",
+    "学习{t}心得体会",
+    "在学懂弄通做实{t}上下功夫",
+    "对标{t}查差距、抓落实",
+]
+POINTS = [
+    "大家一致认为,要把学习成果转化为推动工作的实际举措",
+    "发言紧扣主题、联系实际,查摆问题具体,提出的措施有针对性",
+    "成员们结合调研中发现的问题,提出了改进工作的意见建议",
+    "交流中既谈认识体会,也谈存在差距和下一步打算",
+]
+LECTURES = [
+    ("宣讲党的二十届四中全会精神", "新时代文明实践所"),
+    ("“十五五”规划建议进基层宣讲", "社区党群服务中心"),
+    ("党纪学习教育专题党课", "机关党员活动室"),
+    ("铸牢中华民族共同体意识宣讲", "村史馆"),
+    ("学习贯彻全国两会精神宣讲", "企业党建活动室"),
+    ("安全生产专题宣讲", "工业园区会议室"),
+    ("乡村全面振兴政策宣讲", "村党群服务中心"),
+    ("庆祝建党105周年专题党课", "机关党员活动室"),
+]
+LEAVE_REASONS = [
+    "参加上级召开的专题工作会议",
+    "带队开展防汛检查",
+    "赴外地招商考察",
+    "参加党校集中培训",
+    "处理突发信访事项",
 ]
 
 
-def _status(rng: random.Random) -> str:
-    return rng.choices([s for s, _w in STATUS_WEIGHTS], weights=[w for _s, w in STATUS_WEIGHTS])[0]
+@dataclass
+class Plan:
+    """What a group's year looks like before it is written in bulk."""
+
+    group: StudyGroup
+    rng: random.Random
+    seats: list[Membership]
+    leader_id: int | None
+    sessions: list[StudySession] = field(default_factory=list)
+    entries: dict[int, Topic] = field(default_factory=dict)  # session index -> what it studied
+    topics: dict[int, list[int]] = field(default_factory=dict)  # session index -> plan topic ids
+    speakers: dict[int, list[int]] = field(default_factory=dict)
+    rows: dict[int, list[Attendance]] = field(default_factory=dict)
+    kept_open: set[int] = field(default_factory=set)  # ids of attendance rows never made up
 
 
-def _attendance(group: StudyGroup, rng: random.Random) -> None:
-    now = timezone.now()
-    seats = list(Membership.objects.filter(group=group, end_on__isnull=True).values_list("person_id", flat=True))
+def _weekday(day: datetime.date, step: int) -> datetime.date:
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=step)
+    return day
+
+
+def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _dates(group: StudyGroup, today: datetime.date, rng: random.Random) -> tuple[list, list]:
+    """Past dates (about monthly, the last one last week or so) and the dates of the coming month."""
+    behind = group.code in BEHIND_GROUPS
+    past, day = [], today - datetime.timedelta(days=rng.randint(5, 11))
+    while day.year == today.year and day.month >= 1 and day >= datetime.date(today.year, 1, 8):
+        past.append(_weekday(day, -1))
+        day -= datetime.timedelta(days=rng.randint(44, 56) if behind else rng.randint(27, 33))
+    if group.code in MODEL_GROUPS:
+        # A model group has held this month's study already: its next sessions are next month's.
+        first = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        future = [_weekday(first + datetime.timedelta(days=rng.randint(4, 8)), 1)]
+    else:
+        near = 7 if group.organization.code == "lj-qh-cg" else rng.randint(6, 12)
+        future = [
+            _weekday(today + datetime.timedelta(days=near), 1),
+            _weekday(today + datetime.timedelta(days=rng.randint(24, 32)), 1),
+        ]
+    return sorted(past), future
+
+
+def _slots(group: StudyGroup, today: datetime.date, rng: random.Random) -> list[tuple[datetime.date, str]]:
+    past, future = _dates(group, today, rng)
+    slots = [(day, "main") for day in past + future]
+    for day in past:
+        second = _weekday(day - datetime.timedelta(days=rng.randint(8, 12)), -1)
+        if second.year == today.year and second.month == day.month and rng.random() < 0.5:
+            slots.append((second, "second"))
+    firsts = [d for d in past if d.month not in (1, 2)]
+    for day in rng.sample(firsts, min(2, len(firsts))):
+        first = _weekday(day + datetime.timedelta(days=rng.randint(3, 6)), 1)
+        if first < today:
+            slots.append((first, "first_topic"))
+    by_day: dict[datetime.date, str] = {}
+    for day, slot in slots:  # one sitting a day: a main session wins over a second one or a first topic
+        by_day.setdefault(day, slot)
+    return sorted(by_day.items())
+
+
+def _topic_queue(plan: StudyPlan | None) -> dict[int, list[PlanTopic]]:
+    queue: dict[int, list[PlanTopic]] = {}
+    if plan is not None:
+        for topic in plan.topics.order_by("month", "code"):
+            queue.setdefault(topic.month, []).append(topic)
+    return queue
+
+
+def _entry(slot: str, day: datetime.date, queue: dict[int, list[PlanTopic]], year: int, firsts: list[str]):
+    """The plan topic a sitting covers and what it studies; ``None`` for a slot with nothing left to study."""
+    if slot == "first_topic":
+        title = firsts.pop(0) if firsts else FIRST_TOPICS[0]
+        return None, Topic(title, "习近平总书记重要指示精神", "有关重要讲话和重要指示原文", "", "", "", K.FIRST_TOPIC)
+    if day.year != year:
+        return None, NEXT_YEAR
+    left = queue.get(day.month, [])
+    if slot == "second" and len(left) < 2:
+        return None, None  # the month's only topic is for its main session
+    if left:
+        topic = left.pop(0)
+        return topic, topic_of(topic)
+    return None, SUPPLEMENT
+
+
+def _session(plan: Plan, index: int, day: datetime.date, topic: PlanTopic | None, entry: Topic) -> None:
+    rng, group = plan.rng, plan.group
+    title, kind = entry.title, entry.kind
+    if kind == K.FIRST_TOPIC:
+        starts, ends = _at(day, 8, 30), _at(day, 9, 10)
+        place = "常委会议室" if group.organization.kind in ("city", "county") else "党委会议室"
+    else:
+        starts = _at(day, rng.choice((9, 9, 15)))
+        long = kind == K.READING_CLASS
+        ends = _at(day + datetime.timedelta(days=1), 17) if long else starts + datetime.timedelta(hours=2, minutes=30)
+        place = "村级示范点" if kind == K.FIELD_TEACHING else rng.choice(PLACES)
+    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    lead = topic.lead_id if topic and topic.lead_id else plan.leader_id
+    session = StudySession(
+        group=group,
+        code=f"{group.code}-{day:%Y%m%d}",
+        kind=kind,
+        title=title,
+        starts_at=starts,
+        ends_at=ends,
+        location=place,
+        is_online=kind == K.COLLECTIVE and rng.random() < 0.08,
+        is_expanded=kind in (K.EXPERT_LECTURE, K.FIELD_TEACHING),
+        lead_id=lead,
+        plan_text=(
+            f"一、学习主题:{title}。二、学习形式:{KIND_NAMES[kind]}。三、学习内容:{entry.reading}。"
+            f"四、重点发言:{entry.focus or '结合分管工作谈贯彻意见'},每人发言5分钟左右。"
+            "五、有关要求:会前认真自学,带着问题参加研讨。"
+        ),
+    )
+    plan.sessions.append(session)
+    plan.entries[index] = entry
+    plan.topics[index] = [topic.pk] if topic else []
+    plan.speakers[index] = rng.sample([m for m in members if m != lead], min(3, max(len(members) - 1, 0)))
+
+
+def _attendance(plan: Plan, index: int, session: StudySession, behind: bool) -> None:
+    rng = plan.rng
+    weights = (80, 4, 11, 5) if behind else (91, 3, 4.5, 1.5)
     rows = []
-    for session in group.sessions.filter(ends_at__lt=now).exclude(attendances__isnull=False):
-        for person_id in seats:
-            status = _status(rng)
-            signed = session.starts_at - datetime.timedelta(minutes=rng.randint(2, 20))
-            if status == "late":
-                signed = session.starts_at + datetime.timedelta(minutes=rng.randint(11, 30))
-            rows.append(
-                Attendance(
-                    session=session,
-                    person_id=person_id,
-                    status=status,
-                    method=Attendance.Method.QR if status in ("present", "late") else Attendance.Method.GRID,
-                    signed_at=signed if status in ("present", "late") else None,
-                )
+    for seat in plan.seats:
+        if seat.start_on > timezone.localdate(session.starts_at):
+            continue
+        status = rng.choices(("present", "late", "leave", "absent"), weights=weights)[0]
+        if seat.person_id == plan.leader_id:
+            status = "present"
+        signed = None
+        if status == "present":
+            signed = session.starts_at - datetime.timedelta(minutes=rng.randint(3, 20))
+        elif status == "late":
+            signed = session.starts_at + datetime.timedelta(minutes=rng.randint(11, 25))
+        method = {"present": "qr", "late": "qr", "leave": "leave", "absent": "grid"}[status]
+        rows.append(Attendance(person_id=seat.person_id, status=status, method=method, signed_at=signed))
+    plan.rows[index] = rows
+
+
+def _minutes(plan: Plan, session: StudySession, names: dict[int, str], index: int) -> str:
+    entry = plan.entries[index]
+    rows = plan.rows[index]
+    present = sum(1 for r in rows if r.status in ("present", "late"))
+    away = [names[r.person_id] for r in rows if r.status in ("leave", "absent")]
+    day = timezone.localtime(session.starts_at)
+    speakers = "、".join(names[p] for p in plan.speakers[index])
+    leader = names.get(plan.leader_id, "主要负责同志")
+    if session.kind == K.FIRST_TOPIC:
+        return (
+            f"{day:%m月%d日}召开的党委会将“{session.title.removeprefix('第一议题:')}”作为第一议题。"
+            f"{names.get(session.lead_id, leader)}领学了有关原文。{speakers}结合分管工作谈了贯彻意见。"
+            f"{leader}强调,要把学习成果体现到具体工作中,会议研究了贯彻落实措施。应到{len(rows)}人,实到{present}人。"
+        )
+    absent = f",{'、'.join(away)}请假或缺席,会后补学" if away else ""
+    return (
+        f"{day:%m月%d日}{'上午' if day.hour < 12 else '下午'},中心组以{KIND_NAMES[session.kind]}形式,"
+        f"围绕“{session.title}”开展专题学习。{names.get(session.lead_id, leader)}领学了{entry.reading}。"
+        f"{speakers}等同志作交流发言,{entry.focus}。{plan.rng.choice(POINTS)}。"
+        f"{leader}作总结讲话,强调要{entry.demand}。应到{len(rows)}人,实到{present}人{absent}。"
+    )
+
+
+def _schedule(group: StudyGroup, plan_record: StudyPlan | None, today: datetime.date) -> Plan:
+    rng = random.Random(f"sessions-{group.code}")
+    seats = list(Membership.objects.filter(group=group, end_on__isnull=True).order_by("id"))
+    leader = next((s.person_id for s in seats if s.role == Membership.Role.LEADER), None)
+    plan = Plan(group=group, rng=rng, seats=seats, leader_id=leader)
+    queue = _topic_queue(plan_record)
+    firsts = rng.sample(FIRST_TOPICS, len(FIRST_TOPICS))
+    for day, slot in _slots(group, today, rng):
+        topic, entry = _entry(slot, day, queue, today.year, firsts)
+        if entry is not None:
+            _session(plan, len(plan.sessions), day, topic, entry)
+    return plan
+
+
+def _record_year(plan: Plan, names: dict[int, str], today: datetime.date, on_leave: int | None) -> list:
+    """Attendance and minutes of the held sessions, then the make-ups done since; all in memory."""
+    now, group, rng = timezone.now(), plan.group, plan.rng
+    behind, model = group.code in BEHIND_GROUPS, group.code in MODEL_GROUPS
+    held = [i for i, s in enumerate(plan.sessions) if s.starts_at <= now]
+    unrecorded = set(rng.sample(held[:-1], 2)) if behind and len(held) > 3 else set()
+    for index in held:
+        session = plan.sessions[index]
+        if index in unrecorded:
+            continue
+        _attendance(plan, index, session, behind)
+        if on_leave is not None and index == held[-1]:
+            _put_on_leave(plan, index, on_leave)
+        if model or rng.random() < (0.5 if behind else 0.93):
+            session.minutes = _minutes(plan, session, names, index)
+            if rng.random() < 0.7:
+                session.circular_text = f"现将中心组“{session.title}”专题学习情况通报如下,请结合实际抓好贯彻落实。"
+                session.circular_sent_at = min(session.ends_at + datetime.timedelta(days=2), now)
+    return _makeups(plan, today)
+
+
+def _put_on_leave(plan: Plan, index: int, person: int) -> None:
+    """member.chengguan missed last week's session on leave: a make-up due on their home page."""
+    for row in plan.rows[index]:
+        if row.person_id == person:
+            row.status, row.method, row.signed_at = Attendance.Status.LEAVE, Attendance.Method.LEAVE, None
+            plan.kept_open.add(id(row))
+
+
+def _save_year(plan: Plan, rng: random.Random) -> None:
+    StudySession.objects.bulk_create(plan.sessions)
+    topics_through, speakers_through = StudySession.topics.through, StudySession.speakers.through
+    topics_through.objects.bulk_create(
+        topics_through(studysession_id=plan.sessions[i].pk, plantopic_id=t) for i, ts in plan.topics.items() for t in ts
+    )
+    spoken = [(i, p) for i, people in plan.speakers.items() if plan.sessions[i].minutes for p in people]
+    speakers_through.objects.bulk_create(
+        speakers_through(studysession_id=plan.sessions[i].pk, person_id=p) for i, p in spoken
+    )
+    Speech.objects.bulk_create(
+        Speech(session=plan.sessions[i], person_id=p, summary=_speech(plan.sessions[i], rng))
+        for i, p in spoken
+        if plan.sessions[i].kind != K.FIRST_TOPIC
+    )
+    for index, rows in plan.rows.items():
+        for row in rows:
+            row.session = plan.sessions[index]
+    Attendance.objects.bulk_create([r for rows in plan.rows.values() for r in rows], batch_size=1000)
+
+
+def _speech(session: StudySession, rng: random.Random) -> str:
+    area = rng.choice(AREAS)
+    return f"结合分管的{area}工作,谈了学习“{session.title}”的认识,查摆了工作中的差距,提出了下一步的具体措施。"
+
+
+def _makeups(plan: Plan, today: datetime.date) -> list[tuple[Attendance, datetime.date]]:
+    """Turn most missed sessions into made-up ones; leave a handful overdue and the recent ones open."""
+    rng = plan.rng
+    missed = [
+        (row, timezone.localdate(plan.sessions[i].ends_at))
+        for i, rows in plan.rows.items()
+        for row in rows
+        if row.status in ("leave", "absent")
+    ]
+    old = [(row, day) for row, day in missed if day + datetime.timedelta(days=MAKEUP_DAYS) < today]
+    overdue = rng.sample(old, min(OVERDUE_MAKEUPS.get(plan.group.code, 0), len(old)))
+    plan.kept_open |= {id(row) for row, _d in overdue}
+    made = []
+    for row, day in missed:
+        recent = day + datetime.timedelta(days=MAKEUP_DAYS) >= today
+        if id(row) in plan.kept_open or (recent and rng.random() < 0.6):
+            continue
+        row.status = Attendance.Status.MADE_UP
+        made.append((row, min(day + datetime.timedelta(days=rng.randint(2, 10)), today)))
+    return made
+
+
+def _reflection_title(entry: Topic, area: str, used: set[str], rng: random.Random) -> str:
+    patterns = rng.sample(REFLECTION_PATTERNS, len(REFLECTION_PATTERNS))
+    for pattern in patterns:
+        title = pattern.format(t=entry.short)
+        if title not in used:
+            used.add(title)
+            return title
+    title = f"{patterns[0].format(t=entry.short)}——结合{area}工作的思考"
+    suffix = 2
+    while title in used:
+        title, suffix = f"{patterns[0].format(t=entry.short)}——结合{area}工作的思考({suffix})", suffix + 1
+    used.add(title)
+    return title
+
+
+def _writing_rates(group: StudyGroup, rng: random.Random) -> tuple[float, float]:
+    if group.code in MODEL_GROUPS:
+        return 1.0, 1.0
+    if group.code in BEHIND_GROUPS:
+        return 0.3, 0.15
+    return rng.uniform(0.75, 1.0), rng.uniform(0.6, 1.0)
+
+
+def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today: datetime.date, used: set[str]):
+    rng, group = plan.rng, plan.group
+    held = [s for s in plan.sessions if s.starts_at <= timezone.now() and s.kind != K.FIRST_TOPIC]
+    if not held:
+        return []
+    entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
+    notes_rate, reflection_rate = _writing_rates(group, rng)
+    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    areas = {person: AREAS[i % len(AREAS)] for i, person in enumerate(members)}
+    records = []
+
+    def add(person, session, kind, title, text, status="approved", on=None):
+        on = on or min(timezone.localdate(session.ends_at) + datetime.timedelta(days=rng.randint(1, 9)), today)
+        records.append(
+            Submission(
+                group=group,
+                person_id=person,
+                session=session,
+                kind=kind,
+                title=title,
+                text=text,
+                status=status,
+                submitted_on=on,
             )
-    Attendance.objects.bulk_create(rows, batch_size=1000)
+        )
+        return records[-1]
+
+    for person in members:
+        for session in rng.sample(held, min(2, len(held))) if rng.random() < notes_rate else []:
+            entry = topic_of(PlanTopic(month=session.starts_at.month, title=session.title))
+            add(
+                person,
+                session,
+                "notes",
+                f"“{session.title}”学习笔记",
+                f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。",
+            )
+        if rng.random() < reflection_rate or person == members[1]:  # the deputy always writes one
+            session = rng.choice(held)
+            entry = entries[id(session)]
+            title = _reflection_title(entry, areas[person], used, rng)
+            text = (
+                f"通过参加中心组“{session.title}”专题学习,我对{entry.short}有了更深的理解。"
+                f"一是提高政治站位,深刻把握其核心要义;二是坚持问题导向,对照学习要求查找分管工作中的差距和不足;"
+                f"三是注重学用结合,在分管的{areas[person]}工作中{entry.demand}。"
+            )
+            add(person, session, "reflection", title, text)
+    for session in held:
+        if session.kind == K.RESEARCH_EXCHANGE:
+            for person in rng.sample(members, min(2, len(members))):
+                add(person, session, "discussion", f"在“{session.title}”研讨会上的发言", _speech(session, rng))
+    for row, done in made:
+        add(
+            row.person_id,
+            row.session,
+            "notes",
+            f"补学笔记:{row.session.title}",
+            "会后自学了会议材料和领学篇目,撰写学习笔记。",
+            on=done,
+        )
+        records[-1].is_makeup = True
+    reflections = [r for r in records if r.kind == "reflection"]
+    for record in rng.sample(reflections, min(2, len(reflections))):
+        record.is_recommended = True
+    # The last fortnight's writing is still waiting for review.
+    for record in records:
+        if record.submitted_on > today - datetime.timedelta(days=5) and not record.is_makeup:
+            record.status = Submission.Status.SUBMITTED
+    return records
+
+
+def _waiting_for_first_review(plan: Plan, person: int, today: datetime.date) -> Submission | None:
+    """staff.chengguan's first review: a discussion material handed in yesterday."""
+    held = [s for s in plan.sessions if s.starts_at <= timezone.now() and s.kind != K.FIRST_TOPIC]
+    if not held:
+        return None
+    return Submission(
+        group=plan.group,
+        person_id=person,
+        session=held[-1],
+        kind="discussion",
+        title="立足组织委员岗位 抓实基层党建——专题研讨发言提纲",
+        text="一、学习体会;二、对照查摆的问题;三、下一步打算。",
+        status="submitted",
+        submitted_on=today - datetime.timedelta(days=1),
+    )
+
+
+def _leave_requests(plan: Plan) -> None:
+    """An approved leave request behind every leave row."""
+    rows = [(i, r) for i, rows in plan.rows.items() for r in rows if r.method == Attendance.Method.LEAVE]
+    LeaveRequest.objects.bulk_create(
+        LeaveRequest(
+            session=plan.sessions[i],
+            person_id=row.person_id,
+            reason=plan.rng.choice(LEAVE_REASONS),
+            status=LeaveRequest.Status.APPROVED,
+            decided_at=plan.sessions[i].starts_at - datetime.timedelta(days=1),
+        )
+        for i, row in rows
+    )
+
+
+def _reviews(records: list[Submission], staff: User | None) -> None:
+    steps = []
+    users = dict(
+        Person.objects.filter(pk__in={r.person_id for r in records}, user__isnull=False).values_list("pk", "user")
+    )
+    for record in records:
+        if record.person_id in users:
+            steps.append(ReviewStep(submission=record, action="submit", by_id=users[record.person_id]))
+        if record.status == "approved" and staff is not None and record.kind != "discussion":
+            steps.append(ReviewStep(submission=record, action="accept", by=staff))
+    ReviewStep.objects.bulk_create(steps)
 
 
 def _reviewer(group: StudyGroup) -> None:
@@ -56,67 +507,62 @@ def _reviewer(group: StudyGroup) -> None:
             group.save(update_fields=["second_reviewer", "updated_at"])
 
 
-def _submissions(group: StudyGroup, rng: random.Random, staff: User | None) -> None:
-    if group.submissions.exists():
-        return
-    sessions = list(group.sessions.filter(ends_at__lt=timezone.now()).order_by("-starts_at")[:3])
-    seats = list(Membership.objects.filter(group=group, role__in=["member", "deputy"]).select_related("person__user"))
-    for index, seat in enumerate(seats[:4]):
-        session = sessions[index % len(sessions)] if sessions else None
-        kind = "discussion" if index == 0 else ("notes" if index == 1 else "reflection")
-        status = ["submitted", "approved", "approved", "draft"][index]
-        submission = Submission.objects.create(
-            group=group,
-            person=seat.person,
-            session=session,
-            kind=kind,
-            title=REFLECTIONS[index % len(REFLECTIONS)],
-            text="结合分管工作,谈谈学习体会:一是提高政治站位;二是坚持问题导向;三是抓好贯彻落实。",
-            status=status,
-            submitted_on=timezone.localdate() - datetime.timedelta(days=rng.randint(1, 20))
-            if status != "draft"
-            else None,
-            is_recommended=index == 2,
-        )
-        if status != "draft" and seat.person.user_id:
-            ReviewStep.objects.create(submission=submission, action="submit", by=seat.person.user)
-        if status == "approved" and staff is not None:
-            ReviewStep.objects.create(submission=submission, action="accept", by=staff)
-
-
-def _lectures(group: StudyGroup, rng: random.Random) -> None:
+def _lectures(group: StudyGroup, today: datetime.date, rng: random.Random) -> None:
     if group.lectures.exists():
         return
-    leader = Membership.objects.filter(group=group, role="leader").values_list("person_id", flat=True).first()
-    if leader is None:
+    speakers = list(
+        Membership.objects.filter(group=group, role__in=["leader", "deputy"]).values_list("person_id", flat=True)
+    )
+    if not speakers:
         return
-    year = timezone.localdate().year
-    for month in (3, 6, 9):
-        Lecture.objects.create(
-            group=group,
-            person_id=leader,
-            on=datetime.date(year, month, 12),
-            title="宣讲党的创新理论",
-            place="新时代文明实践所",
-            audience=rng.randint(40, 160),
-        )
+    lectures = []
+    for title, place in rng.sample(LECTURES, rng.randint(2, 4)):
+        on = datetime.date(today.year, rng.randint(1, 12), rng.randint(5, 25))
+        if on < today:
+            lectures.append(
+                Lecture(
+                    group=group,
+                    person_id=rng.choice(speakers),
+                    on=on,
+                    title=title,
+                    place=place,
+                    audience=rng.randint(40, 160),
+                )
+            )
+    Lecture.objects.bulk_create(lectures)
 
 
 def _leave(group: StudyGroup) -> None:
-    upcoming = group.sessions.filter(starts_at__gt=timezone.now()).first()
+    upcoming = group.sessions.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
     seat = Membership.objects.filter(group=group, role="member").order_by("-id").first()
     if upcoming and seat and not upcoming.leave_requests.exists():
         LeaveRequest.objects.create(session=upcoming, person=seat.person, reason="参加市里召开的专题工作会议")
 
 
+def _seed_year(group: StudyGroup, plan_record: StudyPlan | None, names, used, today) -> None:
+    staff = User.objects.filter(person__grants__organization=group.organization, person__grants__role="staff").first()
+    plan = _schedule(group, plan_record, today)
+    login = None
+    if group.organization.code == "lj-qh-cg":
+        login = Person.objects.filter(user__username="member.chengguan").values_list("pk", flat=True).first()
+    made = _record_year(plan, names, today, login)
+    _save_year(plan, plan.rng)
+    _leave_requests(plan)
+    records = _submissions(plan, made, today, used)
+    waiting = _waiting_for_first_review(plan, login, today) if login else None
+    records += [waiting] if waiting else []
+    Submission.objects.bulk_create(records, batch_size=500)
+    _reviews(records, staff)
+
+
 def seed_sessions() -> None:
-    for group in StudyGroup.objects.select_related("organization"):
-        rng = random.Random(f"sessions-{group.code}")
-        staff = User.objects.filter(
-            person__grants__organization=group.organization, person__grants__role="staff"
-        ).first()
-        _attendance(group, rng)
+    today = timezone.localdate()
+    names = dict(Person.objects.values_list("pk", "name"))
+    used = set(Submission.objects.filter(kind="reflection").values_list("title", flat=True))
+    plans = {p.group_id: p for p in StudyPlan.objects.filter(year=today.year)}
+    for group in StudyGroup.objects.select_related("organization").order_by("organization__path"):
         _reviewer(group)
-        _submissions(group, rng, staff)
-        _lectures(group, rng)
+        if not group.sessions.exists():
+            _seed_year(group, plans.get(group.pk), names, used, today)
+        _lectures(group, today, random.Random(f"lectures-{group.code}"))
         _leave(group)

@@ -1,15 +1,52 @@
-"""The demo: a believable hierarchy, a login for every role, safe to run twice."""
+"""The demo: a believable hierarchy, a login for every role, a year that reads as a real one, safe to run twice."""
+
+import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
 
-from studygroup.demo import DEMO_PASSWORD, LOGINS
+from audits import checklists
+from audits.models import Action, ObserverVisit, RulesDocument
+from plans.models import Material, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
+from reports.figures import year_figures
+from reports.models import YearSummary
+from sessions import selectors
+from sessions.models import Attendance, LeaveRequest, Lecture, Speech, StudySession, Submission
+from studygroup.demo import BEHIND_GROUPS, DEMO_PASSWORD, LOGINS, MODEL_GROUPS, OVERDUE_MAKEUPS
 from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Organization, StudyGroup, Person, Membership, RoleGrant, User, AuditEntry]
+MODELS = [
+    Organization,
+    StudyGroup,
+    Person,
+    Membership,
+    RoleGrant,
+    User,
+    AuditEntry,
+    StudyPlan,
+    PlanTopic,
+    StudySession,
+    Attendance,
+    Speech,
+    Submission,
+    LeaveRequest,
+    Lecture,
+    Material,
+    StudyConfirmation,
+    ResearchTopic,
+    ObserverVisit,
+    Action,
+    RulesDocument,
+    YearSummary,
+]
+# The brief's "today": 1 December 2026, ten in the morning in Beijing.
+TODAY = "2026-12-01 02:00:00"
 
 
 def counts():
@@ -70,3 +107,150 @@ def test_admin_reaches_the_admin_site(client):
     call_command("seed_demo")
     client.post(reverse("login"), {"username": "admin", "password": DEMO_PASSWORD})
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_seeding_stays_fast(django_assert_max_num_queries):
+    # Everything is written in bulk: the count of queries does not grow with the number of records.
+    with django_assert_max_num_queries(3000):
+        call_command("seed_demo")
+
+
+def test_a_demo_seeded_mid_year_reads_as_the_year_so_far():
+    with freeze_time("2026-06-15 02:00:00"):
+        call_command("seed_demo")
+        now = timezone.now()
+        held = StudySession.objects.filter(starts_at__lte=now)
+        assert held.count() >= 5 * StudyGroup.objects.count()
+        assert held.exclude(minutes="").count() / held.count() >= 0.8
+        to_come = StudySession.objects.filter(starts_at__gt=now)
+        assert not Attendance.objects.filter(session__in=to_come).exists()
+        assert not to_come.exclude(minutes="").exists()
+        assert to_come.filter(starts_at__lte=now + datetime.timedelta(days=31)).exists()
+        staff = User.objects.get(username="staff.city")
+        overdue = [row for row in selectors.makeups_open(user=staff) if selectors.overdue(row)]
+        assert 1 <= len(overdue) <= 15
+        reflections = list(Submission.objects.filter(kind="reflection").values_list("title", flat=True))
+        assert len(set(reflections)) == len(reflections)
+
+
+@pytest.fixture(scope="module")
+def year(django_db_setup, django_db_blocker):
+    """The demo seeded once on 1 December 2026; every test below reads it, none writes."""
+    with django_db_blocker.unblock(), freeze_time(TODAY), transaction.atomic():
+        call_command("seed_demo")
+        yield timezone.localdate().year
+        transaction.set_rollback(True)
+
+
+def bayou_by_group(year):
+    groups = list(StudyGroup.objects.all())
+    statuses = checklists.compute(groups, year)
+    return {group.code: statuses[group.pk] for group in groups}
+
+
+def test_the_model_groups_meet_all_eight_items_of_bayou(year):
+    statuses = bayou_by_group(year)
+    all_met = {code for code, items in statuses.items() if set(items.values()) == {checklists.MET}}
+    assert all_met == MODEL_GROUPS == {"lj-jb-zxz", "lj-jb-lw-zxz"}
+    assert year_figures(Organization.objects.get(code="lj"), year)["bayou_all_met"] == 2
+
+
+def test_baisha_is_clearly_behind(year):
+    (code,) = BEHIND_GROUPS
+    assert bayou_by_group(year)[code] == {
+        "rules": "met",
+        "plan": "partial",
+        "attendance": "partial",
+        "minutes": "partial",
+        "notes": "partial",
+        "reflections": "partial",
+        "inspection": "missing",
+        "summary": "missing",
+    }
+
+
+def test_a_handful_of_make_ups_are_overdue_not_hundreds(year):
+    staff = User.objects.get(username="staff.city")
+    open_rows = list(selectors.makeups_open(user=staff))
+    overdue = [row for row in open_rows if selectors.overdue(row)]
+    assert 1 <= len(overdue) <= 15
+    assert len(overdue) == sum(OVERDUE_MAKEUPS.values()) == 8
+    assert {row.session.group.code for row in overdue} == set(OVERDUE_MAKEUPS)
+    made_up = Attendance.objects.filter(status="made_up")
+    assert made_up.count() > len(open_rows)
+    # Every made-up row rests on an accepted make-up note for that session.
+    for row in made_up:
+        assert Submission.objects.filter(
+            session=row.session, person=row.person, is_makeup=True, status="approved"
+        ).exists(), row
+
+
+def test_member_chengguan_has_a_make_up_due_and_not_overdue(year):
+    user = User.objects.get(username="member.chengguan")
+    ((row, due_on, is_overdue),) = selectors.my_makeups(user=user)
+    assert row.status == "leave"
+    assert not is_overdue
+    assert due_on >= timezone.localdate()
+
+
+def test_most_held_sessions_have_minutes_and_none_to_come_has_records(year):
+    now = timezone.now()
+    held = StudySession.objects.filter(starts_at__lte=now)
+    assert held.exclude(minutes="").count() / held.count() >= 0.8
+    assert not held.filter(group__code__in=MODEL_GROUPS, minutes="").exists()
+    collective = held.filter(kind="collective").exclude(minutes="").first()
+    assert collective.minutes.count("。") >= 4
+    assert f"围绕“{collective.title}”开展专题学习" in collective.minutes
+    to_come = StudySession.objects.filter(starts_at__gt=now)
+    assert to_come.exists()
+    assert not Attendance.objects.filter(session__in=to_come).exists()
+    assert not to_come.exclude(minutes="").exists()
+    assert not Speech.objects.filter(session__in=to_come).exists()
+    assert not Submission.objects.filter(session__in=to_come).exists()
+
+
+def test_titles_are_varied_and_no_two_reflections_share_one(year):
+    reflections = list(Submission.objects.filter(kind="reflection").values_list("title", flat=True))
+    assert len(reflections) >= 50
+    assert len(set(reflections)) == len(reflections)
+    assert StudySession.objects.values("title").distinct().count() >= 25
+    assert Lecture.objects.values("title").distinct().count() >= 6
+    assert ResearchTopic.objects.values("title").distinct().count() >= 6
+    titles = " ".join(StudySession.objects.values_list("title", flat=True))
+    for theme in (
+        "党的二十届四中全会精神",
+        "习近平新时代中国特色社会主义思想",
+        "党纪学习教育",
+        "铸牢中华民族共同体意识",
+        "高质量发展",
+        "乡村全面振兴",
+        "安全生产",
+        "基层治理",
+    ):
+        assert theme in titles or PlanTopic.objects.filter(title__contains=theme).exists(), theme
+
+
+def test_the_coming_month_is_scheduled(year):
+    now = timezone.now()
+    coming = StudySession.objects.filter(starts_at__gt=now, starts_at__lte=now + datetime.timedelta(days=31))
+    assert coming.values("group").distinct().count() == StudyGroup.objects.count() - len(MODEL_GROUPS)
+    # The model groups have held this month's study: their next sessions are next month's.
+    assert StudySession.objects.filter(group__code__in=MODEL_GROUPS, starts_at__gt=now).count() == 2
+
+
+def test_what_the_readme_shows_is_there(year):
+    now = timezone.now()
+    chengguan = StudyGroup.objects.get(code="lj-qh-cg-zxz")
+    next_week = chengguan.sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+    assert (timezone.localdate(next_week.starts_at) - timezone.localdate()).days == 7
+    published = next_week.materials.filter(published_at__isnull=False)
+    assert published.count() == 2
+    assert StudyConfirmation.objects.filter(material__in=published).count() > 0
+    assert next_week.leave_requests.get().status == "pending"
+    waiting = ObserverVisit.objects.get(session=next_week, observer__user__username="observer.city")
+    assert waiting.pre_review == ""
+    filed = ObserverVisit.objects.filter(observer__user__username="observer.city").exclude(findings="")
+    assert filed.get().reported_on <= timezone.localdate()
+    to_review = selectors.submissions_to_review(user=User.objects.get(username="staff.chengguan"))
+    assert to_review.filter(kind="discussion", group=chengguan).exists()
+    assert StudyPlan.objects.get(group__code="lj-qh-bs-zxz", year=year).status == "draft"
