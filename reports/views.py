@@ -347,4 +347,6 @@ def _records_download(request, organization: Organization, year: int | None):
     )
     content = json.dumps(document, ensure_ascii=False, indent=2).encode()
     name = f"{organization.code}{'-' + str(year) if year else ''}.json"
-    return documents.download(content, "application/json", name)
+    response = documents.download(content, "application/json", name)
+    response.audit_logged = True
+    return response

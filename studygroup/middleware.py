@@ -95,7 +95,8 @@ class AuditContextMiddleware:
         with audit.acting(request.user, audit.client_address(request)):
             response = self.get_response(request)
             name = audit.attachment_name(response) if response.status_code == 200 else None
-            if name is not None and request.user.is_authenticated:
+            # A view that logged the download itself, with more detail, sets ``audit_logged``.
+            if name is not None and request.user.is_authenticated and not getattr(response, "audit_logged", False):
                 audit.log_export(request, name, getattr(response, "audit_organization", None))
             return response
 

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from freezegun import freeze_time
 
 from reports.figures import year_figures
 from studygroup.models import Organization
@@ -13,6 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_generate_load_builds_a_four_level_tree_with_its_records():
+    # At the year's last hour every generated session of the year has been held.
+    year = timezone.localdate().year
+    with freeze_time(f"{year}-12-31T23:00:00+08:00"):
+        _check_generated_year()
+
+
+def _check_generated_year():
     out = StringIO()
     call_command("generate_load", "--groups", "30", "--years", "1", "--seed", "7", stdout=out, stderr=StringIO())
     root = Organization.objects.get(code=out.getvalue().strip().rsplit(" ", 1)[-1])
