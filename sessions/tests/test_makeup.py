@@ -240,3 +240,18 @@ def test_simultaneous_make_ups_of_one_absence_record_one():
     assert len(results) == 1 and len(errors) == 3
     assert all(isinstance(error, ValidationError) for error in errors)
     assert MakeUp.objects.count() == 1
+
+
+def test_a_double_click_adds_one_minutes_attachment(client, group, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    session = StudySessionFactory(group=group)
+    client.force_login(staff)
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        response = client.post(
+            reverse("sessions:attachment-add", args=[session.pk]),
+            {"upload": SimpleUploadedFile("签到表.pdf", b"%PDF-1.7 sheet"), "once": key},
+        )
+        assert response.url == reverse("sessions:minutes", args=[session.pk])
+    assert list(session.attachments.values_list("original_name", flat=True)) == ["签到表.pdf"]
