@@ -255,3 +255,28 @@ def test_a_double_click_adds_one_minutes_attachment(client, group, staff):
         )
         assert response.url == reverse("sessions:minutes", args=[session.pk])
     assert list(session.attachments.values_list("original_name", flat=True)) == ["签到表.pdf"]
+
+
+def test_make_up_page_query_count_is_the_same_for_2_and_12_rows(client, group, staff):
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sessions import services
+
+    def add_rows(count):
+        start = timezone.now() - datetime.timedelta(days=5)
+        for _ in range(count):
+            session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+            AttendanceFactory(session=session, status="absent")
+            done = AttendanceFactory(session=session, status="leave")
+            services.makeup_record(attendance=done, on=timezone.localdate(), method="online", given_by="秘书", by=staff)
+
+    client.force_login(staff)
+    counts = []
+    for size in (1, 5):
+        add_rows(size)
+        with CaptureQueriesContext(default_connection) as queries:
+            page = client.get(reverse("sessions:makeup-list")).content.decode()
+        counts.append(len(queries))
+        assert page.count("登记补学</a>") == MakeUp.objects.count()
+    assert counts[0] == counts[1]
