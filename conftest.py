@@ -3,6 +3,7 @@
 import pytest
 
 from studygroup.celery import app as celery_app
+from studygroup.tests.browser import browser, live_server  # noqa: F401 - the shared browser fixtures
 
 
 @pytest.fixture(autouse=True)

@@ -136,7 +136,7 @@ class MinutesForm(CrispyForm):
         return value
 
 
-class AttachmentForm(CrispyForm):
+class AttachmentForm(OnceForm, CrispyForm):
     upload = UploadField(label=_("Attachment"))
 
 

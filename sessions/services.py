@@ -8,6 +8,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +30,10 @@ from sessions.models import (
 )
 from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
+from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
+
+# A sign-in link sent this recently is not sent again to the same person (a double click).
+SIGNIN_LINK_RESEND_MINUTES = 2
 
 SESSION_FIELDS = [
     "kind",
@@ -194,9 +198,16 @@ def signin_link_send(*, session: StudySession, url: str, by: User) -> int:
     access.require(by, "change", session)
     if session.ends_at <= timezone.now():
         raise ValidationError(_("The session has ended; record attendance on the attendance sheet."))
+    # The session row is locked so that a double click sends once: whoever got a link a moment ago is skipped.
+    session = StudySession.objects.select_for_update(of=("self",)).select_related("group").get(pk=session.pk)
     signed = set(session.attendances.filter(status__in=ATTENDED).values_list("person_id", flat=True))
     people = [p for p in selectors.roster(session=session) if p.pk not in signed and p.user_id]
-    users = User.objects.filter(person__in=people)
+    just_sent = Notification.objects.filter(
+        verb="signin_link",
+        url__startswith=reverse("sessions:signin", args=[session.pk, "-"]).removesuffix("-/"),
+        created_at__gte=timezone.now() - datetime.timedelta(minutes=SIGNIN_LINK_RESEND_MINUTES),
+    ).values("recipient_id")
+    users = User.objects.filter(person__in=people).exclude(pk__in=just_sent)
     sent = notifications.send(
         to=users,
         verb="signin_link",

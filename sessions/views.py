@@ -459,13 +459,17 @@ def attachment_add_view(request, pk):
     session = _session(request, pk)
     access.require(request.user, "change", session)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid() and run_service(
-        form, lambda: services.attachment_add(session=session, upload=form.cleaned_data["upload"], by=request.user)
-    ):
+    back = reverse("sessions:minutes", args=[session.pk])
+
+    def add() -> str:
+        services.attachment_add(session=session, upload=form.cleaned_data["upload"], by=request.user)
+        return back
+
+    if form.is_valid() and run_once(request, form, add):
         messages.success(request, _("The attachment has been added."))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect("sessions:minutes", pk=session.pk)
+    return redirect(back)
 
 
 @login_required

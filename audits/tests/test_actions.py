@@ -1,8 +1,6 @@
 """Actions: owners, status history, overdue highlighting; the visit report on a phone."""
 
 import datetime
-import os
-import shutil
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +12,8 @@ from audits import services
 from audits.models import ObserverVisit
 from audits.tests.factories import ActionFactory, ObserverVisitFactory
 from sessions.tests.factories import StudySessionFactory
-from studygroup.tests.factories import PASSWORD, OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.browser import log_in, needs_chromium
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -63,16 +62,11 @@ def test_upper_level_reads_actions_neighbours_do_not(client):
     assert client.get(action.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.skipif(
-    not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
-def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
-    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
-    from playwright.sync_api import expect, sync_playwright
+@needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_visit_report_form_on_a_375_pixel_phone(live_server, browser):
+    from playwright.sync_api import expect
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     county = OrganizationFactory()
     observer = user_with_role("observer", county)
     starts = timezone.now() - datetime.timedelta(hours=3)
@@ -82,34 +76,19 @@ def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
         ends_at=starts + datetime.timedelta(hours=2),
     )
     visit = ObserverVisitFactory(session=session, organization=county, observer=observer.person)
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN")
-        page.goto(live_server.url + reverse("audits:visit-report", args=[visit.pk]))
-        page.fill("input[name=username]", observer.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.fill("textarea[name=report]", "学习会准备充分,研讨较为聚焦。")
-        expect(page.locator("#autosave")).to_contain_text("已于", timeout=10000)
-        page.click("#save-draft")
-        assert "草稿已保存" in page.content()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        page.select_option("select[name=rating]", "good")
-        page.fill("textarea[name=findings]", "个别发言联系实际不够")
-        box = page.locator("#file-report").bounding_box()
-        assert box["x"] + box["width"] <= 375
-        page.click("#file-report")
-        assert "旁听报告已提交" in page.content()
-        browser.close()
+    page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    log_in(page, live_server.url, observer, reverse("audits:visit-report", args=[visit.pk]))
+    page.fill("textarea[name=report]", "学习会准备充分,研讨较为聚焦。")
+    expect(page.locator("#autosave")).to_contain_text("已于", timeout=10000)
+    page.click("#save-draft")
+    expect(page.locator("body")).to_contain_text("草稿已保存")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.select_option("select[name=rating]", "good")
+    page.fill("textarea[name=findings]", "个别发言联系实际不够")
+    box = page.locator("#file-report").bounding_box()
+    assert box["x"] + box["width"] <= 375
+    page.click("#file-report")
+    expect(page.locator("body")).to_contain_text("旁听报告已提交")
     visit = ObserverVisit.objects.get(pk=visit.pk)
     assert visit.rating == "good" and visit.reported_on == timezone.localdate()
     assert visit.finding_lines == ["个别发言联系实际不够"]

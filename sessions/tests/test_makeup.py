@@ -1,9 +1,12 @@
 """Make-ups recorded by staff (送学上门, 集中补学 …) and forms that create records acting once."""
 
 import datetime
+import threading
 import uuid
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,3 +173,110 @@ def test_another_user_cannot_reuse_a_key(client, group, staff):
     )
     assert response.status_code == 200 and "该表单已经提交过" in response.content.decode()
     assert list(Submission.objects.values_list("person", flat=True)) == [member.person.pk]
+
+
+def _at_once(count, call):
+    """Run ``call`` in ``count`` threads released together; return their results and errors."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results.append(call())
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_simultaneous_posts_of_one_form_create_one_submission():
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    member = user_with_role("member", group.organization)
+    user_with_role("staff", group.organization)
+    data = {"kind": "notes", "title": "笔记", "text": "正文", "once": str(uuid.uuid4()), "submit_now": "1"}
+
+    def post():
+        client = Client()
+        client.force_login(member)
+        return client.post(reverse("sessions:submission-create"), data).status_code
+
+    results, errors = _at_once(4, post)
+    assert errors == [] and results == [302] * 4
+    assert Submission.objects.count() == 1
+    assert Notification.objects.filter(verb="submission_submitted").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_simultaneous_make_ups_of_one_absence_record_one():
+    from django.core.exceptions import ValidationError
+
+    from sessions import services
+
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    staff = user_with_role("staff", group.organization)
+    start = timezone.now() - datetime.timedelta(days=3)
+    session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    row = AttendanceFactory(session=session, status=Attendance.Status.ABSENT)
+
+    def record():
+        return services.makeup_record(
+            attendance=row, on=timezone.localdate(), method="delivered", given_by="学习秘书", by=staff
+        )
+
+    results, errors = _at_once(4, record)
+    assert len(results) == 1 and len(errors) == 3
+    assert all(isinstance(error, ValidationError) for error in errors)
+    assert MakeUp.objects.count() == 1
+
+
+def test_a_double_click_adds_one_minutes_attachment(client, group, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    session = StudySessionFactory(group=group)
+    client.force_login(staff)
+    key = str(uuid.uuid4())
+    for _ in range(2):
+        response = client.post(
+            reverse("sessions:attachment-add", args=[session.pk]),
+            {"upload": SimpleUploadedFile("签到表.pdf", b"%PDF-1.7 sheet"), "once": key},
+        )
+        assert response.url == reverse("sessions:minutes", args=[session.pk])
+    assert list(session.attachments.values_list("original_name", flat=True)) == ["签到表.pdf"]
+
+
+def test_make_up_page_query_count_is_the_same_for_2_and_12_rows(client, group, staff):
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sessions import services
+
+    def add_rows(count):
+        start = timezone.now() - datetime.timedelta(days=5)
+        for _ in range(count):
+            session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+            AttendanceFactory(session=session, status="absent")
+            done = AttendanceFactory(session=session, status="leave")
+            services.makeup_record(attendance=done, on=timezone.localdate(), method="online", given_by="秘书", by=staff)
+
+    client.force_login(staff)
+    counts = []
+    for size in (1, 5):
+        add_rows(size)
+        with CaptureQueriesContext(default_connection) as queries:
+            page = client.get(reverse("sessions:makeup-list")).content.decode()
+        counts.append(len(queries))
+        assert page.count("登记补学</a>") == MakeUp.objects.count()
+    assert counts[0] == counts[1]

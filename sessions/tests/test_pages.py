@@ -1,8 +1,6 @@
 """Session pages: scheduling, access from another organization, my study, lectures, and the phone sign-in."""
 
 import datetime
-import os
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -11,7 +9,8 @@ from django.utils import timezone
 from sessions import signin
 from sessions.models import Attendance, StudySession
 from sessions.tests.factories import LectureFactory, StudySessionFactory, SubmissionFactory
-from studygroup.tests.factories import PASSWORD, OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.browser import log_in, needs_chromium
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -101,79 +100,51 @@ def test_lectures_list_with_audience(client, group):
     assert "共 2 场宣讲,听众 165 人次" in page
 
 
-@pytest.mark.skipif(
-    not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
-def test_sign_in_page_on_a_375_pixel_phone(live_server, group, settings):
-    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
-    from playwright.sync_api import sync_playwright
+@needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_page_on_a_375_pixel_phone(live_server, browser, group):
+    from playwright.sync_api import expect
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     member = user_with_role("member", group.organization)
     now = timezone.now()
     session = StudySessionFactory(group=group, starts_at=now, ends_at=now + datetime.timedelta(hours=2))
-    url = live_server.url + reverse("sessions:signin", args=[session.pk, signin.make_token(session)])
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN")
-        page.goto(url)
-        page.fill("input[name=username]", member.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        button = page.locator("#signin-button")
-        box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        button.click()
-        assert "签到成功" in page.locator("#signin-result").inner_text()
-        browser.close()
+    path = reverse("sessions:signin", args=[session.pk, signin.make_token(session)])
+    page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN")
+    log_in(page, live_server.url, member, path)
+    button = page.locator("#signin-button")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    button.click()
+    expect(page.locator("#signin-result")).to_contain_text("签到成功")
     assert Attendance.objects.get(session=session).person == member.person
 
 
-@pytest.mark.skipif(
-    not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
-def test_attendance_grid_works_from_the_keyboard(live_server, group, settings):
-    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
-    from playwright.sync_api import sync_playwright
+@needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_attendance_grid_works_from_the_keyboard(live_server, browser, group):
+    from playwright.sync_api import expect
 
     from studygroup.tests.factories import MembershipFactory
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     staff = user_with_role("staff", group.organization)
     first, second = sorted(MembershipFactory.create_batch(2, group=group), key=lambda m: m.person.name)
     start = timezone.now() - datetime.timedelta(hours=1)
     session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page()
-        page.goto(live_server.url + reverse("sessions:attendance", args=[session.pk]))
-        page.fill("input[name=username]", staff.username)
-        page.fill("input[name=password]", PASSWORD)
-        page.press("input[name=password]", "Enter")
-        page.wait_for_selector("#attendance-grid")
-        page.focus(f"input[name=status-{first.person.pk}][value=absent]")  # unmarked rows start at absent
-        page.keyboard.press("ArrowLeft")  # absent → leave
-        page.keyboard.press("Tab")  # to the next person
-        page.keyboard.press("ArrowLeft")  # absent → leave
-        page.keyboard.press("ArrowLeft")  # leave → late
-        page.keyboard.press("Enter")  # submits the form
-        page.wait_for_selector("text=考勤已保存")
-        browser.close()
+    page = browser.new_page()
+    log_in(page, live_server.url, staff, reverse("sessions:attendance", args=[session.pk]))
+    first_absent = page.locator(f"input[name=status-{first.person.pk}][value=absent]")
+    expect(first_absent).to_be_checked()  # unmarked rows start at absent
+    first_absent.focus()
+    page.keyboard.press("ArrowLeft")  # absent → leave
+    expect(page.locator(f"input[name=status-{first.person.pk}][value=leave]")).to_be_checked()
+    page.keyboard.press("Tab")  # to the next person
+    page.keyboard.press("ArrowLeft")  # absent → leave
+    page.keyboard.press("ArrowLeft")  # leave → late
+    expect(page.locator(f"input[name=status-{second.person.pk}][value=late]")).to_be_checked()
+    page.keyboard.press("Enter")  # submits the form
+    expect(page.locator("body")).to_contain_text("考勤已保存")
     statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
     assert statuses == {first.person.pk: "leave", second.person.pk: "late"}
 

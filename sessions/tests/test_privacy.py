@@ -94,3 +94,13 @@ def test_staff_and_the_leader_read_leave_reasons(client, group, role):
         user.person.memberships.update(group=group, role="leader")
     client.force_login(user)
     assert REASON in client.get(session.get_absolute_url()).content.decode()
+
+
+def test_a_double_click_sends_the_link_once(client, group):
+    session = _now_session(group)
+    away = user_with_role("member", group.organization)
+    away.person.memberships.update(group=group)
+    client.force_login(user_with_role("staff", group.organization))
+    for _ in range(2):
+        client.post(reverse("sessions:signin-screen", args=[session.pk]), {"send_link": "1"})
+    assert Notification.objects.filter(verb="signin_link", recipient=away).count() == 1

@@ -4,8 +4,6 @@ A failing journey leaves a screenshot in ``artifacts/``.
 """
 
 import datetime
-import os
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,38 +11,14 @@ import pytest
 from django.utils import timezone
 
 from conftest import needs_weasyprint
+from studygroup.tests.browser import needs_chromium
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    needs_chromium,
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 PHONE = {"width": 375, "height": 740}
-
-
-@pytest.fixture
-def browser(settings):
-    pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield instance
-        instance.close()
 
 
 @contextmanager
