@@ -34,7 +34,14 @@ from audits.models import Action, Checklist, ObserverPoolMember, ObserverVisit, 
 from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup.models import Organization, Person, StudyGroup
-from studygroup.viewutils import chosen_organization, post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import (
+    chosen_organization,
+    post_action,
+    reach_trail,
+    requested_year,
+    run_service,
+    year_choices,
+)
 
 
 def _planning_org(request) -> tuple[Organization, list[Organization]]:
@@ -498,6 +505,7 @@ def _compliance_context(request):
     return {
         "organization": chosen,
         "organizations": organizations,
+        "trail": reach_trail(chosen, organizations),
         "checklist": checklist,
         "items": items,
         "year": year,

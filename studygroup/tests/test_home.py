@@ -76,3 +76,8 @@ def test_leaders_and_viewers_are_led_to_the_dashboard(client, role):
     assert "数据看板将随报表功能提供" not in page
     subtree = page.split('id="panel-viewer-subtree"')[1].split("</section>")[0]
     assert f'href="{reverse("reports:dashboard")}"' in subtree and "打开工作看板" in subtree
+
+
+def test_viewers_have_no_to_do_panel(client):
+    page = home(client, user_with_role("viewer", OrganizationFactory()))
+    assert 'id="panel-to-do"' not in page and NOTHING_WAITING not in page
