@@ -39,6 +39,7 @@ from studygroup.viewutils import (
     add_errors,
     chosen_organization,
     post_action,
+    reach_trail,
     requested_year,
     run_service,
     year_choices,
@@ -584,6 +585,7 @@ def _compliance_context(request):
     return {
         "organization": chosen,
         "organizations": organizations,
+        "trail": reach_trail(chosen, organizations),
         "checklist": checklist,
         "items": items,
         "year": year,

@@ -36,7 +36,8 @@ def build(organization: Organization, year: int, month: int) -> dict:
     start, end = month_bounds(year, month)
     in_subtree = {"group__organization__path__startswith": path}
     sessions = list(
-        StudySession.objects.filter(starts_at__gte=start, starts_at__lt=end, **in_subtree)
+        StudySession.objects.held()
+        .filter(starts_at__gte=start, starts_at__lt=end, **in_subtree)
         .select_related("group__organization")
         .annotate(rows=Count("attendances"), attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED)))
         .order_by("group__organization__path", "starts_at")

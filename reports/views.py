@@ -181,6 +181,7 @@ def summary_view(request):
     context = {
         "organization": organization,
         "organizations": organizations,
+        "trail": reach_trail(organization, organizations),
         "year": year,
         "figures": figures,
         "form": form,

@@ -9,7 +9,17 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from sessions.models import ATTENDED, Attendance, LeaveRequest, Lecture, MakeUp, ReviewStep, StudySession, Submission
+from sessions.models import (
+    ATTENDED,
+    Attendance,
+    LeaveRequest,
+    Lecture,
+    MakeUp,
+    ReviewStep,
+    StudySession,
+    Submission,
+    held_q,
+)
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup, User
@@ -99,7 +109,7 @@ def session_attendance_rate(*, session: StudySession) -> float | None:
 
 def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:
     rows = list(
-        Attendance.objects.filter(person=person, session__starts_at__year=year)
+        Attendance.objects.filter(held_q("session__"), person=person, session__starts_at__year=year)
         .select_related("session__group")
         .order_by("session__starts_at")
     )

@@ -58,8 +58,12 @@ def _roles(scope: access.Scope) -> set[str]:
 
 @home_panel(key="to-do", title=_("To do"), template="studygroup/panels/to_do.html", roles=EVERYONE, order=1)
 def to_do(user, scope):
+    """Every task waiting for the user; roles with nothing to do (viewers, inspectors) get no panel."""
     roles = _roles(scope)
-    return {"items": [item for source in TODO_SOURCES if source.roles & roles for item in source.items(user, scope)]}
+    sources = [source for source in TODO_SOURCES if source.roles & roles]
+    if not sources:
+        return None
+    return {"items": [item for source in sources for item in source.items(user, scope)]}
 
 
 READERS = {access.STAFF, access.LEADER, access.INSPECTOR, access.VIEWER}

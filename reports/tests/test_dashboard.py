@@ -144,3 +144,15 @@ def queries_at(client, size: int) -> int:
 def test_dashboard_query_count_is_pinned_and_equal_at_two_sizes(client):
     with freeze_time(NOW):
         assert queries_at(client, 3) == queries_at(client, 40) == 41
+
+
+@pytest.mark.parametrize("url_name", ["reports:summary", "audits:compliance"])
+def test_drill_down_pages_lead_back_up_only_within_reach(client, tree, url_name):
+    county, town = tree["county"], tree["towns"][0]
+    client.force_login(user_with_role("viewer", county))
+    page = client.get(reverse(url_name) + f"?org={town.pk}&year=2026").content.decode()
+    trail = page.split('id="trail"')[1].split("</ol>")[0]
+    assert f"?org={county.pk}&" in trail and "临江市委" not in trail
+    assert f"?org={tree['city'].pk}&" not in page
+    top = client.get(reverse(url_name) + f"?org={county.pk}&year=2026").content.decode()
+    assert 'id="trail"' not in top

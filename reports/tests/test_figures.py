@@ -277,3 +277,16 @@ def test_year_summary_json_for_the_current_year_counts_only_started_sessions(thi
     assert printed["expanded_sessions"] == 0
     assert printed["observer_visits"] == 0
     assert printed["topics_held"] == 1
+
+
+def test_a_members_year_and_the_months_digest_count_only_held_sessions(this_year):
+    from reports.digest import build
+    from sessions import selectors as session_selectors
+    from sessions.models import Attendance
+
+    leave = Attendance.objects.get(status="leave")  # asked for next week's session
+    with freeze_time(NOW):
+        rows, _rate = session_selectors.member_year_attendance(person=leave.person, year=2026)
+        digest = build(this_year, 2026, 6)
+    assert rows == []
+    assert digest["figures"]["sessions"] == 1  # this morning's; not this afternoon's nor next week's

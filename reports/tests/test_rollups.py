@@ -93,3 +93,25 @@ def test_large_subtree_dashboard_reads_rollups_in_constant_queries(client, setti
     assert "数据截至" in page
     large, _page = dashboard_queries(client, settings, 60)
     assert small == large
+
+
+def test_rollups_count_only_sessions_held_at_the_rebuild():
+    from freezegun import freeze_time
+
+    city, counties = tree(6)  # sessions on the 5th of January to June
+    group = StudyGroupFactory(organization=OrganizationFactory(parent=counties[0]))
+    upcoming = StudySessionFactory(
+        group=group,
+        starts_at=datetime.datetime(2026, 6, 20, 1, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2026, 6, 20, 3, tzinfo=datetime.UTC),
+    )
+    AttendanceFactory(session=upcoming, status="leave")
+    ObserverVisitFactory(session=upcoming, organization=city)
+    with freeze_time("2026-06-15"):
+        rebuild(2026)
+        live = year_figures(city, 2026)
+    row = Rollup.objects.get(organization=city, year=2026, month=0)
+    assert row.sessions == live["sessions"] == 6
+    assert row.leave == live["leave"] == 2  # towns 2 and 3, not next week's leave
+    assert row.groups_observed == live["groups_observed"] == 3
+    assert not Rollup.objects.filter(organization=city, year=2026, month=6, sessions__gt=1).exists()
