@@ -396,7 +396,7 @@ def _names_of_references(described: list[tuple[AuditEntry, type[Model] | None]])
     """Return ``{model: {pk: name}}`` for every record the changes point to, with one query per model."""
     wanted: dict[type[Model], set[int]] = defaultdict(set)
     for entry, model in described:
-        if not isinstance(entry.changes, dict):
+        if entry.action != AuditEntry.Action.UPDATE or not isinstance(entry.changes, dict):
             continue
         for name, change in entry.changes.items():
             field = _field(model, name)

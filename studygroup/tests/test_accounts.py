@@ -158,7 +158,9 @@ def test_choice_fields_refuse_people_of_another_organization(client, tree):
 def test_staff_grant_a_role_in_their_subtree_and_it_is_audited_with_names(client, tree):
     person = PersonFactory(organization=tree["town"], name="王芳")
     client.force_login(tree["county_staff"])
-    response = client.post(reverse("core:grant-create", args=[tree["town"].pk]), {"person": person.pk, "role": "leader"})
+    response = client.post(
+        reverse("core:grant-create", args=[tree["town"].pk]), {"person": person.pk, "role": "leader"}
+    )
     assert response.status_code == 302
     grant = RoleGrant.objects.get(person=person)
     assert (grant.organization, grant.role) == (tree["town"], "leader")
