@@ -235,6 +235,7 @@ def test_a_members_draft_text_never_reaches_the_log(client):
     ]
     page = staff_reading(client, organization)()
     assert "私密内容" not in page
+    assert "(不予显示)" in page
 
 
 # Downloads, retention ------------------------------------------------------------------------------------
