@@ -292,3 +292,9 @@ def test_the_nightly_prune_is_scheduled():
 
     task = PeriodicTask.objects.get(task="studygroup.prune_audit_log")
     assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("3", "0", True)
+
+
+def test_a_status_change_is_named_in_chinese():
+    from audits.models import ActionChange
+
+    assert str(ActionChange(from_status="open", to_status="done")) == "未开始 → 已完成"
