@@ -396,7 +396,7 @@ def _names_of_references(described: list[tuple[AuditEntry, type[Model] | None]])
     """Return ``{model: {pk: name}}`` for every record the changes point to, with one query per model."""
     wanted: dict[type[Model], set[int]] = defaultdict(set)
     for entry, model in described:
-        if not isinstance(entry.changes, dict):
+        if entry.action != AuditEntry.Action.UPDATE or not isinstance(entry.changes, dict):
             continue
         for name, change in entry.changes.items():
             field = _field(model, name)
@@ -430,7 +430,7 @@ def _shown(field, value: Any, names: dict) -> str:
     if value is None or value == "":
         return ""
     if value == MASK:
-        return MASK
+        return str(_("(withheld)"))
     if _is_reference(field):
         record_id = _record_id(value)
         found = names.get(field.related_model, {}).get(record_id)
@@ -467,6 +467,7 @@ def describe_entries(entries) -> list[AuditEntry]:
     names = _names_of_references(described)
     for entry, model in described:
         entry.type_label = str(model._meta.verbose_name) if model is not None else entry.object_type
+        entry.record_label = str(_("(withheld)")) if entry.object_repr == MASK else entry.object_repr
         entry.change_lines = []
         if entry.action != AuditEntry.Action.UPDATE or not isinstance(entry.changes, dict):
             continue

@@ -241,6 +241,7 @@ def organization_people_view(request, pk):
         "grants": selectors.organization_grants(organization=organization),
         "me": access.scope_for(request.user).person_id,
         "parent_managed": organization.parent and access.can(request.user, "manage_accounts", organization.parent),
+        "children": organization.children.order_by("path"),
     }
     return render(request, "studygroup/organization_people.html", context)
 

@@ -34,7 +34,10 @@ from studygroup.tests.factories import (
     MembershipFactory,
     NotificationFactory,
     OrganizationFactory,
+    PersonFactory,
+    RoleGrantFactory,
     StudyGroupFactory,
+    UserFactory,
     user_with_role,
 )
 
@@ -93,6 +96,8 @@ def other():
         "invitation": VisitInvitationFactory(session=session, organization=county),
         "digest": digest,
         "notification": NotificationFactory(title=f"{SECRET}通知"),
+        "grant": RoleGrantFactory(organization=town, role="viewer", person=seat.person),
+        "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
     return root, objects
@@ -103,6 +108,10 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("core:org-", "org"),
         ("core:group-", "group"),
         ("core:membership-add", "group"),
+        ("core:account-create", "org"),
+        ("core:grant-create", "org"),
+        ("core:grant-", "grant"),
+        ("core:account-password", "person"),
         ("core:membership-", "membership"),
         ("core:notification-open", "notification"),
         ("plans:plan-", "plan"),

@@ -1,8 +1,13 @@
 """The audit log: logins, changes, who and from where; append-only; staff read their subtree."""
 
+import datetime
+import io
+
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from studygroup.models import AuditEntry, Membership
 from studygroup.tests.factories import (
@@ -10,6 +15,7 @@ from studygroup.tests.factories import (
     AuditEntryFactory,
     MembershipFactory,
     OrganizationFactory,
+    PersonFactory,
     StudyGroupFactory,
     UserFactory,
     user_with_role,
@@ -102,3 +108,193 @@ def test_audit_log_query_count_does_not_grow_with_entries(client, django_assert_
     with django_assert_max_num_queries(12):
         response = client.get(reverse("core:audit-log"))
     assert response.status_code == 200
+
+
+# Reading the log: names, local times, translated values, any JSON ------------------------------------------
+
+
+def staff_reading(client, organization):
+    client.force_login(user_with_role("staff", organization))
+    return lambda: client.get(reverse("core:audit-log")).content.decode()
+
+
+def test_log_names_referenced_records_in_local_time_with_translated_values(client):
+    organization = OrganizationFactory()
+    group = StudyGroupFactory(organization=organization)
+    reviewer = PersonFactory(organization=organization, name="周敏")
+    read = staff_reading(client, organization)
+    for object_type, object_id, changes in [
+        ("studygroup.studygroup", group.pk, {"second_reviewer": [None, reviewer.pk]}),
+        ("studygroup.user", 1, {"password_changed_at": ["2026-11-25T01:30:00+00:00", None]}),
+        ("studygroup.membership", 1, {"start_on": ["2026-01-01", "2026-03-05"], "role": ["member", "leader"]}),
+        ("audits.action", 1, {"status": ["open", "done"]}),
+        ("studygroup.studygroup", group.pk, {"is_active": [True, False]}),
+    ]:
+        AuditEntryFactory(
+            object_type=object_type, object_id=str(object_id), changes=changes, organization_path=organization.path
+        )
+    page = read()
+    assert "第二审核人:— → 周敏" in page
+    assert "密码修改时间:2026年11月25日 09:30 → —" in page
+    assert "起始日期:2026年1月1日 → 2026年3月5日" in page
+    assert "角色:成员 → 组长" in page
+    assert "状态:未开始 → 已完成" in page
+    assert "有效:是 → 否" in page
+
+
+def test_a_record_no_longer_on_file_is_shown_by_its_number(client):
+    organization = OrganizationFactory()
+    read = staff_reading(client, organization)
+    AuditEntryFactory(
+        object_type="studygroup.studygroup",
+        changes={"second_reviewer": [987654, None]},
+        organization_path=organization.path,
+    )
+    assert "第二审核人:#987654 → —" in read()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"content": [{"sections": [1, 2]}, {"sections": [3]}]},
+        {"content": [[1, 2], [3]]},
+        {"counts": {"sessions": 3}},
+        {"odd": "not a pair"},
+        {"status": [["draft"], {"x": 1}]},
+        ["a", "list", "of", "changes"],
+    ],
+)
+def test_log_shows_any_json_the_changes_hold(client, changes):
+    """A digest recompiled stores its JSON content; the log answered 500 (unhashable dict)."""
+    organization = OrganizationFactory()
+    read = staff_reading(client, organization)
+    for object_type in ("reports.monthlydigest", "audits.action", "no.such_model", ""):
+        AuditEntryFactory(object_type=object_type, changes=changes, organization_path=organization.path)
+    assert "<table" in read()
+
+
+def test_audit_log_query_count_is_the_same_at_two_sizes(client, django_assert_num_queries):
+    organization = OrganizationFactory()
+    group = StudyGroupFactory(organization=organization)
+    client.force_login(user_with_role("staff", organization))
+
+    def add_entries(count):
+        for _index in range(count):
+            reviewer = PersonFactory(organization=organization)
+            AuditEntryFactory(
+                object_type="studygroup.studygroup",
+                object_id=str(group.pk),
+                changes={"second_reviewer": [None, reviewer.pk], "organization": [organization.pk, organization.pk]},
+                organization_path=organization.path,
+            )
+            AuditEntryFactory(
+                object_type="studygroup.membership",
+                changes={"person": [None, reviewer.pk], "role": ["member", "leader"]},
+                organization_path=organization.path,
+            )
+        return reviewer
+
+    add_entries(2)
+    client.get(reverse("core:audit-log"))
+    with django_assert_num_queries(14):
+        client.get(reverse("core:audit-log"))
+    last = add_entries(20)
+    with django_assert_num_queries(14):
+        response = client.get(reverse("core:audit-log"))
+    page = response.content.decode()
+    assert f"第二审核人:— → {last.name}" in page
+    assert f"人员:— → {last.name}" in page
+
+
+# Drafts stay private --------------------------------------------------------------------------------------
+
+
+def test_a_members_draft_text_never_reaches_the_log(client):
+    from sessions.models import Submission
+    from sessions.tests.factories import SubmissionFactory
+
+    organization = OrganizationFactory()
+    draft = SubmissionFactory(
+        group=StudyGroupFactory(organization=organization), title="草稿标题", text="第一稿的私密内容"
+    )
+    draft.text = "第二稿的私密内容"
+    draft.save()
+    draft.status = Submission.Status.SUBMITTED
+    draft.save()
+    entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
+    assert "私密内容" not in str([(entry.object_repr, entry.changes) for entry in entries])
+    assert [(entry.action, entry.object_repr) for entry in entries] == [
+        ("create", "******"),
+        ("update", "******"),
+        ("update", "草稿标题"),
+    ]
+    assert entries[0].changes["title"] == [None, "******"]
+    assert [entry.changes for entry in entries[1:]] == [
+        {"text": ["******", "******"]},
+        {"status": ["draft", "submitted"]},
+    ]
+    page = staff_reading(client, organization)()
+    assert "私密内容" not in page
+    assert "(不予显示)" in page
+
+
+# Downloads, retention ------------------------------------------------------------------------------------
+
+
+def test_every_download_is_logged_as_an_export(rf):
+    from studygroup import documents
+    from studygroup.middleware import AuditContextMiddleware
+
+    organization = OrganizationFactory()
+    user = user_with_role("staff", organization)
+    request = rf.get("/reports/ledger.xlsx", REMOTE_ADDR="10.7.7.7")
+    request.user = user
+    middleware = AuditContextMiddleware(lambda request: documents.download(b"x", documents.XLSX, "城关镇学习台账.xlsx"))
+    middleware(request)
+    page_middleware = AuditContextMiddleware(lambda request: HttpResponse("page"))
+    page_middleware(request)
+    entry = AuditEntry.objects.get(action="export")
+    assert (entry.username, entry.ip_address, entry.organization_path) == (user.username, "10.7.7.7", organization.path)
+    assert entry.changes == {"file": "城关镇学习台账.xlsx"}
+
+
+def test_entries_past_the_retention_period_are_pruned(settings):
+    from django.core.management import call_command
+
+    settings.AUDIT_RETENTION_DAYS = 200
+    now = timezone.now()
+    old = AuditEntryFactory(at=now - datetime.timedelta(days=201))
+    kept = AuditEntryFactory(at=now - datetime.timedelta(days=199))
+    output = io.StringIO()
+    call_command("prune_audit_log", stdout=output)
+    assert output.getvalue().strip() == "1 entries older than 200 days deleted."
+    assert not AuditEntry.objects.filter(pk=old.pk).exists()
+    assert AuditEntry.objects.filter(pk=kept.pk).exists()
+    assert AuditEntry.objects.get(action="delete", username="system").changes == {"retention_days": 200, "deleted": 1}
+    call_command("prune_audit_log", stdout=io.StringIO())
+    assert AuditEntry.objects.count() == 2
+
+
+def test_retention_is_never_below_180_days(monkeypatch):
+    import importlib
+
+    from studygroup import settings as project_settings
+
+    monkeypatch.setenv("AUDIT_RETENTION_DAYS", "30")
+    monkeypatch.setenv("DEBUG", "1")
+    assert importlib.reload(project_settings).AUDIT_RETENTION_DAYS == 180
+    monkeypatch.delenv("AUDIT_RETENTION_DAYS")
+    importlib.reload(project_settings)
+
+
+def test_the_nightly_prune_is_scheduled():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="studygroup.prune_audit_log")
+    assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("3", "0", True)
+
+
+def test_a_status_change_is_named_in_chinese():
+    from audits.models import ActionChange
+
+    assert str(ActionChange(from_status="open", to_status="done")) == "未开始 → 已完成"

@@ -113,3 +113,152 @@ def test_deploy_settings_are_clean(settings):
 
     # DEBUG is off in tests, as in production: check --deploy must not complain.
     call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
+# Client address behind reverse proxies ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("10.0.0.8", "", "10.0.0.8"),
+        # Not from a trusted proxy: the header is the client's own words and is ignored.
+        ("203.0.113.9", "1.2.3.4", "203.0.113.9"),
+        ("192.168.1.10", "172.16.5.5", "172.16.5.5"),
+        # The client wrote the left entries itself: only the right-most untrusted hop counts.
+        ("192.168.1.10", "6.6.6.6, 172.16.5.5", "172.16.5.5"),
+        ("192.168.1.10", "172.16.5.5, 192.168.1.11", "172.16.5.5"),
+        ("192.168.1.10", "", "192.168.1.10"),
+        ("192.168.1.10", "not-an-address", "192.168.1.10"),
+    ],
+)
+def test_client_address_reads_past_trusted_proxies_only(rf, settings, remote, forwarded, expected):
+    from studygroup.network import client_address
+
+    settings.TRUSTED_PROXIES = ["192.168.1.10", "192.168.1.11/32"]
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected
+
+
+def test_lockout_and_audit_key_on_the_client_behind_the_proxy(client, settings):
+    from studygroup.models import AuditEntry
+
+    settings.TRUSTED_PROXIES = ["192.168.1.10"]
+    user = UserFactory()
+
+    def through_proxy(client_address, password):
+        return client.post(
+            reverse("login"),
+            {"username": user.username, "password": password},
+            REMOTE_ADDR="192.168.1.10",
+            HTTP_X_FORWARDED_FOR=client_address,
+        )
+
+    for _attempt in range(5):
+        through_proxy("172.16.0.1", "wrong-password")
+    assert through_proxy("172.16.0.1", PASSWORD).status_code == 429
+    # Another office behind the same proxy is not locked out.
+    assert through_proxy("172.16.0.2", PASSWORD).status_code == 302
+    addresses = set(AuditEntry.objects.filter(username=user.username).values_list("ip_address", flat=True))
+    assert addresses == {"172.16.0.1", "172.16.0.2"}
+
+
+# Caching ---------------------------------------------------------------------------------------------------
+
+
+def test_signed_in_pages_and_downloads_are_never_stored(client):
+    from plans.tests.factories import FileMaterialFactory
+    from studygroup.tests.factories import StudyGroupFactory
+
+    organization = OrganizationFactory()
+    material = FileMaterialFactory(group=StudyGroupFactory(organization=organization))
+    client.force_login(user_with_role("staff", organization))
+    for url in (reverse("home"), reverse("plans:material-download", args=[material.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
+        assert "private" in response["Cache-Control"], url
+
+
+# Where forms send the user next -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "http:evil.example", " //evil"],
+)
+def test_next_never_leaves_the_site(client, target):
+    from plans.tests.factories import MaterialFactory
+    from studygroup.tests.factories import MembershipFactory
+
+    seat = MembershipFactory(person__user=UserFactory())
+    material = MaterialFactory(group=seat.group)
+    client.force_login(seat.person.user)
+    response = client.post(reverse("plans:material-confirm", args=[material.pk]), {"next": target})
+    assert response.status_code == 302
+    assert response.url == material.get_absolute_url()
+
+
+def test_next_within_the_site_is_followed(client):
+    from plans.tests.factories import MaterialFactory
+    from studygroup.tests.factories import MembershipFactory
+
+    seat = MembershipFactory(person__user=UserFactory())
+    material = MaterialFactory(group=seat.group)
+    client.force_login(seat.person.user)
+    response = client.post(reverse("plans:material-confirm", args=[material.pk]), {"next": "/plans/materials/?x=1"})
+    assert response.url == "/plans/materials/?x=1"
+
+
+def test_signed_out_users_come_back_to_the_page_they_asked_for_with_its_whole_query(client):
+    user = user_with_role("staff", OrganizationFactory())
+    start = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+    with freeze_time(start):
+        login(client, user.username, PASSWORD)
+    with freeze_time(start + datetime.timedelta(minutes=31)):
+        response = client.get("/audit/?action=login&username=a")
+    assert response.url == "/accounts/login/?next=%2Faudit%2F%3Faction%3Dlogin%26username%3Da"
+
+
+# Numbers in the query string ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", 12),
+        ("0", None),
+        ("-3", None),
+        ("9" * 19, None),
+        ("9223372036854775807", 9223372036854775807),
+        ("9223372036854775808", None),
+        ("9" * 5000, None),
+        ("²", None),
+        ("١٢", None),
+        ("1e3", None),
+        (" 7 ", 7),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_ids_from_the_query_string_are_parsed_safely(value, expected):
+    from studygroup.viewutils import parse_int
+
+    assert parse_int(value) == expected
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "1999", "2101", "abc", "-2026"])
+def test_odd_years_fall_back_to_this_year(rf, value):
+    from django.utils import timezone
+
+    from studygroup.viewutils import requested_year
+
+    assert requested_year(rf.get("/", {"year": value})) == timezone.localdate().year
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "9223372036854775808", "²", "-1"])
+def test_a_huge_organization_id_never_answers_500(client, value):
+    county = OrganizationFactory()
+    client.force_login(user_with_role("viewer", county))
+    response = client.get(reverse("reports:dashboard"), {"org": value})
+    assert response.status_code == 200
