@@ -93,6 +93,13 @@ LECTURES = [
     ("乡村全面振兴政策宣讲", "村党群服务中心"),
     ("庆祝建党105周年专题党课", "机关党员活动室"),
 ]
+SPEECHES = [
+    "结合分管的{area}工作,谈了学习{title}的认识,查摆了工作中的差距,提出了下一步的具体措施。",
+    "从{area}领域存在的短板谈起,认为要把学习成果转化为破解难题的实招。",
+    "介绍了{area}工作的推进情况,就抓好学习成果转化提出三条建议。",
+    "结合近期在基层调研看到的情况,谈了{area}工作中如何以学促干、以学促改。",
+]
+AGENDA = "一、领学有关篇目;二、成员作重点发言;三、主要负责同志作总结讲话;四、研究贯彻落实措施。"
 LEAVE_REASONS = [
     "参加上级召开的专题工作会议",
     "带队开展防汛检查",
@@ -116,6 +123,11 @@ class Plan:
     speakers: dict[int, list[int]] = field(default_factory=dict)
     rows: dict[int, list[Attendance]] = field(default_factory=dict)
     kept_open: set[int] = field(default_factory=set)  # ids of attendance rows never made up
+
+
+def quoted(title: str) -> str:
+    """The title in Chinese quotation marks, its own quotation marks turned into single ones."""
+    return "“" + title.replace("“", "‘").replace("”", "’") + "”"
 
 
 def _weekday(day: datetime.date, step: int) -> datetime.date:
@@ -214,6 +226,7 @@ def _session(plan: Plan, index: int, day: datetime.date, topic: PlanTopic | None
         is_online=kind == K.COLLECTIVE and rng.random() < 0.08,
         is_expanded=kind in (K.EXPERT_LECTURE, K.FIELD_TEACHING),
         lead_id=lead,
+        agenda="" if kind == K.FIRST_TOPIC else AGENDA,
         plan_text=(
             f"一、学习主题:{title}。二、学习形式:{KIND_NAMES[kind]}。三、学习内容:{entry.reading}。"
             f"四、重点发言:{entry.focus or '结合分管工作谈贯彻意见'},每人发言5分钟左右。"
@@ -263,7 +276,7 @@ def _minutes(plan: Plan, session: StudySession, names: dict[int, str], index: in
     absent = f",{'、'.join(away)}请假或缺席,会后补学" if away else ""
     return (
         f"{day:%m月%d日}{'上午' if day.hour < 12 else '下午'},中心组以{KIND_NAMES[session.kind]}形式,"
-        f"围绕“{session.title}”开展专题学习。{names.get(session.lead_id, leader)}领学了{entry.reading}。"
+        f"围绕{quoted(session.title)}开展专题学习。{names.get(session.lead_id, leader)}领学了{entry.reading}。"
         f"{speakers}等同志作交流发言,{entry.focus}。{plan.rng.choice(POINTS)}。"
         f"{leader}作总结讲话,强调要{entry.demand}。应到{len(rows)}人,实到{present}人{absent}。"
     )
@@ -289,17 +302,20 @@ def _record_year(plan: Plan, names: dict[int, str], today: datetime.date, on_lea
     behind, model = group.code in BEHIND_GROUPS, group.code in MODEL_GROUPS
     held = [i for i, s in enumerate(plan.sessions) if s.starts_at <= now]
     unrecorded = set(rng.sample(held[:-1], 2)) if behind and len(held) > 3 else set()
+    studied = [i for i in held if plan.sessions[i].kind != K.FIRST_TOPIC] or held
     for index in held:
         session = plan.sessions[index]
         if index in unrecorded:
             continue
         _attendance(plan, index, session, behind)
-        if on_leave is not None and index == held[-1]:
+        if on_leave is not None and index == studied[-1]:
             _put_on_leave(plan, index, on_leave)
         if model or rng.random() < (0.5 if behind else 0.93):
             session.minutes = _minutes(plan, session, names, index)
             if rng.random() < 0.7:
-                session.circular_text = f"现将中心组“{session.title}”专题学习情况通报如下,请结合实际抓好贯彻落实。"
+                session.circular_text = (
+                    f"现将中心组{quoted(session.title)}专题学习情况通报如下,请结合实际抓好贯彻落实。"
+                )
                 session.circular_sent_at = min(session.ends_at + datetime.timedelta(days=2), now)
     return _makeups(plan, today)
 
@@ -335,7 +351,7 @@ def _save_year(plan: Plan, rng: random.Random) -> None:
 
 def _speech(session: StudySession, rng: random.Random) -> str:
     area = rng.choice(AREAS)
-    return f"结合分管的{area}工作,谈了学习“{session.title}”的认识,查摆了工作中的差距,提出了下一步的具体措施。"
+    return rng.choice(SPEECHES).format(area=area, title=quoted(session.title))
 
 
 def _makeups(plan: Plan, today: datetime.date) -> list[tuple[Attendance, datetime.date]]:
@@ -389,6 +405,11 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
     if not held:
         return []
     entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
+    attended: dict[int, list[StudySession]] = {}  # members write about sessions they sat in
+    for index, rows in plan.rows.items():
+        for row in rows:
+            if row.status in ("present", "late") and plan.sessions[index] in held:
+                attended.setdefault(row.person_id, []).append(plan.sessions[index])
     notes_rate, reflection_rate = _writing_rates(group, rng)
     members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
     areas = {person: AREAS[i % len(AREAS)] for i, person in enumerate(members)}
@@ -411,21 +432,22 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
         return records[-1]
 
     for person in members:
-        for session in rng.sample(held, min(2, len(held))) if rng.random() < notes_rate else []:
+        sat_in = attended.get(person) or held
+        for session in rng.sample(sat_in, min(2, len(sat_in))) if rng.random() < notes_rate else []:
             entry = topic_of(PlanTopic(month=session.starts_at.month, title=session.title))
             add(
                 person,
                 session,
                 "notes",
-                f"“{session.title}”学习笔记",
+                f"学习笔记:{session.title}",
                 f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。",
             )
         if rng.random() < reflection_rate or person == members[1]:  # the deputy always writes one
-            session = rng.choice(held)
+            session = rng.choice(sat_in)
             entry = entries[id(session)]
             title = _reflection_title(entry, areas[person], used, rng)
             text = (
-                f"通过参加中心组“{session.title}”专题学习,我对{entry.short}有了更深的理解。"
+                f"通过参加中心组{quoted(session.title)}专题学习,我对{entry.short}有了更深的理解。"
                 f"一是提高政治站位,深刻把握其核心要义;二是坚持问题导向,对照学习要求查找分管工作中的差距和不足;"
                 f"三是注重学用结合,在分管的{areas[person]}工作中{entry.demand}。"
             )
@@ -433,7 +455,13 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
     for session in held:
         if session.kind == K.RESEARCH_EXCHANGE:
             for person in rng.sample(members, min(2, len(members))):
-                add(person, session, "discussion", f"在“{session.title}”研讨会上的发言", _speech(session, rng))
+                add(
+                    person,
+                    session,
+                    "discussion",
+                    f"{entries[id(session)].short}专题研讨发言材料",
+                    _speech(session, rng),
+                )
     for row, done in made:
         add(
             row.person_id,
@@ -454,17 +482,18 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
     return records
 
 
-def _waiting_for_first_review(plan: Plan, person: int, today: datetime.date) -> Submission | None:
-    """staff.chengguan's first review: a discussion material handed in yesterday."""
+def _waiting_for_first_review(plan: Plan, today: datetime.date) -> Submission | None:
+    """staff.chengguan's first review: the deputy's discussion material handed in yesterday."""
     held = [s for s in plan.sessions if s.starts_at <= timezone.now() and s.kind != K.FIRST_TOPIC]
-    if not held:
+    deputy = next((s.person_id for s in plan.seats if s.role == Membership.Role.DEPUTY), None)
+    if not held or deputy is None:
         return None
     return Submission(
         group=plan.group,
-        person_id=person,
+        person_id=deputy,
         session=held[-1],
         kind="discussion",
-        title="立足组织委员岗位 抓实基层党建——专题研讨发言提纲",
+        title="聚焦基层治理 推动全会精神落地见效——专题研讨发言提纲",
         text="一、学习体会;二、对照查摆的问题;三、下一步打算。",
         status="submitted",
         submitted_on=today - datetime.timedelta(days=1),
@@ -549,7 +578,7 @@ def _seed_year(group: StudyGroup, plan_record: StudyPlan | None, names, used, to
     _save_year(plan, plan.rng)
     _leave_requests(plan)
     records = _submissions(plan, made, today, used)
-    waiting = _waiting_for_first_review(plan, login, today) if login else None
+    waiting = _waiting_for_first_review(plan, today) if login else None
     records += [waiting] if waiting else []
     Submission.objects.bulk_create(records, batch_size=500)
     _reviews(records, staff)
