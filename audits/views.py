@@ -145,10 +145,11 @@ def _planning_action(request, organization, kind, data) -> None:
             request_key=data["request_key"],
             by=request.user,
         )
-        messages.success(
-            request,
-            _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
-        )
+        if record.result:
+            messages.success(
+                request,
+                _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
+            )
         left = draw.uncovered(record.inputs, record.result)
         if left:
             messages.warning(

@@ -55,6 +55,7 @@ def seed_audits() -> None:
                 group=session.group,
                 visit=visit,
                 problem="个别成员发言联系实际不够紧密",
+                finding="个别成员发言联系实际不够紧密",
                 measure="会前印发研讨提纲,要求结合分管领域准备发言",
                 owner=owner,
                 raised_on=reported,
