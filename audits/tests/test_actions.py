@@ -67,6 +67,7 @@ def test_upper_level_reads_actions_neighbours_do_not(client):
     not os.path.exists("/usr/bin/chromium") and not shutil.which("chromium"),
     reason="Debian's chromium is not installed (apt-get install chromium)",
 )
+@pytest.mark.django_db(transaction=True)  # the live server's threads share a real database, not a transaction
 def test_visit_report_form_on_a_375_pixel_phone(live_server, settings):
     pytest.importorskip("playwright", reason="playwright (requirements-test.txt) is not installed")
     from playwright.sync_api import expect, sync_playwright
