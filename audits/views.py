@@ -180,7 +180,10 @@ def pool_toggle_view(request, pk):
         raise Http404
     post_action(
         request,
-        lambda: services.pool_set_active(member=member, is_active=not member.is_active, by=request.user),
+        # The state asked for, not a flip: a double click pauses once.
+        lambda: services.pool_set_active(
+            member=member, is_active=request.POST.get("is_active") == "1", by=request.user
+        ),
         _("The observer pool has been updated."),
     )
     return redirect(f"/audits/planning/?org={member.organization_id}")
