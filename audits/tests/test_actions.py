@@ -314,3 +314,34 @@ def test_a_second_click_on_file_the_report_files_once(client):
     assert "旁听报告已提交" in client.get(visit.get_absolute_url()).content.decode()
     form = client.get(url).content.decode()
     assert "data-busy" in form
+
+
+def test_my_actions_and_coverage_pages_keep_their_query_count(
+    client, django_assert_num_queries, django_assert_max_num_queries
+):
+    county = OrganizationFactory()
+    observer = user_with_role("observer", county)
+    staff = user_with_role("staff", county)
+
+    def add(n):
+        for _ in range(n):
+            group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+            starts = timezone.now() - datetime.timedelta(days=3)
+            session = StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+            visit = ObserverVisitFactory(session=session, organization=county, observer=observer.person)
+            ActionFactory(group=group, visit=visit, raised_by=observer)
+
+    add(1)
+    pages = [(observer, reverse("audits:action-list") + "?mine=1"), (staff, reverse("audits:coverage"))]
+    counts = []
+    for user, url in pages:
+        client.force_login(user)
+        client.get(url)
+        with django_assert_max_num_queries(30) as captured:
+            client.get(url)
+        counts.append(len(captured.captured_queries))
+    add(4)
+    for (user, url), count in zip(pages, counts, strict=True):
+        client.force_login(user)
+        with django_assert_num_queries(count):
+            assert client.get(url).status_code == 200
