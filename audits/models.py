@@ -393,10 +393,15 @@ class Action(TimeStampedModel):
 
     @classmethod
     def access_extra_q(cls, scope) -> Q | None:
-        """The owner reads the actions they answer for; whoever raised one reads it too."""
+        """The owner reads the actions they answer for; whoever raised one reads it, and so does the observer of
+        the visit it came from."""
         if scope.person_id is None:
             return None
-        return Q(owner_id=scope.person_id) | Q(raised_by__person__id=scope.person_id)
+        return (
+            Q(owner_id=scope.person_id)
+            | Q(raised_by__person__id=scope.person_id)
+            | Q(visit__observer_id=scope.person_id)
+        )
 
     def is_overdue(self, today) -> bool:
         return self.status != self.Status.DONE and self.due_on < today

@@ -139,7 +139,7 @@ def candidate_sessions(*, organization: Organization) -> QuerySet[StudySession]:
 def action_list(*, user: User, status: str = "", mine: bool = False) -> QuerySet[Action]:
     queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
     if mine:
-        queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user))
+        queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user) | Q(visit__observer__user=user))
     if status == "overdue":
         queryset = queryset.exclude(status=Action.Status.DONE).filter(due_on__lt=timezone.localdate())
     elif status:

@@ -96,6 +96,7 @@ def _lock(model, pk: int):
 @transaction.atomic
 def pool_add(*, organization: Organization, person: Person, by: User) -> ObserverPoolMember:
     _require_staff_at(by, organization)
+    _lock(Organization, organization.pk)  # two clicks add the person once
     member, _created = ObserverPoolMember.objects.update_or_create(
         organization=organization, person=person, defaults={"is_active": True}
     )
@@ -106,6 +107,7 @@ def pool_add(*, organization: Organization, person: Person, by: User) -> Observe
 @transaction.atomic
 def pool_set_active(*, member: ObserverPoolMember, is_active: bool, by: User) -> ObserverPoolMember:
     _require_staff_at(by, member.organization)
+    _lock(ObserverPoolMember, member.pk)
     member.is_active = is_active
     member.save(update_fields=["is_active", "updated_at"])
     return member
@@ -334,6 +336,7 @@ def invitation_create(*, session: StudySession, note: str, by: User) -> VisitInv
     parent = session.group.organization.parent
     if parent is None:
         raise ValidationError(_("Your organization has no organization above it to invite."))
+    _lock(StudySession, session.pk)  # a double click invites (and notifies) once
     invitation, created = VisitInvitation.objects.get_or_create(
         session=session, organization=parent, defaults={"note": note.strip()}
     )
@@ -439,6 +442,9 @@ def visit_pre_review(*, visit: ObserverVisit, decision: str, comment: str, by: U
         raise ValidationError(_("The session has started; the review before it is closed."))
     if decision == ObserverVisit.Review.CHANGES and not comment.strip():
         raise ValidationError({"comment": _("Say what should change.")})
+    before = _lock(ObserverVisit, visit.pk)
+    if (before.pre_review, before.pre_review_comment) == (decision, comment.strip()):
+        return visit  # the same review sent twice (a double click): the group is told once
     visit.pre_review, visit.pre_review_comment, visit.pre_review_on = decision, comment.strip(), timezone.localdate()
     visit.save(update_fields=["pre_review", "pre_review_comment", "pre_review_on", "updated_at"])
     notifications.send(
@@ -698,6 +704,7 @@ def verdict_set(
 @transaction.atomic
 def rules_add(*, organization: Organization, title: str, adopted_on: datetime.date | None, by: User) -> RulesDocument:
     _require_staff_at(by, organization)
+    _lock(Organization, organization.pk)
     document, created = RulesDocument.objects.get_or_create(
         organization=organization, title=title.strip(), defaults={"adopted_on": adopted_on}
     )

@@ -146,10 +146,11 @@ def _planning_action(request, organization, kind, data) -> None:
             request_key=data["request_key"],
             by=request.user,
         )
-        messages.success(
-            request,
-            _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
-        )
+        if record.result:
+            messages.success(
+                request,
+                _("%(count)d sessions drawn with seed %(seed)s.") % {"count": len(record.result), "seed": record.seed},
+            )
         left = draw.uncovered(record.inputs, record.result)
         if left:
             messages.warning(
@@ -180,7 +181,10 @@ def pool_toggle_view(request, pk):
         raise Http404
     post_action(
         request,
-        lambda: services.pool_set_active(member=member, is_active=not member.is_active, by=request.user),
+        # The state asked for, not a flip: a double click pauses once.
+        lambda: services.pool_set_active(
+            member=member, is_active=request.POST.get("is_active") == "1", by=request.user
+        ),
         _("The observer pool has been updated."),
     )
     return redirect(f"/audits/planning/?org={member.organization_id}")

@@ -164,6 +164,7 @@ def _observer_city(city: Organization, observer: Person, staff: User | None) -> 
                 code=f"demo-a-{code}",
                 visit=visit,
                 problem="个别成员发言联系实际不够紧密",
+                finding="个别成员发言联系实际不够紧密",
                 measure="会前印发研讨提纲,要求结合分管领域准备发言",
                 staff=staff,
                 status="open",

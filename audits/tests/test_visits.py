@@ -477,3 +477,34 @@ def test_coverage_counts_only_visits_whose_session_has_started(client, city):
         page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
     assert 'sg-figure">12%' in page and 'id="planned">1<' in page
     assert page.split('id="coverage"')[1].split("</table>")[0].count("table-danger") == 7
+
+
+def test_double_clicks_on_planning_buttons_act_once(client, city):
+    from studygroup.models import Notification
+
+    member = ObserverPoolMemberFactory(organization=city["city"], person=PersonFactory(organization=city["city"]))
+    client.force_login(city["staff"])
+    url = reverse("audits:pool-toggle", args=[member.pk])
+    client.post(url, {"is_active": "0"})
+    client.post(url, {"is_active": "0"})
+    member.refresh_from_db()
+    assert member.is_active is False
+
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() + datetime.timedelta(days=20))
+    for _click in range(2):
+        services.visit_pre_review(visit=visit, decision="changes", comment="请补充研讨提纲", by=observer)
+    assert Notification.objects.filter(verb="visit_pre_review").count() == 0  # the group has no staff login
+    staff = user_with_role("staff", visit.session.group.organization)
+    services.visit_pre_review(visit=visit, decision="approved", comment="", by=observer)
+    services.visit_pre_review(visit=visit, decision="approved", comment="", by=observer)
+    assert Notification.objects.filter(recipient=staff, verb="visit_pre_review").count() == 1
+
+    town = city["towns"][0]
+    session = _session_at(town, timezone.now() + datetime.timedelta(days=9))
+    client.force_login(user_with_role("staff", town))
+    for _click in range(2):
+        assert client.post(reverse("audits:invite", args=[session.pk]), {"note": ""}).status_code in (200, 302)
+    county_staff = user_with_role("staff", town.parent)
+    assert session.invitations.count() == 1
+    assert Notification.objects.filter(verb="visit_invited").exclude(recipient=county_staff).count() == 0

@@ -24,3 +24,8 @@ window.addEventListener("pageshow", function (event) {
   if (!event.persisted) { return; }
   document.querySelectorAll("form[data-busy] button[type=submit]").forEach(function (button) { button.disabled = false; });
 });
+/* Once a form is on its way, background requests (an autosave) wait for the next page instead of racing it. */
+document.addEventListener("htmx:beforeRequest", function (event) {
+  "use strict";
+  if (document.querySelector("form[data-busy] button[type=submit]:disabled")) { event.preventDefault(); }
+});
