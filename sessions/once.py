@@ -4,7 +4,7 @@ Each such form carries a hidden key made when the page is drawn (``OnceForm``).
 The first post stores the key with the address its result leads to, in the
 same transaction as the record; a second post with the same key waits on the
 unique index until the first commits, then leads to the same address and
-creates nothing. Pages also disable their buttons on submit (``static/js/once.js``).
+creates nothing. Pages also disable their buttons on submit (``static/js/busy.js``, loaded by the base template).
 """
 
 from __future__ import annotations
