@@ -15,16 +15,18 @@ may change and no new row may point at one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from sessions import signin
 from studygroup.tests import crawl_support as crawl
 from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
+from studygroup.tests.test_access_crawl import walk
 
 # Pages that act on the signed-in user's own account only; no record of an organization is involved.
 OWN_ACCOUNT = {"login", "logout", "password_change"}
@@ -128,9 +130,8 @@ def url_of(name: str, spec: Write, world: crawl.World) -> str:
     return f"{url}?{_query(spec, world)}" if spec.query else url
 
 
+@functools.cache
 def _params(name: str) -> list[str]:
-    from studygroup.tests.test_access_crawl import walk
-
     return dict(walk())[name]
 
 
@@ -143,7 +144,7 @@ def actor_key(spec: Write) -> str:
     return spec.actor if spec.actor.startswith("upper ") else f"owner {spec.actor}"
 
 
-def source_of(name: str, spec: Write, world: crawl.World, url: str) -> str:
+def source_of(spec: Write, world: crawl.World, url: str) -> str:
     if spec.source is None:
         return url
     return url_of(spec.source, Write(spec.source_target or spec.target, spec.actor, query=spec.query), world)
@@ -178,7 +179,7 @@ def judge(spec: Write, side: str, role: str, outcome: crawl.Outcome, world: craw
 def bodies_for(name: str, spec: Write, world: crawl.World, client, url: str) -> list[dict]:
     if name == "reports:records":
         return [{"bundle": crawl.records_bundle(world, None, takeover=False)}]
-    source = source_of(name, spec, world, url)
+    source = source_of(spec, world, url)
     page = client.get(source)
     assert page.status_code == 200, f"the page holding the form of {name} ({source}) answers {page.status_code}"
     target = reverse(spec.form_of, kwargs=_kwargs_of(url)) if spec.form_of else urlsplit(url).path
@@ -194,8 +195,6 @@ def bodies_for(name: str, spec: Write, world: crawl.World, client, url: str) -> 
 
 
 def _kwargs_of(url: str) -> dict:
-    from django.urls import resolve
-
     return resolve(urlsplit(url).path).kwargs
 
 
