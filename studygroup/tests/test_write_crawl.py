@@ -1,0 +1,234 @@
+"""The write crawl: every URL that accepts POST, sent a valid body by every role of a neighbouring county and of
+the owner's upper level, with the owner's records in the URL and in every choice field.
+
+The body is the form the owner's own people see: the page holding it is fetched as the insider who does that
+job, its fields are harvested (the first choice where none is selected, a filler for empty text), and that
+insider's POST must change the database (proof that the body is valid). Then each outsider sends the same
+body: the database stays exactly as it was (every row of every table compared) and the answer is 400, 403,
+404, 405, a form shown again with its errors, or a redirect carrying an error message.
+
+Upper levels read, lower levels own (DESIGN.md): the upper level may comment on a filed plan, observe,
+inspect and raise actions (``upper_may``). Where a page writes a record of the sender's own organization
+(``own``: compiling one's own digest, recording one's own rules), outsiders may write, but no row of the owner
+may change and no new row may point at one.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from sessions import signin
+from studygroup.tests import crawl_support as crawl
+from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
+from studygroup.tests.test_access_crawl import walk
+
+# Pages that act on the signed-in user's own account only; no record of an organization is involved.
+OWN_ACCOUNT = {"login", "logout", "password_change"}
+
+
+@dataclass(frozen=True)
+class Write:
+    target: str | None  # key of the owner's record that fills the URL
+    actor: str  # the insider whose job this is: a key of ``World.insiders`` or "upper staff"
+    source: str | None = None  # URL name of the page holding the form (default: the URL itself)
+    query: str = ""  # query string of both the page and the POST ({owner}, {year} filled in)
+    upper_may: frozenset = field(default_factory=frozenset)  # upper-level roles doing a legitimate job here
+    own: bool = False  # outsiders write records of their own organization here
+    form_of: str | None = None  # the form posting to this URL name is sent here instead (htmx autosave)
+    source_target: str | None = None  # the record the page holding the form shows (default: ``target``)
+    values: tuple = ()  # (field, value) the insider types where a filler would not do; None leaves it empty
+
+
+UPPER_COMMENTS = frozenset({"staff", "leader", "viewer"})
+
+WRITES = {
+    "core:membership-add": Write("group", "staff", values=(("new_name", None), ("new_post", None))),
+    "core:membership-edit": Write("membership", "staff"),
+    "core:membership-end": Write("membership", "staff"),
+    "core:notification-read-all": Write(None, "staff", source="core:notification-list", own=True),
+    "plans:plan-create": Write(None, "staff", query="year={next_year_2}"),
+    "plans:plan-edit": Write("plan_draft", "staff"),
+    "plans:plan-submit": Write("plan_draft", "staff", source="plans:plan-detail"),
+    "plans:plan-approve": Write("plan_submitted", "leader", source="plans:plan-detail"),
+    "plans:plan-return": Write("plan_submitted", "leader"),
+    "plans:plan-comment": Write("plan_approved", "upper staff", source="plans:plan-detail", upper_may=UPPER_COMMENTS),
+    "plans:topic-add": Write("plan_draft", "staff"),
+    "plans:topic-edit": Write("topic", "staff"),
+    "plans:topic-delete": Write("topic", "staff"),
+    "plans:material-add": Write("group", "staff"),
+    "plans:material-publish": Write("material_draft", "staff", source="plans:material-detail"),
+    "plans:material-delete": Write("material_draft", "staff"),
+    "plans:material-confirm": Write("material_published", "member", source="plans:material-detail"),
+    "plans:session-remind": Write("session_next", "staff", source="plans:session-prestudy"),
+    "plans:research-add": Write(None, "staff"),
+    "plans:research-claim": Write("research_open", "member", source="plans:research-detail"),
+    "plans:research-team": Write("research_claimed", "staff"),
+    "plans:research-report": Write("research_claimed", "staff"),
+    "sessions:session-create": Write("group", "staff"),
+    "sessions:session-edit": Write("session_next", "staff"),
+    "sessions:signin-screen": Write("session_next", "staff"),
+    "sessions:signin": Write("session_next", "member"),
+    "sessions:attendance": Write("session_past", "staff"),
+    "sessions:leave-ask": Write("session_next", "member"),
+    "sessions:leave-decide": Write("leave", "staff", source="sessions:session-detail", source_target="session_next"),
+    "sessions:minutes": Write("session_past", "staff", values=(("speeches", "本镇书记:结合分管工作谈体会"),)),
+    "sessions:attachment-add": Write("session_past", "staff", source="sessions:minutes"),
+    "sessions:circular": Write("session_past", "staff"),
+    "sessions:submission-create": Write(None, "member"),
+    "sessions:submission-edit": Write("sub_draft", "member"),
+    "sessions:submission-submit": Write("sub_draft", "member", source="sessions:submission-detail"),
+    "sessions:submission-review": Write("sub_submitted", "staff", source="sessions:submission-detail"),
+    "sessions:submission-recommend": Write("sub_approved", "staff", source="sessions:submission-detail"),
+    "sessions:reviewer": Write("group", "staff"),
+    # A level records the lectures its own people and those of the levels below give (``lecture_create``).
+    "sessions:lecture-create": Write(None, "staff", upper_may=frozenset({"staff"})),
+    "audits:planning": Write(None, "upper staff", query="org={upper}", upper_may=frozenset({"staff"}), own=True),
+    "audits:pool-toggle": Write("pool", "upper staff", source="audits:planning", upper_may=frozenset({"staff"})),
+    "audits:invitation-answer": Write(
+        "invitation", "upper staff", source="audits:planning", upper_may=frozenset({"staff"})
+    ),
+    "audits:invite": Write("session_past", "staff"),
+    "audits:visit-pre-review": Write("visit_next", "observer", source="audits:visit-detail"),
+    "audits:visit-listen": Write("visit_past", "observer", source="audits:visit-detail"),
+    "audits:visit-report": Write("visit_past", "observer"),
+    "audits:visit-report-draft": Write(
+        "visit_past", "observer", source="audits:visit-report", form_of="audits:visit-report"
+    ),
+    "audits:visit-action": Write("visit_past", "observer", upper_may=frozenset({"staff"})),
+    "audits:action-detail": Write("action", "staff"),
+    "audits:group-checklist": Write("group", "inspector", upper_may=frozenset({"inspector"})),
+    "audits:inspection-action": Write("group", "inspector", upper_may=frozenset({"inspector"})),
+    "audits:research-action": Write("research_claimed", "staff", upper_may=frozenset({"staff", "inspector"})),
+    "audits:rules": Write(None, "staff", query="org={owner}", own=True),
+    "reports:digest-compile": Write(None, "staff", source="reports:digest-list", own=True),
+    "reports:digest-detail": Write("digest", "staff"),
+    "reports:digest-publish": Write("digest", "staff", source="reports:digest-detail"),
+    "reports:summary": Write(None, "staff", query="org={owner}&year={year}"),
+    "reports:records": Write(None, "staff"),
+}
+
+
+def url_of(name: str, spec: Write, world: crawl.World) -> str:
+    kwargs = {}
+    target = world.objects.get(spec.target) if spec.target else None
+    for param in _params(name):
+        if param in ("pk", "group_pk", "session_pk"):
+            kwargs[param] = target.pk
+        elif param == "year":
+            kwargs[param] = timezone.localdate().year
+        elif param == "code":
+            kwargs[param] = "bayou"
+        elif param == "token":
+            kwargs[param] = signin.make_token(target, signin.LINK)
+    url = reverse(name, kwargs=kwargs)
+    return f"{url}?{_query(spec, world)}" if spec.query else url
+
+
+@functools.cache
+def _params(name: str) -> list[str]:
+    return dict(walk())[name]
+
+
+def _query(spec: Write, world: crawl.World) -> str:
+    year = timezone.localdate().year
+    return spec.query.format(owner=world.owner.pk, upper=world.upper.pk, year=year, next_year_2=year + 2)
+
+
+def actor_key(spec: Write) -> str:
+    return spec.actor if spec.actor.startswith("upper ") else f"owner {spec.actor}"
+
+
+def source_of(spec: Write, world: crawl.World, url: str) -> str:
+    if spec.source is None:
+        return url
+    return url_of(spec.source, Write(spec.source_target or spec.target, spec.actor, query=spec.query), world)
+
+
+def judge(spec: Write, side: str, role: str, outcome: crawl.Outcome, world: crawl.World) -> str | None:
+    """What is wrong with an outsider's answer, or None."""
+    if outcome.status >= 500:
+        return f"answered {outcome.status}"
+    if side == "upper" and role in spec.upper_may:
+        return None
+    changed = bool(outcome.gone or outcome.new)
+    if spec.own and changed:
+        touched = crawl.touches_protected(outcome.new, outcome.gone, world.protected)
+        return "wrote the owner's records:\n    " + "\n    ".join(touched[:5]) if touched else None
+    if spec.own and outcome.status in (200, 302):
+        return None
+    if changed:
+        return (
+            f"changed the database (answer {outcome.status}):\n    {crawl.describe_change(outcome.gone, outcome.new)}"
+        )
+    refused = (
+        outcome.status in (400, 403, 404, 405)
+        or (outcome.status == 200 and outcome.form_errors)
+        or (outcome.status == 302 and outcome.error_message)
+    )
+    if not refused:
+        return f"answered {outcome.status} {outcome.location} without a refusal (nothing changed)"
+    return None
+
+
+def bodies_for(name: str, spec: Write, world: crawl.World, client, url: str) -> list[dict]:
+    if name == "reports:records":
+        return [{"bundle": crawl.records_bundle(world, None, takeover=False)}]
+    source = source_of(spec, world, url)
+    page = client.get(source)
+    assert page.status_code == 200, f"the page holding the form of {name} ({source}) answers {page.status_code}"
+    target = reverse(spec.form_of, kwargs=_kwargs_of(url)) if spec.form_of else urlsplit(url).path
+    bodies = crawl.harvest(page.content, source, urlsplit(target).path)
+    assert bodies, f"no form posting to {target} on {source} as the owner's {spec.actor}"
+    for body in bodies:
+        for key, value in spec.values:
+            if value is None:
+                body.pop(key, None)
+            else:
+                body[key] = value
+    return bodies
+
+
+def _kwargs_of(url: str) -> dict:
+    return resolve(urlsplit(url).path).kwargs
+
+
+@pytest.mark.parametrize("name", sorted(set(crawl.post_url_names()) - OWN_ACCOUNT))
+def test_outsiders_cannot_write_through(name, crawl_world):
+    world = crawl_world
+    assert name in WRITES, f"{name} accepts POST: add it to WRITES with the insider whose job it is"
+    spec = WRITES[name]
+    url = url_of(name, spec, world)
+    actor = world.clients[actor_key(spec)]
+    bodies = bodies_for(name, spec, world, actor, url)
+    baseline = crawl.fingerprint()
+
+    controls = [crawl.post_and_roll_back(actor, url, body, baseline) for body in bodies]
+    problems = []
+    if not any(c.gone or c.new for c in controls):
+        problems.append(
+            f"the owner's {spec.actor} (control) changed nothing "
+            f"(answers {[(c.status, c.form_errors or c.location) for c in controls]}): the insider cannot do this "
+            "job with the form as the page offers it, so the refusals below prove nothing"
+        )
+    for label, user in crawl.attackers(world):
+        side, role = label.split()
+        for body in bodies:
+            if name == "reports:records":
+                body = {"bundle": crawl.records_bundle(world, user, takeover=True)}
+            outcome = crawl.post_and_roll_back(world.clients[label], url, body, baseline)
+            problem = judge(spec, side, role, outcome, world)
+            if problem:
+                problems.append(f"{label}: {problem}")
+    assert not problems, f"POST {url} ({name}) by outsiders:\n  " + "\n  ".join(problems)
+
+
+def test_every_write_url_is_crawled():
+    posting = set(crawl.post_url_names())
+    assert set(WRITES) - posting == set(), "WRITES lists URLs that no longer accept POST"
+    assert posting - OWN_ACCOUNT - set(WRITES) == set(), "a URL accepts POST but is not in WRITES"
