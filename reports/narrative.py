@@ -8,6 +8,7 @@ records gets a short draft that says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -48,7 +49,8 @@ class Records:
 def _unique(values) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
-        value = " ".join(str(value).split())
+        # A quoted title or line ends inside the sentence that quotes it: no full stop of its own.
+        value = re.sub(r"[。.;;,,、\s]+$", "", " ".join(str(value).split()))
         if value:
             seen.setdefault(value, None)
     return list(seen)
@@ -256,7 +258,11 @@ def _achievements(figures: dict, records: Records) -> list[str]:
             _("Members gave %(lectures)d lectures to %(audience)d listeners.")
             % {"lectures": figures["lectures"], "audience": figures["lecture_audience"]}
         )
-    if figures["observer_visits"]:
+    if figures["observer_visits"] and figures["groups"] == 1:
+        sentences.append(
+            _("Observers from above attended %(visits)d sessions.") % {"visits": figures["observer_visits"]}
+        )
+    elif figures["observer_visits"]:
         sentences.append(
             _("Observers from above attended %(visits)d sessions; %(observed)d of %(groups)d groups were observed.")
             % {

@@ -4,6 +4,8 @@ speeches section and the year summary draft."""
 import datetime
 import io
 import re
+import shutil
+import subprocess
 import unicodedata
 import zipfile
 from pathlib import PurePosixPath
@@ -12,6 +14,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -122,6 +125,15 @@ def test_members_and_observers_get_no_archive(client, archive_case):
         assert response.get("Content-Type", "").startswith("text/html")
     client.force_login(user_with_role("staff", OrganizationFactory()))
     assert client.get(archive_url(group)).status_code == 404
+
+
+def test_group_page_offers_the_archive_only_to_its_readers(client, archive_case):
+    group = archive_case["group"]
+    link = archive_url(group, timezone.localdate().year)
+    client.force_login(archive_case["author"].user)
+    assert link not in client.get(reverse("core:group-detail", args=[group.pk])).content.decode()
+    client.force_login(archive_case["leader"].user)
+    assert link in client.get(reverse("core:group-detail", args=[group.pk])).content.decode()
 
 
 @needs_weasyprint
@@ -416,7 +428,7 @@ def rich_group():
         group=group,
         year=2026,
         status="approved",
-        main_line="深入学习贯彻党的二十届四中全会精神",
+        main_line="深入学习贯彻党的二十届四中全会精神。",
         months={3: "学习全国两会精神"},
     )
     topic = PlanTopicFactory(plan=plan, month=3, title="学习政府工作报告")
@@ -476,3 +488,18 @@ def test_empty_year_summary_draft_says_there_are_no_records():
         "四、下一步打算\n\n"
         "2027年学习计划尚待制定。"
     )
+
+
+@needs_weasyprint
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (apt package poppler-utils) is not installed")
+def test_summary_pdf_prints_the_four_parts(client, tmp_path):
+    town = rich_group()
+    client.force_login(user_with_role("staff", town))
+    response = client.get(reverse("reports:summary-pdf") + f"?org={town.pk}&year=2026")
+    assert response["Cache-Control"] == "private, no-store"
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace("\n", "")
+    for heading in ("一、基本情况", "二、主要做法和成效", "三、存在的问题", "四、下一步打算", "会前方案未提前印发"):
+        assert heading in text
