@@ -169,6 +169,8 @@ def test_archive_holds_exactly_what_its_reader_reads_as_pages(client, archive_ca
     titles = {s.title for s in archive_case["submissions"].values() if s.pk in submission_ids}
     assert (titles, bool(visit_ids)) == expected
     assert any(name.startswith("02-") and name.endswith(".pdf") for name in files)
+    summary_page = client.get(reverse("reports:summary") + f"?org={archive_case['town'].pk}&year=2026")
+    assert any(name.startswith("05-") for name in files) is (summary_page.status_code == 200)
 
 
 def test_archive_years_and_ids_out_of_range_answer_404(client, archive_case):
@@ -503,3 +505,37 @@ def test_summary_pdf_prints_the_four_parts(client, tmp_path):
     text = text.replace("\n", "")
     for heading in ("一、基本情况", "二、主要做法和成效", "三、存在的问题", "四、下一步打算", "会前方案未提前印发"):
         assert heading in text
+
+
+def test_export_of_an_organization_id_too_long_for_the_database_answers_404(client):
+    county = OrganizationFactory()
+    client.force_login(user_with_role("viewer", county))
+    for name in ("reports:ledger", "reports:summary-docx", "reports:summary-pdf"):
+        assert client.get(reverse(name) + f"?org={'9' * 40}&year=2026").status_code == 404, name
+
+
+def summary_queries(client, size: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    county = OrganizationFactory()
+    for index in range(size):
+        group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+        plan = StudyPlanFactory(group=group, year=2026, status="approved")
+        session = session_in(group, 3 + index % 6, title=f"专题{index}")
+        session.topics.add(PlanTopicFactory(plan=plan, month=3))
+        AttendanceFactory(session=session, status="absent")
+        SubmissionFactory(group=group, status="approved", is_recommended=True, submitted_on=datetime.date(2026, 4, 1))
+        ResearchReportFactory(topic=ResearchTopicFactory(group=group))
+        ObserverVisitFactory(session=session, findings=f"问题{index}")
+        ActionFactory(group=group, problem=f"整改{index}")
+    client.force_login(user_with_role("viewer", county))
+    url = reverse("reports:summary") + f"?org={county.pk}&year=2026"
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200 and "三、存在的问题" in response.content.decode()
+    return len(context)
+
+
+def test_summary_page_query_count_is_the_same_for_2_and_8_groups(client):
+    assert summary_queries(client, 2) == summary_queries(client, 8)
