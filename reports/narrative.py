@@ -339,7 +339,20 @@ def _next_steps(year: int, figures: dict, records: Records) -> list[str]:
     return sentences
 
 
-def is_heading(line: str) -> bool:
-    """Whether a line of a summary is one of the four part headings (as drafted, or typed the same way)."""
+# Headings of an official text as people type them: "一、基本情况" (level 1) and "(一)强化理论武装" (level 2).
+_LEVEL_1 = re.compile(r"^[一二三四五六七八九十]{1,3}、")
+_LEVEL_2 = re.compile(r"^[((][一二三四五六七八九十]{1,3}[))]")
+# A longer line is a paragraph that merely starts with a number, not a heading.
+HEADING_MAX_LENGTH = 30
+
+
+def heading_level(line: str) -> int:
+    """The heading level of a line of a summary (1 or 2), or 0 for a body paragraph."""
     line = line.strip()
-    return len(line) <= 20 and line[:2] in {"一、", "二、", "三、", "四、", "五、", "六、"}
+    if len(line) > HEADING_MAX_LENGTH or line.endswith("。"):
+        return 0
+    if _LEVEL_1.match(line):
+        return 1
+    if _LEVEL_2.match(line):
+        return 2
+    return 0

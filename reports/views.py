@@ -209,7 +209,7 @@ def summary_pdf_view(request):
             "organization": organization,
             "year": year,
             "figures": figures,
-            "paragraphs": [(narrative.is_heading(p), p.strip()) for p in text.split("\n") if p.strip()],
+            "paragraphs": [(narrative.heading_level(p), p.strip()) for p in text.split("\n") if p.strip()],
             "rows": summary_docs.figure_rows(figures),
         },
     )

@@ -539,3 +539,27 @@ def summary_queries(client, size: int) -> int:
 
 def test_summary_page_query_count_is_the_same_for_2_and_8_groups(client):
     assert summary_queries(client, 2) == summary_queries(client, 8)
+
+
+def test_a_saved_summary_keeps_its_typed_headings_as_word_headings():
+    from reports import summary_docs
+
+    town = OrganizationFactory(name="城关镇党委")
+    text = "\n".join(
+        [
+            "一、基本情况",
+            "全年开展集中学习12次。",
+            "(一)强化理论武装",
+            "一、这一段虽以序号开头,但它是正文里的一句完整的话,并不是标题。",
+            "二、下一步打算",
+        ]
+    )
+    content = summary_docs.docx(organization=town, year=2026, figures=year_figures(town, 2026), text=text)
+    styled = [(p.style.name, p.text) for p in Document(io.BytesIO(content)).paragraphs][2:7]
+    assert styled == [
+        ("Heading 1", "一、基本情况"),
+        ("Normal", "全年开展集中学习12次。"),
+        ("Heading 2", "(一)强化理论武装"),
+        ("Normal", "一、这一段虽以序号开头,但它是正文里的一句完整的话,并不是标题。"),
+        ("Heading 1", "二、下一步打算"),
+    ]
