@@ -119,7 +119,8 @@ def _percent(value: float | None) -> str:
 
 
 def _quoted(values) -> str:
-    return "、".join(f"“{value}”" for value in values)
+    # Quoted items in a row take no 顿号 between them (GB/T 15834).
+    return "".join(f"“{value}”" for value in values)
 
 
 def _by(pairs) -> str:

@@ -474,7 +474,7 @@ def test_rich_year_summary_draft_has_the_four_parts_from_the_records():
     assert "《关于基层治理的调研报告》(李华)" in achievements
     assert "有1个计划专题未组织学习。" in problems
     assert "尚有1项整改事项未完成,其中1项已超过完成时限,包括“会前方案未提前印发”等。" in problems
-    assert "列席旁听发现的问题有:“研讨发言准备不足”、“联系实际不够”。" in problems
+    assert "列席旁听发现的问题有:“研讨发言准备不足”“联系实际不够”。" in problems
     assert "“八有”中尚未达标的项目:" in problems and "有总结" not in problems
     assert next_steps.startswith("2027年学习计划以“学习贯彻党的二十届五中全会精神”为主线。")
     assert "“学习中央经济工作会议精神”" in next_steps
