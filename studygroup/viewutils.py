@@ -12,7 +12,8 @@ from django.utils import timezone
 def requested_year(request) -> int:
     """The ``year`` of the query string, or this year."""
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    is_year = len(value) == 4 and value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100
+    return int(value) if is_year else timezone.localdate().year
 
 
 def year_choices(ahead: int = 1, back: int = 5) -> range:

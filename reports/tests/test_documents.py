@@ -563,3 +563,12 @@ def test_a_saved_summary_keeps_its_typed_headings_as_word_headings():
         ("Normal", "一、这一段虽以序号开头,但它是正文里的一句完整的话,并不是标题。"),
         ("Heading 1", "二、下一步打算"),
     ]
+
+
+def test_summary_page_with_a_year_of_other_digits_shows_this_year(client):
+    county = OrganizationFactory()
+    client.force_login(user_with_role("viewer", county))
+    for year in ("²⁰²⁶", "٢٠٢٦", "9" * 5000):
+        response = client.get(reverse("reports:summary") + f"?org={county.pk}&year={year}")
+        assert response.status_code == 200
+        assert f"{timezone.localdate().year}年终总结" in response.content.decode()
