@@ -98,7 +98,7 @@ class MaterialForm(CrispyForm):
     upload = UploadField(
         label=_("File"),
         required=False,
-        help_text=_("PDF, Word (DOCX), Excel (XLSX) or an image (PNG, JPEG, GIF)."),
+        help_text=_("PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF)."),
     )
     url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 6}))

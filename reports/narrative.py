@@ -8,6 +8,7 @@ records gets a short draft that says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -48,7 +49,8 @@ class Records:
 def _unique(values) -> list[str]:
     seen: dict[str, None] = {}
     for value in values:
-        value = " ".join(str(value).split())
+        # A quoted title or line ends inside the sentence that quotes it: no full stop of its own.
+        value = re.sub(r"[。.;;,,、\s]+$", "", " ".join(str(value).split()))
         if value:
             seen.setdefault(value, None)
     return list(seen)
@@ -117,7 +119,8 @@ def _percent(value: float | None) -> str:
 
 
 def _quoted(values) -> str:
-    return "、".join(f"“{value}”" for value in values)
+    # Quoted items in a row take no 顿号 between them (GB/T 15834).
+    return "".join(f"“{value}”" for value in values)
 
 
 def _by(pairs) -> str:
@@ -256,7 +259,11 @@ def _achievements(figures: dict, records: Records) -> list[str]:
             _("Members gave %(lectures)d lectures to %(audience)d listeners.")
             % {"lectures": figures["lectures"], "audience": figures["lecture_audience"]}
         )
-    if figures["observer_visits"]:
+    if figures["observer_visits"] and figures["groups"] == 1:
+        sentences.append(
+            _("Observers from above attended %(visits)d sessions.") % {"visits": figures["observer_visits"]}
+        )
+    elif figures["observer_visits"]:
         sentences.append(
             _("Observers from above attended %(visits)d sessions; %(observed)d of %(groups)d groups were observed.")
             % {
@@ -333,7 +340,20 @@ def _next_steps(year: int, figures: dict, records: Records) -> list[str]:
     return sentences
 
 
-def is_heading(line: str) -> bool:
-    """Whether a line of a summary is one of the four part headings (as drafted, or typed the same way)."""
+# Headings of an official text as people type them: "一、基本情况" (level 1) and "(一)强化理论武装" (level 2).
+_LEVEL_1 = re.compile(r"^[一二三四五六七八九十]{1,3}、")
+_LEVEL_2 = re.compile(r"^[((][一二三四五六七八九十]{1,3}[))]")
+# A longer line is a paragraph that merely starts with a number, not a heading.
+HEADING_MAX_LENGTH = 30
+
+
+def heading_level(line: str) -> int:
+    """The heading level of a line of a summary (1 or 2), or 0 for a body paragraph."""
     line = line.strip()
-    return len(line) <= 20 and line[:2] in {"一、", "二、", "三、", "四、", "五、", "六、"}
+    if len(line) > HEADING_MAX_LENGTH or line.endswith("。"):
+        return 0
+    if _LEVEL_1.match(line):
+        return 1
+    if _LEVEL_2.match(line):
+        return 2
+    return 0

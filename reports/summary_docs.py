@@ -44,8 +44,9 @@ def docx(*, organization: Organization, year: int, figures: dict, text: str) -> 
         document, _("Summary of the theoretical study central group's study in %(year)d") % {"year": year}
     )
     for paragraph in [p.strip() for p in text.split("\n") if p.strip()]:
-        if narrative.is_heading(paragraph):
-            documents.add_heading(document, paragraph)
+        level = narrative.heading_level(paragraph)
+        if level:
+            documents.add_heading(document, paragraph, level=level)
         else:
             documents.add_paragraph(document, paragraph)
     documents.add_heading(document, _("Appendix: figures of the year"))

@@ -218,7 +218,7 @@ def summary_pdf_view(request):
             "organization": organization,
             "year": year,
             "figures": figures,
-            "paragraphs": [p for p in text.split("\n") if p.strip()],
+            "paragraphs": [(narrative.heading_level(p), p.strip()) for p in text.split("\n") if p.strip()],
             "rows": summary_docs.figure_rows(figures),
         },
     )

@@ -91,6 +91,7 @@ def group_detail_view(request, pk):
         "current": selectors.sorted_by_role(selectors.group_memberships(group=group)),
         "past": selectors.group_memberships(group=group, current=False),
         "can_manage": access.can(request.user, "manage_members", group),
+        "can_download_archive": access.can(request.user, "download_archive", group),
         "current_year": timezone.localdate().year,
     }
     return render(request, "studygroup/group_detail.html", context)

@@ -4,6 +4,8 @@ speeches section and the year summary draft."""
 import datetime
 import io
 import re
+import shutil
+import subprocess
 import unicodedata
 import zipfile
 from pathlib import PurePosixPath
@@ -12,6 +14,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
@@ -124,6 +127,15 @@ def test_members_and_observers_get_no_archive(client, archive_case):
     assert client.get(archive_url(group)).status_code == 404
 
 
+def test_group_page_offers_the_archive_only_to_its_readers(client, archive_case):
+    group = archive_case["group"]
+    link = archive_url(group, timezone.localdate().year)
+    client.force_login(archive_case["author"].user)
+    assert link not in client.get(reverse("core:group-detail", args=[group.pk])).content.decode()
+    client.force_login(archive_case["leader"].user)
+    assert link in client.get(reverse("core:group-detail", args=[group.pk])).content.decode()
+
+
 @needs_weasyprint
 @pytest.mark.parametrize("reader", ["town staff", "county viewer", "group leader"])
 def test_archive_holds_exactly_what_its_reader_reads_as_pages(client, archive_case, reader):
@@ -157,6 +169,8 @@ def test_archive_holds_exactly_what_its_reader_reads_as_pages(client, archive_ca
     titles = {s.title for s in archive_case["submissions"].values() if s.pk in submission_ids}
     assert (titles, bool(visit_ids)) == expected
     assert any(name.startswith("02-") and name.endswith(".pdf") for name in files)
+    summary_page = client.get(reverse("reports:summary") + f"?org={archive_case['town'].pk}&year=2026")
+    assert any(name.startswith("05-") for name in files) is (summary_page.status_code == 200)
 
 
 def test_archive_years_and_ids_out_of_range_answer_404(client, archive_case):
@@ -416,7 +430,7 @@ def rich_group():
         group=group,
         year=2026,
         status="approved",
-        main_line="深入学习贯彻党的二十届四中全会精神",
+        main_line="深入学习贯彻党的二十届四中全会精神。",
         months={3: "学习全国两会精神"},
     )
     topic = PlanTopicFactory(plan=plan, month=3, title="学习政府工作报告")
@@ -460,7 +474,7 @@ def test_rich_year_summary_draft_has_the_four_parts_from_the_records():
     assert "《关于基层治理的调研报告》(李华)" in achievements
     assert "有1个计划专题未组织学习。" in problems
     assert "尚有1项整改事项未完成,其中1项已超过完成时限,包括“会前方案未提前印发”等。" in problems
-    assert "列席旁听发现的问题有:“研讨发言准备不足”、“联系实际不够”。" in problems
+    assert "列席旁听发现的问题有:“研讨发言准备不足”“联系实际不够”。" in problems
     assert "“八有”中尚未达标的项目:" in problems and "有总结" not in problems
     assert next_steps.startswith("2027年学习计划以“学习贯彻党的二十届五中全会精神”为主线。")
     assert "“学习中央经济工作会议精神”" in next_steps
@@ -476,3 +490,85 @@ def test_empty_year_summary_draft_says_there_are_no_records():
         "四、下一步打算\n\n"
         "2027年学习计划尚待制定。"
     )
+
+
+@needs_weasyprint
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (apt package poppler-utils) is not installed")
+def test_summary_pdf_prints_the_four_parts(client, tmp_path):
+    town = rich_group()
+    client.force_login(user_with_role("staff", town))
+    response = client.get(reverse("reports:summary-pdf") + f"?org={town.pk}&year=2026")
+    assert response["Cache-Control"] == "private, no-store"
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\d*\x0c", "", text.replace("\n", ""))  # lines and page breaks (and page numbers) join up
+    for heading in ("一、基本情况", "二、主要做法和成效", "三、存在的问题", "四、下一步打算", "会前方案未提前印发"):
+        assert heading in text
+
+
+def test_export_of_an_organization_id_too_long_for_the_database_answers_404(client):
+    county = OrganizationFactory()
+    client.force_login(user_with_role("viewer", county))
+    for name in ("reports:ledger", "reports:summary-docx", "reports:summary-pdf"):
+        assert client.get(reverse(name) + f"?org={'9' * 40}&year=2026").status_code == 404, name
+
+
+def summary_queries(client, size: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    county = OrganizationFactory()
+    for index in range(size):
+        group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+        plan = StudyPlanFactory(group=group, year=2026, status="approved")
+        session = session_in(group, 3 + index % 6, title=f"专题{index}")
+        session.topics.add(PlanTopicFactory(plan=plan, month=3))
+        AttendanceFactory(session=session, status="absent")
+        SubmissionFactory(group=group, status="approved", is_recommended=True, submitted_on=datetime.date(2026, 4, 1))
+        ResearchReportFactory(topic=ResearchTopicFactory(group=group))
+        ObserverVisitFactory(session=session, findings=f"问题{index}")
+        ActionFactory(group=group, problem=f"整改{index}")
+    client.force_login(user_with_role("viewer", county))
+    url = reverse("reports:summary") + f"?org={county.pk}&year=2026"
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200 and "三、存在的问题" in response.content.decode()
+    return len(context)
+
+
+def test_summary_page_query_count_is_the_same_for_2_and_8_groups(client):
+    assert summary_queries(client, 2) == summary_queries(client, 8)
+
+
+def test_a_saved_summary_keeps_its_typed_headings_as_word_headings():
+    from reports import summary_docs
+
+    town = OrganizationFactory(name="城关镇党委")
+    text = "\n".join(
+        [
+            "一、基本情况",
+            "全年开展集中学习12次。",
+            "(一)强化理论武装",
+            "一、这一段虽以序号开头,但它是正文里的一句完整的话,并不是标题。",
+            "二、下一步打算",
+        ]
+    )
+    content = summary_docs.docx(organization=town, year=2026, figures=year_figures(town, 2026), text=text)
+    styled = [(p.style.name, p.text) for p in Document(io.BytesIO(content)).paragraphs][2:7]
+    assert styled == [
+        ("Heading 1", "一、基本情况"),
+        ("Normal", "全年开展集中学习12次。"),
+        ("Heading 2", "(一)强化理论武装"),
+        ("Normal", "一、这一段虽以序号开头,但它是正文里的一句完整的话,并不是标题。"),
+        ("Heading 1", "二、下一步打算"),
+    ]
+
+
+def test_summary_page_with_a_year_of_other_digits_shows_this_year(client):
+    county = OrganizationFactory()
+    client.force_login(user_with_role("viewer", county))
+    for year in ("²⁰²⁶", "٢٠٢٦", "9" * 5000):
+        response = client.get(reverse("reports:summary") + f"?org={county.pk}&year={year}")
+        assert response.status_code == 200
+        assert f"{timezone.localdate().year}年终总结" in response.content.decode()
