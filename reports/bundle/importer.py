@@ -102,6 +102,14 @@ def _group_conflicts(document: dict) -> list[str]:
     ]
 
 
+@dataclass
+class Imported:
+    """What an import read (records per list of the file) and how many records it created or changed."""
+
+    counts: dict[str, int]
+    written: int
+
+
 def import_bundle(
     raw: bytes | str | dict,
     *,
@@ -109,8 +117,8 @@ def import_bundle(
     by=None,
     ip_address: str | None = None,
     progress: Callable[[str, int], None] | None = None,
-) -> dict[str, int]:
-    """Validate and import; return counts per list. Raise ``BundleError`` and write nothing on any problem.
+) -> Imported:
+    """Validate and import. Raise ``BundleError`` and write nothing on any problem.
 
     ``root``: the organization whose page imports; ``None`` for a system administrator's command.
     """
@@ -130,8 +138,8 @@ def import_bundle(
             ) from exc
         if writer.errors:
             raise BundleError(writer.errors)
-        writer.write_audit(by=by, ip_address=ip_address)
-    return counts
+        written = writer.write_audit(by=by, ip_address=ip_address)
+    return Imported(counts=counts, written=written)
 
 
 def _earliest_year(document: dict) -> int:

@@ -271,10 +271,15 @@ def test_every_key_and_value_round_trips():
 
 
 def test_import_twice_equals_import_once():
-    import_bundle(full_bundle())
+    first = import_bundle(full_bundle())
     once = (counts(), export(Organization.objects.get(code="city")))
-    import_bundle(full_bundle())
+    again = import_bundle(full_bundle())
     assert (counts(), export(Organization.objects.get(code="city"))) == once
+    from studygroup.models import AuditEntry
+
+    imported = AuditEntry.objects.filter(action="import").count()
+    assert (first.written, again.written) == (imported, 0)
+    assert imported > 60
 
 
 @pytest.mark.django_db(transaction=True)
@@ -877,7 +882,7 @@ def test_staff_page_exports_and_imports_within_the_subtree(tree, client):
     document["sessions"][0]["title"] = "改过的标题"
     upload = SimpleUploadedFile("town.json", json.dumps(document, ensure_ascii=False).encode())
     page = client.post(reverse("reports:records"), {"bundle": upload}, follow=True).content.decode()
-    assert "已导入" in page
+    assert "新增或修改 1 条" in page
     assert StudySession.objects.get(code="lj-qh-bs-s1").title == "改过的标题"
 
 
