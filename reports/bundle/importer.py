@@ -842,6 +842,13 @@ class _Writer:
                 )
         else:
             group = self._nearest_group(self._person(item["owner"]).organization)
+            if group is None:
+                raise BundleError(
+                    [
+                        *self.errors,
+                        problem_at(f"{place}.owner", _("no study group at or above this person's organization.")),
+                    ]
+                )
         raised_on = parse_date(item["raised_on"])
         return {
             "group": group,

@@ -367,6 +367,17 @@ def _second_group_for_town(b):
             "visits[4]:与 visits[0] 重复(session, observer 相同)。",
         ),
         (lambda b: b["plans"][0].update(topics=1) or b, "plans[0].topics:应为列表。"),
+        (lambda b: b["people"][0].update(name="张\x00某") or b, "people[0].name:含有空字符(NUL)。"),
+        (lambda b: b["organizations"][0].update(code="ci\x00ty") or b, "organizations[0].code:含有空字符(NUL)。"),
+        (
+            lambda b: (
+                b["actions"][3].update(owner="p-nowhere")
+                or b["people"].append({"code": "p-nowhere", "name": "无组人员", "org": "lone"})
+                or b["organizations"].append({"code": "lone", "name": "无中心组的单位"})
+                or b
+            ),
+            "actions[3].owner:该人员所在单位及其上级均没有中心组。",
+        ),
         (lambda b: b.update(groups={"code": "g"}) or b, "groups:应为列表。"),
         (lambda b: b["sessions"][0].update(attendance="p1") or b, "sessions[0].attendance:应为列表。"),
         (
