@@ -704,6 +704,11 @@ def _city_visit_report(b):
     )
 
 
+def _county_visit_to_the_town_rewritten(b):
+    b["visits"][0]["report"] = "镇里改写的旁听报告"
+    b["visits"][0]["rating"] = "excellent"
+
+
 def _other_county_action(b):
     b["actions"].append(
         {
@@ -788,6 +793,7 @@ ATTACKS = [
     (_city_topic, "plans[0].topics[0]:学习专题“lj-t1 市委专题”属于中共临江市委员会"),
     (_city_staff_renamed, "people[4]:人员“lj-staff 宋晓琳”属于中共临江市委员会"),
     (_city_visit_report, "visits[1]:列席旁听“lj-v1”属于中共清河县委员会"),
+    (_county_visit_to_the_town_rewritten, "visits[0]:列席旁听由安排旁听的上级(中共清河县委员会)记录,本页面不能导入。"),
     (_other_county_action, "actions[1]:操作“lj-ds-a1”属于中共东山县委员会"),
     (
         _seat_city_leader,
