@@ -1,9 +1,23 @@
 """Project-wide test setup."""
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from studygroup.celery import app as celery_app
 from studygroup.tests.browser import browser, live_server  # noqa: F401 - the shared browser fixtures
+
+# Hypothesis: the default run stays quick; CI runs the same examples every time (``derandomize``) so a green
+# build is not luck; developers widen the search with ``HYPOTHESIS_PROFILE=dev``.
+_shared = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+hypothesis_settings.register_profile("default", max_examples=100, **_shared)
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, derandomize=True, database=None, print_blob=True, **_shared
+)
+hypothesis_settings.register_profile("dev", max_examples=1000, **_shared)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

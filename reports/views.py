@@ -301,14 +301,17 @@ def records_view(request):
             errors = [_("The file is larger than 200 MB; import it with the import_records command.")]
         else:
             try:
-                counts = import_bundle(
+                imported = import_bundle(
                     upload.read(), root=organization, by=request.user, ip_address=audit.client_address(request)
                 )
             except BundleError as exc:
                 errors = exc.errors
             else:
+                counts = imported.counts
                 messages.success(
-                    request, _("The bundle has been imported: %(count)d records.") % {"count": sum(counts.values())}
+                    request,
+                    _("The bundle has been imported: %(count)d records checked, %(written)d created or changed.")
+                    % {"count": sum(counts.values()), "written": imported.written},
                 )
     return render(
         request,

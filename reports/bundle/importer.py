@@ -102,6 +102,14 @@ def _group_conflicts(document: dict) -> list[str]:
     ]
 
 
+@dataclass
+class Imported:
+    """What an import read (records per list of the file) and how many records it created or changed."""
+
+    counts: dict[str, int]
+    written: int
+
+
 def import_bundle(
     raw: bytes | str | dict,
     *,
@@ -109,8 +117,8 @@ def import_bundle(
     by=None,
     ip_address: str | None = None,
     progress: Callable[[str, int], None] | None = None,
-) -> dict[str, int]:
-    """Validate and import; return counts per list. Raise ``BundleError`` and write nothing on any problem.
+) -> Imported:
+    """Validate and import. Raise ``BundleError`` and write nothing on any problem.
 
     ``root``: the organization whose page imports; ``None`` for a system administrator's command.
     """
@@ -130,22 +138,14 @@ def import_bundle(
             ) from exc
         if writer.errors:
             raise BundleError(writer.errors)
-        writer.write_audit(by=by, ip_address=ip_address)
-    return counts
+        written = writer.write_audit(by=by, ip_address=ip_address)
+    return Imported(counts=counts, written=written)
 
 
 def _earliest_year(document: dict) -> int:
     years = [p.get("year") for p in items_of(document.get("plans"))]
     years += [parse_datetime(s["starts_at"]).year for s in items_of(document.get("sessions"))]
     return min([y for y in years if isinstance(y, int)] or [timezone.localdate().year])
-
-
-def _plain(value):
-    if isinstance(value, Model):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
 
 
 def _label(instance: Model, name: str) -> str:
@@ -176,6 +176,7 @@ class _Writer:
         self.visits: dict[str, ObserverVisit] = {}
         self.inspections: dict[tuple[str, int], Inspection] = {}
         self.nearest_groups: dict[int, StudyGroup | None] = {}
+        self.names: dict[tuple[str, int], str] = {}
 
     def list(self, name: str) -> list[dict]:
         return self.doc.get(name) or []
@@ -244,6 +245,17 @@ class _Writer:
 
     # Writing and remembering what was written --------------------------------------------------
 
+    def _plain(self, value):
+        """A value as the audit log keeps it; a record by its name (named once per import: many rows share one)."""
+        if isinstance(value, Model):
+            key = (value._meta.label_lower, value.pk)
+            if key not in self.names:
+                self.names[key] = str(value)
+            return self.names[key]
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
     def _note(self, instance: Model, owner: Organization, changes: dict) -> None:
         key = (instance._meta.label_lower, instance.pk)
         entry = self.written.setdefault(key, _Written(instance, owner))
@@ -252,7 +264,7 @@ class _Writer:
 
     def _noted_new(self, instance: Model, owner: Organization) -> None:
         changes = {
-            f.name: [None, _plain(getattr(instance, f.name))]
+            f.name: [None, self._plain(getattr(instance, f.name))]
             for f in instance._meta.concrete_fields
             if f.name not in audit.IGNORED_FIELDS
             and not f.primary_key
@@ -280,7 +292,9 @@ class _Writer:
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             update["updated_at"] = timezone.now()
         type(obj).objects.filter(pk=obj.pk).update(**update)
-        self._note(obj, owner(obj), {name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()})
+        self._note(
+            obj, owner(obj), {name: [self._plain(old), self._plain(new)] for name, (old, new) in changed.items()}
+        )
         return changed
 
     def write_audit(self, *, by, ip_address: str | None) -> int:
@@ -295,6 +309,14 @@ class _Writer:
                 changes.pop("text", None)
             return changes
 
+        statuses = {value: str(label) for value, label in Attendance.Status.choices}
+
+        def repr_for(instance):
+            # ``Attendance.__str__`` translates its status label each time: slow over thousands of rows.
+            if isinstance(instance, Attendance):
+                return f"{instance.person} · {statuses.get(instance.status, instance.status)}"
+            return str(instance)
+
         return audit.write_many(
             action=AuditEntry.Action.IMPORT,
             instances=[e.instance for e in entries],
@@ -302,6 +324,7 @@ class _Writer:
             user=by,
             ip_address=ip_address,
             organization_path_for=lambda instance: by_instance[id(instance)].owner.path,
+            repr_for=repr_for,
         )
 
     # Steps, one per list of the format -----------------------------------------------------------
@@ -819,6 +842,13 @@ class _Writer:
                 )
         else:
             group = self._nearest_group(self._person(item["owner"]).organization)
+            if group is None:
+                raise BundleError(
+                    [
+                        *self.errors,
+                        problem_at(f"{place}.owner", _("no study group at or above this person's organization.")),
+                    ]
+                )
         raised_on = parse_date(item["raised_on"])
         return {
             "group": group,
@@ -880,7 +910,7 @@ class _SessionParts:
         ids = [writer.sessions[i["code"]].pk for i in items]
         self.attendance = {
             (a.session_id, a.person_id): a
-            for a in Attendance.objects.filter(session_id__in=ids).select_related("person")
+            for a in Attendance.objects.filter(session_id__in=ids).only("id", "session_id", "person_id", "status")
         }
         self.submissions = {
             (s.session_id, s.person_id, s.kind, s.title): s for s in Submission.objects.filter(session_id__in=ids)
@@ -967,6 +997,7 @@ class _SessionParts:
                     )
                 )
             elif current.status != row["status"]:
+                current.session, current.person = session, person  # named in the audit entry, no query
                 w._owned(f"{place}.attendance[{number}]", _session_label(session), session.group.organization)
                 w._note(current, session.group.organization, {"status": [current.status, row["status"]]})
                 current.status, current.updated_at = row["status"], timezone.now()

@@ -250,8 +250,19 @@ def validate(document, known: dict[str, set[str]], checklist_items: dict[str, se
     for name, spec in SCHEMA.items():
         for index, item in enumerate(items_of(document.get(name))):
             _check_object(report, f"{name}[{index}]", item, spec, resolvable, checklist_items)
+    _check_checklists(report, document, checklist_items)
     _check_consistency(report, document)
     return report
+
+
+def _check_checklists(report: Report, document: dict, checklist_items: dict[str, set[str]]) -> None:
+    for index, item in enumerate(items_of(document.get("inspections"))):
+        checklist = item.get("checklist") if isinstance(item, dict) else None
+        if isinstance(checklist, str) and checklist not in checklist_items:
+            report.add(
+                f"inspections[{index}].checklist",
+                _("this deployment has no checklist %(code)s.") % {"code": shown(checklist)},
+            )
 
 
 def _collect_codes(report: Report, name: str, items: list, target: set[str]) -> None:
@@ -293,6 +304,10 @@ def _check_object(report: Report, place: str, item, spec: dict, resolvable, chec
 
 def _check_value(report, where, value, kind, resolvable, item, checklist_items) -> None:
     kind, _colon, limit = kind.partition(":") if kind.startswith(("str:", "strs:")) else (kind, "", "")
+    if kind in ("code", "str", "text", "strs") and "\x00" in str(value):
+        # PostgreSQL stores no NUL character in text.
+        report.add(where, _("contains a NUL character."))
+        return
     if kind in ("code", "str"):
         longest = 64 if kind == "code" else int(limit)
         if not isinstance(value, str) or not value.strip():

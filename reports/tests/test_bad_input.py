@@ -4,7 +4,7 @@ and never a partial write."""
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reports.bundle.importer import BundleError, import_bundle
@@ -13,8 +13,10 @@ from sessions.models import Attendance, StudySession
 from studygroup.models import Organization, Person
 
 pytestmark = pytest.mark.django_db
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-PAGES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The number of examples follows the profile loaded in conftest.py ("ci" derandomized, "dev" ten times wider).
+EXAMPLES = settings.default.max_examples
+FAST = settings(max_examples=max(10, EXAMPLES * 6 // 10))
+PAGES = settings(max_examples=max(5, EXAMPLES // 4))
 
 scalars = st.one_of(
     st.none(),
@@ -31,8 +33,14 @@ values = st.recursive(
 
 
 def item_strategy(spec: dict):
+    """Objects with the keys of ``spec`` (and one unknown), each holding any value or, for lists, their items."""
     keys = [*spec, "extra"]
-    return st.dictionaries(st.sampled_from(keys), values, max_size=len(keys))
+    nested = {key: kind[0] for key, kind in spec.items() if isinstance(kind, list)}
+    value_for = {
+        key: st.one_of(values, st.lists(item_strategy(nested[key]), max_size=2)) if key in nested else values
+        for key in keys
+    }
+    return st.fixed_dictionaries({}, optional=value_for)
 
 
 bundles = st.fixed_dictionaries(
@@ -50,18 +58,66 @@ def snapshot():
     )
 
 
+WRONG_CONTAINERS = [
+    {"format": "studygroup-records", "version": 1, "plans": [{"topics": 1}]},
+    {"format": "studygroup-records", "version": 1, "plans": [{"topics": [1]}]},
+    {"format": "studygroup-records", "version": 1, "groups": [{"members": "p1", "rules": {"a": 1}}]},
+    {"format": "studygroup-records", "version": 1, "sessions": [{"attendance": {}, "topics": [[]], "speakers": 3}]},
+    {"format": "studygroup-records", "version": 1, "sessions": [{"guests": [[]], "submissions": [None]}]},
+    {"format": "studygroup-records", "version": 1, "actions": [{"source": {"visit": []}}]},
+    {"format": "studygroup-records", "version": 1, "actions": [{"source": {"inspection": {"group": [], "year": 1}}}]},
+    {"format": "studygroup-records", "version": 1, "inspections": [{"checklist": [], "verdicts": {"plan": []}}]},
+    {"format": "studygroup-records", "version": 1, "research": [{"reports": 7}], "organizations": {}},
+    {"format": "studygroup-records", "version": 1, "visits": [{"session": {}, "observer": []}], "tests": 5},
+]
+
+
+def _example_all(examples):
+    def decorate(test):
+        for document in examples:
+            test = example(document=document)(test)
+        return test
+
+    return decorate
+
+
 @FAST
+@_example_all(WRONG_CONTAINERS)
 @given(document=bundles)
 def test_any_bundle_is_imported_or_refused_with_messages(document):
     before = snapshot()
     try:
         import_bundle(json.dumps(document))
     except BundleError as exc:
-        assert exc.errors and all(isinstance(e, str) and ":" in e for e in exc.errors)
+        assert exc.errors
+        # Each problem keeps its place in the file and reads in Chinese.
+        assert all(isinstance(e, str) and ":" in e for e in exc.errors), exc.errors
+        assert snapshot() == before
+
+
+@PAGES
+@_example_all(WRONG_CONTAINERS)
+@given(document=bundles)
+def test_the_staff_page_answers_any_bundle_without_an_error_page(client, document):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from studygroup.tests.factories import OrganizationFactory, user_with_role
+
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    before = snapshot()
+    upload = SimpleUploadedFile("bundle.json", json.dumps(document).encode())
+    response = client.post(reverse("reports:records"), {"bundle": upload})
+    assert response.status_code == 200
+    if "import-errors" in response.content.decode():
         assert snapshot() == before
 
 
 @FAST
+@example(raw='{"format": "studygroup-records", "version": 1, "plans": ' + "[" * 100_000 + "]" * 100_000 + "}")
+@example(raw="[" * 100_000)
+@example(raw='{"version": ' + "9" * 5000 + "}")
+@example(raw=b"\xff\xfe{")
 @given(raw=st.one_of(st.binary(max_size=200), st.text(max_size=200)))
 def test_any_bytes_are_refused_cleanly(raw):
     before = snapshot()
@@ -184,3 +240,11 @@ def test_any_upload_is_stored_safely_or_refused(client, name, content):
     for material in Material.objects.filter(group=group):
         assert "/" not in material.original_name and "\\" not in material.original_name
         assert material.file.name.startswith(f"materials/{group.pk}/")
+
+
+def test_hypothesis_profiles_ci_derandomized_and_dev_wider():
+    import os
+
+    assert settings.get_profile("ci").derandomize is True
+    assert settings.get_profile("dev").max_examples == 10 * settings.get_profile("default").max_examples
+    assert settings.default.derandomize is bool(os.environ.get("CI"))

@@ -271,10 +271,15 @@ def test_every_key_and_value_round_trips():
 
 
 def test_import_twice_equals_import_once():
-    import_bundle(full_bundle())
+    first = import_bundle(full_bundle())
     once = (counts(), export(Organization.objects.get(code="city")))
-    import_bundle(full_bundle())
+    again = import_bundle(full_bundle())
     assert (counts(), export(Organization.objects.get(code="city"))) == once
+    from studygroup.models import AuditEntry
+
+    imported = AuditEntry.objects.filter(action="import").count()
+    assert (first.written, again.written) == (imported, 0)
+    assert imported > 60
 
 
 @pytest.mark.django_db(transaction=True)
@@ -362,6 +367,17 @@ def _second_group_for_town(b):
             "visits[4]:与 visits[0] 重复(session, observer 相同)。",
         ),
         (lambda b: b["plans"][0].update(topics=1) or b, "plans[0].topics:应为列表。"),
+        (lambda b: b["people"][0].update(name="张\x00某") or b, "people[0].name:含有空字符(NUL)。"),
+        (lambda b: b["organizations"][0].update(code="ci\x00ty") or b, "organizations[0].code:含有空字符(NUL)。"),
+        (
+            lambda b: (
+                b["actions"][3].update(owner="p-nowhere")
+                or b["people"].append({"code": "p-nowhere", "name": "无组人员", "org": "lone"})
+                or b["organizations"].append({"code": "lone", "name": "无中心组的单位"})
+                or b
+            ),
+            "actions[3].owner:该人员所在单位及其上级均没有中心组。",
+        ),
         (lambda b: b.update(groups={"code": "g"}) or b, "groups:应为列表。"),
         (lambda b: b["sessions"][0].update(attendance="p1") or b, "sessions[0].attendance:应为列表。"),
         (
@@ -688,6 +704,11 @@ def _city_visit_report(b):
     )
 
 
+def _county_visit_to_the_town_rewritten(b):
+    b["visits"][0]["report"] = "镇里改写的旁听报告"
+    b["visits"][0]["rating"] = "excellent"
+
+
 def _other_county_action(b):
     b["actions"].append(
         {
@@ -772,6 +793,7 @@ ATTACKS = [
     (_city_topic, "plans[0].topics[0]:学习专题“lj-t1 市委专题”属于中共临江市委员会"),
     (_city_staff_renamed, "people[4]:人员“lj-staff 宋晓琳”属于中共临江市委员会"),
     (_city_visit_report, "visits[1]:列席旁听“lj-v1”属于中共清河县委员会"),
+    (_county_visit_to_the_town_rewritten, "visits[0]:列席旁听由安排旁听的上级(中共清河县委员会)记录,本页面不能导入。"),
     (_other_county_action, "actions[1]:操作“lj-ds-a1”属于中共东山县委员会"),
     (
         _seat_city_leader,
@@ -877,7 +899,7 @@ def test_staff_page_exports_and_imports_within_the_subtree(tree, client):
     document["sessions"][0]["title"] = "改过的标题"
     upload = SimpleUploadedFile("town.json", json.dumps(document, ensure_ascii=False).encode())
     page = client.post(reverse("reports:records"), {"bundle": upload}, follow=True).content.decode()
-    assert "已导入" in page
+    assert "新增或修改 1 条" in page
     assert StudySession.objects.get(code="lj-qh-bs-s1").title == "改过的标题"
 
 

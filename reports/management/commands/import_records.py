@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.stderr.write(f"  {section}: {count}")
 
         try:
-            counts = import_bundle(raw, progress=progress)
+            imported = import_bundle(raw, progress=progress)
         except BundleError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
@@ -32,6 +32,10 @@ class Command(BaseCommand):
                 _("%(count)d problems found; nothing was imported.") % {"count": len(exc.errors)}
             ) from exc
         self.stdout.write(
-            _("Imported %(count)d records in %(seconds).1f s.")
-            % {"count": sum(counts.values()), "seconds": time.monotonic() - started}
+            _("Checked %(count)d records, created or changed %(written)d, in %(seconds).1f s.")
+            % {
+                "count": sum(imported.counts.values()),
+                "written": imported.written,
+                "seconds": time.monotonic() - started,
+            }
         )
