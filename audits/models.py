@@ -346,7 +346,10 @@ class Action(TimeStampedModel):
     finding = models.TextField(_("finding"), blank=True)
     measure = models.TextField(_("measure"), blank=True)
     owner = models.ForeignKey(
-        "studygroup.Person", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="actions"
+        "studygroup.Person",
+        verbose_name=pgettext_lazy("problem list", "owner"),
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     raised_on = models.DateField(_("raised on"))
     raised_by = models.ForeignKey(

@@ -103,7 +103,7 @@ def test_the_collision_check_sees_a_collision():
 
 @pytest.mark.django_db
 def test_pages_name_each_thing_as_a_party_office_does(client):
-    """The menu entry and list of 整改事项, the 调研报告 column, an 应邀式 visit filed late."""
+    """The menu entry and list of 整改事项 and their 责任人, the 调研报告 column, an 应邀式 visit filed late."""
     from audits.models import ObserverVisit
     from audits.tests.factories import ObserverVisitFactory
     from plans.tests.factories import ResearchTopicFactory
@@ -126,9 +126,11 @@ def test_pages_name_each_thing_as_a_party_office_does(client):
     actions = client.get(reverse("audits:action-list")).content.decode()
     assert '<h1 class="h4 mb-0">整改事项</h1>' in actions
     assert "<title>整改事项 · " in actions
+    assert "<th>责任人</th>" in actions and "认领人" not in actions  # 认领人 is who claims a research topic
     assert 'href="/audits/actions/"><i class="bi bi-list-task me-1"></i>整改事项</a>' in actions  # the menu
     research = client.get(reverse("plans:research-list") + "?year=2026").content.decode()
     assert '<th class="text-end">调研报告</th>' in research and "报表</th>" not in research
+    assert "<th>认领人</th>" in research
     page = client.get(visit.get_absolute_url()).content.decode()
     assert "· 应邀式</div>" in page
     assert '<span class="badge text-bg-warning">逾期完成</span>' in page and "迟到" not in page
