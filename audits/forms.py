@@ -7,6 +7,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
 from studygroup.forms import DATE_WIDGET, CrispyForm, person_label, person_with_organization
@@ -134,7 +135,7 @@ class ReportForm(CrispyForm):
 class ActionForm(CrispyForm):
     problem = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 2}))
     measure = forms.CharField(label=_("Measure"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
+    owner = forms.ModelChoiceField(label=pgettext_lazy("problem list", "Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
     finding = forms.CharField(required=False, widget=forms.HiddenInput)
     request_key = RequestKeyField()

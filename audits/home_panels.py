@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from audits import selectors, services
 from audits.models import Action
@@ -47,7 +47,7 @@ nav_item(
     menu=OBSERVATION,
 )
 nav_item(
-    label=_("Actions"),
+    label=pgettext_lazy("problem list", "Actions"),
     url_name="audits:action-list",
     icon="list-task",
     roles={access.STAFF, access.LEADER, access.INSPECTOR, access.VIEWER, access.MEMBER, access.OBSERVER},

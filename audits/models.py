@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studygroup.models import TimeStampedModel
 
@@ -69,7 +70,7 @@ class ObserverVisit(TimeStampedModel):
     class Mode(models.TextChoices):
         FIXED = "fixed", _("Fixed")
         RANDOM = "random", _("Random")
-        INVITED = "invited", _("Invited")
+        INVITED = "invited", pgettext_lazy("observation mode", "Invited")
         CROSS = "cross", _("Cross")
 
     class Review(models.TextChoices):
@@ -308,9 +309,9 @@ class Action(TimeStampedModel):
     """A problem with a measure, an owner and a deadline (问题清单/整改)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("action status", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("action status", "Done")
 
     code = models.CharField(_("code"), max_length=64, unique=True)
     group = models.ForeignKey(
@@ -345,7 +346,10 @@ class Action(TimeStampedModel):
     finding = models.TextField(_("finding"), blank=True)
     measure = models.TextField(_("measure"), blank=True)
     owner = models.ForeignKey(
-        "studygroup.Person", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="actions"
+        "studygroup.Person",
+        verbose_name=pgettext_lazy("problem list", "owner"),
+        on_delete=models.PROTECT,
+        related_name="actions",
     )
     raised_on = models.DateField(_("raised on"))
     raised_by = models.ForeignKey(
@@ -377,8 +381,8 @@ class Action(TimeStampedModel):
 
     class Meta:
         ordering = ["due_on", "id"]
-        verbose_name = _("action")
-        verbose_name_plural = _("actions")
+        verbose_name = pgettext_lazy("problem list", "action")
+        verbose_name_plural = pgettext_lazy("problem list", "actions")
         constraints = [
             models.UniqueConstraint(
                 fields=["visit", "finding"], condition=~Q(finding=""), name="action_once_per_finding"
@@ -408,7 +412,9 @@ class Action(TimeStampedModel):
 
 
 class ActionChange(models.Model):
-    action = models.ForeignKey(Action, verbose_name=_("action"), on_delete=models.CASCADE, related_name="changes")
+    action = models.ForeignKey(
+        Action, verbose_name=Action._meta.verbose_name, on_delete=models.CASCADE, related_name="changes"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("time"), auto_now_add=True)
     from_status = models.CharField(_("from"), max_length=12, choices=Action.Status.choices, blank=True)

@@ -18,14 +18,16 @@ EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, acce
 PLANNING = _("Planning")
 nav_item(label=_("Study plans"), url_name="plans:plan-list", icon="calendar3", roles=EVERYONE, order=20, menu=PLANNING)
 nav_item(
-    label=_("Materials"),
+    label=_("Study materials"),
     url_name="plans:material-list",
     icon="journal-bookmark",
     roles={access.STAFF, access.MEMBER},
     order=21,
     menu=PLANNING,
 )
-nav_item(label=_("Research"), url_name="plans:research-list", icon="search", roles=EVERYONE, order=22, menu=PLANNING)
+nav_item(
+    label=_("Research topics"), url_name="plans:research-list", icon="search", roles=EVERYONE, order=22, menu=PLANNING
+)
 
 
 @home_panel(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studygroup.models import TimeStampedModel
 
@@ -38,7 +39,7 @@ class MonthlyDigest(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("digest status", "Published")
 
     organization = models.ForeignKey(
         "studygroup.Organization", verbose_name=_("organization"), on_delete=models.PROTECT, related_name="digests"
@@ -93,7 +94,7 @@ class TaskRun(models.Model):
     """One run of a background job, as staff see it: state, times, progress, error."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting")
+        PENDING = "pending", pgettext_lazy("job state", "Waiting")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from sessions import selectors
 from sessions.models import StudySession
@@ -13,7 +13,7 @@ from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
 
 EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, access.VIEWER, access.MEMBER}
-SESSIONS = _("Sessions")
+SESSIONS = pgettext_lazy("menu", "Sessions")
 
 nav_item(label=_("My study"), url_name="sessions:my-study", icon="person-workspace", roles={access.MEMBER}, order=5)
 nav_item(

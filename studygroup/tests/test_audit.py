@@ -138,7 +138,7 @@ def test_log_names_referenced_records_in_local_time_with_translated_values(clien
     assert "密码修改时间:2026年11月25日 09:30 → —" in page
     assert "起始日期:2026年1月1日 → 2026年3月5日" in page
     assert "角色:成员 → 组长" in page
-    assert "状态:未开始 → 已完成" in page
+    assert "状态:待整改 → 已整改" in page
     assert "有效:是 → 否" in page
 
 
@@ -297,4 +297,4 @@ def test_the_nightly_prune_is_scheduled():
 def test_a_status_change_is_named_in_chinese():
     from audits.models import ActionChange
 
-    assert str(ActionChange(from_status="open", to_status="done")) == "未开始 → 已完成"
+    assert str(ActionChange(from_status="open", to_status="done")) == "待整改 → 已整改"
