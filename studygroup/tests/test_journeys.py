@@ -389,13 +389,14 @@ def test_a_draw_over_a_small_pool_says_which_sessions_stay_uncovered(browser):
         page.fill("input[name=count]", "5")
         page.click("button:has-text('抽取')")
         shows(page, "已抽取 1 场学习会")
-        shows(page, "旁听人员库人数不足,无法覆盖要求抽取的全部学习会")
+        shows(page, "旁听人员库人数不足,无法覆盖要求抽取的全部学习会:有3场学习会未安排旁听人员")
         page.click("a[href*='/audits/draws/']")
         uncovered = page.locator("#uncovered").inner_text()
         drawn = ObserverVisit.objects.get(mode="random")
         assert drawn.session in same_hour and drawn.observer == observer.person
         for session in [*same_hour, overlapping]:
             assert (session.title in uncovered) == (session != drawn.session), session.title
+        assert had.title not in uncovered  # he already observes it: covered, not drawn again
     visits = list(ObserverVisit.objects.filter(observer=observer.person).select_related("session"))
     assert {v.session for v in visits} == {had, drawn.session}
     first, second = sorted((v.session for v in visits), key=lambda s: s.starts_at)
