@@ -191,6 +191,8 @@ def draw_inputs(*, organization: Organization, date_from: datetime.date, date_to
             starts_at__date__lte=date_to,
         )
         .exclude(group__organization=organization)
+        # A session this organization already sends an observer to is covered: not drawn again, never "uncovered".
+        .exclude(visits__organization=organization)
         .values_list("pk", "group_id", "group__organization__path", "starts_at", "ends_at")
     ]
     observers = list(

@@ -410,6 +410,28 @@ def test_a_draw_over_a_pool_smaller_than_the_sessions_says_what_stayed_uncovered
         assert (session.title in uncovered) == (session.pk in left)
 
 
+def test_a_session_the_organization_already_observes_is_neither_drawn_nor_called_uncovered(client, city):
+    (observer,) = (m.person for m in pool_of(city, [city["city"]]))
+    same_hour = datetime.datetime(2026, 6, 9, 1, tzinfo=datetime.UTC)
+    observed, other = (_session_at(town, same_hour) for town in city["towns"][:2])
+    ObserverVisitFactory(session=observed, organization=city["city"], observer=observer)
+    record = services.random_draw(
+        organization=city["city"],
+        date_from=datetime.date(2026, 6, 9),
+        date_to=datetime.date(2026, 6, 9),
+        count=2,
+        seed="covered",
+        by=city["staff"],
+    )
+    assert [s[0] for s in record.inputs["sessions"]] == [other.pk]
+    assert record.result == [] and draw.uncovered(record.inputs, record.result) == [other.pk]
+    client.force_login(city["staff"])
+    page = client.get(reverse("audits:draw-detail", args=[record.pk])).content.decode()
+    uncovered = page.split('id="uncovered"')[1].split("</div>")[0]
+    assert other.title in uncovered and observed.title not in uncovered
+    assert ObserverVisit.objects.get().session == observed
+
+
 def test_the_draw_form_says_the_pool_is_too_small_and_a_second_click_draws_nothing(client, city):
     pool_of(city, [city["city"]])
     same_hour = datetime.datetime(2026, 5, 12, 1, tzinfo=datetime.UTC)

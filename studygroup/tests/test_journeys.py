@@ -237,3 +237,207 @@ def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
         assert download.value.suggested_filename.endswith(".pdf")
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     assert MonthlyDigest.objects.get().status == "published"
+
+
+def shows(page, text: str) -> None:
+    """The page (once loaded after a click) shows ``text``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_contain_text(text)
+
+
+def _past_session(group, title: str, days_ago: int, **kwargs):
+    from sessions.tests.factories import StudySessionFactory
+
+    start = timezone.now() - datetime.timedelta(days=days_ago)
+    return StudySessionFactory(
+        group=group, title=title, starts_at=start, ends_at=start + datetime.timedelta(hours=2), **kwargs
+    )
+
+
+def test_member_makes_up_a_missed_session_and_writes_a_reflection_on_another(browser):
+    from sessions.models import Attendance, Submission
+    from sessions.tests.factories import AttendanceFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="城关镇党委"))
+    staff = user_with_role("staff", group.organization)
+    member = user_with_role("member", group.organization)
+    missed = _past_session(group, "学习全会精神专题研讨", days_ago=3)
+    attended = _past_session(group, "学习贯彻条例集体学习", days_ago=10)
+    AttendanceFactory(session=missed, person=member.person, status="leave", method="leave")
+    AttendanceFactory(session=attended, person=member.person)
+    with journey(browser, "makeup-member", member) as page:
+        page.click("nav >> text=我的学习")
+        page.locator("section", has_text="待补学").get_by_role("link", name="学习全会精神专题研讨").click()
+        assert "补学笔记" in page.locator("h1").inner_text()
+        assert page.locator("select[name=session]").input_value() == str(missed.pk)
+        page.fill("textarea[name=text]", "认真学习了会议材料,结合分管工作谈三点体会。")
+        page.click("button[name=submit_now]")
+        shows(page, "已提交")
+        page.goto(journey.base + "/sessions/submissions/new/")
+        page.select_option("select[name=session]", label=str(attended))
+        page.fill("input[name=title]", "学习贯彻条例的心得")
+        page.fill("textarea[name=text]", "条例是管党治党的重要遵循。")
+        page.click("button[name=submit_now]")
+        shows(page, "已提交")
+    makeup = Submission.objects.get(is_makeup=True)
+    assert (makeup.session, makeup.kind, makeup.status) == (missed, "notes", "submitted")
+    assert makeup.text == "认真学习了会议材料,结合分管工作谈三点体会。"
+    reflection = Submission.objects.get(is_makeup=False)
+    assert (reflection.session, reflection.kind, reflection.status) == (attended, "reflection", "submitted")
+    with journey(browser, "makeup-staff", staff) as page:
+        page.click("#to-do >> text=待您审核")
+        page.click(f"#to-review >> text={makeup.title}")
+        page.click("button[name=action][value=accept]")
+        shows(page, "审核意见已记录")
+        page.goto(journey.base + f"/sessions/{missed.pk}/attendance/")
+        assert page.get_by_label(f"{member.person.name} 已补学").is_checked()
+    assert Attendance.objects.get(session=missed, person=member.person).status == "made_up"
+    assert Submission.objects.get(pk=makeup.pk).status == "approved"
+
+
+def test_town_invites_the_county_which_assigns_an_observer(browser):
+    from audits.models import ObserverVisit, VisitInvitation
+    from audits.tests.factories import ObserverPoolMemberFactory
+    from sessions.tests.factories import StudySessionFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    county = OrganizationFactory(name="清河县委", kind="county")
+    group = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委"))
+    town_staff = user_with_role("staff", group.organization)
+    county_staff = user_with_role("staff", county)
+    observer = user_with_role("observer", county)
+    observer.person.name = "王县观察"
+    observer.person.save()
+    ObserverPoolMemberFactory(organization=county, person=observer.person)
+    start = timezone.now() + datetime.timedelta(days=6)
+    session = StudySessionFactory(
+        group=group, title="学习全会精神专题研讨", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    with journey(browser, "invite-town", town_staff) as page:
+        page.goto(journey.base + session.get_absolute_url())
+        page.click("text=邀请上级旁听")
+        page.fill("textarea[name=note]", "请县委派员指导")
+        page.click("button:has-text('发送邀请')")
+        shows(page, "已邀请上级旁听")
+    with journey(browser, "invite-county", county_staff) as page:
+        page.click("#nav-notifications")
+        page.click("text=城关镇党委邀请")
+        page.wait_for_url("**/audits/invitations/**")
+        assert "学习全会精神专题研讨" in page.locator("#waiting").inner_text()
+        page.select_option("#waiting select[name=observer]", str(observer.person.pk))
+        page.click("button:has-text('接受并安排')")
+        shows(page, "已接受邀请并安排旁听人员")
+        assert "王县观察" in page.locator("#answered").inner_text()
+    with journey(browser, "invite-observer", observer) as page:
+        page.click("nav >> text=我的旁听")
+        visits = page.locator(".list-group").inner_text()
+        assert "城关镇党委" in visits and "学习全会精神专题研讨" in visits
+    visit = ObserverVisit.objects.get()
+    assert (visit.session, visit.observer, visit.organization, visit.mode) == (
+        session,
+        observer.person,
+        county,
+        "invited",
+    )
+    invitation = VisitInvitation.objects.get()
+    assert (invitation.status, invitation.visit, invitation.note) == ("accepted", visit, "请县委派员指导")
+
+
+def test_a_draw_over_a_small_pool_says_which_sessions_stay_uncovered(browser):
+    from audits.models import ObserverVisit
+    from audits.tests.factories import ObserverPoolMemberFactory, ObserverVisitFactory
+    from sessions.tests.factories import StudySessionFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    city = OrganizationFactory(name="临江市委", kind="city")
+    towns = [OrganizationFactory(parent=city, name=name) for name in ("城关镇党委", "白沙镇党委", "石桥乡党委")]
+    staff = user_with_role("staff", city)
+    observer = user_with_role("observer", city)
+    ObserverPoolMemberFactory(organization=city, person=observer.person)
+    day = timezone.localdate() + datetime.timedelta(days=8)
+    nine = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    same_hour = [
+        StudySessionFactory(
+            group=StudyGroupFactory(organization=town),
+            title=f"{town.name}集体学习",
+            starts_at=nine,
+            ends_at=nine + datetime.timedelta(hours=2),
+        )
+        for town in towns
+    ]
+    # He already observes 白沙 the next morning; 石桥's session then overlaps it.
+    next_nine = nine + datetime.timedelta(days=1)
+    had = StudySessionFactory(
+        group=StudyGroupFactory(organization=towns[1]),
+        title="白沙镇党委专题研讨",
+        starts_at=next_nine,
+        ends_at=next_nine + datetime.timedelta(hours=2),
+    )
+    ObserverVisitFactory(session=had, organization=city, observer=observer.person)
+    overlapping = StudySessionFactory(
+        group=StudyGroupFactory(organization=towns[2]),
+        title="石桥乡党委读书班",
+        starts_at=next_nine + datetime.timedelta(minutes=30),
+        ends_at=next_nine + datetime.timedelta(hours=2, minutes=30),
+    )
+    with journey(browser, "draw", staff) as page:
+        page.goto(journey.base + "/audits/planning/")
+        page.fill("input[name=date_from]", f"{day:%Y-%m-%d}")
+        page.fill("input[name=date_to]", f"{day + datetime.timedelta(days=1):%Y-%m-%d}")
+        page.fill("input[name=count]", "5")
+        page.click("button:has-text('抽取')")
+        shows(page, "已抽取 1 场学习会")
+        shows(page, "旁听人员库人数不足,无法覆盖要求抽取的全部学习会:有3场学习会未安排旁听人员")
+        page.click("a[href*='/audits/draws/']")
+        uncovered = page.locator("#uncovered").inner_text()
+        drawn = ObserverVisit.objects.get(mode="random")
+        assert drawn.session in same_hour and drawn.observer == observer.person
+        for session in [*same_hour, overlapping]:
+            assert (session.title in uncovered) == (session != drawn.session), session.title
+        assert had.title not in uncovered  # he already observes it: covered, not drawn again
+    visits = list(ObserverVisit.objects.filter(observer=observer.person).select_related("session"))
+    assert {v.session for v in visits} == {had, drawn.session}
+    first, second = sorted((v.session for v in visits), key=lambda s: s.starts_at)
+    assert first.ends_at <= second.starts_at
+
+
+def test_staff_record_a_makeup_delivered_in_person(browser):
+    from sessions.models import Attendance, MakeUp
+    from sessions.tests.factories import AttendanceFactory
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="白沙镇党委"))
+    staff = user_with_role("staff", group.organization)
+    member = user_with_role("member", group.organization)
+    member.person.name = "李明"
+    member.person.save()
+    session = _past_session(group, "学习全会精神专题研讨", days_ago=2)
+    AttendanceFactory(session=session, person=member.person, status="absent")
+    with journey(browser, "makeup-in-person", staff) as page:
+        page.goto(journey.base + "/sessions/makeups/")
+        page.click("#makeups-open tr:has-text('李明') >> text=登记补学")
+        page.fill("input[name=on]", f"{timezone.localdate():%Y-%m-%d}")
+        page.select_option("select[name=method]", "delivered")
+        page.fill("input[name=given_by]", "组织委员张华")
+        page.fill("textarea[name=note]", "送学上门,传达会议精神并交流")
+        page.click("#record-makeup")
+        shows(page, "已登记李明的补学")
+        recorded = page.locator("#makeups-recorded").inner_text()
+        assert "李明" in recorded and "送学上门" in recorded and "组织委员张华" in recorded
+        assert "李明" not in page.locator("#makeups-open").inner_text()
+    with journey(browser, "makeup-in-person-member", member) as page:
+        page.click("nav >> text=我的学习")
+        attendance = page.locator("li", has_text="学习全会精神专题研讨").inner_text()
+        assert attendance.endswith("已补学"), attendance
+        assert "没有待补学的记录" in page.locator("section", has_text="待补学").inner_text()
+    row = Attendance.objects.get(session=session, person=member.person)
+    assert row.status == "made_up"
+    makeup = MakeUp.objects.get(attendance=row)
+    assert (makeup.method, makeup.given_by, makeup.on, makeup.status_before) == (
+        "delivered",
+        "组织委员张华",
+        timezone.localdate(),
+        "absent",
+    )
