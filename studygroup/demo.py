@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from studygroup import services
 from studygroup.models import Membership, Organization, Person, RoleGrant, StudyGroup, User
@@ -82,6 +83,8 @@ ADMIN_USERNAME = "admin"
 # attendance and minutes, few notes, nobody observed it), the rest are good with ordinary gaps.
 MODEL_GROUPS = {"lj-jb-zxz", "lj-jb-lw-zxz"}
 BEHIND_GROUPS = {"lj-qh-bs-zxz"}
+# The group whose last session was three days ago: observer.city attended it and has the report to write.
+RECENT_GROUP = "lj-ds-ty-zxz"
 # Absences left without a make-up long after their deadline: a handful in the whole city, not hundreds.
 OVERDUE_MAKEUPS = {"lj-qh-bs-zxz": 4, "lj-qh-sq-zxz": 2, "lj-ds-ty-zxz": 1, "lj-jb-xg-zxz": 1}
 
@@ -165,11 +168,23 @@ def seed_demo() -> list[DemoLogin]:
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create(username=ADMIN_USERNAME, password=password, is_staff=True, is_superuser=True)
     from studygroup.demo_audits import seed_audits
-    from studygroup.demo_plans import seed_materials, seed_plans
+    from studygroup.demo_plans import seed_materials, seed_plans, seed_supplements
     from studygroup.demo_sessions import seed_sessions
 
     seed_plans()
     seed_sessions()
     seed_materials()
+    seed_supplements()
     seed_audits()
+    _digest(organizations["lj"])
     return LOGINS
+
+
+def _digest(city: Organization) -> None:
+    """Last month's digest of the city, compiled and waiting for staff.city to read it over and publish."""
+    from reports.models import MonthlyDigest
+    from reports.services import digest_compile
+
+    first = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+    if not MonthlyDigest.objects.filter(organization=city, year=first.year, month=first.month).exists():
+        digest_compile(organization=city, year=first.year, month=first.month)

@@ -6,15 +6,18 @@ import datetime
 
 from django.utils import timezone
 
-from audits.models import Action, ActionChange, ObserverPoolMember, ObserverVisit, RulesDocument
+from audits.models import Action, ActionChange, ObserverPoolMember, ObserverVisit, RulesDocument, VisitInvitation
 from reports.models import YearSummary
-from studygroup.demo import MODEL_GROUPS
+from studygroup.demo import MODEL_GROUPS, RECENT_GROUP
 from studygroup.models import Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 RULES = ["理论学习中心组学习制度", "列席旁听制度", "学习档案管理制度"]
 WITHOUT_RULES = {"lj-qh-sq", "lj-ds-ty"}
 # Observers of the city's pool besides observer.city: members of the organization and propaganda departments.
 POOL = ["lj-zzb-p03", "lj-xcb-p04"]
+# The county of 清河's pool: members of its own central group, who observe the towns below it.
+COUNTY_POOLS = {"lj-qh": ["lj-qh-p03", "lj-qh-p04", "lj-qh-p05"]}
+INVITATION_NOTE = "本次学习会邀请县委中心组派员列席旁听,请对学习研讨质量进行指导。"
 # (organization, observer code, months before today, mode, rating, findings, action status)
 VISITS = [
     ("lj-jb", "lj-zzb-p03", 8, "fixed", "excellent", "", ""),
@@ -48,6 +51,24 @@ def _pool(city: Organization) -> list[Person]:
     return observers
 
 
+def _county_pools() -> None:
+    """Each county's pool, and 城关镇's invitation to 清河县 to observe its session next week (应邀式)."""
+    for code, people in COUNTY_POOLS.items():
+        county = Organization.objects.get(code=code)
+        for person in Person.objects.filter(code__in=people):
+            ObserverPoolMember.objects.get_or_create(organization=county, person=person)
+            RoleGrant.objects.get_or_create(organization=county, person=person, role="observer")
+    county = Organization.objects.get(code="lj-qh")
+    upcoming = (
+        Organization.objects.get(code="lj-qh-cg")
+        .study_group.sessions.filter(starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    if upcoming is not None:
+        VisitInvitation.objects.get_or_create(session=upcoming, organization=county, defaults={"note": INVITATION_NOTE})
+
+
 def _rules() -> None:
     for organization in Organization.objects.exclude(code__in=WITHOUT_RULES):
         for title in RULES[: 1 + organization.pk % 3]:
@@ -78,7 +99,10 @@ def _visit(*, code, city, session, observer, mode, rating, report, findings, foc
 
 
 def _action(*, code, visit, problem, measure, staff, status) -> None:
-    """An action raised from a finding: done in time, in progress, or open past its deadline."""
+    """An action raised from the visit's finding ``problem``: done in time, in progress, or open past its deadline.
+
+    The action records the finding it answers, so the visit page does not offer to raise it again.
+    """
     owner = Membership.objects.filter(group=visit.session.group, role="secretary").first().person
     due = visit.reported_on + datetime.timedelta(days=30)
     action = Action.objects.create(
@@ -86,6 +110,7 @@ def _action(*, code, visit, problem, measure, staff, status) -> None:
         group=visit.session.group,
         visit=visit,
         problem=problem,
+        finding=problem,
         measure=measure,
         owner=owner,
         raised_on=visit.reported_on,
@@ -164,11 +189,11 @@ def _observer_city(city: Organization, observer: Person, staff: User | None) -> 
                 code=f"demo-a-{code}",
                 visit=visit,
                 problem="个别成员发言联系实际不够紧密",
-                finding="个别成员发言联系实际不够紧密",
                 measure="会前印发研讨提纲,要求结合分管领域准备发言",
                 staff=staff,
                 status="open",
             )
+    _report_to_write(city, observer)
     upcoming = (
         Organization.objects.get(code="lj-qh-cg").study_group.sessions.filter(starts_at__gt=now).order_by("starts_at")
     ).first()
@@ -176,6 +201,31 @@ def _observer_city(city: Organization, observer: Person, staff: User | None) -> 
         ObserverVisit.objects.create(
             code="demo-v-next", organization=city, session=upcoming, observer=observer, mode="random"
         )
+
+
+def _report_to_write(city: Organization, observer: Person) -> None:
+    """observer.city attended 桃源镇's session three days ago and listened; the report is still to write."""
+    session = (
+        StudyGroup.objects.get(code=RECENT_GROUP)
+        .sessions.filter(ends_at__lt=timezone.now())
+        .exclude(kind="first_topic")
+        .order_by("-starts_at")
+        .first()
+    )
+    if session is None or ObserverVisit.objects.filter(code="demo-v-recent").exists():
+        return
+    ObserverVisit.objects.create(
+        code="demo-v-recent",
+        organization=city,
+        session=session,
+        observer=observer,
+        mode="random",
+        pre_review="approved",
+        pre_review_on=timezone.localdate(session.starts_at) - datetime.timedelta(days=15),
+        discussion_focused=True,
+        summary_deep=True,
+        listening_notes="领学篇目紧扣主题;重点发言4人,均联系分管工作;总结讲话提出了三条贯彻落实措施。",
+    )
 
 
 def _summaries() -> None:
@@ -188,6 +238,7 @@ def _summaries() -> None:
 def seed_audits() -> None:
     city = Organization.objects.get(code="lj")
     pool = _pool(city)
+    _county_pools()
     _rules()
     staff = User.objects.filter(username="staff.city").first()
     _observer_city(city, pool[0], staff)

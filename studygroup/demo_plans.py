@@ -485,3 +485,67 @@ def seed_materials() -> None:
         upcoming = [s for s in sessions if now < s.starts_at <= now + datetime.timedelta(days=14)]
         if upcoming:
             _materials_of_next(group, upcoming[0], seated)
+
+
+# Latest speeches taken up during the month as supplementary topics (当月补充计划): (months before this one,
+# day of the month added, topic, material published for it).
+SUPPLEMENTS = [
+    (
+        1,
+        12,
+        "学习习近平总书记在中央政治局集体学习时的重要讲话精神",
+        "习近平总书记在中央政治局集体学习时的重要讲话(学习原文)",
+    ),
+    (
+        0,
+        1,
+        "学习习近平总书记关于做好岁末年初安全生产和民生保障工作的重要指示精神",
+        "习近平总书记关于做好岁末年初安全生产和民生保障工作的重要指示(学习原文)",
+    ),
+]
+SUPPLEMENT_GROUPS = ["lj-zxz", "lj-qh-zxz"]
+
+
+def _months_before(today: datetime.date, months: int) -> datetime.date:
+    first = today.replace(day=1)
+    for _ in range(months):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return first
+
+
+def seed_supplements() -> None:
+    """Last month's and this month's supplementary topics of the city and 清河县, each with its material studied."""
+    today = timezone.localdate()
+    for group in StudyGroup.objects.filter(code__in=SUPPLEMENT_GROUPS):
+        plan = StudyPlan.objects.filter(group=group, year=today.year, status=StudyPlan.Status.APPROVED).first()
+        if plan is None:
+            continue
+        seated = list(Membership.objects.filter(group=group, end_on__isnull=True).values_list("person", flat=True))
+        for before, day, title, reading in SUPPLEMENTS:
+            month = _months_before(today, before)
+            code = f"{group.code}-{today.year}-s{month.month:02d}"
+            if month.year != today.year or PlanTopic.objects.filter(code=code).exists():
+                continue
+            added = min(month.replace(day=day), today)
+            topic = PlanTopic.objects.create(
+                plan=plan,
+                code=code,
+                month=month.month,
+                title=title,
+                source=PlanTopic.Source.ASSIGNED,
+                is_supplementary=True,
+                added_on=added,
+            )
+            published = min(timezone.make_aware(datetime.datetime.combine(added, datetime.time(8, 30))), timezone.now())
+            material = Material.objects.create(
+                group=group,
+                topic=topic,
+                kind=Material.Kind.TEXT,
+                published_at=published,
+                title=reading,
+                text="请各位成员第一时间认真学习原文,结合分管工作抓好贯彻落实。",
+            )
+            rng = random.Random(code)
+            StudyConfirmation.objects.bulk_create(
+                StudyConfirmation(material=material, person_id=p) for p in seated if rng.random() < 0.8
+            )

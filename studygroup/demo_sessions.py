@@ -25,7 +25,7 @@ from sessions.models import (
     StudySession,
     Submission,
 )
-from studygroup.demo import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS
+from studygroup.demo import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
 from studygroup.demo_plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
 from studygroup.models import Membership, Person, StudyGroup, User
 
@@ -123,6 +123,8 @@ class Plan:
     speakers: dict[int, list[int]] = field(default_factory=dict)
     rows: dict[int, list[Attendance]] = field(default_factory=dict)
     kept_open: set[int] = field(default_factory=set)  # ids of attendance rows never made up
+    turn: int = 0  # the group's place in the schedule of the coming month
+    times: dict[datetime.date, tuple[int, int]] = field(default_factory=dict)  # start of each sitting to come
 
 
 def quoted(title: str) -> str:
@@ -140,29 +142,51 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
-def _dates(group: StudyGroup, today: datetime.date, rng: random.Random) -> tuple[list, list]:
-    """Past dates (about monthly, the last one last week or so) and the dates of the coming month."""
+# Start times of the coming sessions, mornings and afternoons, handed out in turn.
+TIMES = [(9, 0), (14, 30), (8, 30), (15, 0), (9, 30), (14, 0)]
+
+
+def _weekdays_after(today: datetime.date, days: int) -> list[datetime.date]:
+    every = (today + datetime.timedelta(days=n) for n in range(1, days + 1))
+    return [
+        day for day in every if day.weekday() < 5 and (day.month, day.day) != (1, 1)
+    ]  # no sitting on New Year's Day
+
+
+def _dates(group: StudyGroup, today: datetime.date, rng: random.Random, turn: int) -> tuple[list, dict]:
+    """Past dates (about monthly, the last one last week or so) and the start of each sitting to come.
+
+    The groups' coming sessions fall on different weekdays of the coming month (``turn`` is the group's
+    place among the groups still to meet this month), mornings and afternoons, so an observer can attend
+    several of them and a random draw finds a free observer for most.
+    """
     behind = group.code in BEHIND_GROUPS
-    past, day = [], today - datetime.timedelta(days=rng.randint(5, 11))
+    last = rng.randint(5, 11)
+    past, day = [], today - datetime.timedelta(days=3 if group.code == RECENT_GROUP else last)
     while day.year == today.year and day.month >= 1 and day >= datetime.date(today.year, 1, 8):
         past.append(_weekday(day, -1))
         day -= datetime.timedelta(days=rng.randint(44, 56) if behind else rng.randint(27, 33))
+    hour, minute = TIMES[turn % len(TIMES)]
     if group.code in MODEL_GROUPS:
         # A model group has held this month's study already: its next sessions are next month's.
         first = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-        future = [_weekday(first + datetime.timedelta(days=rng.randint(4, 8)), 1)]
+        future = {_weekday(first + datetime.timedelta(days=rng.randint(4, 8)), 1): (hour, minute)}
     else:
-        near = 7 if group.organization.code == "lj-qh-cg" else rng.randint(6, 12)
-        future = [
-            _weekday(today + datetime.timedelta(days=near), 1),
-            _weekday(today + datetime.timedelta(days=rng.randint(24, 32)), 1),
-        ]
+        rng.randint(6, 12), rng.randint(24, 32)  # drawn as before, so the year before today stays as it was
+        weekdays = _weekdays_after(today, 45)
+        near = weekdays[turn]
+        if group.organization.code == "lj-qh-cg":  # observer.city's visit and the county's invitation: next week
+            near = _weekday(today + datetime.timedelta(days=7), 1)
+            other = TIMES[weekdays.index(near) % len(TIMES)] if near in weekdays else (14, 30)
+            hour, minute = (14, 30) if other[0] < 12 else (9, 0)  # the other half of the day from that day's group
+        future = {near: (hour, minute), weekdays[turn + 12]: TIMES[(turn + 3) % len(TIMES)]}
     return sorted(past), future
 
 
-def _slots(group: StudyGroup, today: datetime.date, rng: random.Random) -> list[tuple[datetime.date, str]]:
-    past, future = _dates(group, today, rng)
-    slots = [(day, "main") for day in past + future]
+def _slots(group: StudyGroup, today: datetime.date, rng: random.Random, plan: Plan) -> list[tuple[datetime.date, str]]:
+    past, future = _dates(group, today, rng, plan.turn)
+    plan.times = future
+    slots = [(day, "main") for day in past + sorted(future)]
     for day in past:
         second = _weekday(day - datetime.timedelta(days=rng.randint(8, 12)), -1)
         if second.year == today.year and second.month == day.month and rng.random() < 0.5:
@@ -209,7 +233,8 @@ def _session(plan: Plan, index: int, day: datetime.date, topic: PlanTopic | None
         starts, ends = _at(day, 8, 30), _at(day, 9, 10)
         place = "常委会议室" if group.organization.kind in ("city", "county") else "党委会议室"
     else:
-        starts = _at(day, rng.choice((9, 9, 15)))
+        drawn = rng.choice((9, 9, 15))
+        starts = _at(day, *plan.times[day]) if day in plan.times else _at(day, drawn)
         long = kind == K.READING_CLASS
         ends = _at(day + datetime.timedelta(days=1), 17) if long else starts + datetime.timedelta(hours=2, minutes=30)
         place = "村级示范点" if kind == K.FIELD_TEACHING else rng.choice(PLACES)
@@ -282,14 +307,14 @@ def _minutes(plan: Plan, session: StudySession, names: dict[int, str], index: in
     )
 
 
-def _schedule(group: StudyGroup, plan_record: StudyPlan | None, today: datetime.date) -> Plan:
+def _schedule(group: StudyGroup, plan_record: StudyPlan | None, today: datetime.date, turn: int) -> Plan:
     rng = random.Random(f"sessions-{group.code}")
     seats = list(Membership.objects.filter(group=group, end_on__isnull=True).order_by("id"))
     leader = next((s.person_id for s in seats if s.role == Membership.Role.LEADER), None)
-    plan = Plan(group=group, rng=rng, seats=seats, leader_id=leader)
+    plan = Plan(group=group, rng=rng, seats=seats, leader_id=leader, turn=turn)
     queue = _topic_queue(plan_record)
     firsts = rng.sample(FIRST_TOPICS, len(FIRST_TOPICS))
-    for day, slot in _slots(group, today, rng):
+    for day, slot in _slots(group, today, rng, plan):
         topic, entry = _entry(slot, day, queue, today.year, firsts)
         if entry is not None:
             _session(plan, len(plan.sessions), day, topic, entry)
@@ -568,9 +593,9 @@ def _leave(group: StudyGroup) -> None:
         LeaveRequest.objects.create(session=upcoming, person=seat.person, reason="参加市里召开的专题工作会议")
 
 
-def _seed_year(group: StudyGroup, plan_record: StudyPlan | None, names, used, today) -> None:
+def _seed_year(group: StudyGroup, plan_record: StudyPlan | None, names, used, today, turn: int) -> None:
     staff = User.objects.filter(person__grants__organization=group.organization, person__grants__role="staff").first()
-    plan = _schedule(group, plan_record, today)
+    plan = _schedule(group, plan_record, today, turn)
     login = None
     if group.organization.code == "lj-qh-cg":
         login = Person.objects.filter(user__username="member.chengguan").values_list("pk", flat=True).first()
@@ -589,9 +614,12 @@ def seed_sessions() -> None:
     names = dict(Person.objects.values_list("pk", "name"))
     used = set(Submission.objects.filter(kind="reflection").values_list("title", flat=True))
     plans = {p.group_id: p for p in StudyPlan.objects.filter(year=today.year)}
-    for group in StudyGroup.objects.select_related("organization").order_by("organization__path"):
+    groups = list(StudyGroup.objects.select_related("organization").order_by("organization__path"))
+    # The groups still to meet this month take the coming weekdays in turn; the model groups come after them.
+    turns = {group.pk: turn for turn, group in enumerate(sorted(groups, key=lambda g: g.code in MODEL_GROUPS))}
+    for group in groups:
         _reviewer(group)
         if not group.sessions.exists():
-            _seed_year(group, plans.get(group.pk), names, used, today)
+            _seed_year(group, plans.get(group.pk), names, used, today, turns.get(group.pk, 0))
         _lectures(group, today, random.Random(f"lectures-{group.code}"))
         _leave(group)

@@ -1,6 +1,7 @@
 """The demo: a believable hierarchy, a login for every role, a year that reads as a real one, safe to run twice."""
 
 import datetime
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -255,3 +256,99 @@ def test_what_the_readme_shows_is_there(year):
     to_review = selectors.submissions_to_review(user=User.objects.get(username="staff.chengguan"))
     assert to_review.filter(kind="discussion", group=chengguan).exists()
     assert StudyPlan.objects.get(group__code="lj-qh-bs-zxz", year=year).status == "draft"
+
+
+def test_the_county_can_accept_the_invitation_of_chengguan(year):
+    from audits import selectors as audit_selectors
+
+    county = Organization.objects.get(code="lj-qh")
+    pool = list(county.observer_pool.filter(is_active=True).values_list("person__organization__code", flat=True))
+    assert pool == ["lj-qh", "lj-qh", "lj-qh"]
+    assert RoleGrant.objects.filter(organization=county, role="observer").count() == 3
+    (invitation,), answered = audit_selectors.invitations(organization=county)
+    assert answered == []
+    assert invitation.status == "pending"
+    assert invitation.session.group.code == "lj-qh-cg-zxz"
+    assert (timezone.localdate(invitation.session.starts_at) - timezone.localdate()).days == 7
+    assert len(invitation.free_observers) == 3
+
+
+def test_staff_qinghe_sees_the_invitation_with_observers_to_choose(client, year):
+    client.force_login(User.objects.get(username="staff.qinghe"))
+    page = client.get(reverse("audits:invitations")).content.decode()
+    assert "中共清河县城关镇委员会" in page
+    assert "旁听人员库中没有可在该时段参加的人员" not in page
+
+
+def test_observer_city_has_a_report_to_write_within_its_deadline(client, year):
+    from audits import services as audit_services
+
+    waiting = ObserverVisit.objects.filter(
+        observer__user__username="observer.city", reported_on__isnull=True, session__ends_at__lt=timezone.now()
+    )
+    (visit,) = waiting
+    assert visit.session.group.code == "lj-ds-ty-zxz"
+    assert visit.report == ""
+    assert (timezone.localdate() - timezone.localdate(visit.session.starts_at)).days <= 5
+    assert not audit_services.is_report_late(visit)
+    client.force_login(User.objects.get(username="observer.city"))
+    page = client.get(reverse("home")).content.decode()
+    assert "中共东山县桃源镇委员会" in page
+
+
+def test_supplementary_topics_of_last_month_and_this_month_have_materials(year):
+    from reports.digest import latest_speeches
+
+    supplementary = PlanTopic.objects.filter(is_supplementary=True)
+    assert sorted(supplementary.values_list("plan__group__code", "month")) == [
+        ("lj-qh-zxz", 11),
+        ("lj-qh-zxz", 12),
+        ("lj-zxz", 11),
+        ("lj-zxz", 12),
+    ]
+    for topic in supplementary:
+        assert topic.materials.filter(published_at__isnull=False).count() == 1
+    city = Organization.objects.get(code="lj")
+    november = latest_speeches(city.path, year, 11)
+    assert [item["title"] for item in november] == ["学习习近平总书记在中央政治局集体学习时的重要讲话精神"] * 2
+    assert november[0]["materials"] == ["习近平总书记在中央政治局集体学习时的重要讲话(学习原文)"]
+    assert len(latest_speeches(city.path, year, 12)) == 2
+    # The city's November digest is compiled and shows them.
+    digest = city.digests.get(year=year, month=11)
+    assert digest.status == "draft"
+    assert [item["title"] for item in digest.content["speeches"]] == [item["title"] for item in november]
+
+
+def test_held_sessions_of_recent_months_have_their_pre_study_figure(year):
+    from plans.selectors import prestudy_count, prestudy_status
+
+    since = timezone.now() - datetime.timedelta(days=90)
+    held = StudySession.objects.filter(starts_at__gte=since, starts_at__lte=timezone.now()).exclude(kind="first_topic")
+    with_material = held.filter(materials__published_at__isnull=False).distinct()
+    assert with_material.count() / held.count() >= 0.8
+    count = prestudy_count(held)
+    assert 0.75 <= count.rate < 1
+    for session in with_material:
+        status = prestudy_status(session=session)
+        assert status.percent != "—"
+    assert any(prestudy_status(session=s).rate < 1 for s in with_material)
+
+
+def test_upcoming_sessions_spread_over_mornings_afternoons_and_days(year):
+    coming = StudySession.objects.filter(starts_at__gt=timezone.now())
+    starts = [timezone.localtime(s.starts_at) for s in coming]
+    assert len({(s.hour, s.minute) for s in starts}) >= 4
+    assert {s.hour < 12 for s in starts} == {True, False}
+    assert len({s.date() for s in starts}) >= len(starts) - 3
+    assert not any(s.month == 1 and s.day == 1 for s in starts)
+    # Hardly two sessions of the coming month overlap: an observer can attend one after another.
+    sessions = sorted(coming, key=lambda s: s.starts_at)
+    overlaps = sum(1 for a, b in itertools.pairwise(sessions) if b.starts_at < a.ends_at)
+    assert overlaps <= 1
+
+
+def test_every_seeded_action_of_a_visit_records_its_finding(year):
+    actions = Action.objects.filter(visit__isnull=False)
+    assert actions.count() == 4
+    for action in actions:
+        assert action.finding in action.visit.finding_lines
