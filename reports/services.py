@@ -27,9 +27,12 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
         number = MonthlyDigest.objects.filter(organization=organization, year=year, month__lt=month).count() + 1
         try:
             with transaction.atomic():
-                return MonthlyDigest.objects.create(
+                created = MonthlyDigest.objects.create(
                     organization=organization, year=year, month=month, number=number, content=content, compiled_at=now
                 )
+            _renumber_drafts(organization, year)
+            created.refresh_from_db(fields=["number"])
+            return created
         except IntegrityError:
             # Another worker created it a moment ago: recompile that one.
             existing = MonthlyDigest.objects.select_for_update().get(organization=organization, year=year, month=month)
@@ -38,6 +41,15 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
     existing.content, existing.compiled_at = content, now
     existing.save(update_fields=["content", "compiled_at", "updated_at"])
     return existing
+
+
+def _renumber_drafts(organization: Organization, year: int) -> None:
+    """Number the year's issues in month order, whatever order they were compiled in; a published number stays."""
+    digests = MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year).order_by("month")
+    for number, digest in enumerate(digests, start=1):
+        if digest.status != MonthlyDigest.Status.PUBLISHED and digest.number != number:
+            digest.number = number
+            digest.save(update_fields=["number", "updated_at"])
 
 
 @transaction.atomic

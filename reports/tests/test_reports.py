@@ -83,6 +83,17 @@ def test_a_published_digest_survives_a_rerun(county):
     assert digest.foreword == "编者按"
 
 
+def test_issues_are_numbered_in_month_order_whatever_order_they_were_compiled_in(county):
+    staff = user_with_role("staff", county["county"])
+    september = services.digest_compile(organization=county["county"], year=2026, month=9)
+    services.digest_publish(digest=september, by=staff)
+    november = services.digest_compile(organization=county["county"], year=2026, month=11)
+    october = services.digest_compile(organization=county["county"], year=2026, month=10)
+    november.refresh_from_db()
+    september.refresh_from_db()
+    assert (september.number, october.number, november.number) == (1, 2, 3)
+
+
 def test_overlapping_run_is_skipped(county):
     from django.core.cache import cache
 
