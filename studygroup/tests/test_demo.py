@@ -318,9 +318,10 @@ def test_supplementary_topics_of_last_month_and_this_month_have_materials(year):
     assert [item["title"] for item in november] == ["学习习近平总书记在中央政治局集体学习时的重要讲话精神"] * 2
     assert november[0]["materials"] == ["习近平总书记在中央政治局集体学习时的重要讲话(学习原文)"]
     assert len(latest_speeches(city.path, year, 12)) == 2
-    # The city's November digest is compiled and shows them.
+    # The city's November digest, the year's eleventh, is compiled and shows them; the issues before are out.
     digest = city.digests.get(year=year, month=11)
-    assert digest.status == "draft"
+    assert (digest.number, digest.status) == (11, "draft")
+    assert list(city.digests.filter(year=year).exclude(month=11).values_list("status", flat=True)) == ["published"] * 10
     assert [item["title"] for item in digest.content["speeches"]] == [item["title"] for item in november]
 
 
