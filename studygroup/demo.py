@@ -176,15 +176,24 @@ def seed_demo() -> list[DemoLogin]:
     seed_materials()
     seed_supplements()
     seed_audits()
-    _digest(organizations["lj"])
+    _digests(organizations["lj"])
     return LOGINS
 
 
-def _digest(city: Organization) -> None:
-    """Last month's digest of the city, compiled and waiting for staff.city to read it over and publish."""
+def _digests(city: Organization) -> None:
+    """The city's digests of the year, one a month: published up to the month before last, last month's
+    compiled and waiting for staff.city to read it over and publish (no notifications for demo records)."""
     from reports.models import MonthlyDigest
     from reports.services import digest_compile
 
-    first = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
-    if not MonthlyDigest.objects.filter(organization=city, year=first.year, month=first.month).exists():
-        digest_compile(organization=city, year=first.year, month=first.month)
+    today = timezone.localdate()
+    done = set(MonthlyDigest.objects.filter(organization=city, year=today.year).values_list("month", flat=True))
+    for month in range(1, today.month):
+        if month in done:
+            continue
+        digest = digest_compile(organization=city, year=today.year, month=month)
+        if month < today.month - 1:
+            out = timezone.make_aware(datetime.datetime(today.year, month + 1, 6, 16, 0))
+            MonthlyDigest.objects.filter(pk=digest.pk).update(
+                status=MonthlyDigest.Status.PUBLISHED, compiled_at=out - datetime.timedelta(days=2), published_at=out
+            )

@@ -11,10 +11,10 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from audits import checklists
-from audits.models import Action, ObserverVisit, RulesDocument
+from audits.models import Action, ObserverPoolMember, ObserverVisit, RulesDocument, VisitInvitation
 from plans.models import Material, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
 from reports.figures import year_figures
-from reports.models import YearSummary
+from reports.models import MonthlyDigest, YearSummary
 from sessions import selectors
 from sessions.models import Attendance, LeaveRequest, Lecture, Speech, StudySession, Submission
 from studygroup.demo import BEHIND_GROUPS, DEMO_PASSWORD, LOGINS, MODEL_GROUPS, OVERDUE_MAKEUPS
@@ -42,9 +42,12 @@ MODELS = [
     StudyConfirmation,
     ResearchTopic,
     ObserverVisit,
+    ObserverPoolMember,
+    VisitInvitation,
     Action,
     RulesDocument,
     YearSummary,
+    MonthlyDigest,
 ]
 # The brief's "today": 1 December 2026, ten in the morning in Beijing.
 TODAY = "2026-12-01 02:00:00"
@@ -276,8 +279,10 @@ def test_the_county_can_accept_the_invitation_of_chengguan(year):
 def test_staff_qinghe_sees_the_invitation_with_observers_to_choose(client, year):
     client.force_login(User.objects.get(username="staff.qinghe"))
     page = client.get(reverse("audits:invitations")).content.decode()
-    assert "中共清河县城关镇委员会" in page
+    assert "中共清河县城关镇委员会 · 对标全会精神开展年度理论学习总结交流" in page
     assert "旁听人员库中没有可在该时段参加的人员" not in page
+    for person in Person.objects.filter(code__in=["lj-qh-p03", "lj-qh-p04", "lj-qh-p05"]):
+        assert f"{person.name} · 中共清河县委员会" in page
 
 
 def test_observer_city_has_a_report_to_write_within_its_deadline(client, year):
@@ -293,7 +298,7 @@ def test_observer_city_has_a_report_to_write_within_its_deadline(client, year):
     assert not audit_services.is_report_late(visit)
     client.force_login(User.objects.get(username="observer.city"))
     page = client.get(reverse("home")).content.decode()
-    assert "中共东山县桃源镇委员会" in page
+    assert f"撰写旁听报告:中共东山县桃源镇委员会 · {visit.session.title}。" in page
 
 
 def test_supplementary_topics_of_last_month_and_this_month_have_materials(year):
@@ -313,9 +318,10 @@ def test_supplementary_topics_of_last_month_and_this_month_have_materials(year):
     assert [item["title"] for item in november] == ["学习习近平总书记在中央政治局集体学习时的重要讲话精神"] * 2
     assert november[0]["materials"] == ["习近平总书记在中央政治局集体学习时的重要讲话(学习原文)"]
     assert len(latest_speeches(city.path, year, 12)) == 2
-    # The city's November digest is compiled and shows them.
+    # The city's November digest, the year's eleventh, is compiled and shows them; the issues before are out.
     digest = city.digests.get(year=year, month=11)
-    assert digest.status == "draft"
+    assert (digest.number, digest.status) == (11, "draft")
+    assert list(city.digests.filter(year=year).exclude(month=11).values_list("status", flat=True)) == ["published"] * 10
     assert [item["title"] for item in digest.content["speeches"]] == [item["title"] for item in november]
 
 
@@ -347,8 +353,14 @@ def test_upcoming_sessions_spread_over_mornings_afternoons_and_days(year):
     assert overlaps <= 1
 
 
-def test_every_seeded_action_of_a_visit_records_its_finding(year):
+def test_every_seeded_action_of_a_visit_records_its_finding(client, year):
     actions = Action.objects.filter(visit__isnull=False)
     assert actions.count() == 4
     for action in actions:
         assert action.finding in action.visit.finding_lines
+    # 柳湾's visit has two findings: the one raised links to its action, the other can still be raised.
+    visit = ObserverVisit.objects.get(code="demo-v-lj-jb-lw")
+    client.force_login(User.objects.get(username="staff.city"))
+    page = client.get(reverse("audits:visit-detail", args=[visit.pk])).content.decode()
+    assert page.count("已转为整改事项") == 1
+    assert page.count(">转为整改事项<") == 1
