@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits.services import may_raise_for_group
 from plans import docx, selectors, services
 from plans.forms import (
     CommentForm,
@@ -478,7 +477,7 @@ def research_detail_view(request, pk):
         "can_claim": topic.owner_id is None and access.can(request.user, "study", topic),
         "can_report": topic.owner_id is not None and (is_researcher or can_change),
         "can_set_team": topic.owner_id is not None and (is_owner or can_change),
-        "can_raise_action": may_raise_for_group(request.user, topic.group),
+        "can_raise_action": access.can(request.user, "audits.raise_for_group", topic.group),
     }
     return render(request, "plans/research_detail.html", context)
 
