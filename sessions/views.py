@@ -179,7 +179,7 @@ def session_detail_view(request, pk):
     can_change = access.can(request.user, "change", session)
     on_roster = person is not None and selectors.is_on_roster(session=session, person=person)
     attendances = list(session.attendances.all())
-    can_decide_leave = can_change or access.can(request.user, "approve", session)
+    can_decide_leave = access.can(request.user, "sessions.leave_decide", session)
     context = {
         "session": session,
         "can_change": can_change,
@@ -365,13 +365,12 @@ def leave_decide_view(request, pk):
 
 @login_required
 def makeup_list_view(request):
-    staffed = set(access.scope_for(request.user).organization_ids([access.STAFF]))
     rows = [
         (
             row,
             selectors.makeup_due_on(row.session),
             selectors.overdue(row),
-            row.session.group.organization_id in staffed,
+            access.can(request.user, "change", row.session),
         )
         for row in selectors.makeups_open(user=request.user)[:500]
     ]
@@ -637,7 +636,7 @@ def submission_detail_view(request, pk):
         "steps": submission.steps.select_related("by__person"),
         "is_author": is_author,
         "can_edit": is_author and submission.status in ("draft", "returned"),
-        "can_review": services.may_review(request.user, submission),
+        "can_review": access.can(request.user, "sessions.submission_review", submission),
         "next_action": services.next_action(submission),
         "can_recommend": submission.kind == "reflection"
         and submission.status == "approved"
