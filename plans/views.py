@@ -465,18 +465,14 @@ def _research(request, pk) -> ResearchTopic:
 @login_required
 def research_detail_view(request, pk):
     topic = _research(request, pk)
-    person = Person.objects.filter(user=request.user).first()
     co_researchers = list(topic.co_researchers.all())
-    is_owner = person is not None and topic.owner_id == person.pk
-    is_researcher = is_owner or (person is not None and person in co_researchers)
-    can_change = access.can(request.user, "change", topic)
     context = {
         "topic": topic,
         "co_researchers": co_researchers,
         "reports": topic.reports.select_related("submitted_by"),
         "can_claim": topic.owner_id is None and access.can(request.user, "study", topic),
-        "can_report": topic.owner_id is not None and (is_researcher or can_change),
-        "can_set_team": topic.owner_id is not None and (is_owner or can_change),
+        "can_report": topic.owner_id is not None and access.can(request.user, "plans.research_report", topic),
+        "can_set_team": topic.owner_id is not None and access.can(request.user, "plans.research_team", topic),
         "can_raise_action": access.can(request.user, "audits.raise_for_group", topic.group),
     }
     return render(request, "plans/research_detail.html", context)
