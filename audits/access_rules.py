@@ -47,3 +47,9 @@ def _action_accept(scope: Scope, action: Action) -> bool:
 def _inspect(scope: Scope, group: StudyGroup) -> bool:
     """Inspectors whose grant reaches the group record verdicts and raise actions from an inspection."""
     return scope.reaches(group.organization.path, [access.INSPECTOR])
+
+
+@rule("audits.visit_observe", superuser=False)
+def _visit_observe(scope: Scope, visit: ObserverVisit) -> bool:
+    """The observer assigned to a visit reviews before the session, listens during it and reports after it."""
+    return scope.person_id is not None and scope.person_id == visit.observer_id

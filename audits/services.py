@@ -408,12 +408,6 @@ def invitation_decline(*, invitation: VisitInvitation, by: User) -> VisitInvitat
 # The visit's three steps ---------------------------------------------------------------------
 
 
-def _require_observer(visit: ObserverVisit, user: User) -> None:
-    person = _person(user)
-    if person is None or person.pk != visit.observer_id:
-        raise PermissionDenied
-
-
 def pre_review_deadline(visit: ObserverVisit) -> datetime.date:
     return timezone.localdate(visit.session.starts_at) - datetime.timedelta(days=settings.PRE_REVIEW_DAYS)
 
@@ -436,7 +430,7 @@ def is_report_late(visit: ObserverVisit) -> bool:
 @transaction.atomic
 def visit_pre_review(*, visit: ObserverVisit, decision: str, comment: str, by: User) -> ObserverVisit:
     """学前两审: approve the topic, plan and materials or ask for changes, which the group sees."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if visit.session.has_started:
         raise ValidationError(_("The session has started; the review before it is closed."))
     if decision == ObserverVisit.Review.CHANGES and not comment.strip():
@@ -462,7 +456,7 @@ def visit_listen(
     *, visit: ObserverVisit, discussion_focused: bool, summary_deep: bool, notes: str, gave_talk: bool, by: User
 ) -> ObserverVisit:
     """学中两听: was the discussion focused, was the concluding speech deep."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("This part is filled in during the session."))
     visit.discussion_focused, visit.summary_deep = discussion_focused, summary_deep
@@ -476,7 +470,7 @@ def visit_report(
     *, visit: ObserverVisit, rating: str, report: str, findings: str, file: bool, by: User
 ) -> ObserverVisit:
     """学后一写: save the report as a draft, or file it (``file=True``) with today's date."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("The report is written after the session."))
     # A second click waits for the first and then finds the report filed.

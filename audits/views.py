@@ -375,9 +375,7 @@ def visit_listen_view(request, pk):
 @require_http_methods(["GET", "POST"])
 def visit_report_view(request, pk):
     visit = _visit(request, pk)
-    person = Person.objects.filter(user=request.user).first()
-    if person is None or person.pk != visit.observer_id:
-        raise PermissionDenied
+    access.require(request.user, "audits.visit_observe", visit)
     form = ReportForm(
         request.POST or None, initial={"rating": visit.rating, "report": visit.report, "findings": visit.findings}
     )

@@ -37,3 +37,18 @@ def _lecture_add(scope: Scope, lecture: Lecture) -> bool:
     return access.allows(scope, "change", lecture.group) or (
         is_speaker and access.allows(scope, "study", lecture.group)
     )
+
+
+@rule("sessions.roster", superuser=False)
+def _roster(scope: Scope, session: StudySession) -> bool:
+    """Those on a session's roster (seated in the group on its day, or invited) ask leave from it."""
+    from sessions.selectors import is_on_roster
+    from studygroup.models import Person
+
+    return scope.person_id is not None and is_on_roster(session=session, person=Person(pk=scope.person_id))
+
+
+@rule("sessions.submission_edit", superuser=False)
+def _submission_edit(scope: Scope, submission: Submission) -> bool:
+    """A member edits and submits only his own notes, reflections and discussion material."""
+    return scope.person_id is not None and submission.person_id == scope.person_id

@@ -252,8 +252,7 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
 @transaction.atomic
 def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
     person = _person(by)
-    if not selectors.is_on_roster(session=session, person=person):
-        raise PermissionDenied
+    access.require(by, "sessions.roster", session)
     if session.has_started:
         raise ValidationError(_("Leave is asked before the session starts. Tell the office directly."))
     if not reason.strip():
@@ -445,7 +444,7 @@ def submission_save(
         if session is not None and session.group_id != group.pk:
             raise ValidationError({"session": _("The session belongs to another group.")})
         submission = Submission(group=group, person=person)
-    elif submission.person_id != person.pk:
+    elif not access.can(by, "sessions.submission_edit", submission):
         raise PermissionDenied
     elif submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("A submission under review cannot be changed."))
@@ -461,8 +460,7 @@ def submission_save(
 
 @transaction.atomic
 def submission_submit(*, submission: Submission, by: User) -> Submission:
-    if submission.person.user_id != by.pk:
-        raise PermissionDenied
+    access.require(by, "sessions.submission_edit", submission)
     submission = (
         Submission.objects.select_for_update(of=("self",))
         .select_related("person", "group__organization")

@@ -177,7 +177,7 @@ def session_detail_view(request, pk):
     session = _session(request, pk)
     person = Person.objects.filter(user=request.user).first()
     can_change = access.can(request.user, "change", session)
-    on_roster = person is not None and selectors.is_on_roster(session=session, person=person)
+    on_roster = access.can(request.user, "sessions.roster", session)
     attendances = list(session.attendances.all())
     can_decide_leave = access.can(request.user, "sessions.leave_decide", session)
     context = {
@@ -630,7 +630,7 @@ def submission_edit_view(request, pk):
 @login_required
 def submission_detail_view(request, pk):
     submission = _submission(request, pk)
-    is_author = submission.person.user_id == request.user.pk
+    is_author = access.can(request.user, "sessions.submission_edit", submission)
     context = {
         "submission": submission,
         "steps": submission.steps.select_related("by__person"),
