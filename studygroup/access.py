@@ -129,12 +129,14 @@ def forget_scope(user: User) -> None:
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, RoleGrant
+    from studygroup.models import Membership, Person, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
-        return Scope(is_superuser=True, user_id=user.pk)
+        # Rules about who someone is (the author, the observer) still ask superusers for their person.
+        person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+        return Scope(is_superuser=True, user_id=user.pk, person_id=person_id)
     grants = [
         Grant(role=role, organization_id=org_id, path=path)
         for role, org_id, path in RoleGrant.objects.filter(person__user=user).values_list(

@@ -14,7 +14,7 @@ from audits import services as audit_services
 from audits.models import Action
 from audits.tests.factories import ActionFactory
 from studygroup import access
-from studygroup.tests.factories import UserFactory
+from studygroup.tests.factories import PersonFactory, UserFactory
 
 # Asking the scope for reach inside a view or a service is a rule written in the wrong place.
 ROLE_QUESTIONS = frozenset({"holds_at", "reaches", "organization_ids"})
@@ -132,8 +132,9 @@ def test_a_rule_name_cannot_be_taken_twice():
     assert access.RULES["audits.action_accept"].check.__name__ == "_action_accept"
 
 
+@pytest.mark.django_db
 def test_an_unknown_rule_name_is_an_error_not_a_yes():
-    superuser = UserFactory.build(is_superuser=True)
+    superuser = UserFactory(is_superuser=True)
     with pytest.raises(KeyError):
         access.can(superuser, "audits.action_closes", object())
 
@@ -149,3 +150,13 @@ def test_a_superuser_passes_reach_rules_but_not_rules_about_who_he_is():
         audit_services.action_accept(action=action, accept=True, by=superuser)
     action.refresh_from_db()
     assert (action.status, action.accepted_on) == (Action.Status.DONE, None)
+
+
+@pytest.mark.django_db
+def test_a_superuser_who_raised_an_action_accepts_it():
+    superuser = UserFactory(is_superuser=True)
+    PersonFactory(user=superuser)
+    action = ActionFactory(status=Action.Status.DONE, raised_by=superuser)
+    audit_services.action_accept(action=action, accept=True, by=superuser)
+    action.refresh_from_db()
+    assert action.accepted_by == superuser
