@@ -35,3 +35,9 @@ def _research_report(scope: Scope, topic: ResearchTopic) -> bool:
         scope.person_id is not None and topic.co_researchers.filter(pk=scope.person_id).exists()
     )
     return is_researcher or access.allows(scope, "change", topic)
+
+
+@rule("plans.research_propose_any")
+def _research_propose_any(scope: Scope, obj: None = None) -> bool:
+    """Offer the research proposal form: to staff of some organization and to members of some group."""
+    return bool(scope.member_group_ids or scope.paths([access.STAFF]))

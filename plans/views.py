@@ -410,7 +410,6 @@ def session_remind_view(request, pk):
 @login_required
 def research_list_view(request):
     year = requested_year(request)
-    scope = access.scope_for(request.user)
     group_id = request.GET.get("group", "")
     group_id = int(group_id) if group_id.isdigit() else None
     context = {
@@ -419,7 +418,7 @@ def research_list_view(request):
         "group_id": group_id,
         "groups": selectors.research_groups(user=request.user, year=year),
         "topics": selectors.research_list(user=request.user, year=year, group_id=group_id),
-        "can_propose": bool(scope.member_group_ids or scope.paths([access.STAFF])),
+        "can_propose": access.can(request.user, "plans.research_propose_any", None),
     }
     return render(request, "plans/research_list.html", context)
 

@@ -52,3 +52,9 @@ def _roster(scope: Scope, session: StudySession) -> bool:
 def _submission_edit(scope: Scope, submission: Submission) -> bool:
     """A member edits and submits only his own notes, reflections and discussion material."""
     return scope.person_id is not None and submission.person_id == scope.person_id
+
+
+@rule("sessions.lecture_add_any")
+def _lecture_add_any(scope: Scope, obj: None = None) -> bool:
+    """Offer the lecture form: to staff of some organization and to members of some group (see lecture_add)."""
+    return bool(scope.member_group_ids or scope.paths([access.STAFF]))

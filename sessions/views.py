@@ -724,9 +724,7 @@ def lecture_list_view(request):
         "lectures": lectures[:300],
         "audience": sum(lecture.audience for lecture in lectures),
         "count": lectures.count(),
-        "can_add": bool(
-            access.scope_for(request.user).member_group_ids or access.scope_for(request.user).paths([access.STAFF])
-        ),
+        "can_add": access.can(request.user, "sessions.lecture_add_any", None),
     }
     return render(request, "sessions/lecture_list.html", context)
 

@@ -44,3 +44,9 @@ def _account_manage(scope: Scope, person: Person) -> bool:
     if _is_self(scope, person) or (user is not None and (user.is_superuser or user.is_staff)):
         return False
     return all(scope.reaches(path, roles=[access.STAFF]) for path in _reach_of(person))
+
+
+@rule("studygroup.audit_log")
+def _audit_log(scope: Scope, obj: None = None) -> bool:
+    """Open the audit log: staff of some organization, who read the entries of their subtree (superusers: all)."""
+    return bool(scope.paths([access.STAFF]))
