@@ -14,7 +14,7 @@ from audits import services as audit_services
 from audits.models import Action
 from audits.tests.factories import ActionFactory
 from studygroup import access
-from studygroup.tests.factories import PersonFactory, UserFactory
+from studygroup.tests.factories import OrganizationFactory, PersonFactory, UserFactory, user_with_role
 
 # Asking the scope for reach inside a view or a service is a rule written in the wrong place.
 ROLE_QUESTIONS = frozenset({"holds_at", "reaches", "organization_ids"})
@@ -160,3 +160,27 @@ def test_a_superuser_who_raised_an_action_accepts_it():
     audit_services.action_accept(action=action, accept=True, by=superuser)
     action.refresh_from_db()
     assert action.accepted_by == superuser
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("staff", {"studygroup.audit_log": True, "sessions.lecture_add_any": True, "plans.research_propose_any": True}),
+        (
+            "member",
+            {"studygroup.audit_log": False, "sessions.lecture_add_any": True, "plans.research_propose_any": True},
+        ),
+        (
+            "viewer",
+            {"studygroup.audit_log": False, "sessions.lecture_add_any": False, "plans.research_propose_any": False},
+        ),
+        (
+            "observer",
+            {"studygroup.audit_log": False, "sessions.lecture_add_any": False, "plans.research_propose_any": False},
+        ),
+    ],
+)
+def test_page_gates_answer_by_role(role, expected):
+    user = user_with_role(role, OrganizationFactory())
+    assert {name: access.can(user, name, None) for name in expected} == expected
