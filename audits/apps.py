@@ -7,4 +7,4 @@ class AuditsConfig(AppConfig):
     verbose_name = _("Observation and inspection")
 
     def ready(self) -> None:
-        from audits import home_panels  # noqa: F401 - registers the navigation and panels
+        from audits import access_rules, home_panels  # noqa: F401 - registers the rules, navigation and panels

@@ -47,8 +47,7 @@ def _person(user: User) -> Person | None:
 
 
 def _require_staff_at(user: User, organization: Organization) -> None:
-    if not (access.scope_for(user).is_superuser or access.scope_for(user).holds_at(access.STAFF, organization.pk)):
-        raise PermissionDenied
+    access.require(user, "change", organization)
 
 
 def _below(session: StudySession, organization: Organization) -> bool:
@@ -411,12 +410,6 @@ def invitation_decline(*, invitation: VisitInvitation, by: User) -> VisitInvitat
 # The visit's three steps ---------------------------------------------------------------------
 
 
-def _require_observer(visit: ObserverVisit, user: User) -> None:
-    person = _person(user)
-    if person is None or person.pk != visit.observer_id:
-        raise PermissionDenied
-
-
 def pre_review_deadline(visit: ObserverVisit) -> datetime.date:
     return timezone.localdate(visit.session.starts_at) - datetime.timedelta(days=settings.PRE_REVIEW_DAYS)
 
@@ -439,7 +432,7 @@ def is_report_late(visit: ObserverVisit) -> bool:
 @transaction.atomic
 def visit_pre_review(*, visit: ObserverVisit, decision: str, comment: str, by: User) -> ObserverVisit:
     """学前两审: approve the topic, plan and materials or ask for changes, which the group sees."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if visit.session.has_started:
         raise ValidationError(_("The session has started; the review before it is closed."))
     if decision == ObserverVisit.Review.CHANGES and not comment.strip():
@@ -465,7 +458,7 @@ def visit_listen(
     *, visit: ObserverVisit, discussion_focused: bool, summary_deep: bool, notes: str, gave_talk: bool, by: User
 ) -> ObserverVisit:
     """学中两听: was the discussion focused, was the concluding speech deep."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("This part is filled in during the session."))
     visit.discussion_focused, visit.summary_deep = discussion_focused, summary_deep
@@ -479,7 +472,7 @@ def visit_report(
     *, visit: ObserverVisit, rating: str, report: str, findings: str, file: bool, by: User
 ) -> ObserverVisit:
     """学后一写: save the report as a draft, or file it (``file=True``) with today's date."""
-    _require_observer(visit, by)
+    access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("The report is written after the session."))
     # A second click waits for the first and then finds the report filed.
@@ -504,22 +497,6 @@ def visit_report(
 
 
 # Actions -------------------------------------------------------------------------------------
-
-
-def may_raise_from_visit(user: User, visit: ObserverVisit) -> bool:
-    person = _person(user)
-    return (person is not None and person.pk == visit.observer_id) or access.scope_for(user).holds_at(
-        access.STAFF, visit.organization_id
-    )
-
-
-def may_raise_for_group(user: User, group: StudyGroup) -> bool:
-    """The group's own staff, and staff or inspectors above it, raise actions from research or inspections."""
-    return access.can(user, "change", group) or access.scope_for(user).reaches(
-        group.organization.path, [access.STAFF, access.INSPECTOR]
-    )
-
-
 @transaction.atomic
 def action_create(
     *,
@@ -537,10 +514,9 @@ def action_create(
 ) -> Action:
     """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once."""
     if visit is not None:
-        if not may_raise_from_visit(by, visit):
-            raise PermissionDenied
-    elif not may_raise_for_group(by, group):
-        raise PermissionDenied
+        access.require(by, "audits.raise_from_visit", visit)
+    else:
+        access.require(by, "audits.raise_for_group", group)
     if not owner.organization.is_within(group.organization):
         raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
     if not problem.strip():
@@ -584,26 +560,9 @@ def action_create(
     return action
 
 
-def may_update_action(user: User, action: Action) -> bool:
-    """The owner (责任主体) updates and closes an action; so may the staff of the group's own organization.
-
-    Staff above read a lower level's actions but do not change them; whoever raised one accepts it.
-    """
-    scope = access.scope_for(user)
-    return (scope.person_id is not None and scope.person_id == action.owner_id) or scope.holds_at(
-        access.STAFF, action.group.organization_id
-    )
-
-
-def may_accept_action(user: User, action: Action) -> bool:
-    """Whoever raised the action confirms that it is done (验收), or sends it back."""
-    return action.raised_by_id is not None and action.raised_by_id == user.pk
-
-
 @transaction.atomic
 def action_update(*, action: Action, status: str, note: str = "", evidence: str | None = None, by: User) -> Action:
-    if not may_update_action(by, action):
-        raise PermissionDenied
+    access.require(by, "audits.action_update", action)
     if status not in Action.Status.values:
         raise ValidationError({"status": _("Choose a valid status.")})
     locked = _lock(Action, action.pk)
@@ -634,8 +593,7 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
 @transaction.atomic
 def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> Action:
     """The raiser accepts a done action (it is then closed) or sends it back to the owner with a note."""
-    if not may_accept_action(by, action):
-        raise PermissionDenied
+    access.require(by, "audits.action_accept", action)
     locked = _lock(Action, action.pk)
     if locked.accepted_on is not None:
         raise ValidationError(_("The action has already been accepted."))
@@ -677,17 +635,12 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
 # Inspections and rules -----------------------------------------------------------------------
 
 
-def may_inspect(user: User, group: StudyGroup) -> bool:
-    return access.scope_for(user).reaches(group.organization.path, [access.INSPECTOR])
-
-
 @transaction.atomic
 def verdict_set(
     *, group: StudyGroup, year: int, checklist: Checklist, item: ChecklistItem, verdict: str, comment: str, by: User
 ) -> InspectionVerdict:
     """Record an inspector's verdict beside an item's computed status (never over it)."""
-    if not may_inspect(by, group):
-        raise PermissionDenied
+    access.require(by, "audits.inspect", group)
     inspector = _person(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied

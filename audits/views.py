@@ -177,7 +177,7 @@ def _planning_action(request, organization, kind, data) -> None:
 @require_POST
 def pool_toggle_view(request, pk):
     member = get_object_or_404(ObserverPoolMember.objects.select_related("organization", "person"), pk=pk)
-    if not access.scope_for(request.user).holds_at(access.STAFF, member.organization_id):
+    if not access.can(request.user, "change", member):
         raise Http404
     post_action(
         request,
@@ -229,7 +229,7 @@ def invitation_accept_view(request, pk):
     invitation = get_object_or_404(
         VisitInvitation.objects.select_related("organization", "session__group__organization"), pk=pk
     )
-    if not access.scope_for(request.user).holds_at(access.STAFF, invitation.organization_id):
+    if not access.can(request.user, "change", invitation.organization):
         raise Http404
     observers = Person.objects.filter(
         observer_pools__organization=invitation.organization, observer_pools__is_active=True
@@ -321,7 +321,7 @@ def visit_detail_view(request, pk):
             }
         ),
         "actions": actions,
-        "can_raise": services.may_raise_from_visit(request.user, visit),
+        "can_raise": access.can(request.user, "audits.raise_from_visit", visit),
     }
     return render(request, "audits/visit_detail.html", context)
 
@@ -375,9 +375,7 @@ def visit_listen_view(request, pk):
 @require_http_methods(["GET", "POST"])
 def visit_report_view(request, pk):
     visit = _visit(request, pk)
-    person = Person.objects.filter(user=request.user).first()
-    if person is None or person.pk != visit.observer_id:
-        raise PermissionDenied
+    access.require(request.user, "audits.visit_observe", visit)
     form = ReportForm(
         request.POST or None, initial={"rating": visit.rating, "report": visit.report, "findings": visit.findings}
     )
@@ -441,7 +439,7 @@ def visit_report_draft_view(request, pk):
 @require_http_methods(["GET", "POST"])
 def visit_action_view(request, pk):
     visit = _visit(request, pk)
-    if not services.may_raise_from_visit(request.user, visit):
+    if not access.can(request.user, "audits.raise_from_visit", visit):
         raise PermissionDenied
     finding = request.GET.get("finding", "").strip()
     if request.method == "GET" and finding and visit.actions.filter(finding=finding).exists():
@@ -517,8 +515,10 @@ def action_detail_view(request, pk):
         pk=pk,
     )
     is_open = action.accepted_on is None
-    can_update = is_open and services.may_update_action(request.user, action)
-    can_accept = is_open and action.status == Action.Status.DONE and services.may_accept_action(request.user, action)
+    can_update = is_open and access.can(request.user, "audits.action_update", action)
+    can_accept = (
+        is_open and action.status == Action.Status.DONE and access.can(request.user, "audits.action_accept", action)
+    )
     kind = request.POST.get("form") if request.method == "POST" else None
     form = ActionUpdateForm(
         request.POST if kind == "update" else None, initial={"status": action.status, "evidence": action.evidence}
@@ -675,7 +675,7 @@ def group_checklist_view(request, pk, year, code):
     statuses = checklists.compute([group], year, code)[group.pk]
     inspection = group.inspections.filter(year=year, checklist=checklist).first()
     verdicts = {v.item_id: v for v in inspection.verdicts.all()} if inspection else {}
-    can_inspect = services.may_inspect(request.user, group)
+    can_inspect = access.can(request.user, "audits.inspect", group)
     if request.method == "POST":
         if not can_inspect:
             raise PermissionDenied
@@ -726,7 +726,7 @@ def group_checklist_view(request, pk, year, code):
 def inspection_action_view(request, pk, year, code):
     _require_year(year)
     group = access.get_visible_or_404(StudyGroup.objects.select_related("organization"), request.user, pk=pk)
-    if not services.may_inspect(request.user, group):
+    if not access.can(request.user, "audits.inspect", group):
         raise PermissionDenied
     checklist = get_object_or_404(Checklist, code=code)
     inspection = group.inspections.filter(year=year, checklist=checklist).first()
@@ -740,7 +740,7 @@ def research_action_view(request, pk):
     from plans.models import ResearchTopic
 
     topic = access.get_visible_or_404(ResearchTopic.objects.select_related("group__organization"), request.user, pk=pk)
-    if not services.may_raise_for_group(request.user, topic.group):
+    if not access.can(request.user, "audits.raise_for_group", topic.group):
         raise PermissionDenied
     return _raise_action(request, topic.group, topic.get_absolute_url(), {"research": topic}, research=topic)
 

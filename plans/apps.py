@@ -7,4 +7,4 @@ class PlansConfig(AppConfig):
     verbose_name = _("Study plans")
 
     def ready(self) -> None:
-        from plans import home_panels  # noqa: F401 - registers the navigation and panels
+        from plans import access_rules, home_panels  # noqa: F401 - registers the rules, navigation and panels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -410,8 +410,7 @@ def prestudy_remind(*, session: StudySession, by: User) -> int:
 def research_topic_create(
     *, group: StudyGroup, year: int, title: str, description: str = "", by: User
 ) -> ResearchTopic:
-    if not (access.can(by, "change", group) or access.can(by, "study", group)):
-        raise PermissionDenied
+    access.require(by, "plans.research_propose", group)
     return ResearchTopic.objects.create(
         group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=_person_of(by)
     )
@@ -428,19 +427,9 @@ def research_claim(*, topic: ResearchTopic, by: User) -> ResearchTopic:
     return topic
 
 
-def _may_report(topic: ResearchTopic, user: User) -> bool:
-    person = _person_of(user)
-    is_researcher = person is not None and (
-        topic.owner_id == person.pk or topic.co_researchers.filter(pk=person.pk).exists()
-    )
-    return is_researcher or access.can(user, "change", topic)
-
-
 @transaction.atomic
 def research_set_co_researchers(*, topic: ResearchTopic, people: list[Person], by: User) -> ResearchTopic:
-    person = _person_of(by)
-    if not ((person and topic.owner_id == person.pk) or access.can(by, "change", topic)):
-        raise PermissionDenied
+    access.require(by, "plans.research_team", topic)
     outside = [p.name for p in people if not p.organization.is_within(topic.group.organization)]
     if outside:
         raise ValidationError({"people": _("Not of this organization: %(names)s") % {"names": "、".join(outside)}})
@@ -452,8 +441,7 @@ def research_set_co_researchers(*, topic: ResearchTopic, people: list[Person], b
 def research_report_submit(
     *, topic: ResearchTopic, title: str, submitted_on: datetime.date, by: User, text: str = "", upload=None
 ) -> ResearchReport:
-    if not _may_report(topic, by):
-        raise PermissionDenied
+    access.require(by, "plans.research_report", topic)
     if topic.owner_id is None:
         raise ValidationError(_("A topic must be claimed before a report is submitted."))
     if not text.strip() and upload is None:

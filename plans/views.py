@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audits.services import may_raise_for_group
 from plans import docx, selectors, services
 from plans.forms import (
     CommentForm,
@@ -411,7 +410,6 @@ def session_remind_view(request, pk):
 @login_required
 def research_list_view(request):
     year = requested_year(request)
-    scope = access.scope_for(request.user)
     group_id = request.GET.get("group", "")
     group_id = int(group_id) if group_id.isdigit() else None
     context = {
@@ -420,7 +418,7 @@ def research_list_view(request):
         "group_id": group_id,
         "groups": selectors.research_groups(user=request.user, year=year),
         "topics": selectors.research_list(user=request.user, year=year, group_id=group_id),
-        "can_propose": bool(scope.member_group_ids or scope.paths([access.STAFF])),
+        "can_propose": access.can(request.user, "plans.research_propose_any", None),
     }
     return render(request, "plans/research_list.html", context)
 
@@ -466,19 +464,15 @@ def _research(request, pk) -> ResearchTopic:
 @login_required
 def research_detail_view(request, pk):
     topic = _research(request, pk)
-    person = Person.objects.filter(user=request.user).first()
     co_researchers = list(topic.co_researchers.all())
-    is_owner = person is not None and topic.owner_id == person.pk
-    is_researcher = is_owner or (person is not None and person in co_researchers)
-    can_change = access.can(request.user, "change", topic)
     context = {
         "topic": topic,
         "co_researchers": co_researchers,
         "reports": topic.reports.select_related("submitted_by"),
         "can_claim": topic.owner_id is None and access.can(request.user, "study", topic),
-        "can_report": topic.owner_id is not None and (is_researcher or can_change),
-        "can_set_team": topic.owner_id is not None and (is_owner or can_change),
-        "can_raise_action": may_raise_for_group(request.user, topic.group),
+        "can_report": topic.owner_id is not None and access.can(request.user, "plans.research_report", topic),
+        "can_set_team": topic.owner_id is not None and access.can(request.user, "plans.research_team", topic),
+        "can_raise_action": access.can(request.user, "audits.raise_for_group", topic.group),
     }
     return render(request, "plans/research_detail.html", context)
 

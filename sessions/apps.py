@@ -9,4 +9,4 @@ class StudySessionsConfig(AppConfig):
     verbose_name = _("Study sessions")
 
     def ready(self) -> None:
-        from sessions import home_panels  # noqa: F401 - registers the navigation and panels
+        from sessions import access_rules, home_panels  # noqa: F401 - registers the rules, navigation and panels

@@ -252,8 +252,7 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
 @transaction.atomic
 def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
     person = _person(by)
-    if not selectors.is_on_roster(session=session, person=person):
-        raise PermissionDenied
+    access.require(by, "sessions.roster", session)
     if session.has_started:
         raise ValidationError(_("Leave is asked before the session starts. Tell the office directly."))
     if not reason.strip():
@@ -278,14 +277,9 @@ def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
     return request
 
 
-def _may_decide_leave(user: User, session: StudySession) -> bool:
-    return access.can(user, "change", session) or access.can(user, "approve", session)
-
-
 @transaction.atomic
 def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by: User) -> LeaveRequest:
-    if not _may_decide_leave(by, request.session):
-        raise PermissionDenied
+    access.require(by, "sessions.leave_decide", request.session)
     # The row is locked so that a double click decides (and notifies) once.
     request = (
         LeaveRequest.objects.select_for_update(of=("self",))
@@ -450,7 +444,7 @@ def submission_save(
         if session is not None and session.group_id != group.pk:
             raise ValidationError({"session": _("The session belongs to another group.")})
         submission = Submission(group=group, person=person)
-    elif submission.person_id != person.pk:
+    elif not access.can(by, "sessions.submission_edit", submission):
         raise PermissionDenied
     elif submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("A submission under review cannot be changed."))
@@ -466,8 +460,7 @@ def submission_save(
 
 @transaction.atomic
 def submission_submit(*, submission: Submission, by: User) -> Submission:
-    if submission.person.user_id != by.pk:
-        raise PermissionDenied
+    access.require(by, "sessions.submission_edit", submission)
     submission = (
         Submission.objects.select_for_update(of=("self",))
         .select_related("person", "group__organization")
@@ -529,16 +522,16 @@ def next_action(submission: Submission) -> str | None:
     return None
 
 
-def _duty_conflict(user: User, submission: Submission) -> str:
-    """Why ``user`` may not take the submission's next step (separation of duties), or ``""``.
+def duty_conflict(user_id: int | None, submission: Submission) -> str:
+    """Why the user ``user_id`` may not take the submission's next step (separation of duties), or ``""``.
 
     The author never reviews or approves his own submission; the leader's
     approval comes from someone other than the second reviewer.
     """
-    if submission.person.user_id == user.pk:
+    if submission.person.user_id == user_id:
         return _("You wrote this submission; somebody else reviews it.")
     if submission.status == Submission.Status.SECOND_REVIEW and (
-        submission.steps.filter(action=ReviewStep.Action.PASS_SECOND, by=user).exists()
+        submission.steps.filter(action=ReviewStep.Action.PASS_SECOND, by_id=user_id).exists()
     ):
         return _("You did the second review of this material; another person gives the final approval.")
     return ""
@@ -549,18 +542,13 @@ def _refuse_conflict(conflict: str) -> None:
         raise ValidationError(conflict)
 
 
-def may_review(user: User, submission: Submission) -> bool:
-    rule = RETURN_RULE.get(submission.status)
-    return rule is not None and access.can(user, rule, submission) and not _duty_conflict(user, submission)
-
-
 @transaction.atomic
 def submission_review(*, submission: Submission, action: str, comment: str = "", by: User) -> Submission:
     """Move a submission one step: accept/pass/approve, or ``return`` it with a comment."""
     submission = (
         Submission.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=submission.pk)
     )
-    conflict = _duty_conflict(by, submission)
+    conflict = duty_conflict(by.pk, submission)
     if action == "return":
         rule = RETURN_RULE.get(submission.status)
         if rule is None:
@@ -651,9 +639,7 @@ def second_reviewer_set(*, group: StudyGroup, person: Person | None, by: User) -
 def lecture_create(
     *, group: StudyGroup, person: Person, on: datetime.date, title: str, place: str, audience: int, by: User
 ) -> Lecture:
-    me = Person.objects.filter(user=by).first()
-    if not (access.can(by, "change", group) or (me and me.pk == person.pk and access.can(by, "study", group))):
-        raise PermissionDenied
+    access.require(by, "sessions.lecture_add", Lecture(group=group, person=person))
     if not person.organization.is_within(group.organization):
         raise ValidationError({"person": _("The speaker must belong to this organization or one below it.")})
     return Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)

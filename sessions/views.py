@@ -177,9 +177,9 @@ def session_detail_view(request, pk):
     session = _session(request, pk)
     person = Person.objects.filter(user=request.user).first()
     can_change = access.can(request.user, "change", session)
-    on_roster = person is not None and selectors.is_on_roster(session=session, person=person)
+    on_roster = access.can(request.user, "sessions.roster", session)
     attendances = list(session.attendances.all())
-    can_decide_leave = can_change or access.can(request.user, "approve", session)
+    can_decide_leave = access.can(request.user, "sessions.leave_decide", session)
     context = {
         "session": session,
         "can_change": can_change,
@@ -365,13 +365,12 @@ def leave_decide_view(request, pk):
 
 @login_required
 def makeup_list_view(request):
-    staffed = set(access.scope_for(request.user).organization_ids([access.STAFF]))
     rows = [
         (
             row,
             selectors.makeup_due_on(row.session),
             selectors.overdue(row),
-            row.session.group.organization_id in staffed,
+            access.can(request.user, "change", row.session),
         )
         for row in selectors.makeups_open(user=request.user)[:500]
     ]
@@ -631,13 +630,13 @@ def submission_edit_view(request, pk):
 @login_required
 def submission_detail_view(request, pk):
     submission = _submission(request, pk)
-    is_author = submission.person.user_id == request.user.pk
+    is_author = access.can(request.user, "sessions.submission_edit", submission)
     context = {
         "submission": submission,
         "steps": submission.steps.select_related("by__person"),
         "is_author": is_author,
         "can_edit": is_author and submission.status in ("draft", "returned"),
-        "can_review": services.may_review(request.user, submission),
+        "can_review": access.can(request.user, "sessions.submission_review", submission),
         "next_action": services.next_action(submission),
         "can_recommend": submission.kind == "reflection"
         and submission.status == "approved"
@@ -725,9 +724,7 @@ def lecture_list_view(request):
         "lectures": lectures[:300],
         "audience": sum(lecture.audience for lecture in lectures),
         "count": lectures.count(),
-        "can_add": bool(
-            access.scope_for(request.user).member_group_ids or access.scope_for(request.user).paths([access.STAFF])
-        ),
+        "can_add": access.can(request.user, "sessions.lecture_add_any", None),
     }
     return render(request, "sessions/lecture_list.html", context)
 

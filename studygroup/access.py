@@ -18,17 +18,31 @@ itself) and, where members should see it, the lookup to its study group
 (``access_group_field``). A model may narrow what the rule lets through with a
 classmethod ``access_restrict_q(scope)`` (e.g. an upper level reads a plan only
 once it is filed). Objects outside a user's reach answer 404 in views.
+
+The rule book. Every other check, read or write, is a named rule:
+
+* ``access.visible(queryset, user)`` scopes what a page or selector lists;
+* ``access.can(user, "name", obj)`` answers a question (show a button),
+  ``access.require(user, "name", obj)`` refuses with ``PermissionDenied``;
+  views and services call the same rule, never ``scope_for(...).holds_at``;
+* the core's generic rules (``view``, ``change``, ``approve``, ``study``, ...)
+  are below; each app registers its own in ``<app>/access_rules.py``, named
+  ``"<app>.<what>"`` (``"audits.action_update"``), loaded by its
+  ``AppConfig.ready``. A rule is a function ``(scope, obj) -> bool`` whose
+  docstring's first line says who may do what;
+* ``manage.py access_rules`` prints the table of every rule (``rule_table()``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -59,6 +73,7 @@ class Scope:
     """What one user holds: grants with their paths and the groups they sit in."""
 
     is_superuser: bool = False
+    user_id: int | None = None
     person_id: int | None = None
     grants: list[Grant] = field(default_factory=list)
     member_group_ids: frozenset[int] = frozenset()
@@ -114,12 +129,14 @@ def forget_scope(user: User) -> None:
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, RoleGrant
+    from studygroup.models import Membership, Person, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
-        return Scope(is_superuser=True)
+        # Rules about who someone is (the author, the observer) still ask superusers for their person.
+        person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+        return Scope(is_superuser=True, user_id=user.pk, person_id=person_id)
     grants = [
         Grant(role=role, organization_id=org_id, path=path)
         for role, org_id, path in RoleGrant.objects.filter(person__user=user).values_list(
@@ -135,6 +152,7 @@ def _load_scope(user: User) -> Scope:
     seats = list(seats)
     person_id = seats[0][2] if seats else getattr(getattr(user, "person", None), "pk", None)
     return Scope(
+        user_id=user.pk,
         person_id=person_id,
         grants=grants,
         member_group_ids=frozenset(group_id for group_id, _role, _person in seats),
@@ -224,23 +242,64 @@ class _ScopedUser:
         setattr(self, SCOPE_CACHE_ATTRIBUTE, scope)
 
 
-# Each rule answers whether a user with ``scope`` may do the action to ``obj``
-# owned by ``organization``. Rules of later apps are added here, not in views.
-Rule = Callable[[Scope, "Organization", Model], bool]
+# The rule book ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named check: ``check(scope, obj)`` answers whether the scope's holder may do it to ``obj``.
+
+    ``superuser`` says whether superusers pass without asking ``check``; it is
+    false only where the check is about who someone is (the author, the raiser,
+    the observer of a visit), not about reach.
+    """
+
+    name: str
+    app: str
+    doc: str
+    check: Callable[[Scope, Any], bool]
+    superuser: bool = True
+
+
 RULES: dict[str, Rule] = {}
 
 
-def rule(action: str) -> Callable[[Rule], Rule]:
-    def register(function: Rule) -> Rule:
-        RULES[action] = function
-        return function
+def rule(
+    name: str, *, superuser: bool = True
+) -> Callable[[Callable[[Scope, Any], bool]], Callable[[Scope, Any], bool]]:
+    """Register ``check`` as the rule ``name``; its app is the module's package, its doc the docstring's first line."""
+
+    def register(check: Callable[[Scope, Any], bool]) -> Callable[[Scope, Any], bool]:
+        known = RULES.get(name)
+        if known is not None and known.check.__qualname__ != check.__qualname__:
+            raise ImproperlyConfigured(f"The access rule {name!r} is registered twice.")
+        doc = (inspect.getdoc(check) or "").split("\n", 1)[0]
+        RULES[name] = Rule(name, check.__module__.split(".")[0], doc, check, superuser)
+        return check
 
     return register
 
 
+def rule_table() -> list[tuple[str, str, str]]:
+    """Return (name, app, one-line description) of every registered rule, by app then name."""
+    return sorted(((r.name, r.app, r.doc) for r in RULES.values()), key=lambda row: (row[1], row[0]))
+
+
+def allows(scope: Scope, name: str, obj: Any) -> bool:
+    """Answer the rule ``name`` for an already loaded scope (rules that build on other rules use this)."""
+    entry = RULES[name]
+    if scope.is_superuser and entry.superuser:
+        return True
+    return entry.check(scope, obj)
+
+
+# The core's rules: generic verbs every app uses on its records.
+
+
 @rule("view")
-def _can_view(scope: Scope, organization: Organization, obj: Model) -> bool:
-    if scope.reaches(organization.path) and getattr(type(obj), "access_restrict_q", None) is None:
+def _can_view(scope: Scope, obj: Model) -> bool:
+    """Read a record: grants reach its organization, members read their group's, models narrow it further."""
+    if scope.reaches(owning_organization(obj).path) and getattr(type(obj), "access_restrict_q", None) is None:
         return True
     restricted = getattr(type(obj), "access_restrict_q", None) is not None
     if not restricted and (getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids):
@@ -250,29 +309,32 @@ def _can_view(scope: Scope, organization: Organization, obj: Model) -> bool:
 
 
 @rule("change")
-def _can_change(scope: Scope, organization: Organization, obj: Model) -> bool:
-    return scope.holds_at(STAFF, organization.pk)
+def _can_change(scope: Scope, obj: Model) -> bool:
+    """Change a record: only the staff of the organization that owns it (upper levels read, lower levels own)."""
+    return scope.holds_at(STAFF, owning_organization(obj).pk)
 
 
 @rule("manage_members")
-def _can_manage_members(scope: Scope, organization: Organization, obj: Model) -> bool:
-    return scope.holds_at(STAFF, organization.pk)
+def _can_manage_members(scope: Scope, obj: Model) -> bool:
+    """Seat and unseat a group's members: the staff of the group's organization."""
+    return scope.holds_at(STAFF, owning_organization(obj).pk)
 
 
 @rule("manage_accounts")
-def _can_manage_accounts(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_manage_accounts(scope: Scope, obj: Model) -> bool:
     """Staff give logins and grant roles at their organization and everything below it, never above."""
-    return scope.reaches(organization.path, roles=[STAFF])
+    return scope.reaches(owning_organization(obj).path, roles=[STAFF])
 
 
 @rule("read_audit")
-def _can_read_audit(scope: Scope, organization: Organization, obj: Model) -> bool:
-    return scope.reaches(organization.path, roles=[STAFF])
+def _can_read_audit(scope: Scope, obj: Model) -> bool:
+    """Read the audit log of an organization: staff whose grant reaches it."""
+    return scope.reaches(owning_organization(obj).path, roles=[STAFF])
 
 
 @rule("download_archive")
-def _can_download_archive(scope: Scope, organization: Organization, obj: Model) -> bool:
-    """A group's year archive (学习档案) is for those who keep and read the group's whole record.
+def _can_download_archive(scope: Scope, obj: Model) -> bool:
+    """Download a group's year archive (学习档案): readers whose grants reach the group, and its leader.
 
     The staff, leaders, inspectors and viewers whose grants reach the group's
     organization, and the group's leader (组长) seated in it. Members and
@@ -281,7 +343,7 @@ def _can_download_archive(scope: Scope, organization: Organization, obj: Model) 
     through ``visible``, so the ZIP never holds what the reader cannot open
     as a page.
     """
-    return scope.reaches(organization.path) or _group_id(obj) in scope.leader_group_ids
+    return scope.reaches(owning_organization(obj).path) or _group_id(obj) in scope.leader_group_ids
 
 
 def _group_id(obj: Model) -> int | None:
@@ -305,19 +367,19 @@ def _holds_above(scope: Scope, organization: Organization, roles: Iterable[str])
 
 
 @rule("approve")
-def _can_approve(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_approve(scope: Scope, obj: Model) -> bool:
     """The group leader (组长) approves: a leader's seat in the group or a leader grant at its organization."""
-    return _group_id(obj) in scope.leader_group_ids or scope.holds_at(LEADER, organization.pk)
+    return _group_id(obj) in scope.leader_group_ids or scope.holds_at(LEADER, owning_organization(obj).pk)
 
 
 @rule("comment_upward")
-def _can_comment_upward(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_comment_upward(scope: Scope, obj: Model) -> bool:
     """Staff, leaders and viewers of an organization above read a filed record and remark on it."""
-    return _holds_above(scope, organization, [STAFF, LEADER, VIEWER])
+    return _holds_above(scope, owning_organization(obj), [STAFF, LEADER, VIEWER])
 
 
 @rule("study")
-def _can_study(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_study(scope: Scope, obj: Model) -> bool:
     """Members of the group study its materials and claim its research topics."""
     return _group_id(obj) in scope.member_group_ids
 
@@ -330,13 +392,13 @@ def _second_reviewer_id(obj: Model) -> int | None:
 
 
 @rule("review_first")
-def _can_review_first(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_review_first(scope: Scope, obj: Model) -> bool:
     """The office (staff of the owning organization) does the first review."""
-    return scope.holds_at(STAFF, organization.pk)
+    return scope.holds_at(STAFF, owning_organization(obj).pk)
 
 
 @rule("review_second")
-def _can_review_second(scope: Scope, organization: Organization, obj: Model) -> bool:
+def _can_review_second(scope: Scope, obj: Model) -> bool:
     """The reviewer the group names (宣传委员) does the second review."""
     return scope.person_id is not None and scope.person_id == _second_reviewer_id(obj)
 
@@ -349,17 +411,15 @@ def grant_reach_q(scope: Scope, lookup: str) -> Q:
     return reduce(or_, (Q(**{f"{lookup}__startswith": path}) for path in paths))
 
 
-def can(user: User, action: str, obj: Model) -> bool:
-    """Answer whether ``user`` may do ``action`` to ``obj``."""
+def can(user: User, action: str, obj: Any) -> bool:
+    """Answer whether ``user`` may do ``action`` (a rule's name) to ``obj``."""
     scope = scope_for(user)
     if not user.is_authenticated:
         return False
-    if scope.is_superuser:
-        return True
-    return RULES[action](scope, owning_organization(obj), obj)
+    return allows(scope, action, obj)
 
 
-def require(user: User, action: str, obj: Model) -> None:
+def require(user: User, action: str, obj: Any) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may do ``action`` to ``obj``."""
     if not can(user, action, obj):
         raise PermissionDenied

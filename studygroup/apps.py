@@ -7,6 +7,6 @@ class StudyGroupConfig(AppConfig):
     verbose_name = _("Organizations and people")
 
     def ready(self) -> None:
-        from studygroup import audit, home_panels  # noqa: F401 - registers the core panels
+        from studygroup import access_rules, audit, home_panels  # noqa: F401 - registers the core rules and panels
 
         audit.connect()

@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -127,7 +127,7 @@ def membership_add(
     access.require(by, "manage_members", group)
     if not person.organization.is_within(group.organization):
         raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
-    if _is_self(person, by) and not access.scope_for(by).is_superuser:
+    if not access.can(by, "studygroup.seat_or_grant_to", person):
         raise ValidationError({"person": _("You cannot give yourself a seat. Ask another member of the office.")})
     start_on = start_on or timezone.localdate()
     _check_seat_free(group=group, person=person)
@@ -144,7 +144,7 @@ def membership_update(
     by: User,
 ) -> Membership:
     access.require(by, "manage_members", membership.group)
-    if _is_self(membership.person, by) and not access.scope_for(by).is_superuser:
+    if not access.can(by, "studygroup.seat_or_grant_to", membership.person):
         raise ValidationError(_("You cannot change your own seat. Ask another member of the office."))
     _check_dates(start_on, end_on)
     membership.role, membership.start_on, membership.end_on = role, start_on, end_on
@@ -182,32 +182,6 @@ def member_add_new_person(
 # Accounts and role grants ---------------------------------------------------------------------------------
 
 
-def _is_self(person: Person, by: User) -> bool:
-    return person.user_id == by.pk or person.pk == access.scope_for(by).person_id
-
-
-def _reach_of(person: Person) -> list[str]:
-    """Paths of every organization the person's login opens: their own, their grants' and their seats'."""
-    paths = [person.organization.path]
-    paths += RoleGrant.objects.filter(person=person).values_list("organization__path", flat=True)
-    paths += Membership.objects.filter(person=person, end_on__isnull=True).values_list(
-        "group__organization__path", flat=True
-    )
-    return paths
-
-
-def _require_may_manage_person(*, person: Person, by: User) -> None:
-    """Refuse unless everything the person's login opens lies within the staff's own reach, and it is not theirs."""
-    scope = access.scope_for(by)
-    if scope.is_superuser:
-        return
-    user = person.user
-    if _is_self(person, by) or (user is not None and (user.is_superuser or user.is_staff)):
-        raise PermissionDenied
-    if not all(scope.reaches(path, roles=[access.STAFF]) for path in _reach_of(person)):
-        raise PermissionDenied
-
-
 def _check_new_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
@@ -234,7 +208,7 @@ def account_create(
     person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
     if not person.organization.is_within(organization):
         raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
-    _require_may_manage_person(person=person, by=by)
+    access.require(by, "studygroup.account_manage", person)
     if person.user_id is not None:
         raise ValidationError({"person": _("This person already has a login.")})
     if User.objects.filter(username__iexact=username).exists():
@@ -253,7 +227,7 @@ def account_password_reset(*, person: Person, password: str, by: User) -> User:
     """Set a temporary password; the holder must choose their own at the next sign-in and is told of the reset."""
     from studygroup import notifications
 
-    _require_may_manage_person(person=person, by=by)
+    access.require(by, "studygroup.account_manage", person)
     if person.user_id is None:
         raise ValidationError(_("This person has no login."))
     user = User.objects.select_for_update().get(pk=person.user_id)
@@ -299,7 +273,7 @@ def grant_create(*, person: Person, organization: Organization, role: str, by: U
     access.require(by, "manage_accounts", organization)
     if role not in RoleGrant.Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    if _is_self(person, by) and not access.scope_for(by).is_superuser:
+    if not access.can(by, "studygroup.seat_or_grant_to", person):
         raise ValidationError({"person": _("You cannot grant a role to yourself.")})
     if not person.organization.is_within(organization):
         raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
@@ -314,6 +288,6 @@ def grant_withdraw(*, grant: RoleGrant, by: User) -> None:
     """Withdraw a role granted at an organization within the staff's reach; one's own roles are withdrawn by others."""
     grant = RoleGrant.objects.select_for_update().select_related("person", "organization").get(pk=grant.pk)
     access.require(by, "manage_accounts", grant.organization)
-    if _is_self(grant.person, by) and not access.scope_for(by).is_superuser:
+    if not access.can(by, "studygroup.seat_or_grant_to", grant.person):
         raise ValidationError(_("You cannot withdraw your own role. Ask another member of the office."))
     grant.delete()

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -182,9 +182,7 @@ def _membership_to_manage(request, pk) -> Membership:
 
 @login_required
 def audit_log_view(request):
-    scope = access.scope_for(request.user)
-    if not scope.is_superuser and not scope.paths([access.STAFF]):
-        raise PermissionDenied
+    access.require(request.user, "studygroup.audit_log", None)
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = selectors.audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})

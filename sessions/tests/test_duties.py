@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from sessions import selectors, services
 from sessions.models import ReviewStep, Submission
+from studygroup import access
 from studygroup.tests.factories import OrganizationFactory, RoleGrantFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_staff_who_wrote_it_cannot_do_the_first_review(cast, kind):
             services.submission_review(submission=submission, action=step, comment="退回", by=cast["author"])
     _assert_unchanged(submission, "submitted", ["submit"])
     assert submission not in selectors.submissions_to_review(user=cast["author"])
-    assert not services.may_review(cast["author"], submission)
+    assert not access.can(cast["author"], "sessions.submission_review", submission)
 
 
 def test_second_reviewer_cannot_review_his_own_material(cast):
