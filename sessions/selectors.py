@@ -103,8 +103,16 @@ def attendance_rate(rows) -> float | None:
     return round(sum(1 for s in statuses if s in ATTENDED) / len(statuses), 4)
 
 
+def session_rate(*, session: StudySession, rows) -> float | None:
+    """The attendance rate of one session, ``None`` until it is held (``held_q``).
+
+    Rows recorded ahead (a leave granted before the day) are no attendance yet.
+    """
+    return attendance_rate(rows) if session.has_started else None
+
+
 def session_attendance_rate(*, session: StudySession) -> float | None:
-    return attendance_rate(session.attendances.values_list("status", flat=True))
+    return session_rate(session=session, rows=session.attendances.values_list("status", flat=True))
 
 
 def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:

@@ -187,7 +187,7 @@ def session_detail_view(request, pk):
         "on_roster": on_roster,
         "mine": next((a for a in attendances if person and a.person_id == person.pk), None),
         "my_leave": session.leave_requests.filter(person=person).first() if person else None,
-        "rate": selectors.attendance_rate(attendances),
+        "rate": selectors.session_rate(session=session, rows=attendances),
         "counts": {status: sum(1 for a in attendances if a.status == status) for status in Attendance.Status.values},
         "roster_size": len(selectors.roster(session=session)),
         "leaves": selectors.leave_list(session=session, person=person, may_decide=can_decide_leave),
@@ -318,7 +318,7 @@ def attendance_view(request, pk):
         "rows": rows,
         "statuses": Attendance.Status.choices,
         "can_change": can_change,
-        "rate": selectors.attendance_rate([r.attendance for r in rows if r.attendance]),
+        "rate": selectors.session_rate(session=session, rows=[r.attendance for r in rows if r.attendance]),
         "default_status": Attendance.Status.ABSENT if session.has_started else "",
     }
     return render(request, "sessions/attendance.html", context)
