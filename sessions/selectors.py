@@ -26,9 +26,12 @@ from studygroup.models import Person, StudyGroup, User
 
 
 def session_list(
-    *, user: User, year: int | None = None, group_id: int | None = None, organization=None
+    *, user: User, year: int | None = None, group_id: int | None = None, organization=None, held: bool = False
 ) -> QuerySet[StudySession]:
+    """Sessions the user reads; ``held`` keeps those held (``held_q``), the records behind the year figures."""
     queryset = access.visible(StudySession.objects.all(), user).select_related("group__organization")
+    if held:
+        queryset = queryset.filter(held_q())
     if organization is not None:
         queryset = queryset.filter(group__organization__path__startswith=organization.path)
     if year:

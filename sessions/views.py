@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
@@ -40,7 +41,7 @@ from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
-from studygroup.viewutils import post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import active_filters, post_action, requested_year, run_service, year_choices
 
 # How far back the session list of the notes form reaches.
 SUBMISSION_SESSION_DAYS = 400
@@ -65,13 +66,21 @@ def session_list_view(request):
     organization = None
     if request.GET.get("org", "").isdigit():
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
+    held = request.GET.get("held") == "1"
     sessions = list(
-        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization)[:300]
+        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization, held=held)[
+            :300
+        ]
     )
     context = {
         "year": year,
         "years": year_choices(),
         "sessions": sessions,
+        "kept": {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)},
+        "filters": active_filters(
+            request,
+            {"org": organization.name if organization else "", "held": pgettext("filter", "Held") if held else ""},
+        ),
         "staffed": selectors.groups_for_sessions(user=request.user),
         "now": timezone.now(),
     }

@@ -305,3 +305,18 @@ def test_a_session_not_yet_held_shows_no_attendance_rate_after_an_approved_leave
     mine = client.get(reverse("sessions:my-study")).content.decode()
     assert session.title not in mine.split("我的考勤")[-1]
     assert "0%" not in mine
+
+
+def test_session_list_held_filter_lists_only_started_sessions_and_can_be_removed(client, group, staff):
+    held = past_session(group, days_ago=3)
+    starts = timezone.now() + datetime.timedelta(days=3)
+    ahead = StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    client.force_login(staff)
+    address = reverse("sessions:session-list") + f"?org={group.organization.pk}&held=1"
+    page = client.get(address).content.decode()
+    assert held.title in page and ahead.title not in page
+    chips = page.split('id="filters"')[1].split("</div>")[0]
+    assert "已举行" in chips and group.organization.name in chips
+    assert f'href="{reverse("sessions:session-list")}?org={group.organization.pk}"' in chips
+    assert '<input type="hidden" name="held" value="1">' in page
+    assert ahead.title in client.get(reverse("sessions:session-list")).content.decode()
