@@ -131,6 +131,11 @@ def makeup_due_on(session: StudySession) -> datetime.date:
     return timezone.localdate(session.ends_at) + datetime.timedelta(days=settings.MAKEUP_DAYS)
 
 
+# A submission in these states is with the reviewers: neither unfinished nor done.
+IN_REVIEW = [Submission.Status.SUBMITTED, Submission.Status.FIRST_REVIEW, Submission.Status.SECOND_REVIEW]
+UNFINISHED = [Submission.Status.DRAFT, Submission.Status.RETURNED]
+
+
 def makeups_open(*, user: User) -> QuerySet[Attendance]:
     """Leave and absence rows the user reads that still need a make-up, oldest first."""
     accepted = Submission.objects.filter(
@@ -211,8 +216,28 @@ def upcoming_sessions(*, user: User) -> QuerySet[StudySession]:
 
 
 def my_makeups(*, user: User) -> list[tuple[Attendance, datetime.date, bool]]:
-    rows = makeups_open(user=user).filter(person__user=user)
-    return [(row, makeup_due_on(row.session), overdue(row)) for row in rows]
+    """The user's open make-ups as (row, due on, overdue); ``row.is_in_review`` when its make-up note is handed in
+    and waits for the office (nothing left for the member to do, so never overdue for him)."""
+    handed_in = Submission.objects.filter(
+        session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status__in=IN_REVIEW
+    )
+    rows = makeups_open(user=user).filter(person__user=user).annotate(is_in_review=Exists(handed_in))
+    return [(row, makeup_due_on(row.session), overdue(row) and not row.is_in_review) for row in rows]
+
+
+def leave_requests_to_decide(*, user: User) -> QuerySet[LeaveRequest]:
+    """Pending leave requests the user may approve or refuse (the session's staff or group leader)."""
+    scope = access.scope_for(user)
+    deciding = Q(session__group__organization_id__in=scope.organization_ids([access.STAFF, access.LEADER])) | Q(
+        session__group_id__in=scope.leader_group_ids
+    )
+    if scope.is_superuser:
+        deciding = Q()
+    return (
+        access.visible(LeaveRequest.objects.filter(deciding, status=LeaveRequest.Status.PENDING), user)
+        .select_related("session")
+        .order_by("session__starts_at", "id")
+    )
 
 
 def lecture_list(*, user: User, year: int | None = None) -> QuerySet[Lecture]:
