@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
@@ -79,7 +78,7 @@ def session_list_view(request):
         "kept": {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)},
         "filters": active_filters(
             request,
-            {"org": organization.name if organization else "", "held": pgettext("filter", "Held") if held else ""},
+            {"org": organization.name if organization else "", "held": _("Held sessions") if held else ""},
         ),
         "staffed": selectors.groups_for_sessions(user=request.user),
         "now": timezone.now(),
