@@ -233,3 +233,17 @@ def test_dashboard_figures_are_the_year_figures_live_and_from_rollups(client, wo
     assert figure(page, "整改事项") == str(expected["actions"])
     # 2024 raised one action, due after that year's end: not overdue in 2024, however late it is today.
     assert (figure(before, "整改事项"), figure(before, "逾期整改")) == ("1", "0")
+
+
+def test_drill_downs_refuse_an_organization_outside_the_reach(client, tree):
+    ActionFactory(group=tree["groups"][0], raised_on=datetime.date(2026, 2, 1), due_on=datetime.date(2026, 3, 1))
+    client.force_login(user_with_role("viewer", tree["county"]))
+    city = tree["city"].pk
+    for address in (
+        reverse("sessions:session-list") + f"?year=2026&org={city}&held=1",
+        reverse("audits:action-list") + f"?status=overdue&org={city}&year=2026",
+        reverse("sessions:submission-list") + f"?org={city}&year=2026&kind=reflection",
+    ):
+        assert client.get(address).status_code == 404, address
+    page = client.get(reverse("audits:action-list") + f"?org={tree['county'].pk}&year=2026").content.decode()
+    assert "临江市委" not in page.split('id="actions"')[1]
