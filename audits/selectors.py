@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -136,14 +136,43 @@ def candidate_sessions(*, organization: Organization) -> QuerySet[StudySession]:
     )
 
 
-def action_list(*, user: User, status: str = "", mine: bool = False) -> QuerySet[Action]:
+def judge_date(year: int, today: datetime.date | None = None) -> datetime.date:
+    """Overdue actions are judged at the end of the year, or today for the current year."""
+    today = today or timezone.localdate()
+    return min(datetime.date(year, 12, 31), today) if year >= today.year else datetime.date(year, 12, 31)
+
+
+def overdue_in_year_q(year: int) -> Q:
+    """Actions raised in ``year`` and not done by their due date, judged as ``judge_date`` says.
+
+    The one definition of the year figure ``actions_overdue`` (records format) and of its drill-down.
+    """
+    in_time = Q(status=Action.Status.DONE) & (Q(done_on__isnull=True) | Q(done_on__lte=F("due_on")))
+    return Q(raised_on__year=year, due_on__lt=judge_date(year)) & ~in_time
+
+
+def action_list(
+    *,
+    user: User,
+    status: str = "",
+    mine: bool = False,
+    organization: Organization | None = None,
+    year: int | None = None,
+) -> QuerySet[Action]:
+    """Actions the user reads; with ``year``, those raised in it, and "overdue" as the year figure counts it."""
     queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
     if mine:
         queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user) | Q(visit__observer__user=user))
-    if status == "overdue":
+    if organization is not None:
+        queryset = queryset.filter(group__organization__path__startswith=organization.path)
+    if status == "overdue" and year:
+        queryset = queryset.filter(overdue_in_year_q(year))
+    elif status == "overdue":
         queryset = queryset.exclude(status=Action.Status.DONE).filter(due_on__lt=timezone.localdate())
     elif status:
         queryset = queryset.filter(status=status)
+    if year:
+        queryset = queryset.filter(raised_on__year=year)
     return queryset.order_by("status", "due_on", "id")
 
 

@@ -36,6 +36,7 @@ from sessions.models import StudySession
 from studygroup import access, documents
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.viewutils import (
+    active_filters,
     add_errors,
     chosen_organization,
     post_action,
@@ -494,15 +495,29 @@ def action_list_view(request):
     if status not in {*Action.Status.values, "overdue"}:
         status = ""
     mine = request.GET.get("mine") == "1"
+    # The records behind a dashboard figure: the actions raised in a subtree and year.
+    organization = None
+    if request.GET.get("org", "").isdigit():
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
+    year = requested_year(request) if request.GET.get("year") else None
     today = timezone.localdate()
-    actions = [
-        (a, a.is_overdue(today)) for a in selectors.action_list(user=request.user, status=status, mine=mine)[:500]
-    ]
-    return render(
-        request,
-        "audits/action_list.html",
-        {"actions": actions, "status": status, "mine": mine, "statuses": Action.Status.choices},
-    )
+    rows = selectors.action_list(user=request.user, status=status, mine=mine, organization=organization, year=year)
+    actions = [(a, a.is_overdue(today)) for a in rows[:500]]
+    context = {
+        "actions": actions,
+        "status": status,
+        "mine": mine,
+        "statuses": Action.Status.choices,
+        "kept": {name: request.GET[name] for name in ("org", "year") if request.GET.get(name)},
+        "filters": active_filters(
+            request,
+            {
+                "org": organization.name if organization else "",
+                "year": _("%(y)s (year)") % {"y": year} if year else "",
+            },
+        ),
+    }
+    return render(request, "audits/action_list.html", context)
 
 
 @login_required

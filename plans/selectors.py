@@ -15,7 +15,7 @@ from plans.models import Material, PlanMonth, PlanTopic, ResearchTopic, StudyCon
 from sessions.models import StudySession, held_q
 from studygroup import access
 from studygroup import selectors as core_selectors
-from studygroup.models import Membership, Person, StudyGroup, User
+from studygroup.models import Membership, Organization, Person, StudyGroup, User
 
 
 def materials_url() -> str:
@@ -30,6 +30,22 @@ def plan_list(*, user: User, year: int | None = None) -> QuerySet[StudyPlan]:
         topic_count=Count("topics", distinct=True),
         held_count=Count("topics", filter=held_q("topics__sessions__"), distinct=True),
     ).order_by("-year", "group__organization__path")
+
+
+def plan_rows(*, user: User, year: int) -> list[tuple[Organization, StudyPlan | None]]:
+    """Every group of the user's reach for ``year`` in tree order, with its plan, or ``None`` when the user reads none.
+
+    A plan below one's own organization shows once filed (``StudyPlan.access_restrict_q``); until then the
+    group is listed without it, so an upper level sees who is behind without reading a draft. Two queries.
+    """
+    plans = list(plan_list(user=user, year=year))
+    groups = (
+        access.visible(StudyGroup.objects.all(), user)
+        .exclude(pk__in=[plan.group_id for plan in plans])
+        .select_related("organization")
+    )
+    rows = [(plan.group.organization, plan) for plan in plans] + [(group.organization, None) for group in groups]
+    return sorted(rows, key=lambda row: row[0].path)
 
 
 def groups_without_plan(*, user: User, year: int) -> QuerySet[StudyGroup]:

@@ -45,7 +45,7 @@ def plan_list_view(request):
     context = {
         "year": year,
         "years": year_choices(),
-        "plans": selectors.plan_list(user=request.user, year=year),
+        "rows": selectors.plan_rows(user=request.user, year=year),
         "missing": selectors.groups_without_plan(user=request.user, year=year),
     }
     return render(request, "plans/plan_list.html", context)

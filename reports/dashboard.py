@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Action, ObserverVisit
+from audits.selectors import overdue_in_year_q
 from plans import selectors as plan_selectors
 from reports.figures import year_figures
 from sessions.models import ATTENDED, Attendance, StudySession
@@ -54,15 +55,12 @@ def build(*, organization: Organization, year: int) -> dict:
     return build_live(organization=organization, year=year)
 
 
-def _overdue_by_child(organization: Organization) -> dict[str, dict]:
-    return _by_prefix(
-        Action.objects.filter(group__organization__path__startswith=organization.path)
-        .exclude(status=Action.Status.DONE)
-        .filter(due_on__lt=timezone.localdate()),
-        "group__organization__path",
-        len(organization.path) + 5,
-        n=Count("pk"),
-    )
+def _actions(organization: Organization, year: int) -> tuple[dict, dict[str, dict]]:
+    """Actions raised in ``year`` in the subtree and of them overdue (``actions_overdue``), in all and per child."""
+    raised = Action.objects.filter(group__organization__path__startswith=organization.path, raised_on__year=year)
+    counts = {"n": Count("pk"), "overdue": Count("pk", filter=overdue_in_year_q(year))}
+    per_child = _by_prefix(raised, "group__organization__path", len(organization.path) + 5, **counts)
+    return raised.aggregate(**counts), per_child
 
 
 def build_from_rollups(*, organization: Organization, year: int) -> dict:
@@ -80,7 +78,8 @@ def build_from_rollups(*, organization: Organization, year: int) -> dict:
         "bayou_all_met": total.bayou_all_met,
         "observation_coverage": round(total.groups_observed / total.groups, 4) if total.groups else None,
     }
-    overdue = _overdue_by_child(organization)
+    actions, by_child = _actions(organization, year)
+    figures.update(actions=actions["n"], actions_overdue=actions["overdue"])
     ranking = []
     for child_row in (
         Rollup.objects.filter(organization__parent=organization, year=year, month=0)
@@ -98,14 +97,13 @@ def build_from_rollups(*, organization: Organization, year: int) -> dict:
                 if child_row.attendance_rows
                 else None,
                 "coverage": round(child_row.groups_observed / child_row.groups, 4) if child_row.groups else None,
-                "overdue": overdue.get(child.path, {}).get("n", 0),
+                "overdue": by_child.get(child.path, {}).get("overdue", 0),
             }
         )
     return {
         "figures": figures,
         "prestudy": None,
         "from_rollups": total.built_at,
-        "overdue_actions": sum(v["n"] for v in overdue.values()),
         "children": ranking,
         "chart": _chart([rows[m].sessions if m in rows else 0 for m in range(1, 13)], ranking),
     }
@@ -152,14 +150,7 @@ def build_live(*, organization: Organization, year: int) -> dict:
         length,
         groups=Count("session__group", distinct=True),
     )
-    overdue = _by_prefix(
-        Action.objects.filter(group__organization__path__startswith=path)
-        .exclude(status=Action.Status.DONE)
-        .filter(due_on__lt=timezone.localdate()),
-        "group__organization__path",
-        length,
-        n=Count("pk"),
-    )
+    _totals, actions = _actions(organization, year)
     ranking = []
     for child in children:
         key = child.path
@@ -173,16 +164,12 @@ def build_live(*, organization: Organization, year: int) -> dict:
                 "sessions": held.get(key, {}).get("n", 0),
                 "attendance_rate": round(attendance[key]["attended"] / rows, 4) if rows else None,
                 "coverage": round(observed.get(key, {}).get("groups", 0) / group_count, 4) if group_count else None,
-                "overdue": overdue.get(key, {}).get("n", 0),
+                "overdue": actions.get(key, {}).get("overdue", 0),
             }
         )
     return {
         "figures": figures,
         "prestudy": prestudy,
-        "overdue_actions": Action.objects.filter(group__organization__path__startswith=path)
-        .exclude(status=Action.Status.DONE)
-        .filter(due_on__lt=timezone.localdate())
-        .count(),
         "children": ranking,
         "chart": _chart([per_month.get(m, 0) for m in range(1, 13)], ranking),
     }

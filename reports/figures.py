@@ -8,13 +8,11 @@ the subtree (the 八有 counts come from ``audits.checklists``).
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from audits import checklists
 from audits.models import Action, ObserverVisit
+from audits.selectors import overdue_in_year_q
 from plans.models import PlanTopic, ResearchReport, ResearchTopic
 from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
@@ -52,12 +50,6 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def judge_date(year: int, today: datetime.date | None = None) -> datetime.date:
-    """Overdue actions are judged at the end of the year, or today for the current year."""
-    today = today or timezone.localdate()
-    return min(datetime.date(year, 12, 31), today) if year >= today.year else datetime.date(year, 12, 31)
-
-
 def year_figures(organization: Organization, year: int) -> dict:
     """Return the figures of ``organization``'s subtree for ``year`` with every key of the format."""
     path = organization.path
@@ -87,12 +79,10 @@ def year_figures(organization: Organization, year: int) -> dict:
     visits = ObserverVisit.objects.filter(session__in=sessions).aggregate(
         n=Count("pk"), groups=Count("session__group", distinct=True)
     )
-    judged = judge_date(year)
-    in_time = Q(status=Action.Status.DONE) & (Q(done_on__isnull=True) | Q(done_on__lte=F("due_on")))
     actions = Action.objects.filter(group__organization__path__startswith=path, raised_on__year=year).aggregate(
         n=Count("pk"),
         done=Count("pk", filter=Q(status=Action.Status.DONE)),
-        overdue=Count("pk", filter=Q(due_on__lt=judged) & ~in_time),
+        overdue=Count("pk", filter=overdue_in_year_q(year)),
     )
     topics_covered = StudySession.topics.through.objects.filter(held_q("studysession__"))
     topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(

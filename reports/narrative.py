@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Action, ChecklistItem, ObserverVisit
+from audits.selectors import judge_date
 from plans.models import PlanMonth, ResearchReport, StudyPlan
-from reports.figures import judge_date
 from sessions.models import SessionKind, StudySession, Submission
 from studygroup.models import Organization
 

@@ -1,5 +1,6 @@
 """Navigation entries and home panels of the sessions app."""
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,15 +90,49 @@ def sessions_without_plan(user, scope) -> list[TodoItem]:
     ]
 
 
+@todo_source(roles={access.STAFF, access.LEADER, access.MEMBER}, order=25)
+def leave_requests_waiting(user, scope) -> list[TodoItem]:
+    """One line per session with leave requests the user decides (批准/不批准 on the session's page)."""
+    per_session: dict[int, list] = {}
+    for leave in selectors.leave_requests_to_decide(user=user):
+        per_session.setdefault(leave.session_id, []).append(leave)
+    return [
+        TodoItem(
+            ngettext(
+                "%(title)s: %(count)d leave request waits for your decision.",
+                "%(title)s: %(count)d leave requests wait for your decision.",
+                len(leaves),
+            )
+            % {"title": leaves[0].session.title, "count": len(leaves)},
+            leaves[0].session.get_absolute_url() + "#leave",
+            is_urgent=not leaves[0].session.has_started,
+        )
+        for leaves in per_session.values()
+    ]
+
+
 @todo_source(roles={access.STAFF, access.LEADER, access.MEMBER}, order=30)
 def submissions_waiting(user, scope) -> list[TodoItem]:
-    count = selectors.submissions_to_review(user=user).count()
-    if not count:
-        return []
-    text = ngettext(
-        "%(count)d submission waits for your review.", "%(count)d submissions wait for your review.", count
-    ) % {"count": count}
-    return [TodoItem(text, reverse("sessions:submission-list") + "#to-review")]
+    """Submissions to review, make-up notes counted apart (they close a member's make-up)."""
+    counts = selectors.submissions_to_review(user=user).aggregate(
+        notes=Count("pk", filter=Q(is_makeup=True)), others=Count("pk", filter=Q(is_makeup=False))
+    )
+    items = []
+    if counts["others"]:
+        text = ngettext(
+            "%(count)d submission waits for your review.",
+            "%(count)d submissions wait for your review.",
+            counts["others"],
+        ) % {"count": counts["others"]}
+        items.append(TodoItem(text, reverse("sessions:submission-list") + "#to-review"))
+    if counts["notes"]:
+        text = ngettext(
+            "%(count)d make-up note waits for your review.",
+            "%(count)d make-up notes wait for your review.",
+            counts["notes"],
+        ) % {"count": counts["notes"]}
+        items.append(TodoItem(text, reverse("sessions:submission-list") + "#to-review"))
+    return items
 
 
 @todo_source(roles={access.STAFF}, order=40)
@@ -113,7 +148,7 @@ def makeups_overdue(user, scope) -> list[TodoItem]:
 
 @todo_source(roles={access.MEMBER}, order=41)
 def my_makeups_due(user, scope) -> list[TodoItem]:
-    rows = selectors.my_makeups(user=user)
+    rows = [row for row in selectors.my_makeups(user=user) if not row[0].is_in_review]
     if not rows:
         return []
     text = ngettext("%(count)d make-up is due.", "%(count)d make-ups are due.", len(rows)) % {"count": len(rows)}

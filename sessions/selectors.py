@@ -26,9 +26,12 @@ from studygroup.models import Person, StudyGroup, User
 
 
 def session_list(
-    *, user: User, year: int | None = None, group_id: int | None = None, organization=None
+    *, user: User, year: int | None = None, group_id: int | None = None, organization=None, held: bool = False
 ) -> QuerySet[StudySession]:
+    """Sessions the user reads; ``held`` keeps those held (``held_q``), the records behind the year figures."""
     queryset = access.visible(StudySession.objects.all(), user).select_related("group__organization")
+    if held:
+        queryset = queryset.filter(held_q())
     if organization is not None:
         queryset = queryset.filter(group__organization__path__startswith=organization.path)
     if year:
@@ -103,8 +106,16 @@ def attendance_rate(rows) -> float | None:
     return round(sum(1 for s in statuses if s in ATTENDED) / len(statuses), 4)
 
 
+def session_rate(*, session: StudySession, rows) -> float | None:
+    """The attendance rate of one session, ``None`` until it is held (``held_q``).
+
+    Rows recorded ahead (a leave granted before the day) are no attendance yet.
+    """
+    return attendance_rate(rows) if session.has_started else None
+
+
 def session_attendance_rate(*, session: StudySession) -> float | None:
-    return attendance_rate(session.attendances.values_list("status", flat=True))
+    return session_rate(session=session, rows=session.attendances.values_list("status", flat=True))
 
 
 def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:
@@ -118,6 +129,11 @@ def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendanc
 
 def makeup_due_on(session: StudySession) -> datetime.date:
     return timezone.localdate(session.ends_at) + datetime.timedelta(days=settings.MAKEUP_DAYS)
+
+
+# A submission in these states is with the reviewers: neither unfinished nor done.
+IN_REVIEW = [Submission.Status.SUBMITTED, Submission.Status.FIRST_REVIEW, Submission.Status.SECOND_REVIEW]
+UNFINISHED = [Submission.Status.DRAFT, Submission.Status.RETURNED]
 
 
 def makeups_open(*, user: User) -> QuerySet[Attendance]:
@@ -200,8 +216,28 @@ def upcoming_sessions(*, user: User) -> QuerySet[StudySession]:
 
 
 def my_makeups(*, user: User) -> list[tuple[Attendance, datetime.date, bool]]:
-    rows = makeups_open(user=user).filter(person__user=user)
-    return [(row, makeup_due_on(row.session), overdue(row)) for row in rows]
+    """The user's open make-ups as (row, due on, overdue); ``row.is_in_review`` when its make-up note is handed in
+    and waits for the office (nothing left for the member to do, so never overdue for him)."""
+    handed_in = Submission.objects.filter(
+        session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status__in=IN_REVIEW
+    )
+    rows = makeups_open(user=user).filter(person__user=user).annotate(is_in_review=Exists(handed_in))
+    return [(row, makeup_due_on(row.session), overdue(row) and not row.is_in_review) for row in rows]
+
+
+def leave_requests_to_decide(*, user: User) -> QuerySet[LeaveRequest]:
+    """Pending leave requests the user may approve or refuse (the session's staff or group leader)."""
+    scope = access.scope_for(user)
+    deciding = Q(session__group__organization_id__in=scope.organization_ids([access.STAFF, access.LEADER])) | Q(
+        session__group_id__in=scope.leader_group_ids
+    )
+    if scope.is_superuser:
+        deciding = Q()
+    return (
+        access.visible(LeaveRequest.objects.filter(deciding, status=LeaveRequest.Status.PENDING), user)
+        .select_related("session")
+        .order_by("session__starts_at", "id")
+    )
 
 
 def lecture_list(*, user: User, year: int | None = None) -> QuerySet[Lecture]:

@@ -40,7 +40,7 @@ from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
-from studygroup.viewutils import post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import active_filters, post_action, requested_year, run_service, year_choices
 
 # How far back the session list of the notes form reaches.
 SUBMISSION_SESSION_DAYS = 400
@@ -65,13 +65,21 @@ def session_list_view(request):
     organization = None
     if request.GET.get("org", "").isdigit():
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
+    held = request.GET.get("held") == "1"
     sessions = list(
-        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization)[:300]
+        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization, held=held)[
+            :300
+        ]
     )
     context = {
         "year": year,
         "years": year_choices(),
         "sessions": sessions,
+        "kept": {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)},
+        "filters": active_filters(
+            request,
+            {"org": organization.name if organization else "", "held": _("Held sessions") if held else ""},
+        ),
         "staffed": selectors.groups_for_sessions(user=request.user),
         "now": timezone.now(),
     }
@@ -187,7 +195,7 @@ def session_detail_view(request, pk):
         "on_roster": on_roster,
         "mine": next((a for a in attendances if person and a.person_id == person.pk), None),
         "my_leave": session.leave_requests.filter(person=person).first() if person else None,
-        "rate": selectors.attendance_rate(attendances),
+        "rate": selectors.session_rate(session=session, rows=attendances),
         "counts": {status: sum(1 for a in attendances if a.status == status) for status in Attendance.Status.values},
         "roster_size": len(selectors.roster(session=session)),
         "leaves": selectors.leave_list(session=session, person=person, may_decide=can_decide_leave),
@@ -318,7 +326,7 @@ def attendance_view(request, pk):
         "rows": rows,
         "statuses": Attendance.Status.choices,
         "can_change": can_change,
-        "rate": selectors.attendance_rate([r.attendance for r in rows if r.attendance]),
+        "rate": selectors.session_rate(session=session, rows=[r.attendance for r in rows if r.attendance]),
         "default_status": Attendance.Status.ABSENT if session.has_started else "",
     }
     return render(request, "sessions/attendance.html", context)
@@ -778,7 +786,8 @@ def my_study_view(request):
         "year": year,
         "upcoming": selectors.upcoming_sessions(user=request.user)[:10],
         "materials": plan_selectors.my_upcoming_materials(user=request.user)[:20],
-        "submissions": selectors.my_submissions(user=request.user).exclude(status="approved")[:20],
+        "submissions": selectors.my_submissions(user=request.user).filter(status__in=selectors.UNFINISHED)[:20],
+        "in_review": selectors.my_submissions(user=request.user).filter(status__in=selectors.IN_REVIEW)[:20],
         "makeups": selectors.my_makeups(user=request.user),
         "records": records,
         "rate": rate,

@@ -37,6 +37,20 @@ def requested_year(request) -> int:
     return year or timezone.localdate().year
 
 
+def active_filters(request, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The query's filters as (label, address without that filter), shown as chips a user can remove.
+
+    ``labels`` maps a query parameter to what the user reads; an empty label is no filter.
+    """
+    chips = []
+    for name, label in labels.items():
+        if label and request.GET.get(name):
+            rest = request.GET.copy()
+            rest.pop(name)
+            chips.append((label, f"{request.path}?{rest.urlencode()}"))
+    return chips
+
+
 def year_choices(ahead: int = 1, back: int = 5) -> range:
     this = timezone.localdate().year
     return range(this + ahead, this - back, -1)

@@ -1,6 +1,7 @@
 """The leader dashboard: held sessions only, pre-study as a count and a rate, sorting, and up-links within reach."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -9,9 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
+from audits.tests.factories import ActionFactory
 from plans.tests.factories import MaterialFactory, StudyConfirmationFactory
 from reports import dashboard
-from sessions.tests.factories import AttendanceFactory, StudySessionFactory
+from reports.figures import year_figures
+from reports.rollups import rebuild
+from reports.tests.test_figures import world  # noqa: F401 - the records of the year figures' test, year 2025
+from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +161,89 @@ def test_drill_down_pages_lead_back_up_only_within_reach(client, tree, url_name)
     assert f"?org={tree['city'].pk}&" not in page
     top = client.get(reverse(url_name) + f"?org={county.pk}&year=2026").content.decode()
     assert 'id="trail"' not in top
+
+
+def tile_link(page, label):
+    """The address the dashboard tile captioned ``label`` links to."""
+    return html.unescape(page.split(f">{label}</div>")[0].rsplit('href="', 1)[1].split('"', 1)[0])
+
+
+def rows_listed(client, address) -> int:
+    """Records listed on a drill-down page: one link per row of its table (or of the subtree's submissions)."""
+    page = client.get(address).content.decode()
+    region = page.split('id="subtree"')[1].split("</section>")[0] if "submissions" in address else page
+    if "submissions" not in address:
+        region = region.split("<tbody>")[1].split("</tbody>")[0]
+    return region.count("<a href=")
+
+
+def test_every_tile_links_to_exactly_the_records_behind_its_figure(client, tree):
+    town, other = tree["groups"][2], tree["groups"][3]
+    for status, day in [("submitted", 3), ("approved", 4), ("draft", 5)]:
+        SubmissionFactory(group=town, status=status, submitted_on=datetime.date(2026, day, 1))
+    SubmissionFactory(group=town, status="approved", submitted_on=datetime.date(2025, 12, 1))
+    SubmissionFactory(group=town, kind="notes", status="approved", submitted_on=datetime.date(2026, 3, 1))
+    raised = datetime.date(2026, 2, 1)
+    ActionFactory(group=town, raised_on=raised, due_on=datetime.date(2026, 3, 1))  # open, overdue
+    ActionFactory(group=other, raised_on=raised, due_on=datetime.date(2026, 3, 1), status="done", done_on=raised)
+    ActionFactory(
+        group=other,
+        raised_on=raised,
+        due_on=datetime.date(2026, 3, 1),
+        status="done",
+        done_on=datetime.date(2026, 4, 1),
+    )  # done late: overdue in the year's figure
+    ActionFactory(group=town, raised_on=raised, due_on=datetime.date(2026, 9, 1))  # not yet due
+    ActionFactory(group=town, raised_on=datetime.date(2025, 5, 1), due_on=datetime.date(2025, 6, 1))  # last year's
+    viewer = user_with_role("viewer", tree["county"])
+    with freeze_time(NOW):
+        page = get(client, viewer)
+        shown = {
+            "开展学习 / 计划专题": (int(figure(page, "开展学习 / 计划专题").split()[0]), 1),
+            "心得体会": (int(figure(page, "心得体会")), 2),
+            "整改事项": (int(figure(page, "整改事项")), 4),
+            "逾期整改": (int(figure(page, "逾期整改")), 2),
+        }
+        for label, (number, expected) in shown.items():
+            assert number == expected, label
+            assert rows_listed(client, tile_link(page, label)) == number, label
+        held = tile_link(page, "开展学习 / 计划专题")
+        assert held.endswith("&held=1")
+        for label in ("出勤率", "会前自学完成率"):
+            assert tile_link(page, label) == held
+
+
+@pytest.mark.parametrize("today", ["2026-03-01", "2025-06-15"])
+def test_dashboard_figures_are_the_year_figures_live_and_from_rollups(client, world, today):  # noqa: F811
+    shown = ("groups", "sessions", "topics_planned", "attendance_rate", "reflections", "observation_coverage")
+    with freeze_time(today):
+        expected = year_figures(world, 2025)
+        live = dashboard.build_live(organization=world, year=2025)
+        rebuild(2025)
+        rolled = dashboard.build_from_rollups(organization=world, year=2025)
+        page = get(client, user_with_role("viewer", world), year=2025)
+        before = get(client, None, year=2024)
+    assert expected["actions_overdue"] == (2 if today.startswith("2026") else 1)
+    for key in (*shown, "bayou_all_met", "actions", "actions_overdue"):
+        assert live["figures"][key] == expected[key], key
+        assert rolled["figures"][key] == expected[key], key
+    for data in (live, rolled):
+        assert sum(child["overdue"] for child in data["children"]) == expected["actions_overdue"]
+    assert figure(page, "逾期整改") == str(expected["actions_overdue"])
+    assert figure(page, "整改事项") == str(expected["actions"])
+    # 2024 raised one action, due after that year's end: not overdue in 2024, however late it is today.
+    assert (figure(before, "整改事项"), figure(before, "逾期整改")) == ("1", "0")
+
+
+def test_drill_downs_refuse_an_organization_outside_the_reach(client, tree):
+    ActionFactory(group=tree["groups"][0], raised_on=datetime.date(2026, 2, 1), due_on=datetime.date(2026, 3, 1))
+    client.force_login(user_with_role("viewer", tree["county"]))
+    city = tree["city"].pk
+    for address in (
+        reverse("sessions:session-list") + f"?year=2026&org={city}&held=1",
+        reverse("audits:action-list") + f"?status=overdue&org={city}&year=2026",
+        reverse("sessions:submission-list") + f"?org={city}&year=2026&kind=reflection",
+    ):
+        assert client.get(address).status_code == 404, address
+    page = client.get(reverse("audits:action-list") + f"?org={tree['county'].pk}&year=2026").content.decode()
+    assert "临江市委" not in page.split('id="actions"')[1]

@@ -280,3 +280,43 @@ def test_the_group_leader_decides_leave(group):
     request.refresh_from_db()
     assert request.status == "refused" and request.decided_by == leader
     assert Notification.objects.filter(recipient=member, verb="leave_decided").exists()
+
+
+def test_a_session_not_yet_held_shows_no_attendance_rate_after_an_approved_leave(client, group, staff):
+    member = user_with_role("member", group.organization)
+    starts = timezone.now() + datetime.timedelta(days=10)
+    session = StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    services.leave_decide(
+        request=services.leave_ask(session=session, reason="赴省里参加培训", by=member), approve=True, by=staff
+    )
+    assert session.attendances.get().status == "leave"
+    assert selectors.session_attendance_rate(session=session) is None
+    client.force_login(staff)
+    pages = {
+        "detail": client.get(session.get_absolute_url()).content.decode(),
+        "attendance": client.get(reverse("sessions:attendance", args=[session.pk])).content.decode(),
+        "list": client.get(reverse("sessions:session-list") + f"?year={starts.year}").content.decode(),
+    }
+    for name, page in pages.items():
+        assert "尚未举行" in page, name
+        assert "0%" not in page, name
+    assert "0/1" not in pages["list"]
+    client.force_login(member)
+    mine = client.get(reverse("sessions:my-study")).content.decode()
+    assert session.title not in mine.split("我的考勤")[-1]
+    assert "0%" not in mine
+
+
+def test_session_list_held_filter_lists_only_started_sessions_and_can_be_removed(client, group, staff):
+    held = past_session(group, days_ago=3)
+    starts = timezone.now() + datetime.timedelta(days=3)
+    ahead = StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    client.force_login(staff)
+    address = reverse("sessions:session-list") + f"?org={group.organization.pk}&held=1"
+    page = client.get(address).content.decode()
+    assert held.title in page and ahead.title not in page
+    chips = page.split('id="filters"')[1].split("</div>")[0]
+    assert "已举行" in chips and group.organization.name in chips
+    assert f'href="{reverse("sessions:session-list")}?org={group.organization.pk}"' in chips
+    assert '<input type="hidden" name="held" value="1">' in page
+    assert ahead.title in client.get(reverse("sessions:session-list")).content.decode()

@@ -81,3 +81,58 @@ def test_leaders_and_viewers_are_led_to_the_dashboard(client, role):
 def test_viewers_have_no_to_do_panel(client):
     page = home(client, user_with_role("viewer", OrganizationFactory()))
     assert 'id="panel-to-do"' not in page and NOTHING_WAITING not in page
+
+
+def test_leave_requests_wait_in_the_to_do_list_of_those_who_decide_them_until_decided(client):
+    from sessions import services
+
+    town = OrganizationFactory()
+    group = StudyGroupFactory(organization=town)
+    member = user_with_role("member", town)
+    soon = timezone.now() + datetime.timedelta(days=10)
+    session = StudySessionFactory(group=group, starts_at=soon, ends_at=soon + datetime.timedelta(hours=2))
+    services.leave_ask(session=session, reason="赴省里参加培训", by=member)
+    leader, staff = user_with_role("leader", town), user_with_role("staff", town)
+    line = f"{session.title}:有 1 条请假申请待您审批。"
+    for user in (leader, staff):
+        tasks = to_do(home(client, user))
+        assert line in tasks and f'href="{session.get_absolute_url()}#leave"' in tasks
+    assert line not in home(client, member)
+    assert line not in home(client, user_with_role("leader", OrganizationFactory()))
+    services.leave_decide(request=session.leave_requests.get(), approve=True, by=leader)
+    assert line not in home(client, leader)
+
+
+def test_make_up_notes_waiting_for_review_are_a_line_of_their_own(client):
+    town = OrganizationFactory()
+    group = StudyGroupFactory(organization=town)
+    past = timezone.now() - datetime.timedelta(days=5)
+    missed = StudySessionFactory(group=group, starts_at=past, ends_at=past + datetime.timedelta(hours=2))
+    SubmissionFactory(group=group, session=missed, kind="notes", is_makeup=True, status="submitted")
+    SubmissionFactory(group=group, status="submitted")
+    tasks = to_do(home(client, user_with_role("staff", town)))
+    assert "有 1 份补学笔记待您审核。" in tasks
+    assert "有 1 份材料待您审核。" in tasks
+
+
+def test_a_handed_in_make_up_note_is_no_longer_a_make_up_to_do(client):
+    member = user_with_role("member", OrganizationFactory())
+    group = member.person.memberships.get().group
+    past = timezone.now() - datetime.timedelta(days=30)
+    missed = StudySessionFactory(group=group, starts_at=past, ends_at=past + datetime.timedelta(hours=2))
+    AttendanceFactory(session=missed, person=member.person, status="leave")
+    note = SubmissionFactory(
+        group=group, person=member.person, session=missed, kind="notes", is_makeup=True, status="submitted"
+    )
+    draft = SubmissionFactory(group=group, person=member.person, status="draft")
+    returned = SubmissionFactory(group=group, person=member.person, status="returned")
+    assert "待补学" not in to_do(home(client, member))
+    page = client.get(reverse("sessions:my-study")).content.decode()
+    makeups = page.split('id="makeups"')[1].split("</ul>")[0]
+    assert missed.title in makeups and "补学笔记已提交,待审核" in makeups and "逾期" not in makeups
+    unfinished = page.split('id="unfinished"')[1].split("</ul>")[0]
+    assert draft.title in unfinished and returned.title in unfinished and note.title not in unfinished
+    assert note.title in page.split('id="in-review"')[1].split("</ul>")[0]
+    note.status = "returned"
+    note.save(update_fields=["status"])
+    assert "有 1 项待补学。" in to_do(home(client, member))
