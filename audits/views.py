@@ -51,14 +51,25 @@ def _planning_org(request) -> tuple[Organization, list[Organization]]:
     return chosen_organization(request, organizations), organizations
 
 
+def _nothing_to_plan(request):
+    """Staff of an organization with none below it (a town) have no visit to arrange: a plain page says so."""
+    is_staff = bool(access.scope_for(request.user).organization_ids([access.STAFF]))
+    if request.method == "GET" and is_staff and not selectors.planning_organizations(user=request.user).exists():
+        return render(request, "audits/nothing_to_plan.html")
+    return None
+
+
 # Planning ------------------------------------------------------------------------------------
 
 
 @login_required
 def coverage_view(request):
+    if (empty := _nothing_to_plan(request)) is not None:
+        return empty
     organization, organizations = _planning_org(request)
     year = requested_year(request)
     groups, ratio = selectors.coverage(organization=organization, year=year)
+    visits = list(selectors.subtree_visits(organization=organization, year=year))
     context = {
         "organization": organization,
         "organizations": organizations,
@@ -67,7 +78,7 @@ def coverage_view(request):
         "ratio": ratio,
         "unobserved": sum(1 for g in groups if not g.visit_count),
         "planned": sum(g.planned_count for g in groups),
-        "visits": selectors.visits_planned(organization=organization, year=year),
+        "visits": visits,
     }
     return render(request, "audits/coverage.html", context)
 
@@ -106,6 +117,8 @@ def _planning_forms(request, organization, data=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def planning_view(request):
+    if (empty := _nothing_to_plan(request)) is not None:
+        return empty
     organization, organizations = _planning_org(request)
     forms = _planning_forms(request, organization, request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -496,14 +509,16 @@ def action_list_view(request):
     if status not in {*Action.Status.values, "overdue"}:
         status = ""
     mine = request.GET.get("mine") == "1"
+    waiting = request.GET.get("waiting") == "1"
     today = timezone.localdate()
     actions = [
-        (a, a.is_overdue(today)) for a in selectors.action_list(user=request.user, status=status, mine=mine)[:500]
+        (a, a.is_overdue(today))
+        for a in selectors.action_list(user=request.user, status=status, mine=mine, waiting=waiting)[:500]
     ]
     return render(
         request,
         "audits/action_list.html",
-        {"actions": actions, "status": status, "mine": mine, "statuses": Action.Status.choices},
+        {"actions": actions, "status": status, "mine": mine, "waiting": waiting, "statuses": Action.Status.choices},
     )
 
 
@@ -556,6 +571,7 @@ def action_detail_view(request, pk):
         "accept_form": accept_form,
         "can_update": can_update,
         "can_accept": can_accept,
+        "is_raiser": services.may_accept_action(request.user, action),
         "changes": action.changes.select_related("by__person"),
         "overdue": action.is_overdue(timezone.localdate()),
     }

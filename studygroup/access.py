@@ -29,7 +29,7 @@ from operator import or_
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -52,6 +52,7 @@ class Grant:
     role: str
     organization_id: int
     path: str
+    has_organizations_below: bool = False
 
 
 @dataclass
@@ -93,6 +94,10 @@ class Scope:
         wanted = set(roles)
         return [g.organization_id for g in self.grants if g.role in wanted]
 
+    def holds_above_others(self, role: str) -> bool:
+        """Whether the user holds ``role`` at an organization with organizations below it (superusers do)."""
+        return self.is_superuser or any(g.role == role and g.has_organizations_below for g in self.grants)
+
     def holds_at(self, role: str, organization_id: int) -> bool:
         return any(g.role == role and g.organization_id == organization_id for g in self.grants)
 
@@ -114,17 +119,18 @@ def forget_scope(user: User) -> None:
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, RoleGrant
+    from studygroup.models import Membership, Organization, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
         return Scope(is_superuser=True)
+    below = Exists(Organization.objects.filter(parent=OuterRef("organization")))
     grants = [
-        Grant(role=role, organization_id=org_id, path=path)
-        for role, org_id, path in RoleGrant.objects.filter(person__user=user).values_list(
-            "role", "organization_id", "organization__path"
-        )
+        Grant(role=role, organization_id=org_id, path=path, has_organizations_below=has_below)
+        for role, org_id, path, has_below in RoleGrant.objects.filter(person__user=user)
+        .annotate(has_below=below)
+        .values_list("role", "organization_id", "organization__path", "has_below")
     ]
     today = timezone.localdate()
     seats = (

@@ -77,7 +77,7 @@ def _visit(*, code, city, session, observer, mode, rating, report, findings, foc
     )
 
 
-def _action(*, code, visit, problem, measure, staff, status) -> None:
+def _action(*, code, visit, problem, measure, staff, status, finding="") -> None:
     """An action raised from a finding: done in time, in progress, or open past its deadline."""
     owner = Membership.objects.filter(group=visit.session.group, role="secretary").first().person
     due = visit.reported_on + datetime.timedelta(days=30)
@@ -85,6 +85,7 @@ def _action(*, code, visit, problem, measure, staff, status) -> None:
         code=code,
         group=visit.session.group,
         visit=visit,
+        finding=finding,
         problem=problem,
         measure=measure,
         owner=owner,
