@@ -115,7 +115,7 @@ def test_pool_counts_visits_to_held_sessions_and_shows_planned_ones_apart(client
     ObserverVisitFactory(session=_session(county["town_group"], days=5), observer=observer)
     client.force_login(county["county_staff"])
     page = client.get(reverse("audits:planning")).content.decode()
-    row = page.split("<td>王巡听</td>")[1].split("</tr>")[0]
+    row = page.split(">王巡听</td>")[1].split("</tr>")[0]
     assert "已旁听 2 · 已安排 1" in row
 
 
