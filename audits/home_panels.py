@@ -1,22 +1,30 @@
 """Navigation entries and home panels of the audits app."""
 
-from django.db.models import Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from audits import selectors, services
-from audits.models import Action
+from audits.models import VisitInvitation
 from studygroup import access
 from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
 
 OBSERVATION = _("Observation")
+
+
+def _arranges_visits(user) -> bool:
+    """Staff of an organization with others below it arrange visits and receive invitations; a town's do not."""
+    return access.scope_for(user).holds_above_others(access.STAFF)
+
+
 nav_item(label=_("My visits"), url_name="audits:my-visits", icon="eye", roles={access.OBSERVER}, order=6)
 nav_item(
     label=_("Coverage"),
     url_name="audits:coverage",
+    visible=_arranges_visits,
     icon="grid-3x3-gap",
     roles={access.STAFF},
     order=50,
@@ -25,6 +33,7 @@ nav_item(
 nav_item(
     label=_("Plan visits"),
     url_name="audits:planning",
+    visible=_arranges_visits,
     icon="calendar2-check",
     roles={access.STAFF},
     order=51,
@@ -33,6 +42,7 @@ nav_item(
 nav_item(
     label=_("Invitations to observe"),
     url_name="audits:invitations",
+    visible=_arranges_visits,
     icon="envelope-open",
     roles={access.STAFF},
     order=51,
@@ -88,12 +98,9 @@ def observer_visits(user, scope):
     order=60,
 )
 def my_actions(user, scope):
-    """Actions the user owns that are not done, and those they raised that wait for their acceptance."""
+    """Actions waiting for the user (``selectors.waiting_q``): owned and not done, or raised and to accept."""
     today = timezone.localdate()
-    to_do = Q(owner__user=user) & ~Q(status=Action.Status.DONE) | Q(
-        raised_by=user, status=Action.Status.DONE, accepted_on__isnull=True
-    )
-    actions = [(a, a.is_overdue(today)) for a in selectors.action_list(user=user, mine=True).filter(to_do)[:8]]
+    actions = [(a, a.is_overdue(today)) for a in selectors.action_list(user=user, waiting=True)[:8]]
     return {"actions": actions} if actions else None
 
 
@@ -112,15 +119,41 @@ def visits_waiting(user, scope) -> list[TodoItem]:
     return items
 
 
+@todo_source(roles={access.STAFF}, order=65)
+def invitations_waiting(user, scope) -> list[TodoItem]:
+    """Invitations to observe addressed to the user's organizations that wait for an answer (one query)."""
+    rows = (
+        VisitInvitation.objects.filter(
+            organization_id__in=scope.organization_ids([access.STAFF]),
+            status=VisitInvitation.Status.PENDING,
+            session__starts_at__gt=timezone.now(),
+        )
+        .values("organization_id", "organization__name")
+        .annotate(n=Count("pk"))
+        .order_by("organization__path")
+    )
+    url = reverse("audits:invitations")
+    return [
+        TodoItem(
+            ngettext(
+                "%(organization)s: %(count)d invitation to observe waits for your answer.",
+                "%(organization)s: %(count)d invitations to observe wait for your answer.",
+                row["n"],
+            )
+            % {"organization": row["organization__name"], "count": row["n"]},
+            f"{url}?org={row['organization_id']}",
+        )
+        for row in rows
+    ]
+
+
 @todo_source(roles={access.MEMBER, access.STAFF, access.LEADER}, order=70)
 def my_actions_overdue(user, scope) -> list[TodoItem]:
-    today = timezone.localdate()
-    count = sum(
-        1 for action in selectors.action_list(user=user, mine=True).exclude(status="done") if action.is_overdue(today)
-    )
+    """The overdue ones among the actions of the "My actions" card, counted in one query."""
+    count = selectors.action_list(user=user, waiting=True, status="overdue").count()
     if not count:
         return []
     text = ngettext("%(count)d of your actions is overdue.", "%(count)d of your actions are overdue.", count) % {
         "count": count
     }
-    return [TodoItem(text, reverse("audits:action-list") + "?mine=1", is_urgent=True)]
+    return [TodoItem(text, reverse("audits:action-list") + "?waiting=1&status=overdue", is_urgent=True)]

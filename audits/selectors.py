@@ -35,27 +35,40 @@ def planning_organizations(*, user: User) -> QuerySet[Organization]:
     return held.filter(children__isnull=False).distinct().order_by("path")
 
 
-def groups_below(organization: Organization) -> QuerySet[StudyGroup]:
+def coverage_groups(organization: Organization) -> QuerySet[StudyGroup]:
+    """The groups observation coverage is counted over: every group of the subtree, the organization's own
+    included (records-format.md, ``groups``), as the year figures of the dashboard count them."""
     return (
-        StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
-        .exclude(organization=organization)
+        StudyGroup.objects.filter(organization__path__startswith=organization.path)
         .select_related("organization")
         .order_by("organization__path")
     )
 
 
-def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
-    """Every group below with its visits this year (one query) and the share observed.
+def subtree_visits(*, organization: Organization, year: int) -> QuerySet[ObserverVisit]:
+    """Visits of the year to sessions of the subtree, whoever arranged them, held sessions first by date."""
+    return (
+        ObserverVisit.objects.filter(
+            session__group__organization__path__startswith=organization.path, session__starts_at__year=year
+        )
+        .select_related("session__group__organization", "observer", "organization")
+        .order_by("session__starts_at", "id")
+    )
 
-    A visit counts once its session has started (``visit_count``); visits to sessions still ahead are only
-    planned (``planned_count``) and cover nothing yet.
+
+def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
+    """Every group of the subtree with its visits of the year (one query) and the share observed.
+
+    A visit counts once its session is held (``held_q``: it has started), as in the year figures'
+    ``groups_observed`` ÷ ``groups``; visits to sessions still ahead are only planned (``planned_count``) and
+    cover nothing yet.
     """
-    now = timezone.now()
     this_year = Q(sessions__visits__session__starts_at__year=year)
+    held = held_q("sessions__visits__session__")
     groups = list(
-        groups_below(organization).annotate(
-            visit_count=Count("sessions__visits", filter=this_year & Q(sessions__starts_at__lte=now)),
-            planned_count=Count("sessions__visits", filter=this_year & Q(sessions__starts_at__gt=now)),
+        coverage_groups(organization).annotate(
+            visit_count=Count("sessions__visits", filter=this_year & held),
+            planned_count=Count("sessions__visits", filter=this_year & ~held),
         )
     )
     observed = sum(1 for g in groups if g.visit_count)
@@ -63,19 +76,18 @@ def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup]
 
 
 def pool(*, organization: Organization, year: int) -> QuerySet[ObserverPoolMember]:
+    """The pool with each observer's visits of the year: ``workload`` to held sessions, ``planned`` to sessions
+    still ahead."""
+    this_year = Q(person__visits__session__starts_at__year=year)
+    held = held_q("person__visits__session__")
     return (
         ObserverPoolMember.objects.filter(organization=organization)
         .select_related("person__organization")
-        .annotate(workload=Count("person__visits", filter=Q(person__visits__session__starts_at__year=year)))
+        .annotate(
+            workload=Count("person__visits", filter=this_year & held),
+            planned=Count("person__visits", filter=this_year & ~held),
+        )
         .order_by("-is_active", "person__name")
-    )
-
-
-def visits_planned(*, organization: Organization, year: int) -> QuerySet[ObserverVisit]:
-    return (
-        ObserverVisit.objects.filter(organization=organization, session__starts_at__year=year)
-        .select_related("session__group__organization", "observer")
-        .order_by("session__starts_at")
     )
 
 
@@ -151,11 +163,24 @@ def overdue_in_year_q(year: int) -> Q:
     return Q(raised_on__year=year, due_on__lt=judge_date(year)) & ~in_time
 
 
+def overdue_q(today: datetime.date | None = None) -> Q:
+    """Actions past their due date and not done: a done action is never overdue (``Action.is_overdue``)."""
+    return ~Q(status=Action.Status.DONE) & Q(due_on__lt=today or timezone.localdate())
+
+
+def waiting_q(user: User) -> Q:
+    """Actions waiting for the user: those they own that are not done, and those they raised that are done and
+    wait for their acceptance. The home card, the overdue count of the to-do list and ``?waiting=1`` use it."""
+    owned = Q(owner__user=user) & ~Q(status=Action.Status.DONE)
+    return owned | Q(raised_by=user, status=Action.Status.DONE, accepted_on__isnull=True)
+
+
 def action_list(
     *,
     user: User,
     status: str = "",
     mine: bool = False,
+    waiting: bool = False,
     organization: Organization | None = None,
     year: int | None = None,
 ) -> QuerySet[Action]:
@@ -163,12 +188,14 @@ def action_list(
     queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
     if mine:
         queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user) | Q(visit__observer__user=user))
+    if waiting:
+        queryset = queryset.filter(waiting_q(user))
     if organization is not None:
         queryset = queryset.filter(group__organization__path__startswith=organization.path)
     if status == "overdue" and year:
         queryset = queryset.filter(overdue_in_year_q(year))
     elif status == "overdue":
-        queryset = queryset.exclude(status=Action.Status.DONE).filter(due_on__lt=timezone.localdate())
+        queryset = queryset.filter(overdue_q())
     elif status:
         queryset = queryset.filter(status=status)
     if year:

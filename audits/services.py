@@ -84,6 +84,12 @@ def _check_observer(observer: Person, session: StudySession) -> None:
         )
 
 
+def _require_ahead(session: StudySession, message: str) -> None:
+    """An invitation is sent or accepted only for a session that has not started."""
+    if session.has_started:
+        raise ValidationError(message)
+
+
 def _lock(model, pk: int):
     """Lock one row for the rest of the transaction and return it fresh, so a second click waits and sees it."""
     return model.objects.select_for_update().get(pk=pk)
@@ -337,6 +343,7 @@ def invitation_create(*, session: StudySession, note: str, by: User) -> VisitInv
     parent = session.group.organization.parent
     if parent is None:
         raise ValidationError(_("Your organization has no organization above it to invite."))
+    _require_ahead(session, _("The session has started: the organization above can no longer be invited to it."))
     _lock(StudySession, session.pk)  # a double click invites (and notifies) once
     invitation, created = VisitInvitation.objects.get_or_create(
         session=session, organization=parent, defaults={"note": note.strip()}
@@ -371,6 +378,7 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     _require_staff_at(by, invitation.organization)
     if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
+    _require_ahead(invitation.session, _("The session has started: the invitation can no longer be accepted."))
     visit = visit_assign(
         organization=invitation.organization,
         session=invitation.session,

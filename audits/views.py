@@ -52,14 +52,25 @@ def _planning_org(request) -> tuple[Organization, list[Organization]]:
     return chosen_organization(request, organizations), organizations
 
 
+def _nothing_to_plan(request):
+    """Staff of an organization with none below it (a town) have no visit to arrange: a plain page says so."""
+    is_staff = bool(access.scope_for(request.user).organization_ids([access.STAFF]))
+    if request.method == "GET" and is_staff and not selectors.planning_organizations(user=request.user).exists():
+        return render(request, "audits/nothing_to_plan.html")
+    return None
+
+
 # Planning ------------------------------------------------------------------------------------
 
 
 @login_required
 def coverage_view(request):
+    if (empty := _nothing_to_plan(request)) is not None:
+        return empty
     organization, organizations = _planning_org(request)
     year = requested_year(request)
     groups, ratio = selectors.coverage(organization=organization, year=year)
+    visits = list(selectors.subtree_visits(organization=organization, year=year))
     context = {
         "organization": organization,
         "organizations": organizations,
@@ -68,7 +79,7 @@ def coverage_view(request):
         "ratio": ratio,
         "unobserved": sum(1 for g in groups if not g.visit_count),
         "planned": sum(g.planned_count for g in groups),
-        "visits": selectors.visits_planned(organization=organization, year=year),
+        "visits": visits,
     }
     return render(request, "audits/coverage.html", context)
 
@@ -107,6 +118,8 @@ def _planning_forms(request, organization, data=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def planning_view(request):
+    if (empty := _nothing_to_plan(request)) is not None:
+        return empty
     organization, organizations = _planning_org(request)
     forms = _planning_forms(request, organization, request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -500,15 +513,19 @@ def action_list_view(request):
     if request.GET.get("org", "").isdigit():
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
     year = requested_year(request) if request.GET.get("year") else None
+    waiting = request.GET.get("waiting") == "1"
     today = timezone.localdate()
-    rows = selectors.action_list(user=request.user, status=status, mine=mine, organization=organization, year=year)
+    rows = selectors.action_list(
+        user=request.user, status=status, mine=mine, waiting=waiting, organization=organization, year=year
+    )
     actions = [(a, a.is_overdue(today)) for a in rows[:500]]
     context = {
         "actions": actions,
         "status": status,
         "mine": mine,
+        "waiting": waiting,
         "statuses": Action.Status.choices,
-        "kept": {name: request.GET[name] for name in ("org", "year") if request.GET.get(name)},
+        "kept": {name: request.GET[name] for name in ("org", "year", "waiting") if request.GET.get(name)},
         "filters": active_filters(
             request,
             {
@@ -571,6 +588,7 @@ def action_detail_view(request, pk):
         "accept_form": accept_form,
         "can_update": can_update,
         "can_accept": can_accept,
+        "is_raiser": services.may_accept_action(request.user, action),
         "changes": action.changes.select_related("by__person"),
         "overdue": action.is_overdue(timezone.localdate()),
     }

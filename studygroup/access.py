@@ -43,7 +43,7 @@ from operator import or_
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -66,6 +66,7 @@ class Grant:
     role: str
     organization_id: int
     path: str
+    has_organizations_below: bool = False
 
 
 @dataclass
@@ -108,6 +109,10 @@ class Scope:
         wanted = set(roles)
         return [g.organization_id for g in self.grants if g.role in wanted]
 
+    def holds_above_others(self, role: str) -> bool:
+        """Whether the user holds ``role`` at an organization with organizations below it (superusers do)."""
+        return self.is_superuser or any(g.role == role and g.has_organizations_below for g in self.grants)
+
     def holds_at(self, role: str, organization_id: int) -> bool:
         return any(g.role == role and g.organization_id == organization_id for g in self.grants)
 
@@ -129,7 +134,7 @@ def forget_scope(user: User) -> None:
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, Person, RoleGrant
+    from studygroup.models import Membership, Organization, Person, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
@@ -137,11 +142,12 @@ def _load_scope(user: User) -> Scope:
         # Rules about who someone is (the author, the observer) still ask superusers for their person.
         person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
         return Scope(is_superuser=True, user_id=user.pk, person_id=person_id)
+    below = Exists(Organization.objects.filter(parent=OuterRef("organization")))
     grants = [
-        Grant(role=role, organization_id=org_id, path=path)
-        for role, org_id, path in RoleGrant.objects.filter(person__user=user).values_list(
-            "role", "organization_id", "organization__path"
-        )
+        Grant(role=role, organization_id=org_id, path=path, has_organizations_below=has_below)
+        for role, org_id, path, has_below in RoleGrant.objects.filter(person__user=user)
+        .annotate(has_below=below)
+        .values_list("role", "organization_id", "organization__path", "has_below")
     ]
     today = timezone.localdate()
     seats = (

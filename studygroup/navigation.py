@@ -24,6 +24,9 @@ class NavItem:
     roles: frozenset[str] | None = None  # None: everyone signed in
     order: int = 100
     menu: str | None = None  # items of one menu show as a dropdown under that label
+    # Beyond the roles, whether the entry leads anywhere for this user (e.g. only organizations with others
+    # below them arrange observer visits). It reads the user's cached scope: no query per page.
+    visible: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,10 @@ NAV_ITEMS: list[NavItem] = []
 HOME_PANELS: list[HomePanel] = []
 
 
-def nav_item(*, label, url_name: str, icon: str, roles=None, order: int = 100, menu=None) -> None:
+def nav_item(*, label, url_name: str, icon: str, roles=None, order: int = 100, menu=None, visible=None) -> None:
     if any(item.url_name == url_name for item in NAV_ITEMS):
         return
-    NAV_ITEMS.append(NavItem(label, url_name, icon, frozenset(roles) if roles else None, order, menu))
+    NAV_ITEMS.append(NavItem(label, url_name, icon, frozenset(roles) if roles else None, order, menu, visible))
     NAV_ITEMS.sort(key=lambda item: item.order)
 
 
@@ -74,6 +77,8 @@ def navigation_for(user, current_path: str = "") -> list[dict]:
     menus: dict[str, dict] = {}
     for item in NAV_ITEMS:
         if item.roles is not None and not item.roles & roles:
+            continue
+        if item.visible is not None and not item.visible(user):
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)

@@ -315,11 +315,12 @@ def test_coverage_view_highlights_unobserved_groups_and_gives_the_share(client, 
     client.force_login(city["staff"])
     page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
     rows = page.split('id="coverage"')[1].split("</table>")[0]
-    assert rows.count("table-danger") == 7  # 2 counties + 6 towns, one of them observed
+    assert rows.count("table-danger") == 8  # the city, 2 counties and 6 towns, one of them observed
     from audits import selectors
 
-    assert selectors.coverage(organization=city["city"], year=2026)[1] == 0.125  # 1 of 8 groups below the city
-    assert 'sg-figure">12%' in page
+    # 1 of the 9 groups of the subtree, the city's own included (records-format.md, observation_coverage)
+    assert selectors.coverage(organization=city["city"], year=2026)[1] == 0.1111
+    assert 'id="ratio">11%' in page
 
 
 def test_pool_shows_each_observers_workload_this_year(city):
@@ -494,11 +495,11 @@ def test_coverage_counts_only_visits_whose_session_has_started(client, city):
         groups, ratio = selectors.coverage(organization=city["city"], year=2026)
         counts = {g.organization: (g.visit_count, g.planned_count) for g in groups}
         assert counts[city["towns"][0]] == (1, 0) and counts[city["towns"][1]] == (0, 1)
-        assert ratio == 0.125
+        assert ratio == 0.1111
         client.force_login(city["staff"])
         page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
-    assert 'sg-figure">12%' in page and 'id="planned">1<' in page
-    assert page.split('id="coverage"')[1].split("</table>")[0].count("table-danger") == 7
+    assert 'id="ratio">11%' in page and 'id="planned">1<' in page
+    assert page.split('id="coverage"')[1].split("</table>")[0].count("table-danger") == 8
 
 
 def test_double_clicks_on_planning_buttons_act_once(client, city):

@@ -143,6 +143,13 @@ def build_world() -> World:
         starts_at=now + datetime.timedelta(minutes=30),
         ends_at=now + datetime.timedelta(hours=3),
     )
+    # Ahead and not yet offered for observation: the session the group invites the level above to.
+    session_later = StudySessionFactory(
+        group=group,
+        title="下月集体学习",
+        starts_at=now + datetime.timedelta(days=30),
+        ends_at=now + datetime.timedelta(days=30, hours=2),
+    )
     session_past = StudySessionFactory(
         group=group,
         title="上周集体学习",
@@ -211,6 +218,7 @@ def build_world() -> World:
         "plan_approved": plan_approved,
         "topic": topic,
         "session_next": session_next,
+        "session_later": session_later,
         "session_past": session_past,
         "material_draft": material_draft,
         "material_published": material_published,

@@ -46,7 +46,7 @@ MATRIX = [
     ("staff", POST, "sessions:submission-review", "sub_submitted", ""),
     ("staff", POST, "sessions:reviewer", "group", ""),
     ("staff", POST, "sessions:lecture-create", None, ""),
-    ("staff", POST, "audits:invite", "session_past", ""),
+    ("staff", POST, "audits:invite", "session_later", ""),
     ("staff", POST, "audits:action-detail", "action", ""),
     ("staff", POST, "audits:rules", None, "org={owner}"),
     ("staff", GET, "audits:compliance", None, ""),

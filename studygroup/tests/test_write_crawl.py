@@ -93,7 +93,7 @@ WRITES = {
     "audits:invitation-answer": Write(
         "invitation", "upper staff", source="audits:planning", upper_may=frozenset({"staff"})
     ),
-    "audits:invite": Write("session_past", "staff"),
+    "audits:invite": Write("session_later", "staff"),
     "audits:visit-pre-review": Write("visit_next", "observer", source="audits:visit-detail"),
     "audits:visit-listen": Write("visit_past", "observer", source="audits:visit-detail"),
     "audits:visit-report": Write("visit_past", "observer"),
