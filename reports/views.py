@@ -194,7 +194,7 @@ def summary_view(request):
 
 def _summary_parts(request):
     year = export_year(request)
-    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
+    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True, strict=True)
     figures = year_figures(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first() if group else None
@@ -253,7 +253,7 @@ def dashboard_view(request):
 @login_required
 def ledger_view(request):
     year = export_year(request)
-    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True)
+    organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True, strict=True)
     return documents.download(
         exports.ledger(organization, year), documents.XLSX, f"{organization.name}{year}年学习台账.xlsx"
     )

@@ -86,11 +86,14 @@ def post_action(request, call: Callable[[], object], success: str) -> None:
         messages.success(request, success)
 
 
-def chosen_organization(request, held, reach_below: bool = False):
+def chosen_organization(request, held, reach_below: bool = False, strict: bool = False):
     """The organization a page works on: ``?org=`` among those the user holds a role at (else the first).
 
-    With ``reach_below``, ``?org=`` may also name any organization the user reads (a drill-down).
+    With ``reach_below``, ``?org=`` may also name any organization the user reads (a drill-down). With
+    ``strict`` (downloads), an ``?org=`` that names no organization answers 404 rather than another file.
     """
+    from django.http import Http404
+
     from django.core.exceptions import PermissionDenied
 
     from studygroup import access
@@ -100,6 +103,8 @@ def chosen_organization(request, held, reach_below: bool = False):
     if not held:
         raise PermissionDenied
     wanted = query_id(request, "org")
+    if strict and wanted is None and request.GET.get("org"):
+        raise Http404
     match = next((o for o in held if o.pk == wanted), None)
     if match is None and reach_below and wanted is not None:
         match = access.get_visible_or_404(Organization.objects.all(), request.user, pk=wanted)

@@ -794,7 +794,7 @@ ATTACKS = [
     (_city_staff_renamed, "people[4]:人员“lj-staff 宋晓琳”属于中共临江市委员会"),
     (_city_visit_report, "visits[1]:列席旁听“lj-v1”属于中共清河县委员会"),
     (_county_visit_to_the_town_rewritten, "visits[0]:列席旁听由安排旁听的上级(中共清河县委员会)记录,本页面不能导入。"),
-    (_other_county_action, "actions[1]:操作“lj-ds-a1”属于中共东山县委员会"),
+    (_other_county_action, "actions[1]:整改事项“lj-ds-a1”属于中共东山县委员会"),
     (
         _seat_city_leader,
         "groups[0].members[2]:人员“lj-p01 陈建国”是中共临江市委员会的人员,不在中共清河县白沙镇委员会及其下级范围内",
