@@ -303,4 +303,6 @@ def test_records_import_writes_only_the_importers_subtree(crawl_world):
         world.clients["owner staff"], url, {"bundle": crawl.upper_records_bundle(world)}, baseline
     )
     assert (upward.status, upward.gone, upward.new) == (200, {}, {})
-    assert "本县县委" in upward.form_errors and "本页面不能修改" in upward.form_errors
+    assert "organizations[1]:单位“crawl-upper 篡改本县县委”" in upward.form_errors
+    assert "groups[1]:中心组“crawl-upper-g 篡改的县委中心组”" in upward.form_errors
+    assert upward.form_errors.count("不在本镇党委及其下级范围内,本页面不能修改") == 2
