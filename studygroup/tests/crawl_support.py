@@ -7,6 +7,7 @@ the second county is a neighbour. Records of the town carry markers (``MARK_*``)
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import inspect
@@ -97,6 +98,7 @@ class World:
     uppers: dict = field(default_factory=dict)  # role -> user of the upper level (observer not assigned)
     others: dict = field(default_factory=dict)  # role -> user of the neighbouring county
     protected: set = field(default_factory=set)  # (table, id) of the owner's records
+    neighbour_objects: dict = field(default_factory=dict)  # the neighbour's own organization and group
     clients: dict = field(default_factory=dict)  # "owner staff", "upper leader", "neighbour member", ... -> Client
     media_root: object = None
 
@@ -157,6 +159,10 @@ def build_world() -> World:
         ends_at=now - datetime.timedelta(days=2) + datetime.timedelta(hours=2),
     )
     AttendanceFactory(session=session_past, person=colleague, status="present")
+    absent_seat = MembershipFactory(group=group, person__name="缺席委员")
+    absence = AttendanceFactory(session=session_past, person=absent_seat.person, status="absent")
+    # A second viewer of the owner: the login whose password is reset and whose grant is withdrawn.
+    clerk = user_with_role("viewer", owner).person
     material_draft = MaterialFactory(group=group, title="待发布资料", published_at=None, session=session_next)
     material_published = MaterialFactory(group=group, title="已发布资料", session=session_next)
     research_open = ResearchTopicFactory(group=group, year=year, title="待认领课题")
@@ -201,7 +207,14 @@ def build_world() -> World:
     visit_past = ObserverVisitFactory(
         session=session_past, organization=upper, observer=observer, report=MARK_OBSERVER_REPORT
     )
-    invitation = VisitInvitationFactory(session=session_next, organization=upper)
+    # The invitation is for a session the upper level's observer is free to attend.
+    session_invited = StudySessionFactory(
+        group=group,
+        title="下月集体学习",
+        starts_at=now + datetime.timedelta(days=20),
+        ends_at=now + datetime.timedelta(days=20, hours=2),
+    )
+    invitation = VisitInvitationFactory(session=session_invited, organization=upper)
     action = ActionFactory(group=group, owner=member, problem="研讨不够聚焦")
     digest = MonthlyDigest.objects.create(organization=owner, year=year, month=1, number=1, content={})
     NotificationFactory(recipient=insiders["staff"], title="未读通知")
@@ -209,6 +222,7 @@ def build_world() -> World:
     insiders["colleague"] = colleague_user
 
     world = World(city=city, upper=upper, owner=owner, neighbour=neighbour, group=group, insiders=insiders)
+    world.neighbour_objects = {"org": neighbour, "group": neighbour_group}
     world.objects = {
         "org": owner,
         "group": group,
@@ -240,6 +254,9 @@ def build_world() -> World:
         "report_file": report_file,
         "colleague_returned": colleague_returned,
         "sibling_session": sibling_session,
+        "absence": absence,
+        "clerk": clerk,
+        "clerk_grant": clerk.grants.get(),
     }
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))
@@ -256,9 +273,12 @@ def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
     savepoint of it (pytest-django's ``db``), so one test's writes never reach the next."""
     media = tmp_path_factory.mktemp("crawl-media")
     # Sessions in signed cookies: a request's only write is then what the view does, and a session's
-    # last-seen time survives the rollback after each request.
+    # last-seen time survives the rollback after each request. Passwords hashed as in every test (conftest's
+    # settings come per test, after this world is built): quick, and the one the tests' checks know.
     crawl_settings = override_settings(
-        MEDIA_ROOT=media, SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"
+        MEDIA_ROOT=media,
+        SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     with django_db_blocker.unblock(), crawl_settings, transaction.atomic():
         built = build_world()
@@ -416,13 +436,16 @@ def _rows_written() -> int | None:
 
 
 def post_and_roll_back(client: Client, url: str, body: dict, baseline: dict) -> Outcome:
-    """POST ``body``, note what changed in the database and undo it, so the next request starts clean."""
+    """POST ``body``, note what changed in the database and undo it, so the next request starts clean (the
+    client's cookies too: a password changed and rolled back would otherwise sign the client out)."""
+    cookies = copy.deepcopy(client.cookies)
     with transaction.atomic(), plain_error_pages():
         written = _rows_written()
         response = client.post(url, _fresh_files(body))
         unchanged = written is not None and _rows_written() == written
         gone, new = ({}, {}) if unchanged else diff(baseline, fingerprint())
         transaction.set_rollback(True)
+    client.cookies = cookies
     return Outcome(
         status=response.status_code,
         gone=gone,
@@ -441,7 +464,8 @@ def _fresh_files(body: dict) -> dict:
 
 
 def _form_errors(response) -> str:
-    """The errors a page shows again with its form (or a refusal it names as ``error``), as text."""
+    """The errors a page shows again with its form (or a refusal it names as ``error`` or lists as ``errors``), as
+    text."""
     if response.status_code != 200 or response.context is None:
         return ""
     contexts = response.context if isinstance(response.context, ContextList) else [response.context]
@@ -452,6 +476,8 @@ def _form_errors(response) -> str:
                 found.append(f"{key}: {value.errors.as_text()}")
             elif key == "error" and value:
                 found.append(str(value))
+            elif key == "errors" and isinstance(value, list | tuple) and value:  # the records page's problems
+                found.append("; ".join(str(v) for v in value))
     return "; ".join(dict.fromkeys(found))
 
 
@@ -612,6 +638,22 @@ def records_bundle(world: World, user, takeover: bool) -> Upload:
                 group["org"] = "crawl-taken"
         for plan in document["plans"]:
             plan["status"] = "approved"
+    return Upload("bundle.json", json.dumps(document, ensure_ascii=False).encode(), "application/json")
+
+
+def upper_records_bundle(world: World) -> Upload:
+    """The owner's own export with its upper level's records rewritten: the county renamed and the county's
+    group renamed, as a town's staff might try."""
+    from reports.bundle.exporter import export
+
+    document = export(world.owner, None)
+    for organization in document["organizations"]:
+        if organization["code"] == world.upper.code:
+            organization["name"] = f"篡改{organization['name']}"
+    upper_group = StudyGroup.objects.get(organization=world.upper)
+    document["groups"].append(
+        {"code": upper_group.code, "org": world.upper.code, "name": "篡改的县委中心组", "members": [], "rules": []}
+    )
     return Upload("bundle.json", json.dumps(document, ensure_ascii=False).encode(), "application/json")
 
 

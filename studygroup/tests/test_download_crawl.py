@@ -1,5 +1,5 @@
-"""The download crawl: every URL that answers a file, fetched by every role of the owning organization and of a
-neighbouring county. The text inside (XLSX cells, DOCX paragraphs and tables, PDF text, every member of a ZIP,
+"""The download crawl: every URL that answers a file, fetched by every role of the owning organization, of its
+upper level and of a neighbouring county. The text inside (XLSX cells, DOCX paragraphs and tables, PDF text, every member of a ZIP,
 JSON) must hold nothing its reader may not read as pages.
 
 Records carrying markers (``crawl_support.MARK_*``) sit in the owner's world: a colleague's draft, returned and
@@ -40,22 +40,36 @@ DOWNLOADS = {
     "reports:archive": ("group", "", "owner staff", SESSION),
     "reports:records": (None, "download=1", "owner staff", SESSION),
 }
-READERS = [f"owner {role}" for role in crawl.ROLES] + [f"neighbour {role}" for role in crawl.ROLES]
+# The upper level reads the owner's records, but never a member's draft or what only the owner's deciders read.
+READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role in crawl.ROLES]
 
 
 def download_url_names() -> list[str]:
-    """URLs whose view answers a file: a ``FileResponse`` or ``documents.download``."""
-    import inspect
-
+    """URLs whose view answers a file: a ``FileResponse`` or ``documents.download``, in the view or in a
+    function of its module it calls (``records_view`` answers through ``_records_download``)."""
     names = []
     for name, callback in crawl.named_urls().items():
-        try:
-            source = inspect.getsource(callback)
-        except (OSError, TypeError):
-            continue
+        source = _source_with_helpers(callback)
         if "FileResponse" in source or "documents.download" in source:
             names.append(name)
     return sorted(names)
+
+
+def _source_with_helpers(callback) -> str:
+    import inspect
+    import re
+
+    try:
+        source = inspect.getsource(callback)
+    except (OSError, TypeError):
+        return ""
+    module = inspect.getmodule(callback)
+    helpers = []
+    for called in dict.fromkeys(re.findall(r"\b(_\w+)\(", source)):
+        helper = getattr(module, called, None)
+        if inspect.isfunction(helper) and helper.__module__ == module.__name__:
+            helpers.append(inspect.getsource(helper))
+    return "\n".join([source, *helpers])
 
 
 def url_for(name: str, world: crawl.World) -> str:
@@ -118,6 +132,7 @@ def test_downloads_hold_only_what_the_reader_may_read(name, downloads_world):
     _target, _query, must_read, expected = DOWNLOADS[name]
     users = {
         **{f"owner {r}": u for r, u in world.insiders.items()},
+        **{f"upper {r}": u for r, u in world.uppers.items()},
         **{f"neighbour {r}": u for r, u in world.others.items()},
     }
     problems, fetched = [], set()

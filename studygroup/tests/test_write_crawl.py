@@ -24,12 +24,13 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from sessions import signin
+from sessions.models import StudySession
 from studygroup.tests import crawl_support as crawl
 from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 from studygroup.tests.test_access_crawl import walk
 
 # Pages that act on the signed-in user's own account only; no record of an organization is involved.
-OWN_ACCOUNT = {"login", "logout", "password_change"}
+OWN_ACCOUNT = {"login", "logout", "password_change", "email_change"}
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,20 @@ class Write:
 
 
 UPPER_COMMENTS = frozenset({"staff", "leader", "viewer"})
+# Staff give logins and grant roles at their organization and everything below it (``manage_accounts``).
+UPPER_STAFF = frozenset({"staff"})
+NEW_PASSWORD = (("password1", "Crawl-Temporary-2026"), ("password2", "Crawl-Temporary-2026"))
 
 WRITES = {
     "core:membership-add": Write("group", "staff", values=(("new_name", None), ("new_post", None))),
     "core:membership-edit": Write("membership", "staff"),
     "core:membership-end": Write("membership", "staff"),
+    "core:account-create": Write(
+        "org", "staff", upper_may=UPPER_STAFF, values=(("new_name", None), ("new_post", None), *NEW_PASSWORD)
+    ),
+    "core:account-password": Write("clerk", "staff", upper_may=UPPER_STAFF, values=NEW_PASSWORD),
+    "core:grant-create": Write("org", "staff", upper_may=UPPER_STAFF),
+    "core:grant-withdraw": Write("clerk_grant", "staff", upper_may=UPPER_STAFF),
     "core:notification-read-all": Write(None, "staff", source="core:notification-list", own=True),
     "plans:plan-create": Write(None, "staff", query="year={next_year_2}"),
     "plans:plan-edit": Write("plan_draft", "staff"),
@@ -76,6 +86,7 @@ WRITES = {
     "sessions:signin": Write("session_next", "member"),
     "sessions:attendance": Write("session_past", "staff"),
     "sessions:leave-ask": Write("session_next", "member"),
+    "sessions:makeup-record": Write("absence", "staff"),
     "sessions:leave-decide": Write("leave", "staff", source="sessions:session-detail", source_target="session_next"),
     "sessions:minutes": Write("session_past", "staff", values=(("speeches", "本镇书记:结合分管工作谈体会"),)),
     "sessions:attachment-add": Write("session_past", "staff", source="sessions:minutes"),
@@ -91,7 +102,7 @@ WRITES = {
     "audits:planning": Write(None, "upper staff", query="org={upper}", upper_may=frozenset({"staff"}), own=True),
     "audits:pool-toggle": Write("pool", "upper staff", source="audits:planning", upper_may=frozenset({"staff"})),
     "audits:invitation-answer": Write(
-        "invitation", "upper staff", source="audits:planning", upper_may=frozenset({"staff"})
+        "invitation", "upper staff", source="audits:invitations", query="org={upper}", upper_may=frozenset({"staff"})
     ),
     "audits:invite": Write("session_later", "staff"),
     "audits:visit-pre-review": Write("visit_next", "observer", source="audits:visit-detail"),
@@ -110,13 +121,19 @@ WRITES = {
     "reports:digest-detail": Write("digest", "staff"),
     "reports:digest-publish": Write("digest", "staff", source="reports:digest-detail"),
     "reports:summary": Write(None, "staff", query="org={owner}&year={year}"),
+    # The import page writes only records of the importer's subtree (or new ones inside it), never facts only
+    # someone else may establish (issue 13, hole 2). Here outsiders send a takeover (the owner's group moved
+    # under the sender, its plans stored approved): the neighbour's staff are refused for touching records
+    # outside their subtree, the upper level's staff for the approvals. That the upper level's staff may bring
+    # in their towns' records, and a town's staff may not write the county's, is
+    # ``test_records_import_writes_only_the_importers_subtree``.
     "reports:records": Write(None, "staff"),
 }
 
 
-def url_of(name: str, spec: Write, world: crawl.World) -> str:
+def url_of(name: str, spec: Write, world: crawl.World, objects: dict | None = None) -> str:
     kwargs = {}
-    target = world.objects.get(spec.target) if spec.target else None
+    target = (objects or world.objects).get(spec.target) if spec.target else None
     for param in _params(name):
         if param in ("pk", "group_pk", "session_pk"):
             kwargs[param] = target.pk
@@ -225,10 +242,67 @@ def test_outsiders_cannot_write_through(name, crawl_world):
             problem = judge(spec, side, role, outcome, world)
             if problem:
                 problems.append(f"{label}: {problem}")
+    if spec.target in world.neighbour_objects:
+        problems += _own_page_with_the_owners_choices(name, spec, world, bodies, baseline)
     assert not problems, f"POST {url} ({name}) by outsiders:\n  " + "\n  ".join(problems)
+
+
+def _own_page_with_the_owners_choices(name, spec, world, bodies, baseline) -> list[str]:
+    """The neighbour's roles send the owner's body (the owner's people, sessions, ... in its choice fields) to the
+    same page of their own organization or group: whatever they may write there, no row of the owner changes
+    and no new row points at one (seating the owner's leader, granting a role to the owner's member)."""
+    url = url_of(name, spec, world, world.neighbour_objects)
+    problems = []
+    for role in crawl.ROLES:
+        for body in bodies:
+            outcome = crawl.post_and_roll_back(world.clients[f"neighbour {role}"], url, body, baseline)
+            if outcome.status >= 500:
+                problems.append(f"neighbour {role} on its own {url}: answered {outcome.status}")
+            touched = crawl.touches_protected(outcome.new, outcome.gone, world.protected)
+            if touched:
+                problems.append(
+                    f"neighbour {role} on its own {url} wrote the owner's records:\n    " + "\n    ".join(touched[:5])
+                )
+    return problems
 
 
 def test_every_write_url_is_crawled():
     posting = set(crawl.post_url_names())
     assert set(WRITES) - posting == set(), "WRITES lists URLs that no longer accept POST"
     assert posting - OWN_ACCOUNT - set(WRITES) == set(), "a URL accepts POST but is not in WRITES"
+
+
+def test_records_import_writes_only_the_importers_subtree(crawl_world):
+    """Decision on issue 13's hole 2: a county's staff importing records of its own towns is allowed (bringing
+    in the paper ledgers of the subtree); a neighbouring county's staff sending the same bundle are refused; a
+    town's staff writing its county's records are refused. A refusal names the record and changes nothing."""
+    world = crawl_world
+    url = reverse("reports:records")
+    baseline = crawl.fingerprint()
+    titles = sorted(
+        f"篡改{title}" for title in StudySession.objects.filter(group=world.group).values_list("title", flat=True)
+    )
+
+    subtree = crawl.records_bundle(world, None, takeover=False)
+    county = crawl.post_and_roll_back(
+        world.clients["upper staff"], f"{url}?org={world.upper.pk}", {"bundle": subtree}, baseline
+    )
+    assert (county.status, county.form_errors) == (200, "")
+    table = StudySession._meta.db_table
+    assert set(county.new) == {table}
+    assert sorted(value for row in county.new[table] for value in row if value in titles) == titles
+
+    neighbour = crawl.post_and_roll_back(world.clients["neighbour staff"], url, {"bundle": subtree}, baseline)
+    assert (neighbour.status, neighbour.gone, neighbour.new) == (200, {}, {})
+    for code, title in StudySession.objects.filter(group=world.group).values_list("code", "title"):
+        assert (
+            f"学习会“{code} {title}”属于本镇党委,不在{crawl.MARK_NEIGHBOUR}县委及其下级范围内" in neighbour.form_errors
+        )
+
+    upward = crawl.post_and_roll_back(
+        world.clients["owner staff"], url, {"bundle": crawl.upper_records_bundle(world)}, baseline
+    )
+    assert (upward.status, upward.gone, upward.new) == (200, {}, {})
+    assert "organizations[1]:单位“crawl-upper 篡改本县县委”" in upward.form_errors
+    assert "groups[1]:中心组“crawl-upper-g 篡改的县委中心组”" in upward.form_errors
+    assert upward.form_errors.count("不在本镇党委及其下级范围内,本页面不能修改") == 2
