@@ -121,9 +121,9 @@ def invitations(*, organization: Organization) -> tuple[list[VisitInvitation], l
             person
             for person in pool_people
             if draw.eligible(person.organization.path, session.group.organization.path)
+            # An observer already going to this very session is not free for it either.
             and not any(
-                s != session.pk and starts < session.ends_at and session.starts_at < ends
-                for s, starts, ends in busy.get(person.pk, [])
+                starts < session.ends_at and session.starts_at < ends for _s, starts, ends in busy.get(person.pk, [])
             )
         ]
     return waiting, answered

@@ -115,6 +115,15 @@ def test_only_observers_free_at_that_time_and_allowed_to_go_are_offered(client, 
     assert invitation.status == "pending" and not ObserverVisit.objects.filter(session=session).exists()
 
 
+def test_an_observer_already_going_to_the_session_is_not_offered_for_it(client, county):
+    session = county["session"]
+    ObserverVisitFactory(observer=county["observer"], organization=county["county"], session=session)
+    VisitInvitationFactory(session=session, organization=county["county"])
+    client.force_login(county["county_staff"])
+    waiting = client.get(reverse("audits:invitations")).content.decode().split('id="waiting"')[1]
+    assert "王巡听" not in waiting
+
+
 def test_invitations_page_query_count_does_not_grow(client, county, django_assert_num_queries):
     client.force_login(county["county_staff"])
 
