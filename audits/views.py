@@ -54,7 +54,7 @@ def _planning_org(request) -> tuple[Organization, list[Organization]]:
 
 def _nothing_to_plan(request):
     """Staff of an organization with none below it (a town) have no visit to arrange: a plain page says so."""
-    is_staff = bool(access.scope_for(request.user).organization_ids([access.STAFF]))
+    is_staff = access.organizations_held(request.user, [access.STAFF]).exists()
     if request.method == "GET" and is_staff and not selectors.planning_organizations(user=request.user).exists():
         return render(request, "audits/nothing_to_plan.html")
     return None
@@ -588,7 +588,7 @@ def action_detail_view(request, pk):
         "accept_form": accept_form,
         "can_update": can_update,
         "can_accept": can_accept,
-        "is_raiser": services.may_accept_action(request.user, action),
+        "is_raiser": access.can(request.user, "audits.action_accept", action),
         "changes": action.changes.select_related("by__person"),
         "overdue": action.is_overdue(timezone.localdate()),
     }

@@ -161,7 +161,7 @@ def archive(group: StudyGroup, year: int, *, user) -> bytes:
         _archive_sessions(archive_file, folders["sessions"], group, year, user)
         _archive_submissions(archive_file, folders["submissions"], group, year, user)
         _archive_visits(archive_file, folders["visits"], group, year, user)
-        if access.can(user, "view", group.organization):
+        if access.organizations_reached(user).filter(pk=group.organization_id).exists():
             # The summary page is read through a reading grant; a leader's seat alone does not open it.
             saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first()
             figures = year_figures(group.organization, year)

@@ -264,7 +264,8 @@ def test_every_dashboard_figure_links_to_its_records(client, county):
     client.force_login(user_with_role("viewer", county["county"]))
     page = client.get(reverse("reports:dashboard") + "?year=2026").content.decode()
     figures = page.split('id="figures"')[1].split('class="row g-3 mb-3">')[0]
-    assert figures.count('<a class="card') == 8
+    tiles = figures.count('class="col-6 col-md-4"')
+    assert tiles == figures.count('<a class="card') == 9  # every tile is a link to its records
     reflections = client.get(
         reverse("sessions:submission-list") + f"?org={county['county'].pk}&year=2026&kind=reflection"
     ).content.decode()
