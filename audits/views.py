@@ -588,7 +588,7 @@ def action_detail_view(request, pk):
         "accept_form": accept_form,
         "can_update": can_update,
         "can_accept": can_accept,
-        "is_raiser": services.may_accept_action(request.user, action),
+        "is_raiser": access.can(request.user, "audits.action_accept", action),
         "changes": action.changes.select_related("by__person"),
         "overdue": action.is_overdue(timezone.localdate()),
     }
