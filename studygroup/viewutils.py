@@ -92,9 +92,8 @@ def chosen_organization(request, held, reach_below: bool = False, strict: bool =
     With ``reach_below``, ``?org=`` may also name any organization the user reads (a drill-down). With
     ``strict`` (downloads), an ``?org=`` that names no organization answers 404 rather than another file.
     """
-    from django.http import Http404
-
     from django.core.exceptions import PermissionDenied
+    from django.http import Http404
 
     from studygroup import access
     from studygroup.models import Organization
