@@ -157,3 +157,17 @@ def my_actions_overdue(user, scope) -> list[TodoItem]:
         "count": count
     }
     return [TodoItem(text, reverse("audits:action-list") + "?waiting=1&status=overdue", is_urgent=True)]
+
+
+@todo_source(roles={access.MEMBER, access.STAFF, access.LEADER, access.OBSERVER}, order=71)
+def my_actions_to_accept(user, scope) -> list[TodoItem]:
+    """Actions the user raised that are reported done and wait for their acceptance, counted in one query."""
+    count = selectors.action_list(user=user, waiting=True, status="done").count()
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d action you raised is reported done and waits for your acceptance.",
+        "%(count)d actions you raised are reported done and wait for your acceptance.",
+        count,
+    ) % {"count": count}
+    return [TodoItem(text, reverse("audits:action-list") + "?waiting=1&status=done")]

@@ -62,6 +62,19 @@ def test_upper_level_reads_actions_neighbours_do_not(client):
     assert client.get(action.get_absolute_url()).status_code == 404
 
 
+def test_raiser_reads_the_action_page_with_the_note_on_accepting(client):
+    county = OrganizationFactory()
+    group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+    raiser = user_with_role("viewer", county)
+    action = ActionFactory(group=group, raised_by=raiser)
+    client.force_login(raiser)
+    response = client.get(action.get_absolute_url())
+    assert response.status_code == 200
+    assert "此整改事项由您提出:责任主体报告完成后,请在此验收。" in response.content.decode()
+    client.force_login(user_with_role("viewer", county))
+    assert 'id="raiser-note"' not in client.get(action.get_absolute_url()).content.decode()
+
+
 @needs_chromium
 @pytest.mark.django_db(transaction=True)
 def test_visit_report_form_on_a_375_pixel_phone(live_server, browser):

@@ -190,6 +190,7 @@ def test_overdue_count_counts_only_the_actions_waiting_for_the_user_in_one_query
     page = client.get(reverse("home")).content.decode()
     tasks = page.split('id="panel-to-do"')[1].split("</section>")[0]
     assert "您负责的整改事项有 1 项已逾期。" in tasks
+    assert "您提出的整改事项有 1 项已报完成,待您验收。" in tasks
     card = page.split('id="panel-my-actions"')[1].split("</section>")[0]
     assert "研讨不够深入" in card and "学习资料未按时印发" in card
     assert "发言不联系实际" not in card and "方案报备不及时" not in card
@@ -200,6 +201,8 @@ def test_overdue_count_counts_only_the_actions_waiting_for_the_user_in_one_query
     scope = access.scope_for(raiser)
     with django_assert_num_queries(1):
         home_panels.my_actions_overdue(raiser, scope)
+    with django_assert_num_queries(1):
+        home_panels.my_actions_to_accept(raiser, scope)
 
 
 # 8. The acceptance form and the reader's note are never shown together -------------------------------------

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import OperationalError
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from freezegun import freeze_time
@@ -90,3 +91,9 @@ def test_daily_reminders_reach_each_person_once_a_day():
     with freeze_time(timezone.now() + datetime.timedelta(days=1)):
         daily_reminders()
     assert TaskRun.objects.filter(name="daily_reminders", state="succeeded").count() == 2
+
+
+def test_job_runs_page_says_when_nothing_has_run(client):
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    page = client.get(reverse("reports:run-list")).content.decode()
+    assert "本单位尚未运行过后台任务。" in page

@@ -320,3 +320,12 @@ def test_session_list_held_filter_lists_only_started_sessions_and_can_be_removed
     assert f'href="{reverse("sessions:session-list")}?org={group.organization.pk}"' in chips
     assert '<input type="hidden" name="held" value="1">' in page
     assert ahead.title in client.get(reverse("sessions:session-list")).content.decode()
+
+
+def test_session_list_names_the_group_under_the_title_on_a_phone(client, group, staff):
+    """On a phone the group column is hidden: each title carries its group's name below it."""
+    held = past_session(group, days_ago=3)
+    client.force_login(staff)
+    page = client.get(reverse("sessions:session-list")).content.decode()
+    row = page.split(f">{held.title}</a>")[1].split("</td>")[0]
+    assert f'<div class="small text-body-secondary d-md-none" data-phone-group>{group.organization.name}</div>' in row
