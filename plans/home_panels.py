@@ -84,6 +84,24 @@ def plans_to_draft(user, scope) -> list[TodoItem]:
     ]
 
 
+@todo_source(roles={access.STAFF}, order=16)
+def plans_to_submit(user, scope) -> list[TodoItem]:
+    """This year's plans still in draft: a plan is for the whole year, so an unsubmitted one is always urgent."""
+    year = timezone.localdate().year
+    plans = StudyPlan.objects.filter(
+        group__in=core_selectors.groups_staffed(user=user), year=year, status=StudyPlan.Status.DRAFT
+    ).select_related("group__organization")
+    return [
+        TodoItem(
+            _("The %(year)d study plan of %(organization)s is still a draft: submit it for approval.")
+            % {"organization": plan.group.organization.name, "year": year},
+            plan.get_absolute_url(),
+            is_urgent=True,
+        )
+        for plan in plans
+    ]
+
+
 @home_panel(
     key="staff-plans",
     title=_("This year's plans"),

@@ -36,12 +36,20 @@ def test_staff_see_every_waiting_task_in_one_list_and_never_nothing_waiting_besi
     assert NOTHING_WAITING not in page
 
 
+def test_a_plan_of_this_year_still_in_draft_is_a_to_do_of_the_office(client):
+    town = OrganizationFactory(name="白沙镇党委")
+    plan = StudyPlanFactory(group=StudyGroupFactory(organization=town), year=timezone.localdate().year, status="draft")
+    tasks = to_do(home(client, user_with_role("staff", town)))
+    assert f"白沙镇党委{timezone.localdate().year}年度学习计划仍为草稿,请报送审批。" in tasks
+    assert plan.get_absolute_url() in tasks
+
+
 def test_nothing_waiting_only_when_the_to_do_list_is_empty(client):
     town = OrganizationFactory()
     group = StudyGroupFactory(organization=town)
     MembershipFactory(group=group, role="leader")
     MembershipFactory(group=group, role="secretary")
-    StudyPlanFactory(group=group, year=timezone.localdate().year)
+    StudyPlanFactory(group=group, year=timezone.localdate().year, status="submitted")
     page = home(client, user_with_role("staff", town))
     assert NOTHING_WAITING in to_do(page)
     assert page.count(NOTHING_WAITING) == 1
