@@ -27,6 +27,7 @@ from plans.uploads import clean_name
 from sessions.models import StudySession
 from studygroup import access, notifications
 from studygroup import selectors as core_selectors
+from studygroup import services as core_services
 from studygroup.models import Person, StudyGroup, User
 
 LOCKED_MESSAGE = gettext_lazy("An approved plan changes only through a supplementary topic or a recorded revision.")
@@ -89,6 +90,7 @@ def _save_themes(plan: StudyPlan, themes: dict[int, str]) -> list[tuple[int, str
 @transaction.atomic
 def plan_submit(*, plan: StudyPlan, by: User) -> StudyPlan:
     access.require(by, "change", plan)
+    core_services.lock(plan)
     if plan.status != StudyPlan.Status.DRAFT:
         raise ValidationError(_("Only a draft plan can be submitted."))
     if not plan.main_line.strip():
@@ -155,6 +157,7 @@ def plan_approve(*, plan: StudyPlan, by: User) -> StudyPlan:
 @transaction.atomic
 def plan_return(*, plan: StudyPlan, comment: str, by: User) -> StudyPlan:
     access.require(by, "approve", plan)
+    core_services.lock(plan)
     if plan.status != StudyPlan.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted plan can be returned."))
     if not comment.strip():
@@ -342,6 +345,7 @@ def _extension(name: str) -> str:
 @transaction.atomic
 def material_publish(*, material: Material, by: User) -> Material:
     access.require(by, "change", material)
+    core_services.lock(material)
     if material.published_at is not None:
         raise ValidationError(_("The material has already been published."))
     material.published_at = timezone.now()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from reports import digest as digest_content
 from reports.models import MonthlyDigest, YearSummary
 from studygroup import access, notifications
+from studygroup import services as core_services
 from studygroup.models import Organization, StudyGroup, User
 
 
@@ -65,6 +66,7 @@ def digest_update(*, digest: MonthlyDigest, foreword: str, excluded: list[str], 
 @transaction.atomic
 def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
     access.require(by, "change", digest)
+    core_services.lock(digest)
     if digest.status == MonthlyDigest.Status.PUBLISHED:
         raise ValidationError(_("The digest has already been published."))
     digest.status, digest.published_at = MonthlyDigest.Status.PUBLISHED, timezone.now()

@@ -24,6 +24,16 @@ from studygroup.models import (
 )
 
 
+def lock(instance):
+    """Lock ``instance``'s row until the transaction ends and reload it, so a status change reads the latest state.
+
+    A double click on publish or submit then waits for the first, sees the new status and acts once.
+    """
+    type(instance)._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+    instance.refresh_from_db()
+    return instance
+
+
 def _path_segment(number: int) -> str:
     digits = []
     for _position in range(4):

@@ -61,6 +61,18 @@ def test_submit_needs_main_line_and_a_topic(town):
     assert StudyPlan.objects.get(pk=plan.pk).status == "draft"
 
 
+def test_a_second_click_on_submit_submits_and_notifies_once(town):
+    plan = services.plan_create(group=town["group"], year=2026, main_line="全年主线", by=town["staff"])
+    services.topic_add(
+        plan=plan, month=3, title="学习全会精神", source="assigned", session_kind="collective", by=town["staff"]
+    )
+    first, second = StudyPlan.objects.get(pk=plan.pk), StudyPlan.objects.get(pk=plan.pk)
+    services.plan_submit(plan=first, by=town["staff"])
+    with pytest.raises(ValidationError):
+        services.plan_submit(plan=second, by=town["staff"])
+    assert Notification.objects.filter(recipient=town["leader"], verb="plan_submitted").count() == 1
+
+
 def test_submit_notifies_the_leader_and_leader_approves(town, mailoutbox, django_capture_on_commit_callbacks):
     town["leader"].email = "leader@example.gov.cn"
     town["leader"].save()

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from docx import Document
 from freezegun import freeze_time
@@ -92,6 +93,18 @@ def test_issues_are_numbered_in_month_order_whatever_order_they_were_compiled_in
     november.refresh_from_db()
     september.refresh_from_db()
     assert (september.number, october.number, november.number) == (1, 2, 3)
+
+
+def test_a_second_click_on_publish_publishes_and_notifies_once(county):
+    """Two requests holding the same draft (a double click): the second sees it published and does nothing."""
+    staff = user_with_role("staff", county["county"])
+    member = user_with_role("member", county["town"])
+    services.digest_compile(organization=county["county"], year=2026, month=10)
+    first, second = (MonthlyDigest.objects.get(organization=county["county"], month=10) for _ in range(2))
+    services.digest_publish(digest=first, by=staff)
+    with pytest.raises(ValidationError):
+        services.digest_publish(digest=second, by=staff)
+    assert Notification.objects.filter(recipient=member, verb="digest_published").count() == 1
 
 
 def test_overlapping_run_is_skipped(county):
