@@ -195,7 +195,7 @@ def unsafe(name: str) -> bool:
 def test_zip_entry_names_from_people_and_titles_never_make_a_path(client):
     town = OrganizationFactory(name="城关镇党委")
     group = StudyGroupFactory(organization=town)
-    session = session_in(group, 3, title="/etc/../../根目录\u202e学习\x00")
+    session = session_in(group, 3, title="/etc/../../根目录\u202e学习\x1f")
     author = PersonFactory(organization=town, name="../../etc/passwd\x07")
     SubmissionFactory(
         group=group,
