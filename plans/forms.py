@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
 from plans.uploads import validate_upload
+from sessions.once import OnceForm
 from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
 
@@ -148,7 +149,7 @@ class CoResearchersForm(CrispyForm):
         self.fields["people"].queryset = people
 
 
-class ResearchReportForm(CrispyForm):
+class ResearchReportForm(OnceForm, CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     submitted_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     text = forms.CharField(label=_("Text of the report"), required=False, widget=forms.Textarea(attrs={"rows": 8}))

@@ -26,6 +26,7 @@ from plans.forms import (
 )
 from plans.models import Material, PlanTopic, ResearchTopic, StudyPlan
 from sessions.models import StudySession
+from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
@@ -514,19 +515,22 @@ def research_report_view(request, pk):
     form = ResearchReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_service(
-            form,
-            lambda: services.research_report_submit(
+
+        def submit() -> str:
+            services.research_report_submit(
                 topic=topic,
                 title=data["title"],
                 submitted_on=data["submitted_on"],
                 text=data["text"],
                 upload=data.get("upload"),
                 by=request.user,
-            ),
-        ):
+            )
+            return topic.get_absolute_url()
+
+        address = run_once(request, form, submit)
+        if address:
             messages.success(request, _("The research report has been submitted."))
-            return redirect(topic)
+            return redirect(address)
     return render(request, "plans/research_report_form.html", {"topic": topic, "form": form})
 
 

@@ -76,3 +76,18 @@ def test_research_list_per_group(client, group):
     assert "镇级课题" in both and "村级课题" in both
     one = client.get(reverse("plans:research-list") + f"?year=2026&group={other_town.pk}").content.decode()
     assert "村级课题" in one and "镇级课题" not in one
+
+
+def test_a_second_click_on_submit_files_the_report_once(client, group):
+    owner = user_with_role("member", group.organization)
+    topic = ResearchTopicFactory(group=group)
+    services.research_claim(topic=topic, by=owner)
+    client.force_login(owner)
+    url = reverse("plans:research-report", args=[topic.pk])
+    page = client.get(url).content.decode()
+    key = page.split('name="once" value="')[1].split('"')[0]
+    post = {"title": "关于基层治理的调研报告", "submitted_on": "2026-06-30", "text": "正文", "once": key}
+    first, second = client.post(url, post), client.post(url, post)
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url == topic.get_absolute_url()
+    assert ResearchReport.objects.filter(topic=topic).count() == 1
