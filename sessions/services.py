@@ -448,6 +448,9 @@ def submission_save(
         raise PermissionDenied
     elif submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("A submission under review cannot be changed."))
+    if session is not None and not session.has_started and (is_makeup or kind != Submission.Kind.DISCUSSION):
+        # Discussion materials are prepared before a session; notes, reflections and make-ups come after it.
+        raise ValidationError({"session": _("This session has not been held yet: hand in notes after it.")})
     if not text.strip() and upload is None and not submission.file:
         raise ValidationError({"text": _("Write the text or attach a file.")})
     submission.kind, submission.title, submission.text = kind, title.strip(), text.strip()

@@ -89,3 +89,17 @@ def test_editing_keeps_an_old_session_a_choice(client, member):
     )
     submission.refresh_from_db()
     assert response.status_code == 302 and submission.text == "新的笔记"
+
+
+def test_notes_wait_for_the_session_but_discussion_materials_may_come_before_it(client, member):
+    group = member.person.memberships.get().group
+    start = timezone.now() + datetime.timedelta(days=7)
+    coming = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    client.force_login(member)
+    url = reverse("sessions:submission-create")
+    response = client.post(url, {"kind": "reflection", "title": "学习心得", "session": coming.pk, "text": "心得"})
+    assert "这次学习会尚未举行" in response.content.decode()
+    assert not Submission.objects.exists()
+    response = client.post(url, {"kind": "discussion", "title": "研讨发言提纲", "session": coming.pk, "text": "提纲"})
+    assert response.status_code == 302
+    assert Submission.objects.get().kind == "discussion"

@@ -91,7 +91,8 @@ WRITES = {
     "sessions:minutes": Write("session_past", "staff", values=(("speeches", "本镇书记:结合分管工作谈体会"),)),
     "sessions:attachment-add": Write("session_past", "staff", source="sessions:minutes"),
     "sessions:circular": Write("session_past", "staff"),
-    "sessions:submission-create": Write(None, "member"),
+    # The form's first session is the coming one: a discussion material is what a member prepares before it.
+    "sessions:submission-create": Write(None, "member", values=(("kind", "discussion"),)),
     "sessions:submission-edit": Write("sub_draft", "member"),
     "sessions:submission-submit": Write("sub_draft", "member", source="sessions:submission-detail"),
     "sessions:submission-review": Write("sub_submitted", "staff", source="sessions:submission-detail"),
