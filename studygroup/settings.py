@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sessions.apps.StudySessionsConfig",
     "audits",
     "reports",
+    "demo",  # the demo and benchmark data: above every app (ARCHITECTURE.md)
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from demo.plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
+from demo.seed import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
 from plans.models import PlanTopic, StudyPlan
 from sessions.models import (
     Attendance,
@@ -25,8 +27,6 @@ from sessions.models import (
     StudySession,
     Submission,
 )
-from studygroup.demo import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
-from studygroup.demo_plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
 from studygroup.models import Membership, Person, StudyGroup, User
 
 K = SessionKind

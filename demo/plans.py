@@ -2,7 +2,7 @@
 
 Built straight on the models (no notifications are sent for demo records);
 every record has a fixed code or hangs on one, so a second run finds it and
-changes nothing. The sessions themselves are scheduled by ``demo_sessions``.
+changes nothing. The sessions themselves are scheduled by ``demo.sessions``.
 """
 
 from __future__ import annotations
