@@ -8,9 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
-from plans.uploads import validate_upload
 from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
+from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
 
 
 class PlanCreateForm(CrispyForm):
@@ -79,13 +78,6 @@ class ReturnForm(CrispyForm):
 
 class CommentForm(CrispyForm):
     text = forms.CharField(label=_("Comment for the group"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-
-
-class UploadField(forms.FileField):
-    def validate(self, value):
-        super().validate(value)
-        if value:
-            validate_upload(value)
 
 
 class MaterialForm(CrispyForm):

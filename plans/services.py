@@ -23,12 +23,12 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
-from plans.uploads import clean_name
 from sessions.models import StudySession
 from studygroup import access, notifications
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
 from studygroup.models import Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 LOCKED_MESSAGE = gettext_lazy("An approved plan changes only through a supplementary topic or a recorded revision.")
 

@@ -6,10 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.forms import UploadField
 from sessions.models import MakeUp, SessionKind, Submission
 from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
+from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

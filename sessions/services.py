@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.uploads import clean_name
 from sessions import selectors, signin
 from sessions.models import (
     ATTENDED,
@@ -31,6 +30,7 @@ from sessions.models import (
 from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 # A sign-in link sent this recently is not sent again to the same person (a double click).
 SIGNIN_LINK_RESEND_MINUTES = 2

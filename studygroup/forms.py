@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from studygroup.models import AuditEntry, Membership, Person, RoleGrant
+from studygroup.uploads import validate_upload
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,6 +23,15 @@ class CrispyMixin:
 
 class CrispyForm(CrispyMixin, forms.Form):
     pass
+
+
+class UploadField(forms.FileField):
+    """A file field that refuses empty, oversized and disguised files (``uploads.validate_upload``)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            validate_upload(value)
 
 
 def person_label(person: Person) -> str:
