@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
-from sessions.once import OnceForm
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.once import OnceForm
 
 
 class PlanCreateForm(CrispyForm):

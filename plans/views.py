@@ -26,10 +26,10 @@ from plans.forms import (
 )
 from plans.models import Material, PlanTopic, ResearchTopic, StudyPlan
 from sessions.models import StudySession
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
 
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import MakeUp, SessionKind, Submission
-from sessions.once import OnceForm
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.once import OnceForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

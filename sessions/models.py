@@ -474,23 +474,3 @@ class MakeUp(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.attendance.person} · {self.get_method_display()}"
-
-
-class FormReceipt(models.Model):
-    """One post of a form that creates a record: its key and where it led, so a double click leads there too."""
-
-    key = models.UUIDField(_("key"), unique=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
-    )
-    url = models.CharField(_("address"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    audit_exclude = True
-
-    class Meta:
-        verbose_name = _("form receipt")
-        verbose_name_plural = _("form receipts")
-
-    def __str__(self) -> str:
-        return str(self.key)

@@ -36,10 +36,10 @@ from sessions.forms import (
     SubmissionForm,
 )
 from sessions.models import Attendance, LeaveRequest, MinutesAttachment, StudySession, Submission
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import active_filters, post_action, requested_year, run_service, year_choices
 
 # How far back the session list of the notes form reaches.

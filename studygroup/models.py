@@ -1,4 +1,4 @@
-"""Core records: organizations, study groups, people, memberships, role grants, audit log."""
+"""Core records: organizations, study groups, people, memberships, role grants, audit log, notifications, form receipts."""
 
 from __future__ import annotations
 
@@ -335,3 +335,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FormReceipt(models.Model):
+    """One post of a form that creates a record: its key and where it led, so a double click leads there too."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    audit_exclude = True
+
+    class Meta:
+        # Kept in the table of the sessions app, where receipts were first stored.
+        db_table = "study_sessions_formreceipt"
+        verbose_name = _("form receipt")
+        verbose_name_plural = _("form receipts")
+
+    def __str__(self) -> str:
+        return str(self.key)
