@@ -13,8 +13,17 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from plans.models import Material, PlanMonth, PlanTopic, ResearchReport, ResearchTopic, StudyConfirmation, StudyPlan
-from sessions.models import SessionKind, StudySession
+from plans.models import (
+    Material,
+    PlanMonth,
+    PlanTopic,
+    ResearchReport,
+    ResearchTopic,
+    SessionKind,
+    StudyConfirmation,
+    StudyPlan,
+)
+from sessions.models import StudySession
 from studygroup.models import Membership, StudyGroup
 
 MAIN_LINE = (

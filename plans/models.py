@@ -9,10 +9,22 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import SessionKind
 from studygroup.models import TimeStampedModel
 
 MONTHS = [(month, _("%(month)d月") % {"month": month}) for month in range(1, 13)]
+
+
+class SessionKind(models.TextChoices):
+    """The kinds of study session: a plan topic names the kind it is meant for, a session is one of them."""
+
+    COLLECTIVE = "collective", _("Collective study and discussion")
+    READING_CLASS = "reading_class", _("Reading class")
+    EXPERT_LECTURE = "expert_lecture", _("Expert lecture")
+    FIELD_TEACHING = "field_teaching", _("Field teaching")
+    FIRST_TOPIC = "first_topic", _("First topic of a meeting")
+    MICRO_LECTURE = "micro_lecture", _("Micro party lecture")
+    CASE_REVIEW = "case_review", _("Case review")
+    RESEARCH_EXCHANGE = "research_exchange", _("Research exchange")
 
 
 class StudyPlan(TimeStampedModel):

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import MakeUp, SessionKind, Submission
+from plans.models import SessionKind
+from sessions.models import MakeUp, Submission
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
 from studygroup.once import OnceForm
 

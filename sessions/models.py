@@ -11,18 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plans.models import SessionKind
 from studygroup.models import TimeStampedModel
-
-
-class SessionKind(models.TextChoices):
-    COLLECTIVE = "collective", _("Collective study and discussion")
-    READING_CLASS = "reading_class", _("Reading class")
-    EXPERT_LECTURE = "expert_lecture", _("Expert lecture")
-    FIELD_TEACHING = "field_teaching", _("Field teaching")
-    FIRST_TOPIC = "first_topic", _("First topic of a meeting")
-    MICRO_LECTURE = "micro_lecture", _("Micro party lecture")
-    CASE_REVIEW = "case_review", _("Case review")
-    RESEARCH_EXCHANGE = "research_exchange", _("Research exchange")
 
 
 def session_file_to(instance, filename: str) -> str:

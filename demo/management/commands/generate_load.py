@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import Action, ObserverVisit
-from plans.models import PlanTopic, StudyPlan
-from sessions.models import Attendance, SessionKind, StudySession, Submission
+from plans.models import PlanTopic, SessionKind, StudyPlan
+from sessions.models import Attendance, StudySession, Submission
 from studygroup.models import PATH_DIGITS, Membership, Organization, Person, StudyGroup
 
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
