@@ -249,15 +249,6 @@ class Material(TimeStampedModel):
         return reverse("plans:material-detail", args=[self.pk])
 
     @classmethod
-    def access_extra_q(cls, scope) -> Q | None:
-        """An observer reads the published materials of the sessions they observe."""
-        if scope.person_id is None:
-            return None
-        from audits.models import ObserverVisit
-
-        return Q(session_id__in=ObserverVisit.objects.filter(observer_id=scope.person_id).values("session_id"))
-
-    @classmethod
     def access_restrict_q(cls, scope) -> Q | None:
         """Members read published materials only; drafts stay with the office."""
         own = [grant.organization_id for grant in scope.grants]

@@ -17,7 +17,10 @@ to its owning organization (``access_org_field``; ``""`` for ``Organization``
 itself) and, where members should see it, the lookup to its study group
 (``access_group_field``). A model may narrow what the rule lets through with a
 classmethod ``access_restrict_q(scope)`` (e.g. an upper level reads a plan only
-once it is filed). Objects outside a user's reach answer 404 in views.
+once it is filed), and widen it with ``access_extra_q(scope)`` (people invited to
+a session read it). A higher app widens a lower app's model through the hook
+``@access.extra_q(Model)`` (audits: an observer reads the sessions they observe).
+Objects outside a user's reach answer 404 in views.
 
 The rule book. Every other check, read or write, is a named rule:
 
@@ -171,6 +174,32 @@ def _org_lookup(model: type[Model]) -> str:
     return f"{prefix}__path__startswith" if prefix else "path__startswith"
 
 
+ExtraQ = Callable[[Scope], Q | None]
+EXTRA_Q: dict[type[Model], list[ExtraQ]] = {}
+
+
+def extra_q(model: type[Model]) -> Callable[[ExtraQ], ExtraQ]:
+    """Register the decorated ``(scope) -> Q | None`` as more records of ``model`` the scope reads.
+
+    The hook through which an app above ``model``'s own widens who reads it (its docstring's first line says
+    who); ``visible`` adds it to the model's own ``access_extra_q``. Registered from the app's ``AppConfig.ready``.
+    """
+
+    def register(function: ExtraQ) -> ExtraQ:
+        functions = EXTRA_Q.setdefault(model, [])
+        if function not in functions:
+            functions.append(function)
+        return function
+
+    return register
+
+
+def _extra_conditions(model: type[Model], scope: Scope) -> list[Q]:
+    own = getattr(model, "access_extra_q", None)
+    functions = ([own] if own is not None else []) + EXTRA_Q.get(model, [])
+    return [condition for function in functions if (condition := function(scope)) is not None]
+
+
 def visible(queryset: QuerySet, user: User) -> QuerySet:
     """Return the part of ``queryset`` the user may read."""
     scope = scope_for(user)
@@ -183,11 +212,7 @@ def visible(queryset: QuerySet, user: User) -> QuerySet:
         lookup = f"{group_field}__in" if group_field else "pk__in"
         members_see = model._default_manager.filter(**{lookup: scope.member_group_ids}).values("pk")
         conditions.append(Q(pk__in=members_see))
-    extra = getattr(model, "access_extra_q", None)
-    if extra is not None:
-        extra_condition = extra(scope)
-        if extra_condition is not None:
-            conditions.append(extra_condition)
+    conditions += _extra_conditions(model, scope)
     if not conditions:
         return queryset.none()
     queryset = queryset.filter(reduce(or_, conditions))
