@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plans import selectors
+from plans.hooks import Session
 from plans.models import (
     Material,
     PlanComment,
@@ -23,7 +24,6 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
-from sessions.models import StudySession
 from studygroup import access, notifications
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
@@ -296,7 +296,7 @@ def topic_delete(*, topic: PlanTopic, by: User) -> None:
 # Materials and pre-study ----------------------------------------------------------------------
 
 
-def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: StudySession | None) -> None:
+def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: Session | None) -> None:
     if topic is not None and topic.plan.group_id != group.pk:
         raise ValidationError({"topic": _("The topic belongs to another group.")})
     if session is not None and session.group_id != group.pk:
@@ -314,7 +314,7 @@ def material_create(
     url: str = "",
     text: str = "",
     topic: PlanTopic | None = None,
-    session: StudySession | None = None,
+    session: Session | None = None,
 ) -> Material:
     access.require(by, "change", group)
     _check_material_links(group, topic, session)
@@ -388,7 +388,7 @@ def study_confirm(*, material: Material, by: User) -> StudyConfirmation:
 
 
 @transaction.atomic
-def prestudy_remind(*, session: StudySession, by: User) -> int:
+def prestudy_remind(*, session: Session, by: User) -> int:
     """Remind the members who have not yet studied every material of the session; return how many."""
     access.require(by, "change", session)
     status = selectors.prestudy_status(session=session)
