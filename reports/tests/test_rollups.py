@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.tests.factories import ObserverVisitFactory
+from audits import checklists
+from audits.models import ChecklistStatus
+from audits.tests.factories import ObserverVisitFactory, RulesDocumentFactory
 from reports.figures import year_figures
 from reports.models import Rollup
 from reports.rollups import rebuild
@@ -115,3 +117,20 @@ def test_rollups_count_only_sessions_held_at_the_rebuild():
     assert row.leave == live["leave"] == 2  # towns 2 and 3, not next week's leave
     assert row.groups_observed == live["groups_observed"] == 3
     assert not Rollup.objects.filter(organization=city, year=2026, month=6, sessions__gt=1).exists()
+
+
+def test_large_subtree_checklist_table_reads_the_statuses_the_rollup_job_keeps(client, settings):
+    top = OrganizationFactory()
+    groups = [StudyGroupFactory(organization=OrganizationFactory(parent=top)) for _ in range(6)]
+    RulesDocumentFactory(organization=groups[0].organization)
+    starts = datetime.datetime(2026, 3, 10, 1, tzinfo=datetime.UTC)
+    StudySessionFactory(group=groups[1], starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    rebuild(2026)
+    live = checklists.compute(groups, 2026)
+    stored = dict(ChecklistStatus.objects.filter(year=2026, checklist="bayou").values_list("group_id", "statuses"))
+    assert all(stored[g.pk] == live[g.pk] for g in groups)
+    settings.DASHBOARD_LIVE_LIMIT = 3
+    RulesDocumentFactory(organization=groups[2].organization)  # after the rebuild: not yet in the stored table
+    client.force_login(user_with_role("viewer", top))
+    page = client.get(reverse("audits:compliance") + "?year=2026&item=rules&status=met").content.decode()
+    assert groups[0].organization.name in page and groups[2].organization.name not in page
