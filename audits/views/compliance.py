@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
-from audits import checklists, selectors
+from audits import checklists, exports, selectors
 from audits.models import Checklist
 from studygroup import access, documents
 from studygroup.viewutils import chosen_organization, reach_trail, requested_year, year_choices
@@ -67,43 +64,11 @@ def compliance_view(request):
     return render(request, "audits/compliance.html", context)
 
 
-def _cell_label(cell: dict, labels: dict) -> str:
-    if cell["status"] is not None:
-        return labels[cell["status"]]
-    return cell["verdict"] or checklists.NOT_COMPUTED_LABEL
-
-
 @login_required
 def compliance_xlsx_view(request):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     context = _compliance_context(request)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(context["checklist"].name)
-    documents.append_row(
-        sheet, [_("Organization"), _("Study group"), *[item.name for item in context["items"]], _("Items met")]
+    content = exports.compliance_workbook(checklist=context["checklist"], items=context["items"], rows=context["rows"])
+    name = exports.compliance_file_name(
+        organization=context["organization"], year=context["year"], checklist=context["checklist"]
     )
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    fills = {checklists.MET: "C6EFCE", checklists.PARTIAL: "FFEB9C", checklists.MISSING: "FFC7CE"}
-    for row in context["rows"]:
-        documents.append_row(
-            sheet,
-            [
-                row["group"].organization.name,
-                row["group"].name,
-                *[str(_cell_label(cell, context["labels"])) for cell in row["cells"]],
-                row["met"],
-            ],
-        )
-        for index, cell in enumerate(row["cells"], start=3):
-            if cell["status"] is not None:
-                sheet.cell(row=sheet.max_row, column=index).fill = PatternFill("solid", fgColor=fills[cell["status"]])
-    sheet.column_dimensions["A"].width = 36
-    sheet.column_dimensions["B"].width = 40
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    name = f"{context['organization'].name}{context['year']}年{context['checklist'].name}情况.xlsx"
-    return documents.download(buffer.getvalue(), documents.XLSX, name)
+    return documents.download(content, documents.XLSX, name)
