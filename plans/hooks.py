@@ -6,6 +6,8 @@ which ``sessions.apps.StudySessionsConfig.ready`` fills:
 
 * ``sessions()``: every study session, a queryset (``StudySession.objects.all``);
 * ``held_q(prefix="")``: the sessions held by now, reached through ``prefix`` (``sessions.models.held_q``).
+
+Both are required: without the sessions app those pages stop with ``ImproperlyConfigured`` naming the hook.
 """
 
 from __future__ import annotations
