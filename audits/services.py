@@ -51,8 +51,7 @@ def _require_staff_at(user: User, organization: Organization) -> None:
 
 
 def _below(session: StudySession, organization: Organization) -> bool:
-    path = session.group.organization.path
-    return path.startswith(organization.path) and path != organization.path
+    return session.group.organization.is_within(organization, strictly=True)
 
 
 def _check_observer(observer: Person, session: StudySession) -> None:

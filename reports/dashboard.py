@@ -59,7 +59,9 @@ def _actions(organization: Organization, year: int) -> tuple[dict, dict[str, dic
     """Actions raised in ``year`` in the subtree and of them overdue (``actions_overdue``), in all and per child."""
     raised = Action.objects.filter(group__organization__path__startswith=organization.path, raised_on__year=year)
     counts = {"n": Count("pk"), "overdue": Count("pk", filter=overdue_in_year_q(year))}
-    per_child = _by_prefix(raised, "group__organization__path", len(organization.path) + 5, **counts)
+    per_child = _by_prefix(
+        raised, "group__organization__path", Organization.path_length(organization.depth + 1), **counts
+    )
     return raised.aggregate(**counts), per_child
 
 
@@ -131,7 +133,7 @@ def build_live(*, organization: Organization, year: int) -> dict:
         .values_list("m", "n")
     )
     prestudy = plan_selectors.prestudy_count(sessions)
-    length = len(path) + 5
+    length = Organization.path_length(organization.depth + 1)
     children = list(Organization.objects.filter(parent=organization).order_by("path"))
     groups = _by_prefix(
         StudyGroup.objects.filter(organization__path__startswith=path), "organization__path", length, n=Count("pk")

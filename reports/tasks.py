@@ -33,7 +33,7 @@ def organizations_with_groups(root: Organization | None = None) -> list[Organiza
         groups = groups.filter(organization__path__startswith=root.path)
     paths = set()
     for path in groups.values_list("organization__path", flat=True):
-        paths.update(path[:end] for end in range(5, len(path) + 1, 5))
+        paths.update(Organization.ancestor_paths(path, include_self=True))
     queryset = Organization.objects.filter(path__in=paths)
     if root is not None:
         queryset = queryset.filter(path__startswith=root.path)

@@ -93,16 +93,20 @@ class Scope:
         An observer's grant does not open the subtree: observers read a lower
         group's session, its plan and materials only through their visits.
         """
+        from studygroup.models import Organization
+
         wanted = set(roles) if roles is not None else READING_ROLES
         paths = sorted({g.path for g in self.grants if g.role in wanted})
         collapsed: list[str] = []
         for path in paths:
-            if not collapsed or not path.startswith(collapsed[-1]):
+            if not collapsed or not Organization.is_path_within(path, collapsed[-1]):
                 collapsed.append(path)
         return collapsed
 
     def reaches(self, path: str, roles: Iterable[str] | None = None) -> bool:
-        return any(path.startswith(prefix) for prefix in self.paths(roles))
+        from studygroup.models import Organization
+
+        return any(Organization.is_path_within(path, prefix) for prefix in self.paths(roles))
 
     def organization_ids(self, roles: Iterable[str]) -> list[int]:
         """The organizations where the user holds one of ``roles`` (not those below them)."""
@@ -168,7 +172,7 @@ def _load_scope(user: User) -> Scope:
 
 def _org_lookup(model: type[Model]) -> str:
     prefix = model.access_org_field
-    return f"{prefix}__path__startswith" if prefix else "path__startswith"
+    return f"{prefix}__path" if prefix else "path"
 
 
 def visible(queryset: QuerySet, user: User) -> QuerySet:
@@ -176,8 +180,11 @@ def visible(queryset: QuerySet, user: User) -> QuerySet:
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
+    from studygroup.models import Organization
+
     model = queryset.model
-    conditions = [Q(**{_org_lookup(model): path}) for path in scope.paths()]
+    paths = scope.paths()
+    conditions = [Organization.subtree_q(paths, _org_lookup(model))] if paths else []
     group_field = getattr(model, "access_group_field", None)
     if group_field is not None and scope.member_group_ids:
         lookup = f"{group_field}__in" if group_field else "pk__in"
@@ -209,7 +216,7 @@ def organizations_reached(user: User, roles: Iterable[str] | None = None) -> Que
     paths = scope.paths(roles)
     if not paths:
         return Organization.objects.none()
-    return Organization.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+    return Organization.objects.filter(Organization.subtree_q(paths))
 
 
 def organizations_held(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
@@ -366,9 +373,11 @@ def _group_id(obj: Model) -> int | None:
 
 
 def _holds_above(scope: Scope, organization: Organization, roles: Iterable[str]) -> bool:
+    from studygroup.models import Organization
+
     wanted = set(roles)
     return any(
-        g.role in wanted and organization.path.startswith(g.path) and g.path != organization.path for g in scope.grants
+        g.role in wanted and Organization.is_path_within(organization.path, g.path, strictly=True) for g in scope.grants
     )
 
 
@@ -411,10 +420,12 @@ def _can_review_second(scope: Scope, obj: Model) -> bool:
 
 def grant_reach_q(scope: Scope, lookup: str) -> Q:
     """A condition matching records whose organization path (at ``lookup``) a grant of the scope reaches."""
+    from studygroup.models import Organization
+
     paths = scope.paths()
     if not paths:
         return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{lookup}__startswith": path}) for path in paths))
+    return Organization.subtree_q(paths, lookup)
 
 
 def can(user: User, action: str, obj: Any) -> bool:
@@ -433,10 +444,12 @@ def require(user: User, action: str, obj: Any) -> None:
 
 def audit_entries_visible(queryset: QuerySet, user: User) -> QuerySet:
     """Return the audit entries a user may read: staff read their subtree's."""
+    from studygroup.models import Organization
+
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
     paths = scope.paths([STAFF])
     if not paths:
         return queryset.none()
-    return queryset.filter(reduce(or_, (Q(organization_path__startswith=p) for p in paths)))
+    return queryset.filter(Organization.subtree_q(paths, "organization_path"))
