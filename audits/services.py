@@ -42,10 +42,6 @@ def _code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def _person(user: User) -> Person | None:
-    return Person.objects.filter(user=user).first()
-
-
 def _require_staff_at(user: User, organization: Organization) -> None:
     access.require(user, "change", organization)
 
@@ -648,7 +644,7 @@ def verdict_set(
 ) -> InspectionVerdict:
     """Record an inspector's verdict beside an item's computed status (never over it)."""
     access.require(by, "audits.inspect", group)
-    inspector = _person(by)
+    inspector = access.person_of(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied
     inspection, _created = Inspection.objects.get_or_create(

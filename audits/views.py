@@ -308,7 +308,7 @@ def _visit(request, pk) -> ObserverVisit:
 @login_required
 def visit_detail_view(request, pk):
     visit = _visit(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     is_observer = person is not None and person.pk == visit.observer_id
     session = visit.session
     yes_no = {True: "yes", False: "no", None: None}

@@ -29,7 +29,7 @@ from sessions.models import StudySession
 from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup
+from studygroup.models import StudyGroup
 from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
 
 
@@ -320,7 +320,7 @@ def _material(request, pk) -> Material:
 @login_required
 def material_detail_view(request, pk):
     material = _material(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     context = {
         "material": material,
         "can_change": access.can(request.user, "change", material),

@@ -183,7 +183,7 @@ def session_edit_view(request, pk):
 @login_required
 def session_detail_view(request, pk):
     session = _session(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     can_change = access.can(request.user, "change", session)
     on_roster = access.can(request.user, "sessions.roster", session)
     attendances = list(session.attendances.all())
@@ -277,7 +277,7 @@ def signin_view(request, pk, token):
     """What a member sees after scanning: one tap to sign in."""
     session = _session(request, pk)
     error, attendance, created = None, None, False
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     try:
         signin.read_token(token, session)
         signin.check_window(session)
@@ -742,7 +742,7 @@ def lecture_list_view(request):
 def lecture_create_view(request):
     scope = access.scope_for(request.user)
     staffed = list(core_selectors.groups_staffed(user=request.user))
-    me = Person.objects.filter(user=request.user).first()
+    me = access.person_of(request.user)
     if staffed:
         group = staffed[0]
         people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")
@@ -779,7 +779,7 @@ def lecture_create_view(request):
 
 @login_required
 def my_study_view(request):
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     year = timezone.localdate().year
     records, rate = selectors.member_year_attendance(person=person, year=year) if person else ([], None)
     context = {

@@ -48,7 +48,7 @@ from django.http import Http404
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from studygroup.models import Organization, User
+    from studygroup.models import Organization, Person, User
 
 STAFF = "staff"
 LEADER = "leader"
@@ -131,6 +131,16 @@ def scope_for(user: User) -> Scope:
     return scope
 
 
+def person_of(user: User) -> Person | None:
+    """Return the person behind ``user``'s login, or None (anonymous, or a login without a person).
+
+    The scope knows the person's id; the record is read once per user object, when first asked for.
+    """
+    if scope_for(user).person_id is None:
+        return None
+    return user.person  # Django keeps the related record on the user object after the first read.
+
+
 def forget_scope(user: User) -> None:
     """Drop the cached scope, after the user's grants or memberships changed."""
     if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
@@ -138,14 +148,13 @@ def forget_scope(user: User) -> None:
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, Organization, Person, RoleGrant
+    from studygroup.models import Membership, Organization, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
         # Rules about who someone is (the author, the observer) still ask superusers for their person.
-        person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
-        return Scope(is_superuser=True, user_id=user.pk, person_id=person_id)
+        return Scope(is_superuser=True, user_id=user.pk, person_id=getattr(getattr(user, "person", None), "pk", None))
     below = Exists(Organization.objects.filter(parent=OuterRef("organization")))
     grants = [
         Grant(role=role, organization_id=org_id, path=path, has_organizations_below=has_below)

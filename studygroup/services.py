@@ -238,7 +238,7 @@ def account_password_reset(*, person: Person, password: str, by: User) -> User:
         verb="password_reset",
         title=_("Your password was reset by the office"),
         body=_("Your password was reset by %(name)s. If you did not ask for this, tell your office at once.")
-        % {"name": getattr(getattr(by, "person", None), "name", by.get_username())},
+        % {"name": getattr(access.person_of(by), "name", by.get_username())},
         url="",
     )
     return user

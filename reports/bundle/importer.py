@@ -35,7 +35,7 @@ from reports.bundle import schema
 from reports.bundle.schema import items_of, parse_date, parse_datetime, problem_at
 from reports.models import YearSummary
 from sessions.models import Attendance, Lecture, SessionGuest, StudySession, Submission
-from studygroup import audit, services
+from studygroup import access, audit, services
 from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup
 
 
@@ -164,7 +164,7 @@ class _Written:
 class _Writer:
     def __init__(self, document: dict, *, root: Organization | None, by) -> None:
         self.doc, self.root, self.by = document, root, by
-        self.by_person_id = getattr(getattr(by, "person", None), "pk", None)
+        self.by_person_id = access.scope_for(by).person_id if by is not None else None
         self.errors: list[str] = []
         self.written: dict[tuple[str, int], _Written] = {}
         self.orgs: dict[str, Organization] = {}
