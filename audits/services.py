@@ -30,7 +30,7 @@ from audits.models import (
     VisitInvitation,
 )
 from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, RoleGrant, StudyGroup, User
 
@@ -129,7 +129,7 @@ def _notify_observer(visit: ObserverVisit) -> None:
             )
             % {
                 "group": session.group.organization.name,
-                "date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}",
+                "date": formats.month_day_time_zh(session.starts_at),
                 "days": settings.PRE_REVIEW_DAYS,
             },
             url=visit.get_absolute_url(),

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import SessionKind
+from studygroup import formats
 from studygroup.models import TimeStampedModel
 
-MONTHS = [(month, _("%(month)d月") % {"month": month}) for month in range(1, 13)]
+MONTHS = [(month, formats.month_zh(month)) for month in range(1, 13)]
 
 
 class StudyPlan(TimeStampedModel):
@@ -91,7 +92,7 @@ class PlanMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "month"], name="plan_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.month}月 {self.theme}"
+        return f"{formats.month_zh(self.month)} {self.theme}"
 
 
 class PlanTopic(TimeStampedModel):

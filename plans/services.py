@@ -25,7 +25,7 @@ from plans.models import (
 )
 from plans.uploads import clean_name
 from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
 from studygroup.models import Person, StudyGroup, User
@@ -350,7 +350,7 @@ def material_publish(*, material: Material, by: User) -> Material:
     on = timezone.localdate(session.starts_at) if session else timezone.localdate()
     body = (
         _("Please study it before the session of %(date)s and confirm in the app.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"}
+        % {"date": formats.month_day_time_zh(session.starts_at)}
         if session
         else _("Please study it and confirm in the app.")
     )
@@ -397,7 +397,7 @@ def prestudy_remind(*, session: StudySession, by: User) -> int:
         verb="prestudy_reminder",
         title=_("Reminder: study the materials before %(session)s") % {"session": session.title},
         body=_("The session starts on %(date)s. Open the materials and confirm when you have studied them.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"},
+        % {"date": formats.month_day_time_zh(session.starts_at)},
         url=f"{selectors.materials_url()}?session={session.pk}",
     )
     return len(users)

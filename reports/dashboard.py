@@ -17,6 +17,7 @@ from audits.selectors import overdue_in_year_q
 from plans import selectors as plan_selectors
 from reports.figures import year_figures
 from sessions.models import ATTENDED, Attendance, StudySession
+from studygroup import formats
 from studygroup.models import Organization, StudyGroup
 
 # The columns of the ranking a user may sort by; anything else gives the default.
@@ -114,7 +115,7 @@ def build_from_rollups(*, organization: Organization, year: int) -> dict:
 def _chart(per_month: list[int], ranking: list[dict]) -> dict:
     return {
         "labels": {"attendance": str(_("Attendance rate")), "coverage": str(_("Coverage"))},
-        "months": [f"{m}月" for m in range(1, 13)],
+        "months": [formats.month_zh(m) for m in range(1, 13)],
         "sessions": per_month,
         "children": [c["name"] for c in ranking],
         "attendance": [round((c["attendance_rate"] or 0) * 100, 1) for c in ranking],

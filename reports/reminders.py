@@ -12,7 +12,7 @@ from audits.models import Action, ObserverVisit
 from plans import selectors as plan_selectors
 from sessions import selectors as session_selectors
 from sessions.models import StudySession
-from studygroup import notifications
+from studygroup import formats, notifications
 
 
 def send_all(today: datetime.date) -> int:
@@ -58,7 +58,10 @@ def _makeups(today: datetime.date) -> int:
                 to=[row.person.user],
                 verb="makeup_due",
                 title=_("Make up the study of %(session)s by %(date)s")
-                % {"session": row.session.title, "date": f"{session_selectors.makeup_due_on(row.session):%m月%d日}"},
+                % {
+                    "session": row.session.title,
+                    "date": formats.month_day_zh(session_selectors.makeup_due_on(row.session)),
+                },
                 url=row.session.get_absolute_url(),
             )
         )

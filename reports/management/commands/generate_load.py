@@ -14,6 +14,7 @@ from django.utils import timezone
 from audits.models import Action, ObserverVisit
 from plans.models import PlanTopic, StudyPlan
 from sessions.models import Attendance, SessionKind, StudySession, Submission
+from studygroup import formats
 from studygroup.models import Membership, Organization, Person, StudyGroup
 
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
@@ -140,7 +141,11 @@ class Command(BaseCommand):
             topics = PlanTopic.objects.bulk_create(
                 [
                     PlanTopic(
-                        plan=plan, code=f"{plan.group.code}-{year}-t{m}", month=m, title=f"{m}月专题", source="assigned"
+                        plan=plan,
+                        code=f"{plan.group.code}-{year}-t{m}",
+                        month=m,
+                        title=f"{formats.month_zh(m)}专题",
+                        source="assigned",
                     )
                     for plan in plans
                     for m in range(1, 13)
