@@ -41,10 +41,10 @@ def _prestudy(today: datetime.date) -> int:
 
 
 def _makeups(today: datetime.date) -> int:
-    from sessions.models import Attendance
+    from sessions.models import MISSED, Attendance
 
     rows = Attendance.objects.filter(
-        status__in=["leave", "absent"], session__ends_at__lte=timezone.now(), person__user__isnull=False
+        status__in=MISSED, session__ends_at__lte=timezone.now(), person__user__isnull=False
     ).select_related("session", "person__user")
     due = [
         row

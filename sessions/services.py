@@ -35,19 +35,6 @@ from studygroup.models import AuditEntry, Notification, Organization, Person, St
 # A sign-in link sent this recently is not sent again to the same person (a double click).
 SIGNIN_LINK_RESEND_MINUTES = 2
 
-SESSION_FIELDS = [
-    "kind",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "is_online",
-    "is_expanded",
-    "lead",
-    "plan_text",
-    "agenda",
-]
-
 
 def _person(user: User) -> Person:
     person = access.person_of(user)

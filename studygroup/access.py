@@ -141,12 +141,6 @@ def person_of(user: User) -> Person | None:
     return user.person  # Django keeps the related record on the user object after the first read.
 
 
-def forget_scope(user: User) -> None:
-    """Drop the cached scope, after the user's grants or memberships changed."""
-    if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
-        delattr(user, SCOPE_CACHE_ATTRIBUTE)
-
-
 def _load_scope(user: User) -> Scope:
     from studygroup.models import Membership, Organization, RoleGrant
 
