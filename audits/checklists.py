@@ -40,7 +40,6 @@ from studygroup.models import Membership, StudyGroup
 MET, PARTIAL, MISSING = "met", "partial", "missing"
 STATUS_LABELS = {MET: _("Met"), PARTIAL: _("Partly met"), MISSING: _("Missing")}
 BAYOU_ITEMS = ["rules", "plan", "attendance", "minutes", "notes", "reflections", "inspection", "summary"]
-QIYOU_ITEMS = ["plan_early", "session_plan", "discussion", "report_up", "circular_down", "summary", "support"]
 
 
 def share(done: int, total: int) -> str:

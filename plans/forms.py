@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
+from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
 from studygroup.once import OnceForm
 
@@ -102,7 +103,7 @@ class MaterialForm(CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions
         self.fields["topic"].queryset = topics
-        self.fields["topic"].label_from_instance = lambda t: f"{t.plan.year}年{t.month}月 · {t.title}"
+        self.fields["topic"].label_from_instance = lambda t: f"{formats.month_zh(t.month, t.plan.year)} · {t.title}"
 
     def clean(self):
         data = super().clean()

@@ -9,9 +9,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from studygroup import formats
 from studygroup.models import TimeStampedModel
 
-MONTHS = [(month, _("%(month)d月") % {"month": month}) for month in range(1, 13)]
+MONTHS = [(month, formats.month_zh(month)) for month in range(1, 13)]
 
 
 class SessionKind(models.TextChoices):
@@ -103,7 +104,7 @@ class PlanMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "month"], name="plan_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.month}月 {self.theme}"
+        return f"{formats.month_zh(self.month)} {self.theme}"
 
 
 class PlanTopic(TimeStampedModel):

@@ -236,7 +236,7 @@ def prestudy_status(*, session: Session) -> PrestudyStatus:
 
 def material_list(*, user: User, session_id: int | None = None, group_id: int | None = None) -> QuerySet[Material]:
     """Return the materials the user reads, newest first, each knowing whether the user confirmed it."""
-    person = Person.objects.filter(user=user).first()
+    person = access.person_of(user)
     queryset = access.visible(Material.objects.all(), user).select_related("group__organization", "session", "topic")
     if session_id:
         queryset = queryset.filter(session_id=session_id)

@@ -27,7 +27,7 @@ from plans.forms import (
 from plans.models import Material, PlanTopic, ResearchTopic, StudyPlan
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup
+from studygroup.models import StudyGroup
 from studygroup.once import run_once
 from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
 
@@ -319,7 +319,7 @@ def _material(request, pk) -> Material:
 @login_required
 def material_detail_view(request, pk):
     material = _material(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     context = {
         "material": material,
         "can_change": access.can(request.user, "change", material),

@@ -87,14 +87,14 @@ class MonthlyDigest(TimeStampedModel):
         """Members read the published digests of the organizations above their groups."""
         from django.db.models import Q
 
-        from studygroup.models import StudyGroup
+        from studygroup.models import Organization, StudyGroup
 
         if not scope.member_group_ids:
             return None
         paths = list(
             StudyGroup.objects.filter(pk__in=scope.member_group_ids).values_list("organization__path", flat=True)
         )
-        ancestors = {path[:end] for path in paths for end in range(5, len(path) + 1, 5)}
+        ancestors = {above for path in paths for above in Organization.ancestor_paths(path, include_self=True)}
         return Q(status=cls.Status.PUBLISHED, organization__path__in=ancestors)
 
 

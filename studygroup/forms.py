@@ -50,12 +50,6 @@ class PersonChoiceField(forms.ModelChoiceField):
         self.label_from_instance = label_from
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, *args, label_from=person_label, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.label_from_instance = label_from
-
-
 class LoginForm(CrispyMixin, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

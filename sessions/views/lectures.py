@@ -39,7 +39,7 @@ def lecture_list_view(request):
 def lecture_create_view(request):
     scope = access.scope_for(request.user)
     staffed = list(core_selectors.groups_staffed(user=request.user))
-    me = Person.objects.filter(user=request.user).first()
+    me = access.person_of(request.user)
     if staffed:
         group = staffed[0]
         people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")

@@ -153,7 +153,7 @@ def session_edit_view(request, pk):
 @login_required
 def session_detail_view(request, pk):
     session = _session(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     can_change = access.can(request.user, "change", session)
     on_roster = access.can(request.user, "sessions.roster", session)
     attendances = list(session.attendances.all())
