@@ -90,7 +90,7 @@ def _field_values(instance: Model) -> dict[str, Any]:
 def _organization_path(instance: Model) -> str:
     from studygroup.access import owning_organization
 
-    if not hasattr(type(instance), "access_org_field"):
+    if not hasattr(instance._meta.model, "access_org_field"):
         person = getattr(instance, "person", None) if instance._meta.model_name == "user" else None
         return person.organization.path if person is not None else ""
     try:
@@ -154,7 +154,7 @@ def write_many(
     entries = []
     for instance in instances:
         values = _field_values(instance)
-        changes = changes_for(instance) if changes_for is not None else _created_changes(type(instance), values)
+        changes = changes_for(instance) if changes_for is not None else _created_changes(instance._meta.model, values)
         entries.append(
             AuditEntry(
                 action=action,
@@ -166,7 +166,7 @@ def write_many(
                 object_id=str(instance.pk),
                 object_repr=(
                     MASK
-                    if _is_private(type(instance), values)
+                    if _is_private(instance._meta.model, values)
                     else (repr_for(instance) if repr_for else str(instance))[:200]
                 ),
                 organization_path=(
@@ -186,7 +186,7 @@ def stored(instance: Model | None) -> dict | None:
     """
     if instance is None or instance.pk is None:
         return None
-    row = type(instance)._default_manager.filter(pk=instance.pk).first()
+    row = instance._meta.model._default_manager.filter(pk=instance.pk).first()
     return _field_values(row) if row is not None else None
 
 
@@ -201,7 +201,7 @@ def record(action: str, instance: Model, *, by, before: dict | None = None, chan
     before the record is deleted, lists the fields it held. Secrets, and the
     private fields of a draft, are masked.
     """
-    model, after = type(instance), _field_values(instance)
+    model, after = instance._meta.model, _field_values(instance)
     if changes is None and action == AuditEntry.Action.UPDATE:
         if before is None:
             raise TypeError("An update is recorded with the values stored before it (audit.stored).")
@@ -221,21 +221,21 @@ def delete(target: Model | QuerySet, *, by) -> None:
     records = [target] if isinstance(target, Model) else list(target)
     if not records:
         return
-    collector = Collector(using=router.db_for_write(type(records[0])))
+    collector = Collector(using=router.db_for_write(records[0]._meta.model))
     collector.collect(records)
     doomed = [row for model, found in collector.data.items() if is_audited(model) for row in found]
     doomed += [row for queryset in collector.fast_deletes if is_audited(queryset.model) for row in queryset]
     write_many(
         action=AuditEntry.Action.DELETE,
         instances=doomed,
-        changes_for=lambda row: _deleted_changes(type(row), _field_values(row)),
+        changes_for=lambda row: _deleted_changes(row._meta.model, _field_values(row)),
         user=by,
     )
     target.delete()
 
 
 # Apps whose services record their writes themselves (``record``); the signals below skip them. Transitional.
-EXPLICITLY_AUDITED_APPS: set[str] = set()
+EXPLICITLY_AUDITED_APPS: set[str] = {"studygroup"}
 
 
 def _by_signal(model: type[Model]) -> bool:
@@ -285,7 +285,7 @@ def _created_changes(model: type[Model], values: dict) -> dict:
 
 
 def _shown_repr(instance: Model, values: dict) -> str:
-    return MASK if _is_private(type(instance), values) else str(instance)[:200]
+    return MASK if _is_private(instance._meta.model, values) else str(instance)[:200]
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
