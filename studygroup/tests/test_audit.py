@@ -226,28 +226,39 @@ def test_audit_log_query_count_is_the_same_at_two_sizes(client, django_assert_nu
 
 
 def test_a_members_draft_text_never_reaches_the_log(client):
-    from sessions.models import Submission
-    from sessions.tests.factories import SubmissionFactory
+    from sessions import services as session_services
 
     organization = OrganizationFactory()
-    draft = SubmissionFactory(
-        group=StudyGroupFactory(organization=organization), title="草稿标题", text="第一稿的私密内容"
+    member = user_with_role("member", organization)
+    group = member.person.memberships.get().group
+    draft = session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第一稿的私密内容"
     )
-    draft.text = "第二稿的私密内容"
-    draft.save()
-    draft.status = Submission.Status.SUBMITTED
-    draft.save()
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第二稿的私密内容", submission=draft
+    )
+    session_services.submission_submit(submission=draft, by=member)
+    staff = user_with_role("staff", organization)
+    session_services.submission_review(submission=draft, action="return", comment="请充实", by=staff)
+    draft.refresh_from_db()
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第三稿的私密内容", submission=draft
+    )
     entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
-    assert "私密内容" not in str([(entry.object_repr, entry.changes) for entry in entries])
-    assert [(entry.action, entry.object_repr) for entry in entries] == [
-        ("create", "******"),
-        ("update", "******"),
-        ("update", "草稿标题"),
+    assert "私密内容" not in str(list(AuditEntry.objects.values_list("object_repr", "changes")))
+    assert [(entry.action, entry.object_repr, entry.user) for entry in entries] == [
+        ("create", "******", member),
+        ("update", "******", member),
+        ("update", "草稿标题", member),
+        ("update", "******", staff),
+        ("update", "******", member),
     ]
     assert entries[0].changes["title"] == [None, "******"]
     assert [entry.changes for entry in entries[1:]] == [
         {"text": ["******", "******"]},
-        {"status": ["draft", "submitted"]},
+        {"status": ["draft", "submitted"], "submitted_on": [None, timezone.localdate().isoformat()]},
+        {"status": ["submitted", "returned"]},
+        {"text": ["******", "******"]},
     ]
     page = staff_reading(client, organization)()
     assert "私密内容" not in page
