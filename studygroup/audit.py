@@ -235,7 +235,7 @@ def delete(target: Model | QuerySet, *, by) -> None:
 
 
 # Apps whose services record their writes themselves (``record``); the signals below skip them. Transitional.
-EXPLICITLY_AUDITED_APPS: set[str] = {"studygroup", "plans", "study_sessions", "audits"}
+EXPLICITLY_AUDITED_APPS: set[str] = {"studygroup", "plans", "study_sessions", "audits", "reports"}
 
 
 def _by_signal(model: type[Model]) -> bool:
