@@ -1,9 +1,14 @@
 """The append-only audit log: logins, failed logins and every change of a record.
 
-Changes are caught by model signals rather than in each service, so that no
-write escapes the log, whether it comes from a service, the admin or a
-command. Who and from where come from the request being served
-(``AuditContextMiddleware``); outside a request they are left empty.
+The code that writes says so: each service records what it creates, changes
+or deletes (``record`` after a save, with ``stored`` read before an update;
+``delete``; ``write_many`` for rows written in bulk), and so do the admin
+(``studygroup.admin.AuditedAdminMixin``), the importer and the commands. No
+model signal is involved: bulk writes skip signals, and a log kept as a side
+effect of saving is easily lost. The models logged are those of
+``audited_models()``. Where from comes from the request being served
+(``AuditContextMiddleware``), and who too where the writer does not say;
+outside a request they are left empty.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from django.db import models, router
 from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
 from django.db.models.fields.files import FieldFile
-from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -61,9 +65,15 @@ def client_address(request) -> str | None:
 
 
 def is_audited(model: type[Model]) -> bool:
+    """Answer whether writes to ``model`` are logged: every model of our apps but the log itself and those that
+    set ``audit_exclude`` (notifications, form receipts, rollups, task runs, ...)."""
     return (
         model._meta.app_label in AUDITED_APPS and not getattr(model, "audit_exclude", False) and model is not AuditEntry
     )
+
+
+def audited_models() -> list[type[Model]]:
+    return [model for model in apps.get_models() if is_audited(model)]
 
 
 def _plain(value: Any) -> Any:
@@ -234,38 +244,6 @@ def delete(target: Model | QuerySet, *, by) -> None:
     target.delete()
 
 
-# Apps whose services record their writes themselves (``record``); the signals below skip them. Transitional.
-EXPLICITLY_AUDITED_APPS: set[str] = {"studygroup", "plans", "study_sessions", "audits", "reports"}
-
-
-def _by_signal(model: type[Model]) -> bool:
-    return is_audited(model) and model._meta.app_label not in EXPLICITLY_AUDITED_APPS
-
-
-def _before_save(sender, instance, raw=False, **kwargs) -> None:
-    if raw or not _by_signal(sender) or instance._state.adding or instance.pk is None:
-        return
-    before = sender._default_manager.filter(pk=instance.pk).first()
-    instance._audit_before = _field_values(before) if before is not None else None
-
-
-def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw or not _by_signal(sender):
-        return
-    after = _field_values(instance)
-    before = getattr(instance, "_audit_before", None)
-    if created or before is None:
-        write(action=AuditEntry.Action.CREATE, instance=instance, changes=_created_changes(sender, after))
-        return
-    shown_before, shown_after = _masked(sender, before), _masked(sender, after)
-    changes = {
-        name: [shown_before.get(name), shown_after[name]] for name, value in after.items() if before.get(name) != value
-    }
-    if changes:
-        write(action=AuditEntry.Action.UPDATE, instance=instance, changes=changes)
-    instance._audit_before = None
-
-
 def _is_private(model: type[Model], values: dict | None) -> bool:
     return bool(getattr(model, "audit_private_fields", ())) and (values or {}).get("status") in PRIVATE_STATUSES
 
@@ -286,14 +264,6 @@ def _created_changes(model: type[Model], values: dict) -> dict:
 
 def _shown_repr(instance: Model, values: dict) -> str:
     return MASK if _is_private(instance._meta.model, values) else str(instance)[:200]
-
-
-def _after_delete(sender, instance, **kwargs) -> None:
-    if not _by_signal(sender):
-        return
-    values = _masked(sender, _field_values(instance))
-    changes = {name: [value, None] for name, value in values.items() if value not in (None, "")}
-    write(action=AuditEntry.Action.DELETE, instance=instance, changes=changes)
 
 
 def _deleted_changes(model: type[Model], values: dict) -> dict:
@@ -340,12 +310,7 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def connect() -> None:
-    """Connect the audit handlers; called once from ``StudyGroupConfig.ready``."""
-    for model in apps.get_models():
-        if is_audited(model):
-            pre_save.connect(_before_save, sender=model, dispatch_uid=f"audit-pre-{model._meta.label}")
-            post_save.connect(_after_save, sender=model, dispatch_uid=f"audit-post-{model._meta.label}")
-            post_delete.connect(_after_delete, sender=model, dispatch_uid=f"audit-del-{model._meta.label}")
+    """Log sign-ins, sign-outs and failed sign-ins (Django's own signals); called once from ``StudyGroupConfig.ready``."""
     user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")

@@ -405,3 +405,35 @@ def test_a_password_set_in_the_admin_is_logged_masked(admin_client):
     assert response.status_code == 302
     ((action, username, _address, changes),) = _entries_of(user)
     assert (action, username, changes["password"]) == ("update", "root", ["******", "******"])
+
+
+# Explicit calls, no signals ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", audit.audited_models(), ids=lambda model: model._meta.label)
+def test_no_audit_receiver_listens_to_an_audited_model(model):
+    from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+    for signal in (pre_save, post_save, pre_delete, post_delete):
+        sync_receivers, async_receivers = signal._live_receivers(model)
+        listening = [
+            receiver for receiver in [*sync_receivers, *async_receivers] if receiver.__module__ == audit.__name__
+        ]
+        assert listening == [], f"{signal} of {model._meta.label}"
+
+
+def test_the_audited_models_are_the_records_of_our_apps():
+    labels = {model._meta.label for model in audit.audited_models()}
+    assert {"studygroup.Membership", "plans.StudyPlan", "study_sessions.Submission", "audits.Action"} <= labels
+    assert {"studygroup.AuditEntry", "studygroup.Notification", "study_sessions.FormReceipt"}.isdisjoint(labels)
+
+
+def test_every_admin_of_an_audited_model_logs_what_it_writes():
+    from django.contrib import admin
+
+    from studygroup.admin import AuditedAdminMixin
+
+    for model, model_admin in admin.site._registry.items():
+        inlines = [inline.model for inline in model_admin.inlines]
+        if audit.is_audited(model) or any(audit.is_audited(inline) for inline in inlines):
+            assert isinstance(model_admin, AuditedAdminMixin), model._meta.label
