@@ -62,7 +62,9 @@ def plan_create(*, group: StudyGroup, year: int, main_line: str = "", by: User) 
     except IntegrityError as exc:
         raise ValidationError({"year": _("The group already has a plan for %(year)d.") % {"year": year}}) from exc
     audit.record(AuditEntry.Action.CREATE, plan, by=by)
-    PlanMonth.objects.bulk_create(PlanMonth(plan=plan, month=month) for month in range(1, 13))
+    months = PlanMonth.objects.bulk_create(PlanMonth(plan=plan, month=month) for month in range(1, 13))
+    path = group.organization.path
+    audit.write_many(action=AuditEntry.Action.CREATE, instances=months, user=by, organization_path_for=lambda _m: path)
     return plan
 
 
