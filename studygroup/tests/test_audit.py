@@ -437,3 +437,35 @@ def test_every_admin_of_an_audited_model_logs_what_it_writes():
         inlines = [inline.model for inline in model_admin.inlines]
         if audit.is_audited(model) or any(audit.is_audited(inline) for inline in inlines):
             assert isinstance(model_admin, AuditedAdminMixin), model._meta.label
+
+
+# Writes no page of the crawl makes as an insider: one's own account, scheduled jobs --------------------------
+
+
+def test_ones_own_password_and_address_changes_are_logged_with_the_password_masked():
+    organization = OrganizationFactory()
+    user = user_with_role("member", organization, email="old@example.org")
+    with audit.acting(user, "10.6.6.6"):
+        services.password_change(user=user, password="Another-Pass-2026")
+        services.email_change(user=user, email="new@example.org", password="Another-Pass-2026")
+    entries = AuditEntry.objects.filter(object_type="studygroup.user", object_id=str(user.pk)).order_by("id")
+    assert [(e.action, e.user, e.ip_address, e.organization_path) for e in entries] == [
+        ("update", user, "10.6.6.6", organization.path),
+        ("update", user, "10.6.6.6", organization.path),
+    ]
+    assert entries[0].changes["password"] == ["******", "******"]
+    assert "Another-Pass-2026" not in str(entries[0].changes)
+    assert entries[1].changes == {"email": ["old@example.org", "new@example.org"]}
+
+
+def test_a_scheduled_draft_of_the_year_summary_is_logged_as_the_systems():
+    from reports import services as report_services
+
+    group = StudyGroupFactory()
+    summary = report_services.summary_draft(group=group, year=2026, text="初稿")
+    report_services.summary_draft(group=group, year=2026, text="二稿")
+    entries = AuditEntry.objects.filter(object_type="reports.yearsummary", object_id=str(summary.pk)).order_by("id")
+    assert [(e.action, e.username, e.changes["text"], e.organization_path) for e in entries] == [
+        ("create", "", [None, "初稿"], group.organization.path),
+        ("update", "", ["初稿", "二稿"], group.organization.path),
+    ]
