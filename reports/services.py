@@ -15,10 +15,10 @@ from studygroup.models import AuditEntry, Organization, StudyGroup, User
 
 
 @transaction.atomic
-def digest_compile(*, organization: Organization, year: int, month: int) -> MonthlyDigest:
+def digest_compile(*, organization: Organization, year: int, month: int, by: User | None = None) -> MonthlyDigest:
     """Compile (or recompile) the month's digest; one per organization and month; a published one is kept as is.
 
-    A scheduled job with no user: the log names the user of the request that asked for it, if any.
+    ``by``: the user who asked for the run (``None`` for the monthly schedule).
     """
     existing = (
         MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year, month=month).first()
@@ -34,8 +34,8 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
                 created = MonthlyDigest.objects.create(
                     organization=organization, year=year, month=month, number=number, content=content, compiled_at=now
                 )
-            audit.record(AuditEntry.Action.CREATE, created, by=None)
-            _renumber_drafts(organization, year)
+            audit.record(AuditEntry.Action.CREATE, created, by=by)
+            _renumber_drafts(organization, year, by)
             created.refresh_from_db(fields=["number"])
             return created
         except IntegrityError:
@@ -46,18 +46,18 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
     before = audit.stored(existing)
     existing.content, existing.compiled_at = content, now
     existing.save(update_fields=["content", "compiled_at", "updated_at"])
-    audit.record(AuditEntry.Action.UPDATE, existing, by=None, before=before)
+    audit.record(AuditEntry.Action.UPDATE, existing, by=by, before=before)
     return existing
 
 
-def _renumber_drafts(organization: Organization, year: int) -> None:
+def _renumber_drafts(organization: Organization, year: int, by: User | None) -> None:
     """Number the year's issues in month order, whatever order they were compiled in; a published number stays."""
     digests = MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year).order_by("month")
     for number, digest in enumerate(digests, start=1):
         if digest.status != MonthlyDigest.Status.PUBLISHED and digest.number != number:
             old, digest.number = digest.number, number
             digest.save(update_fields=["number", "updated_at"])
-            audit.record(AuditEntry.Action.UPDATE, digest, by=None, changes={"number": [old, number]})
+            audit.record(AuditEntry.Action.UPDATE, digest, by=by, changes={"number": [old, number]})
 
 
 @transaction.atomic

@@ -73,7 +73,7 @@ def compile_digests(
         run.save(update_fields=["state", "started_at", "total", "done"])
         pause = settings.DIGEST_TEST_PAUSE  # lets a test stop a worker in the middle of a run
         for organization in organizations:
-            services.digest_compile(organization=organization, year=year, month=month)
+            services.digest_compile(organization=organization, year=year, month=month, by=run.triggered_by)
             run.done += 1
             TaskRun.objects.filter(pk=run.pk).update(done=run.done)
             if pause:
