@@ -469,3 +469,24 @@ def test_a_scheduled_draft_of_the_year_summary_is_logged_as_the_systems():
         ("create", "", [None, "初稿"], group.organization.path),
         ("update", "", ["初稿", "二稿"], group.organization.path),
     ]
+
+
+def test_a_deletion_logs_every_record_the_cascade_takes():
+    from plans.models import PlanMonth, PlanTopic
+    from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+
+    plan = StudyPlanFactory(months={3: "三月主题"})
+    topic = PlanTopicFactory(plan=plan, month=3)
+    months = list(PlanMonth.objects.filter(plan=plan).values_list("pk", flat=True))
+    assert months
+    staff = user_with_role("staff", plan.group.organization)
+    plan_pk = plan.pk
+    audit.delete(plan, by=staff)
+    assert not PlanTopic.objects.filter(pk=topic.pk).exists()
+    deleted = set(AuditEntry.objects.filter(action="delete", user=staff).values_list("object_type", "object_id"))
+    assert deleted == {
+        ("plans.studyplan", str(plan_pk)),
+        ("plans.plantopic", str(topic.pk)),
+        *(("plans.planmonth", str(pk)) for pk in months),
+    }
+    assert set(AuditEntry.objects.values_list("organization_path", flat=True)) == {plan.group.organization.path}
