@@ -30,9 +30,9 @@ from audits.models import (
     VisitInvitation,
 )
 from sessions.models import StudySession
-from studygroup import access, formats, notifications
+from studygroup import access, audit, formats, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Organization, Person, RoleGrant, StudyGroup, User
+from studygroup.models import AuditEntry, Organization, Person, RoleGrant, StudyGroup, User
 
 # The code of the refusal of a second request for what is already done (a double click): pages say so and move on.
 ALREADY_RAISED = "already_raised"
@@ -97,10 +97,17 @@ def _lock(model, pk: int):
 def pool_add(*, organization: Organization, person: Person, by: User) -> ObserverPoolMember:
     _require_staff_at(by, organization)
     _lock(Organization, organization.pk)  # two clicks add the person once
-    member, _created = ObserverPoolMember.objects.update_or_create(
+    before = audit.stored(ObserverPoolMember.objects.filter(organization=organization, person=person).first())
+    member, created = ObserverPoolMember.objects.update_or_create(
         organization=organization, person=person, defaults={"is_active": True}
     )
-    RoleGrant.objects.get_or_create(person=person, organization=organization, role=access.OBSERVER)
+    if created:
+        audit.record(AuditEntry.Action.CREATE, member, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, member, by=by, before=before)
+    grant, created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=access.OBSERVER)
+    if created:
+        audit.record(AuditEntry.Action.CREATE, grant, by=by)
     return member
 
 
@@ -108,8 +115,10 @@ def pool_add(*, organization: Organization, person: Person, by: User) -> Observe
 def pool_set_active(*, member: ObserverPoolMember, is_active: bool, by: User) -> ObserverPoolMember:
     _require_staff_at(by, member.organization)
     _lock(ObserverPoolMember, member.pk)
+    before = audit.stored(member)
     member.is_active = is_active
     member.save(update_fields=["is_active", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, member, by=by, before=before)
     return member
 
 
@@ -172,6 +181,7 @@ def visit_assign(
             )
     except IntegrityError as exc:
         raise ValidationError({"observer": _("This observer is already assigned to the session.")}) from exc
+    audit.record(AuditEntry.Action.CREATE, visit, by=by)
     _notify_observer(visit)
     return visit
 
@@ -278,6 +288,7 @@ def random_draw(
         by=by,
         request_key=request_key,
     )
+    audit.record(AuditEntry.Action.CREATE, record, by=by)
     sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in result])
     people = Person.objects.select_related("organization").in_bulk([o for _s, o in result])
     for session_id, observer_id in result:
@@ -292,6 +303,7 @@ def random_draw(
             },
         )
         if created:
+            audit.record(AuditEntry.Action.CREATE, visit, by=by)
             _notify_observer(visit)
     return record
 
@@ -345,6 +357,7 @@ def invitation_create(*, session: StudySession, note: str, by: User) -> VisitInv
     )
     if not created:
         raise ValidationError(_("The organization above has already been invited to this session."))
+    audit.record(AuditEntry.Action.CREATE, invitation, by=by)
     notifications.send(
         to=core_selectors.users_holding(organization=parent, roles=[access.STAFF]),
         verb="visit_invited",
@@ -373,6 +386,7 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     _require_staff_at(by, invitation.organization)
     if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
+    before = audit.stored(invitation)
     _require_ahead(invitation.session, _("The session has started: the invitation can no longer be accepted."))
     visit = visit_assign(
         organization=invitation.organization,
@@ -383,6 +397,7 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     )
     invitation.status, invitation.visit = VisitInvitation.Status.ACCEPTED, visit
     invitation.save(update_fields=["status", "visit", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, invitation, by=by, before=before)
     _notify_inviter(
         invitation,
         _("%(organization)s accepts your invitation to observe %(session)s: %(observer)s will attend.")
@@ -400,8 +415,10 @@ def invitation_decline(*, invitation: VisitInvitation, by: User) -> VisitInvitat
     _require_staff_at(by, invitation.organization)
     if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
+    before = audit.stored(invitation)
     invitation.status = VisitInvitation.Status.DECLINED
     invitation.save(update_fields=["status", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, invitation, by=by, before=before)
     _notify_inviter(
         invitation,
         _("%(organization)s declines your invitation to observe %(session)s.")
@@ -443,8 +460,10 @@ def visit_pre_review(*, visit: ObserverVisit, decision: str, comment: str, by: U
     before = _lock(ObserverVisit, visit.pk)
     if (before.pre_review, before.pre_review_comment) == (decision, comment.strip()):
         return visit  # the same review sent twice (a double click): the group is told once
+    before = audit.stored(before)
     visit.pre_review, visit.pre_review_comment, visit.pre_review_on = decision, comment.strip(), timezone.localdate()
     visit.save(update_fields=["pre_review", "pre_review_comment", "pre_review_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     notifications.send(
         to=core_selectors.users_holding(organization=visit.session.group.organization, roles=[access.STAFF]),
         verb="visit_pre_review",
@@ -464,9 +483,11 @@ def visit_listen(
     access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("This part is filled in during the session."))
+    before = audit.stored(visit)
     visit.discussion_focused, visit.summary_deep = discussion_focused, summary_deep
     visit.listening_notes, visit.gave_talk = notes.strip(), gave_talk
     visit.save(update_fields=["discussion_focused", "summary_deep", "listening_notes", "gave_talk", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     return visit
 
 
@@ -490,12 +511,14 @@ def visit_report(
             errors["report"] = _("Write the report.")
         if errors:
             raise ValidationError(errors)
+    before = audit.stored(visit)
     visit.rating, visit.report, visit.findings = rating, report.strip(), findings.strip()
     fields = ["rating", "report", "findings", "updated_at"]
     if file:
         visit.reported_on = timezone.localdate()
         fields.append("reported_on")
     visit.save(update_fields=fields)
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     return visit
 
 
@@ -551,7 +574,8 @@ def action_create(
             )
     except IntegrityError as exc:
         raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED) from exc
-    ActionChange.objects.create(action=action, by=by, from_status="", to_status=action.status)
+    audit.record(AuditEntry.Action.CREATE, action, by=by)
+    _change(action=action, by=by, from_status="", to_status=action.status)
     if owner.user_id:
         notifications.send(
             to=[owner.user],
@@ -573,7 +597,7 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
         raise ValidationError(_("The action has been accepted as done and is closed."))
     if status == Action.Status.DONE and not (evidence or locked.evidence).strip():
         raise ValidationError({"evidence": _("Describe the evidence that the action is done.")})
-    previous = locked.status
+    previous, before = locked.status, audit.stored(locked)
     action.status = status
     if status != Action.Status.DONE:
         action.done_on = None
@@ -581,7 +605,8 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
         action.done_on = timezone.localdate()
     action.evidence = locked.evidence if evidence is None else evidence.strip()
     action.save(update_fields=["status", "done_on", "evidence", "updated_at"])
-    ActionChange.objects.create(action=action, by=by, from_status=previous, to_status=status, note=note.strip())
+    audit.record(AuditEntry.Action.UPDATE, action, by=by, before=before)
+    _change(action=action, by=by, from_status=previous, to_status=status, note=note.strip())
     if status == Action.Status.DONE and previous != status and action.raised_by_id and action.raised_by_id != by.pk:
         notifications.send(
             to=[action.raised_by],
@@ -604,6 +629,7 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
         raise ValidationError(_("Only an action reported done can be accepted or sent back."))
     if not accept and not note.strip():
         raise ValidationError({"note": _("Say what is still missing.")})
+    before = audit.stored(locked)
     if accept:
         action.accepted_on, action.accepted_by = timezone.localdate(), by
         action.save(update_fields=["accepted_on", "accepted_by", "updated_at"])
@@ -612,7 +638,8 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
         action.status, action.done_on = Action.Status.IN_PROGRESS, None
         action.save(update_fields=["status", "done_on", "updated_at"])
         to_status = Action.Status.IN_PROGRESS
-    ActionChange.objects.create(
+    audit.record(AuditEntry.Action.UPDATE, action, by=by, before=before)
+    _change(
         action=action,
         by=by,
         from_status=Action.Status.DONE,
@@ -635,6 +662,12 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
     return action
 
 
+def _change(*, action: Action, by: User, from_status: str, to_status: str, note: str = "") -> ActionChange:
+    change = ActionChange.objects.create(action=action, by=by, from_status=from_status, to_status=to_status, note=note)
+    audit.record(AuditEntry.Action.CREATE, change, by=by)
+    return change
+
+
 # Inspections and rules -----------------------------------------------------------------------
 
 
@@ -647,15 +680,22 @@ def verdict_set(
     inspector = access.person_of(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied
-    inspection, _created = Inspection.objects.get_or_create(
+    inspection, created = Inspection.objects.get_or_create(
         group=group,
         year=year,
         checklist=checklist,
         defaults={"inspector": inspector, "on": timezone.localdate()},
     )
-    row, _created = InspectionVerdict.objects.update_or_create(
+    if created:
+        audit.record(AuditEntry.Action.CREATE, inspection, by=by)
+    before = audit.stored(InspectionVerdict.objects.filter(inspection=inspection, item=item).first())
+    row, created = InspectionVerdict.objects.update_or_create(
         inspection=inspection, item=item, defaults={"verdict": verdict, "comment": comment.strip()}
     )
+    if created:
+        audit.record(AuditEntry.Action.CREATE, row, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, row, by=by, before=before)
     return row
 
 
@@ -668,4 +708,5 @@ def rules_add(*, organization: Organization, title: str, adopted_on: datetime.da
     )
     if not created:
         raise ValidationError({"title": _("This rules document is already on file.")})
+    audit.record(AuditEntry.Action.CREATE, document, by=by)
     return document

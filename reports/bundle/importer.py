@@ -275,7 +275,7 @@ class _Writer:
         self._note(instance, owner, changes)
 
     def _create(self, place: str, instance: Model, owner: Organization, record: str) -> Model:
-        # Bulk writes send no signals: the import files its own audit entries (``write_audit``).
+        # The import files one audit entry per record it writes (``write_audit``).
         instance = type(instance).objects.bulk_create([instance])[0]
         self._owned(place, record, owner)
         self._noted_new(instance, owner)
@@ -361,7 +361,10 @@ class _Writer:
                     _("%(record)s would be created outside %(root)s and the organizations below it.")
                     % {"record": record, "root": self.root.name},
                 )
-            organization = services.organization_create(code=item["code"], name=item["name"], parent=parent)
+            # Logged once, as imported (``write_audit``), like every record the import writes.
+            organization = services.organization_create(
+                code=item["code"], name=item["name"], parent=parent, by=self.by, audited=False
+            )
             self.orgs[item["code"]] = organization
             self._noted_new(organization, organization)
             return
