@@ -27,7 +27,7 @@ from sessions.models import (
     StudySession,
     Submission,
 )
-from studygroup import access, audit, notifications
+from studygroup import access, audit, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
 from studygroup.uploads import clean_name
@@ -89,6 +89,7 @@ def session_create(
     session.save()
     audit.record(AuditEntry.Action.CREATE, session, by=by)
     _set_people(session, topics, speakers, invited)
+    rollup_marks.mark(group.pk, session.starts_at)
     return session
 
 
@@ -99,6 +100,7 @@ def session_update(
     access.require(by, "change", session)
     _check_times(fields["starts_at"], fields["ends_at"])
     before = audit.stored(session)
+    rollup_marks.mark(session.group_id, session.starts_at)  # the month it leaves, if it moves
     for name, value in fields.items():
         setattr(session, name, value)
     if plan_upload is not None:
@@ -106,6 +108,7 @@ def session_update(
     session.save()
     audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     _set_people(session, topics, speakers, invited)
+    rollup_marks.mark(session.group_id, session.starts_at)
     return session
 
 
@@ -240,6 +243,8 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
             audit.record(AuditEntry.Action.UPDATE, row, by=by, before=before)
             changed += 1
     _audit_created(Attendance.objects.bulk_create(new_rows), session, by)
+    if changed or new_rows:
+        rollup_marks.mark(session.group_id, session.starts_at)
     return changed + len(new_rows)
 
 
