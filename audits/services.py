@@ -30,7 +30,7 @@ from audits.models import (
     VisitInvitation,
 )
 from sessions.models import StudySession
-from studygroup import access, audit, formats, notifications
+from studygroup import access, audit, formats, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Organization, Person, RoleGrant, StudyGroup, User
 
@@ -182,6 +182,7 @@ def visit_assign(
     except IntegrityError as exc:
         raise ValidationError({"observer": _("This observer is already assigned to the session.")}) from exc
     audit.record(AuditEntry.Action.CREATE, visit, by=by)
+    rollup_marks.mark(session.group_id, session.starts_at)
     _notify_observer(visit)
     return visit
 

@@ -24,7 +24,7 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
-from studygroup import access, audit, formats, notifications
+from studygroup import access, audit, formats, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
 from studygroup.models import AuditEntry, Person, StudyGroup, User
@@ -264,6 +264,7 @@ def topic_add(*, plan: StudyPlan, by: User, **fields) -> PlanTopic:
             % {"month": topic.month, "title": topic.title},
             why=fields.get("why") or _("Supplementary plan of the month."),
         )
+    _mark_plan(plan)
     return topic
 
 
@@ -295,6 +296,7 @@ def topic_update(*, topic: PlanTopic, by: User, why: str = "", **fields) -> Plan
             for name, old, new in changes
         )
         _revision(plan=plan, by=by, what=what, why=why.strip())
+    _mark_plan(topic.plan)
     return topic
 
 
@@ -311,6 +313,12 @@ def topic_delete(*, topic: PlanTopic, by: User) -> None:
     access.require(by, "change", topic.plan)
     _require_draft(topic.plan)
     audit.delete(topic, by=by)
+    _mark_plan(topic.plan)
+
+
+def _mark_plan(plan: StudyPlan) -> None:
+    """The topics count in the year's rollups (the month does not matter: they are yearly figures)."""
+    rollup_marks.mark(plan.group_id, datetime.date(plan.year, 1, 1))
 
 
 # Materials and pre-study ----------------------------------------------------------------------

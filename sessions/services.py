@@ -167,6 +167,7 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
         return Attendance.objects.get(session=session, person=person), False
     if created:
         audit.record(AuditEntry.Action.CREATE, attendance, by=by)
+        rollup_marks.mark(session.group_id, session.starts_at)
     if created or attendance.status in ATTENDED:
         return attendance, created
     # Marked on leave or absent earlier, yet here after all: the arrival wins.
@@ -179,6 +180,7 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
     attendance.refresh_from_db()
     if updated:
         _audit_status_changed([(attendance, before)], session.group.organization.path, by)
+        rollup_marks.mark(session.group_id, session.starts_at)
     return attendance, bool(updated)
 
 
@@ -369,6 +371,7 @@ def makeup_record(
             body=makeup.get_method_display(),
             url=attendance.session.get_absolute_url(),
         )
+    rollup_marks.mark(attendance.session.group_id, attendance.session.starts_at)
     return makeup
 
 
@@ -499,6 +502,7 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
     submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
     submission.save(update_fields=["status", "submitted_on", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, submission, by=by, before=before)
+    rollup_marks.mark(submission.group_id, submission.submitted_on)
     _step(submission, ReviewStep.Action.SUBMIT, by)
     notifications.send(
         to=core_selectors.users_holding(organization=submission.group.organization, roles=[access.STAFF]),
