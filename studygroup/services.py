@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from studygroup import access, audit
+from studygroup import access, audit, rollup_marks
 from studygroup.models import (
     PATH_MAX_CHILDREN,
     AuditEntry,
@@ -87,6 +87,7 @@ def group_create(*, organization: Organization, code: str, name: str = "", by: U
             name = _("%(organization)s theoretical study central group") % {"organization": organization.name}
     group = StudyGroup.objects.create(organization=organization, code=code, name=name)
     audit.record(AuditEntry.Action.CREATE, group, by=by)
+    rollup_marks.mark(group.pk, timezone.localdate())  # the count of groups
     return group
 
 

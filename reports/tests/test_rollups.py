@@ -241,3 +241,21 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
     monkeypatch.setattr(rollups, "rebuild", rebuild_while_a_write_lands)
     rollups.refresh_dirty()
     assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
+
+
+def test_a_staff_sign_in_and_a_new_group_mark_their_months_dirty():
+    from sessions import services
+    from studygroup import services as core_services
+    from studygroup.models import DirtyRollup
+    from studygroup.tests.factories import MembershipFactory
+
+    _city, counties = tree(1)
+    group = StudyGroup.objects.get(organization=counties[0])
+    start = datetime.datetime(2026, 5, 9, 1, tzinfo=datetime.UTC)
+    session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    seat = MembershipFactory(group=group, start_on=datetime.date(2026, 1, 1))
+    services.sign_in_by_staff(session=session, person=seat.person, by=user_with_role("staff", group.organization))
+    assert DirtyRollup.objects.filter(group=group, year=2026, month=5).exists()
+    with freeze_time("2026-08-01"):
+        new = core_services.group_create(organization=OrganizationFactory(parent=counties[1]), code="g-new")
+    assert DirtyRollup.objects.filter(group=new, year=2026, month=8).exists()
