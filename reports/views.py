@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports import dashboard, digest, exports, narrative, services, summary_docs
+from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
 from reports.bundle import schema as bundle_schema
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
@@ -98,7 +98,7 @@ def digest_detail_view(request, pk):
             raise PermissionDenied
         keys = [
             key
-            for section in digest.SECTIONS
+            for section in digest.section_keys()
             for entry in item.content.get(section, [])
             for key in [entry.get("key")]
             if key and request.POST.get(f"keep-{key}") != "1"
@@ -111,10 +111,12 @@ def digest_detail_view(request, pk):
             _("The digest has been saved."),
         )
         return redirect(item)
+    content = digest.visible_content(item.content, item.excluded if not can_change else [])
     context = {
         "digest": item,
-        "content": digest.visible_content(item.content, item.excluded if not can_change else []),
+        "content": content,
         "excluded": set(item.excluded),
+        "more_sections": extensions.digest_sections(content),
         "can_change": can_change and item.status == "draft",
     }
     return render(request, "reports/digest_detail.html", context)
@@ -136,7 +138,8 @@ def digest_publish_view(request, pk):
 def digest_pdf_view(request, pk):
     item = _digest(request, pk)
     content = digest.visible_content(item.content, item.excluded)
-    pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content})
+    more = extensions.digest_sections(content)
+    pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content, "more_sections": more})
     return documents.download(pdf, "application/pdf", f"{item}.pdf")
 
 
@@ -236,6 +239,7 @@ def dashboard_view(request):
         "sort": sort,
         "years": year_choices(ahead=0),
         **data,
+        "more_tiles": extensions.dashboard_tiles(organization, year, data["figures"]),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -313,7 +317,7 @@ def records_view(request):
             "organization": organization,
             "organizations": organizations,
             "errors": errors,
-            "counts": [(bundle_schema.PART_LABELS[name], count) for name, count in counts.items()] if counts else None,
+            "counts": [(bundle_schema.label_of(name), count) for name, count in counts.items()] if counts else None,
             "year": timezone.localdate().year,
         },
         status=400 if errors and request.method == "GET" else 200,

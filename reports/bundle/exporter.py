@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from audits.models import Action, Inspection, ObserverVisit, RulesDocument
 from plans.models import PlanTopic, ResearchTopic, StudyPlan
-from reports.bundle.schema import FORMAT, VERSION
+from reports import extensions
+from reports.bundle.schema import FORMAT, FUTURE_PARTS, VERSION
 from reports.models import YearSummary
 from sessions.models import Lecture, StudySession, Submission
 from studygroup.models import Membership, Organization, Person, StudyGroup
@@ -61,9 +62,8 @@ def export(organization: Organization, year: int | None = None) -> dict:
         "actions": [_action(a) for a in actions],
         "inspections": [_inspection(i) for i in inspections],
         "summaries": _summaries(path, in_year),
-        # Parts of the format this deployment does not keep yet (records-format.md: always written).
-        "tests": [],
-        "selfstudy": [],
+        # The optional parts (records-format.md: always written, empty when there is nothing).
+        **extensions.export_parts(organization, year, FUTURE_PARTS),
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from reports import extensions
 from reports.bundle import schema
 from reports.bundle.importer.audits import AuditSteps
 from reports.bundle.importer.base import WriterBase
@@ -76,6 +77,7 @@ class _Writer(PeopleSteps, PlanSteps, SessionSteps, AuditSteps, WriterBase):
             ("inspections", self.inspection_list),
             ("actions", self.actions),
             ("summaries", self.summaries),
+            *extensions.import_steps(self),  # the parts apps above register, written through this writer
         ]
         counts = {}
         for name, step in steps:
