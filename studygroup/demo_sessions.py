@@ -425,48 +425,59 @@ def _writing_rates(group: StudyGroup, rng: random.Random) -> tuple[float, float]
 
 
 def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today: datetime.date, used: set[str]):
-    rng, group = plan.rng, plan.group
+    """The year's writing of a group: members' notes and reflections, discussion materials, make-up notes."""
     held = [s for s in plan.sessions if s.starts_at <= timezone.now() and s.kind != K.FIRST_TOPIC]
     if not held:
         return []
+    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    records = [
+        *_notes_and_reflections(plan, held, members, today, used),
+        *_discussion_materials(plan, held, members, today),
+        *_makeup_notes(plan, made, today),
+    ]
+    reflections = [r for r in records if r.kind == "reflection"]
+    for record in plan.rng.sample(reflections, min(2, len(reflections))):
+        record.is_recommended = True
+    # The last fortnight's writing is still waiting for review.
+    for record in records:
+        if record.submitted_on > today - datetime.timedelta(days=5) and not record.is_makeup:
+            record.status = Submission.Status.SUBMITTED
+    return records
+
+
+def _written(plan: Plan, person: int, session: StudySession, kind: str, title: str, text: str, today, on=None):
+    """An approved submission handed in ``on`` or a few days after its session (never after ``today``)."""
+    on = on or min(timezone.localdate(session.ends_at) + datetime.timedelta(days=plan.rng.randint(1, 9)), today)
+    return Submission(
+        group=plan.group,
+        person_id=person,
+        session=session,
+        kind=kind,
+        title=title,
+        text=text,
+        status="approved",
+        submitted_on=on,
+    )
+
+
+def _notes_and_reflections(plan: Plan, held: list, members: list[int], today: datetime.date, used: set[str]):
+    """Each member's notes on sessions he sat in and, as often as his group writes, a reflection."""
+    rng = plan.rng
     entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
     attended: dict[int, list[StudySession]] = {}  # members write about sessions they sat in
     for index, rows in plan.rows.items():
         for row in rows:
             if row.status in ("present", "late") and plan.sessions[index] in held:
                 attended.setdefault(row.person_id, []).append(plan.sessions[index])
-    notes_rate, reflection_rate = _writing_rates(group, rng)
-    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    notes_rate, reflection_rate = _writing_rates(plan.group, rng)
     areas = {person: AREAS[i % len(AREAS)] for i, person in enumerate(members)}
     records = []
-
-    def add(person, session, kind, title, text, status="approved", on=None):
-        on = on or min(timezone.localdate(session.ends_at) + datetime.timedelta(days=rng.randint(1, 9)), today)
-        records.append(
-            Submission(
-                group=group,
-                person_id=person,
-                session=session,
-                kind=kind,
-                title=title,
-                text=text,
-                status=status,
-                submitted_on=on,
-            )
-        )
-        return records[-1]
-
     for person in members:
         sat_in = attended.get(person) or held
         for session in rng.sample(sat_in, min(2, len(sat_in))) if rng.random() < notes_rate else []:
             entry = topic_of(PlanTopic(month=session.starts_at.month, title=session.title))
-            add(
-                person,
-                session,
-                "notes",
-                f"学习笔记:{session.title}",
-                f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。",
-            )
+            text = f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。"
+            records.append(_written(plan, person, session, "notes", f"学习笔记:{session.title}", text, today))
         if rng.random() < reflection_rate or person == members[1]:  # the deputy always writes one
             session = rng.choice(sat_in)
             entry = entries[id(session)]
@@ -476,34 +487,29 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
                 f"一是提高政治站位,深刻把握其核心要义;二是坚持问题导向,对照学习要求查找分管工作中的差距和不足;"
                 f"三是注重学用结合,在分管的{areas[person]}工作中{entry.demand}。"
             )
-            add(person, session, "reflection", title, text)
+            records.append(_written(plan, person, session, "reflection", title, text, today))
+    return records
+
+
+def _discussion_materials(plan: Plan, held: list, members: list[int], today: datetime.date) -> list[Submission]:
+    """Two members' speeches at each research exchange (调研成果交流会)."""
+    entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
+    records = []
     for session in held:
         if session.kind == K.RESEARCH_EXCHANGE:
-            for person in rng.sample(members, min(2, len(members))):
-                add(
-                    person,
-                    session,
-                    "discussion",
-                    f"{entries[id(session)].short}专题研讨发言材料",
-                    _speech(session, rng),
-                )
+            for person in plan.rng.sample(members, min(2, len(members))):
+                title = f"{entries[id(session)].short}专题研讨发言材料"
+                records.append(_written(plan, person, session, "discussion", title, _speech(session, plan.rng), today))
+    return records
+
+
+def _makeup_notes(plan: Plan, made: list[tuple[Attendance, datetime.date]], today: datetime.date) -> list:
+    """The notes of each make-up, handed in the day it was done."""
+    records = []
     for row, done in made:
-        add(
-            row.person_id,
-            row.session,
-            "notes",
-            f"补学笔记:{row.session.title}",
-            "会后自学了会议材料和领学篇目,撰写学习笔记。",
-            on=done,
-        )
+        title, text = f"补学笔记:{row.session.title}", "会后自学了会议材料和领学篇目,撰写学习笔记。"
+        records.append(_written(plan, row.person_id, row.session, "notes", title, text, today, on=done))
         records[-1].is_makeup = True
-    reflections = [r for r in records if r.kind == "reflection"]
-    for record in rng.sample(reflections, min(2, len(reflections))):
-        record.is_recommended = True
-    # The last fortnight's writing is still waiting for review.
-    for record in records:
-        if record.submitted_on > today - datetime.timedelta(days=5) and not record.is_makeup:
-            record.status = Submission.Status.SUBMITTED
     return records
 
 
