@@ -20,17 +20,17 @@ from reports.models import Rollup
 from sessions.models import ATTENDED, Attendance, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
-PATH_STEP = 5
 MEASURES = [f.name for f in Rollup._meta.get_fields() if f.get_internal_type() == "PositiveIntegerField"]
 # Measures per (organization path, month); month 0 is the whole year.
 Totals = dict[tuple[str, int], dict[str, int]]
 
 
-def _grouped(queryset, path_lookup: str, length: int, month_lookup: str | None, **aggregates):
+def _grouped(queryset, path_lookup: str, level: int, month_lookup: str | None, **aggregates):
     tz = timezone.get_current_timezone()
     # Only records at this level or below: a shorter path would otherwise count again as its own prefix.
     depth_lookup = path_lookup.removesuffix("path") + "depth__gte"
-    queryset = queryset.filter(**{depth_lookup: length // PATH_STEP}).annotate(prefix=Substr(path_lookup, 1, length))
+    length = Organization.path_length(level)
+    queryset = queryset.filter(**{depth_lookup: level}).annotate(prefix=Substr(path_lookup, 1, length))
     keys = ["prefix"]
     if month_lookup is not None:
         queryset = queryset.annotate(
@@ -47,14 +47,13 @@ def rebuild(year: int) -> int:
     # Held sessions only (started by the time of the rebuild), as in the live figures.
     records = _records(year, at=timezone.now())
     for level in range(1, depth + 1):
-        length = level * PATH_STEP
-        for row in _grouped(StudyGroup.objects.all(), "organization__path", length, None, n=Count("pk")):
+        for row in _grouped(StudyGroup.objects.all(), "organization__path", level, None, n=Count("pk")):
             totals[(row["prefix"], 0)]["groups"] += row["n"]
-        _add_sessions(totals, records["sessions"], length)
-        _add_attendance(totals, records["attendance"], length)
-        _add_submissions(totals, records["submissions"], length)
-        _add_visits(totals, records["visits"], length)
-        _add_topics(totals, records["topics"], length)
+        _add_sessions(totals, records["sessions"], level)
+        _add_attendance(totals, records["attendance"], level)
+        _add_submissions(totals, records["submissions"], level)
+        _add_visits(totals, records["visits"], level)
+        _add_topics(totals, records["topics"], level)
     _add_bayou(totals, year)
     return _write(totals, year)
 
@@ -71,11 +70,11 @@ def _records(year: int, at) -> dict[str, QuerySet]:
     }
 
 
-def _add_sessions(totals: Totals, sessions: QuerySet, length: int) -> None:
+def _add_sessions(totals: Totals, sessions: QuerySet, level: int) -> None:
     for row in _grouped(
         sessions,
         "group__organization__path",
-        length,
+        level,
         "starts_at",
         n=Count("pk"),
         expanded=Count("pk", filter=Q(is_expanded=True)),
@@ -85,11 +84,11 @@ def _add_sessions(totals: Totals, sessions: QuerySet, length: int) -> None:
             totals[(row["prefix"], month)]["expanded_sessions"] += row["expanded"]
 
 
-def _add_attendance(totals: Totals, attendance: QuerySet, length: int) -> None:
+def _add_attendance(totals: Totals, attendance: QuerySet, level: int) -> None:
     for row in _grouped(
         attendance,
         "session__group__organization__path",
-        length,
+        level,
         "session__starts_at",
         rows=Count("pk"),
         attended=Count("pk", filter=Q(status__in=ATTENDED)),
@@ -104,11 +103,11 @@ def _add_attendance(totals: Totals, attendance: QuerySet, length: int) -> None:
                 bucket[name] += row[name]
 
 
-def _add_submissions(totals: Totals, submissions: QuerySet, length: int) -> None:
+def _add_submissions(totals: Totals, submissions: QuerySet, level: int) -> None:
     for row in _grouped(
         submissions,
         "group__organization__path",
-        length,
+        level,
         "submitted_on",
         notes=Count("pk", filter=Q(kind="notes")),
         reflections=Count("pk", filter=Q(kind="reflection")),
@@ -121,12 +120,12 @@ def _add_submissions(totals: Totals, submissions: QuerySet, length: int) -> None
             bucket["discussion_materials"] += row["discussion"]
 
 
-def _add_visits(totals: Totals, visits: QuerySet, length: int) -> None:
+def _add_visits(totals: Totals, visits: QuerySet, level: int) -> None:
     """Visits per month and year; groups observed per month, and for the year counted once (not summed)."""
     for row in _grouped(
         visits,
         "session__group__organization__path",
-        length,
+        level,
         "session__starts_at",
         n=Count("pk"),
         observed=Count("session__group", distinct=True),
@@ -135,16 +134,16 @@ def _add_visits(totals: Totals, visits: QuerySet, length: int) -> None:
         totals[(row["prefix"], row["m"])]["groups_observed"] += row["observed"]
         totals[(row["prefix"], 0)]["observer_visits"] += row["n"]
     for row in _grouped(
-        visits, "session__group__organization__path", length, None, observed=Count("session__group", distinct=True)
+        visits, "session__group__organization__path", level, None, observed=Count("session__group", distinct=True)
     ):
         totals[(row["prefix"], 0)]["groups_observed"] = row["observed"]
 
 
-def _add_topics(totals: Totals, topics: QuerySet, length: int) -> None:
+def _add_topics(totals: Totals, topics: QuerySet, level: int) -> None:
     for row in _grouped(
         topics,
         "plan__group__organization__path",
-        length,
+        level,
         None,
         planned=Count("pk"),
         held=Count("pk", filter=Q(is_held=True)),
@@ -189,9 +188,8 @@ def _add_bayou(totals, year: int) -> None:
                 )
             )
             if all(value == checklists.MET for value in bayou.values()):
-                path = group.organization.path
-                for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
-                    totals[(path[:end], 0)]["bayou_all_met"] += 1
+                for path in Organization.ancestor_paths(group.organization.path, include_self=True):
+                    totals[(path, 0)]["bayou_all_met"] += 1
     with transaction.atomic():
         ChecklistStatus.objects.filter(year=year).delete()
         ChecklistStatus.objects.bulk_create(rows, batch_size=5000)

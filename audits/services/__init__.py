@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from audits import draw as drawing
 from audits.models import ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
 from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, RoleGrant, User
 
@@ -30,17 +30,12 @@ def _code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def _person(user: User) -> Person | None:
-    return Person.objects.filter(user=user).first()
-
-
 def _require_staff_at(user: User, organization: Organization) -> None:
     access.require(user, "change", organization)
 
 
 def _below(session: StudySession, organization: Organization) -> bool:
-    path = session.group.organization.path
-    return path.startswith(organization.path) and path != organization.path
+    return session.group.organization.is_within(organization, strictly=True)
 
 
 def _check_observer(observer: Person, session: StudySession) -> None:
@@ -122,7 +117,7 @@ def _notify_observer(visit: ObserverVisit) -> None:
             )
             % {
                 "group": session.group.organization.name,
-                "date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}",
+                "date": formats.month_day_time_zh(session.starts_at),
                 "days": settings.PRE_REVIEW_DAYS,
             },
             url=visit.get_absolute_url(),

@@ -21,7 +21,7 @@ from audits.models import (
     ObserverVisit,
     RulesDocument,
 )
-from audits.services import ALREADY_RAISED, _code, _lock, _person, _require_staff_at
+from audits.services import ALREADY_RAISED, _code, _lock, _require_staff_at
 from studygroup import access, notifications
 from studygroup.models import Organization, Person, StudyGroup, User
 
@@ -170,7 +170,7 @@ def verdict_set(
 ) -> InspectionVerdict:
     """Record an inspector's verdict beside an item's computed status (never over it)."""
     access.require(by, "audits.inspect", group)
-    inspector = _person(by)
+    inspector = access.person_of(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied
     inspection, _created = Inspection.objects.get_or_create(

@@ -90,9 +90,9 @@ def _people(path: str, outsiders: set[int]) -> list[Person]:
 
 def _organizations(path: str, people: list[Person]) -> list[Organization]:
     """The subtree, its ancestors and those of every person exported, in tree order."""
-    paths = {path[:end] for end in range(5, len(path) + 1, 5)}
+    paths = set(Organization.ancestor_paths(path, include_self=True))
     for person in people:
-        paths.update(person.organization.path[:end] for end in range(5, len(person.organization.path) + 1, 5))
+        paths.update(Organization.ancestor_paths(person.organization.path, include_self=True))
     organizations = list(Organization.objects.filter(path__startswith=path)) + list(
         Organization.objects.filter(path__in=paths).exclude(path__startswith=path)
     )

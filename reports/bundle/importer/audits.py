@@ -152,7 +152,7 @@ class AuditSteps:
         """Inspections are made by an upper level: the inspector's organization is above the group's."""
         inspector = inspection.inspector.organization
         group = inspection.group.organization
-        if not self._inside(inspector) or not (group.path.startswith(inspector.path) and group.path != inspector.path):
+        if not self._inside(inspector) or not group.is_within(inspector, strictly=True):
             self._refuse(
                 place,
                 _("inspections and their verdicts are recorded by the upper level; this page does not import them."),

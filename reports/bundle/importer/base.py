@@ -15,7 +15,7 @@ from plans.models import PlanTopic, ResearchTopic
 from reports.bundle.importer.document import _label
 from reports.bundle.schema import problem_at
 from sessions.models import Attendance, StudySession, Submission
-from studygroup import audit
+from studygroup import access, audit
 from studygroup.models import AuditEntry, Organization, Person, StudyGroup
 
 
@@ -34,7 +34,7 @@ class WriterBase:
 
     def __init__(self, document: dict, *, root: Organization | None, by) -> None:
         self.doc, self.root, self.by = document, root, by
-        self.by_person_id = getattr(getattr(by, "person", None), "pk", None)
+        self.by_person_id = access.scope_for(by).person_id if by is not None else None
         self.errors: list[str] = []
         self.written: dict[tuple[str, int], _Written] = {}
         self.orgs: dict[str, Organization] = {}
@@ -54,7 +54,7 @@ class WriterBase:
     # What the page may write ------------------------------------------------------------------
 
     def _inside(self, organization: Organization) -> bool:
-        return self.root is None or organization.path.startswith(self.root.path)
+        return self.root is None or organization.is_within(self.root)
 
     def _refuse(self, place: str, problem: str) -> None:
         self.errors.append(problem_at(place, problem))

@@ -156,7 +156,7 @@ class PlanSteps:
         """The group of the organization or of its nearest ancestor that has one (looked up once per organization)."""
         cache = self.nearest_groups
         if organization.pk not in cache:
-            paths = [organization.path[:end] for end in range(5, len(organization.path) + 1, 5)]
+            paths = Organization.ancestor_paths(organization.path, include_self=True)
             cache[organization.pk] = (
                 StudyGroup.objects.filter(organization__path__in=paths)
                 .select_related("organization")
