@@ -16,88 +16,23 @@ from django.utils import timezone
 
 from demo.plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
 from demo.seed import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
+from demo.session_words import (
+    AGENDA,
+    AREAS,
+    FIRST_TOPICS,
+    KIND_NAMES,
+    LEAVE_REASONS,
+    LECTURES,
+    POINTS,
+    REFLECTION_PATTERNS,
+    SPEECHES,
+)
 from plans.models import PlanTopic, SessionKind, StudyPlan
 from sessions.models import Attendance, LeaveRequest, Lecture, ReviewStep, Speech, StudySession, Submission
 from studygroup.models import Membership, Person, StudyGroup, User
 
 K = SessionKind
 MAKEUP_DAYS = 14
-KIND_NAMES = {
-    K.COLLECTIVE: "集体学习研讨",
-    K.READING_CLASS: "专题读书班",
-    K.EXPERT_LECTURE: "专题辅导报告会",
-    K.FIELD_TEACHING: "现场教学",
-    K.FIRST_TOPIC: "“第一议题”学习",
-    K.MICRO_LECTURE: "微党课",
-    K.CASE_REVIEW: "案例剖析会",
-    K.RESEARCH_EXCHANGE: "调研成果交流会",
-}
-FIRST_TOPICS = [
-    "第一议题:学习习近平总书记关于安全生产的重要指示精神",
-    "第一议题:学习习近平总书记关于防汛救灾工作的重要指示精神",
-    "第一议题:学习习近平总书记在中央政治局集体学习时的重要讲话精神",
-    "第一议题:学习习近平总书记关于耕地保护和粮食安全的重要论述",
-    "第一议题:学习习近平总书记关于信访工作的重要指示精神",
-    "第一议题:学习习近平总书记关于促进民营经济发展的重要论述",
-    "第一议题:学习习近平总书记关于森林草原防灭火工作的重要指示精神",
-    "第一议题:学习习近平总书记关于整治形式主义为基层减负的重要论述",
-]
-AREAS = [
-    "党建和组织",
-    "宣传思想文化",
-    "经济发展",
-    "农业农村",
-    "安全生产和应急管理",
-    "社会事业",
-    "城乡建设",
-    "生态环境保护",
-    "政法综治",
-    "纪检监察",
-    "财政和审计",
-    "民生保障",
-]
-REFLECTION_PATTERNS = [
-    "学习{t}的几点体会",
-    "深刻领会{t} 扎实做好分管工作",
-    "学深悟透{t} 勇于担当作为",
-    "以{t}为指引推动工作提质增效",
-    "关于学习{t}的思考",
-    "从{t}中汲取奋进力量",
-    "把{t}落到实处",
-    "学习{t}心得体会",
-    "在学懂弄通做实{t}上下功夫",
-    "对标{t}查差距、抓落实",
-]
-POINTS = [
-    "大家一致认为,要把学习成果转化为推动工作的实际举措",
-    "发言紧扣主题、联系实际,查摆问题具体,提出的措施有针对性",
-    "成员们结合调研中发现的问题,提出了改进工作的意见建议",
-    "交流中既谈认识体会,也谈存在差距和下一步打算",
-]
-LECTURES = [
-    ("宣讲党的二十届四中全会精神", "新时代文明实践所"),
-    ("“十五五”规划建议进基层宣讲", "社区党群服务中心"),
-    ("党纪学习教育专题党课", "机关党员活动室"),
-    ("铸牢中华民族共同体意识宣讲", "村史馆"),
-    ("学习贯彻全国两会精神宣讲", "企业党建活动室"),
-    ("安全生产专题宣讲", "工业园区会议室"),
-    ("乡村全面振兴政策宣讲", "村党群服务中心"),
-    ("庆祝建党105周年专题党课", "机关党员活动室"),
-]
-SPEECHES = [
-    "结合分管的{area}工作,谈了学习{title}的认识,查摆了工作中的差距,提出了下一步的具体措施。",
-    "从{area}领域存在的短板谈起,认为要把学习成果转化为破解难题的实招。",
-    "介绍了{area}工作的推进情况,就抓好学习成果转化提出三条建议。",
-    "结合近期在基层调研看到的情况,谈了{area}工作中如何以学促干、以学促改。",
-]
-AGENDA = "一、领学有关篇目;二、成员作重点发言;三、主要负责同志作总结讲话;四、研究贯彻落实措施。"
-LEAVE_REASONS = [
-    "参加上级召开的专题工作会议",
-    "带队开展防汛检查",
-    "赴外地招商考察",
-    "参加党校集中培训",
-    "处理突发信访事项",
-]
 
 
 @dataclass
