@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from audits import draw as drawing
 from audits.models import ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
 from sessions.models import StudySession
-from studygroup import access, formats, notifications
+from studygroup import access, audit, formats, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Organization, Person, RoleGrant, User
+from studygroup.models import AuditEntry, Organization, Person, RoleGrant, User
 
 # The code of the refusal of a second request for what is already done (a double click): pages say so and move on.
 ALREADY_RAISED = "already_raised"
@@ -85,10 +85,17 @@ def _lock(model, pk: int):
 def pool_add(*, organization: Organization, person: Person, by: User) -> ObserverPoolMember:
     _require_staff_at(by, organization)
     _lock(Organization, organization.pk)  # two clicks add the person once
-    member, _created = ObserverPoolMember.objects.update_or_create(
+    before = audit.stored(ObserverPoolMember.objects.filter(organization=organization, person=person).first())
+    member, created = ObserverPoolMember.objects.update_or_create(
         organization=organization, person=person, defaults={"is_active": True}
     )
-    RoleGrant.objects.get_or_create(person=person, organization=organization, role=access.OBSERVER)
+    if created:
+        audit.record(AuditEntry.Action.CREATE, member, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, member, by=by, before=before)
+    grant, created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=access.OBSERVER)
+    if created:
+        audit.record(AuditEntry.Action.CREATE, grant, by=by)
     return member
 
 
@@ -96,8 +103,10 @@ def pool_add(*, organization: Organization, person: Person, by: User) -> Observe
 def pool_set_active(*, member: ObserverPoolMember, is_active: bool, by: User) -> ObserverPoolMember:
     _require_staff_at(by, member.organization)
     _lock(ObserverPoolMember, member.pk)
+    before = audit.stored(member)
     member.is_active = is_active
     member.save(update_fields=["is_active", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, member, by=by, before=before)
     return member
 
 
@@ -160,6 +169,7 @@ def visit_assign(
             )
     except IntegrityError as exc:
         raise ValidationError({"observer": _("This observer is already assigned to the session.")}) from exc
+    audit.record(AuditEntry.Action.CREATE, visit, by=by)
     _notify_observer(visit)
     return visit
 
@@ -266,6 +276,7 @@ def random_draw(
         by=by,
         request_key=request_key,
     )
+    audit.record(AuditEntry.Action.CREATE, record, by=by)
     sessions = StudySession.objects.select_related("group__organization").in_bulk([s for s, _o in result])
     people = Person.objects.select_related("organization").in_bulk([o for _s, o in result])
     for session_id, observer_id in result:
@@ -280,6 +291,7 @@ def random_draw(
             },
         )
         if created:
+            audit.record(AuditEntry.Action.CREATE, visit, by=by)
             _notify_observer(visit)
     return record
 
@@ -333,6 +345,7 @@ def invitation_create(*, session: StudySession, note: str, by: User) -> VisitInv
     )
     if not created:
         raise ValidationError(_("The organization above has already been invited to this session."))
+    audit.record(AuditEntry.Action.CREATE, invitation, by=by)
     notifications.send(
         to=core_selectors.users_holding(organization=parent, roles=[access.STAFF]),
         verb="visit_invited",
@@ -361,6 +374,7 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     _require_staff_at(by, invitation.organization)
     if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
+    before = audit.stored(invitation)
     _require_ahead(invitation.session, _("The session has started: the invitation can no longer be accepted."))
     visit = visit_assign(
         organization=invitation.organization,
@@ -371,6 +385,7 @@ def invitation_accept(*, invitation: VisitInvitation, observer: Person, by: User
     )
     invitation.status, invitation.visit = VisitInvitation.Status.ACCEPTED, visit
     invitation.save(update_fields=["status", "visit", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, invitation, by=by, before=before)
     _notify_inviter(
         invitation,
         _("%(organization)s accepts your invitation to observe %(session)s: %(observer)s will attend.")
@@ -388,8 +403,10 @@ def invitation_decline(*, invitation: VisitInvitation, by: User) -> VisitInvitat
     _require_staff_at(by, invitation.organization)
     if _lock(VisitInvitation, invitation.pk).status != VisitInvitation.Status.PENDING:
         raise ValidationError(_("This invitation has already been answered."))
+    before = audit.stored(invitation)
     invitation.status = VisitInvitation.Status.DECLINED
     invitation.save(update_fields=["status", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, invitation, by=by, before=before)
     _notify_inviter(
         invitation,
         _("%(organization)s declines your invitation to observe %(session)s.")
@@ -431,8 +448,10 @@ def visit_pre_review(*, visit: ObserverVisit, decision: str, comment: str, by: U
     before = _lock(ObserverVisit, visit.pk)
     if (before.pre_review, before.pre_review_comment) == (decision, comment.strip()):
         return visit  # the same review sent twice (a double click): the group is told once
+    before = audit.stored(before)
     visit.pre_review, visit.pre_review_comment, visit.pre_review_on = decision, comment.strip(), timezone.localdate()
     visit.save(update_fields=["pre_review", "pre_review_comment", "pre_review_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     notifications.send(
         to=core_selectors.users_holding(organization=visit.session.group.organization, roles=[access.STAFF]),
         verb="visit_pre_review",
@@ -452,9 +471,11 @@ def visit_listen(
     access.require(by, "audits.visit_observe", visit)
     if not visit.session.has_started:
         raise ValidationError(_("This part is filled in during the session."))
+    before = audit.stored(visit)
     visit.discussion_focused, visit.summary_deep = discussion_focused, summary_deep
     visit.listening_notes, visit.gave_talk = notes.strip(), gave_talk
     visit.save(update_fields=["discussion_focused", "summary_deep", "listening_notes", "gave_talk", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     return visit
 
 
@@ -478,12 +499,14 @@ def visit_report(
             errors["report"] = _("Write the report.")
         if errors:
             raise ValidationError(errors)
+    before = audit.stored(visit)
     visit.rating, visit.report, visit.findings = rating, report.strip(), findings.strip()
     fields = ["rating", "report", "findings", "updated_at"]
     if file:
         visit.reported_on = timezone.localdate()
         fields.append("reported_on")
     visit.save(update_fields=fields)
+    audit.record(AuditEntry.Action.UPDATE, visit, by=by, before=before)
     return visit
 
 

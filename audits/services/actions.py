@@ -22,8 +22,8 @@ from audits.models import (
     RulesDocument,
 )
 from audits.services import ALREADY_RAISED, _code, _lock, _require_staff_at
-from studygroup import access, notifications
-from studygroup.models import Organization, Person, StudyGroup, User
+from studygroup import access, audit, notifications
+from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
 
 @transaction.atomic
@@ -46,18 +46,8 @@ def action_create(
         access.require(by, "audits.raise_from_visit", visit)
     else:
         access.require(by, "audits.raise_for_group", group)
-    if not owner.organization.is_within(group.organization):
-        raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
-    if not problem.strip():
-        raise ValidationError({"problem": _("Describe the problem.")})
     finding = finding.strip() if visit is not None else ""
-    if visit is not None:
-        # Two requests for the same finding are taken one after the other; the second finds the first.
-        _lock(ObserverVisit, visit.pk)
-    if (finding and Action.objects.filter(visit=visit, finding=finding).exists()) or (
-        request_key is not None and Action.objects.filter(request_key=request_key).exists()
-    ):
-        raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED)
+    _refuse_new_action(group=group, problem=problem, owner=owner, visit=visit, finding=finding, request_key=request_key)
     try:
         with transaction.atomic():
             action = Action.objects.create(
@@ -77,7 +67,8 @@ def action_create(
             )
     except IntegrityError as exc:
         raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED) from exc
-    ActionChange.objects.create(action=action, by=by, from_status="", to_status=action.status)
+    audit.record(AuditEntry.Action.CREATE, action, by=by)
+    _change(action=action, by=by, from_status="", to_status=action.status)
     if owner.user_id:
         notifications.send(
             to=[owner.user],
@@ -87,6 +78,29 @@ def action_create(
             url=action.get_absolute_url(),
         )
     return action
+
+
+def _refuse_new_action(
+    *,
+    group: StudyGroup,
+    problem: str,
+    owner: Person,
+    visit: ObserverVisit | None,
+    finding: str,
+    request_key: uuid.UUID | None,
+) -> None:
+    """Refuse an owner outside the group's organization, an empty problem, and an action already raised."""
+    if not owner.organization.is_within(group.organization):
+        raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
+    if not problem.strip():
+        raise ValidationError({"problem": _("Describe the problem.")})
+    if visit is not None:
+        # Two requests for the same finding are taken one after the other; the second finds the first.
+        _lock(ObserverVisit, visit.pk)
+    if (finding and Action.objects.filter(visit=visit, finding=finding).exists()) or (
+        request_key is not None and Action.objects.filter(request_key=request_key).exists()
+    ):
+        raise ValidationError(_("This action has already been raised."), code=ALREADY_RAISED)
 
 
 @transaction.atomic
@@ -99,7 +113,7 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
         raise ValidationError(_("The action has been accepted as done and is closed."))
     if status == Action.Status.DONE and not (evidence or locked.evidence).strip():
         raise ValidationError({"evidence": _("Describe the evidence that the action is done.")})
-    previous = locked.status
+    previous, before = locked.status, audit.stored(locked)
     action.status = status
     if status != Action.Status.DONE:
         action.done_on = None
@@ -107,7 +121,8 @@ def action_update(*, action: Action, status: str, note: str = "", evidence: str 
         action.done_on = timezone.localdate()
     action.evidence = locked.evidence if evidence is None else evidence.strip()
     action.save(update_fields=["status", "done_on", "evidence", "updated_at"])
-    ActionChange.objects.create(action=action, by=by, from_status=previous, to_status=status, note=note.strip())
+    audit.record(AuditEntry.Action.UPDATE, action, by=by, before=before)
+    _change(action=action, by=by, from_status=previous, to_status=status, note=note.strip())
     if status == Action.Status.DONE and previous != status and action.raised_by_id and action.raised_by_id != by.pk:
         notifications.send(
             to=[action.raised_by],
@@ -130,6 +145,7 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
         raise ValidationError(_("Only an action reported done can be accepted or sent back."))
     if not accept and not note.strip():
         raise ValidationError({"note": _("Say what is still missing.")})
+    before = audit.stored(locked)
     if accept:
         action.accepted_on, action.accepted_by = timezone.localdate(), by
         action.save(update_fields=["accepted_on", "accepted_by", "updated_at"])
@@ -138,7 +154,8 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
         action.status, action.done_on = Action.Status.IN_PROGRESS, None
         action.save(update_fields=["status", "done_on", "updated_at"])
         to_status = Action.Status.IN_PROGRESS
-    ActionChange.objects.create(
+    audit.record(AuditEntry.Action.UPDATE, action, by=by, before=before)
+    _change(
         action=action,
         by=by,
         from_status=Action.Status.DONE,
@@ -161,6 +178,12 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
     return action
 
 
+def _change(*, action: Action, by: User, from_status: str, to_status: str, note: str = "") -> ActionChange:
+    change = ActionChange.objects.create(action=action, by=by, from_status=from_status, to_status=to_status, note=note)
+    audit.record(AuditEntry.Action.CREATE, change, by=by)
+    return change
+
+
 # Inspections and rules -----------------------------------------------------------------------
 
 
@@ -173,15 +196,22 @@ def verdict_set(
     inspector = access.person_of(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied
-    inspection, _created = Inspection.objects.get_or_create(
+    inspection, created = Inspection.objects.get_or_create(
         group=group,
         year=year,
         checklist=checklist,
         defaults={"inspector": inspector, "on": timezone.localdate()},
     )
-    row, _created = InspectionVerdict.objects.update_or_create(
+    if created:
+        audit.record(AuditEntry.Action.CREATE, inspection, by=by)
+    before = audit.stored(InspectionVerdict.objects.filter(inspection=inspection, item=item).first())
+    row, created = InspectionVerdict.objects.update_or_create(
         inspection=inspection, item=item, defaults={"verdict": verdict, "comment": comment.strip()}
     )
+    if created:
+        audit.record(AuditEntry.Action.CREATE, row, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, row, by=by, before=before)
     return row
 
 
@@ -194,4 +224,5 @@ def rules_add(*, organization: Organization, title: str, adopted_on: datetime.da
     )
     if not created:
         raise ValidationError({"title": _("This rules document is already on file.")})
+    audit.record(AuditEntry.Action.CREATE, document, by=by)
     return document

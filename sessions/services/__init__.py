@@ -41,19 +41,22 @@ def _person(user: User) -> Person:
     return person
 
 
-def _audit_created(instances: list, session: StudySession) -> None:
-    """Record rows written with ``bulk_create`` (which skips the audit signals), filed under the session's owner."""
+def _audit_created(instances: list, session: StudySession, by: User) -> None:
+    """Record rows written with ``bulk_create``, filed under the session's owner."""
     path = session.group.organization.path
-    audit.write_many(action=AuditEntry.Action.CREATE, instances=instances, organization_path_for=lambda _row: path)
+    audit.write_many(
+        action=AuditEntry.Action.CREATE, instances=instances, user=by, organization_path_for=lambda _row: path
+    )
 
 
-def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str) -> None:
+def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str, by: User | None) -> None:
     """Record attendance rows whose status a queryset ``update`` changed: (row after, status before)."""
     before = {row.pk: old for row, old in rows}
     audit.write_many(
         action=AuditEntry.Action.UPDATE,
         instances=[row for row, _old in rows],
         changes_for=lambda row: {"status": [before[row.pk], row.status]},
+        user=by,
         organization_path_for=lambda _row: path,
     )
 
@@ -82,6 +85,7 @@ def session_create(
     if plan_upload is not None:
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
+    audit.record(AuditEntry.Action.CREATE, session, by=by)
     _set_people(session, topics, speakers, invited)
     return session
 
@@ -92,11 +96,13 @@ def session_update(
 ) -> StudySession:
     access.require(by, "change", session)
     _check_times(fields["starts_at"], fields["ends_at"])
+    before = audit.stored(session)
     for name, value in fields.items():
         setattr(session, name, value)
     if plan_upload is not None:
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     _set_people(session, topics, speakers, invited)
     return session
 
@@ -113,13 +119,13 @@ def _set_people(session: StudySession, topics, speakers, invited) -> None:
 @transaction.atomic
 def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User) -> None:
     access.require(by, "change", session)
-    session.guests.all().delete()
+    audit.delete(session.guests.all(), by=by)
     created = SessionGuest.objects.bulk_create(
         SessionGuest(session=session, name=name.strip(), organization_name=org.strip())
         for name, org in guests
         if name.strip()
     )
-    _audit_created(created, session)
+    _audit_created(created, session, by)
 
 
 # Sign-in and attendance ------------------------------------------------------------------------
@@ -154,6 +160,8 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
             )
     except IntegrityError:
         return Attendance.objects.get(session=session, person=person), False
+    if created:
+        audit.record(AuditEntry.Action.CREATE, attendance, by=by)
     if created or attendance.status in ATTENDED:
         return attendance, created
     # Marked on leave or absent earlier, yet here after all: the arrival wins.
@@ -165,7 +173,7 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
     )
     attendance.refresh_from_db()
     if updated:
-        _audit_status_changed([(attendance, before)], session.group.organization.path)
+        _audit_status_changed([(attendance, before)], session.group.organization.path, by)
     return attendance, bool(updated)
 
 
@@ -224,10 +232,12 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
                 )
             )
         elif row.status != status:
+            before = audit.stored(row)
             row.status, row.recorded_by = status, by
             row.save(update_fields=["status", "recorded_by", "updated_at"])
+            audit.record(AuditEntry.Action.UPDATE, row, by=by, before=before)
             changed += 1
-    _audit_created(Attendance.objects.bulk_create(new_rows), session)
+    _audit_created(Attendance.objects.bulk_create(new_rows), session, by)
     return changed + len(new_rows)
 
 
@@ -245,11 +255,15 @@ def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
     request, created = LeaveRequest.objects.get_or_create(
         session=session, person=person, defaults={"reason": reason.strip()}
     )
-    if not created:
+    if created:
+        audit.record(AuditEntry.Action.CREATE, request, by=by)
+    else:
         if request.status != LeaveRequest.Status.PENDING:
             raise ValidationError(_("Your request has already been decided."))
+        before = audit.stored(request)
         request.reason = reason.strip()
         request.save(update_fields=["reason", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, request, by=by, before=before)
     deciders = list(core_selectors.users_holding(organization=session.group.organization, roles=[access.STAFF]))
     deciders += list(core_selectors.group_leaders(group=session.group))
     notifications.send(
@@ -273,15 +287,19 @@ def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by:
     )
     if request.status != LeaveRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
+    before = audit.stored(request)
     request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     request.decided_by, request.decided_at, request.comment = by, timezone.now(), comment.strip()
     request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, request, by=by, before=before)
     if approve:
-        Attendance.objects.get_or_create(
+        attendance, created = Attendance.objects.get_or_create(
             session=request.session,
             person=request.person,
             defaults={"status": Attendance.Status.LEAVE, "method": Attendance.Method.LEAVE, "recorded_by": by},
         )
+        if created:
+            audit.record(AuditEntry.Action.CREATE, attendance, by=by)
     if request.person.user_id:
         title = _("Your leave is approved") if approve else _("Your leave is refused")
         notifications.send(
@@ -331,8 +349,11 @@ def makeup_record(
         status_before=attendance.status,
         recorded_by=by,
     )
+    audit.record(AuditEntry.Action.CREATE, makeup, by=by)
+    before = audit.stored(attendance)
     attendance.status, attendance.recorded_by = Attendance.Status.MADE_UP, by
     attendance.save(update_fields=["status", "recorded_by", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, attendance, by=by, before=before)
     if attendance.person.user_id:
         notifications.send(
             to=[attendance.person.user],
@@ -353,15 +374,17 @@ def minutes_save(
 ) -> StudySession:
     """Store the minutes and the list of speeches (person or typed name, summary)."""
     access.require(by, "change", session)
+    before = audit.stored(session)
     session.minutes = minutes.strip()
     session.save(update_fields=["minutes", "updated_at"])
-    session.speeches.all().delete()
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
+    audit.delete(session.speeches.all(), by=by)
     created = Speech.objects.bulk_create(
         Speech(session=session, person=person, speaker_name="" if person else name.strip(), summary=summary.strip())
         for person, name, summary in speeches
         if summary.strip() and (person or name.strip())
     )
-    _audit_created(created, session)
+    _audit_created(created, session, by)
     return session
 
 
@@ -371,6 +394,7 @@ def attachment_add(*, session: StudySession, upload, by: User) -> MinutesAttachm
     attachment = MinutesAttachment(session=session)
     attachment.original_name = _store(attachment.file, upload, "minutes-")
     attachment.save()
+    audit.record(AuditEntry.Action.CREATE, attachment, by=by)
     return attachment
 
 
@@ -388,8 +412,10 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
     users = User.objects.filter(
         is_active=True, person__grants__organization__in=below, person__grants__role=access.STAFF
     ).distinct()
+    before = audit.stored(session)
     session.circular_text, session.circular_sent_at = text.strip(), timezone.now()
     session.save(update_fields=["circular_text", "circular_sent_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     sent = notifications.send(
         to=users,
         verb="session_circular",
@@ -411,7 +437,9 @@ def lecture_create(
     access.require(by, "sessions.lecture_add", Lecture(group=group, person=person))
     if not person.organization.is_within(group.organization):
         raise ValidationError({"person": _("The speaker must belong to this organization or one below it.")})
-    return Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)
+    lecture = Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)
+    audit.record(AuditEntry.Action.CREATE, lecture, by=by)
+    return lecture
 
 
 # Submissions and their review live in services/review.py; it uses the helpers above, so it is imported last.

@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 
 from sessions.models import MISSED, Attendance, ReviewStep, StudySession, Submission
 from sessions.services import _audit_status_changed, _person, _store
-from studygroup import access, notifications
+from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup, User
+from studygroup.models import AuditEntry, Person, StudyGroup, User
 
 
 def _step(submission: Submission, action: str, by: User, comment: str = "") -> None:
-    ReviewStep.objects.create(submission=submission, action=action, by=by, comment=comment.strip())
+    step = ReviewStep.objects.create(submission=submission, action=action, by=by, comment=comment.strip())
+    audit.record(AuditEntry.Action.CREATE, step, by=by)
 
 
 @transaction.atomic
@@ -49,11 +50,16 @@ def submission_save(
         raise ValidationError({"session": _("This session has not been held yet: hand in notes after it.")})
     if not text.strip() and upload is None and not submission.file:
         raise ValidationError({"text": _("Write the text or attach a file.")})
+    before = audit.stored(submission)
     submission.kind, submission.title, submission.text = kind, title.strip(), text.strip()
     submission.session, submission.is_makeup = session, is_makeup
     if upload is not None:
         submission.original_name = _store(submission.file, upload, "")
     submission.save()
+    if before is None:
+        audit.record(AuditEntry.Action.CREATE, submission, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, submission, by=by, before=before)
     return submission
 
 
@@ -67,8 +73,10 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
     )
     if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
         raise ValidationError(_("It has already been submitted."))
+    before = audit.stored(submission)
     submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
     submission.save(update_fields=["status", "submitted_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, submission, by=by, before=before)
     _step(submission, ReviewStep.Action.SUBMIT, by)
     notifications.send(
         to=core_selectors.users_holding(organization=submission.group.organization, roles=[access.STAFF]),
@@ -150,6 +158,7 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
         Submission.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=submission.pk)
     )
     conflict = duty_conflict(by.pk, submission)
+    before = audit.stored(submission)
     if action == "return":
         rule = RETURN_RULE.get(submission.status)
         if rule is None:
@@ -168,12 +177,13 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
         _refuse_conflict(conflict)
         _rule, submission.status, step = transition
     submission.save(update_fields=["status", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, submission, by=by, before=before)
     _step(submission, step, by, comment)
-    _after_review(submission, step, comment)
+    _after_review(submission, step, comment, by)
     return submission
 
 
-def _after_review(submission: Submission, step: str, comment: str) -> None:
+def _after_review(submission: Submission, step: str, comment: str, by: User) -> None:
     if submission.status == Submission.Status.APPROVED and submission.is_makeup and submission.session_id:
         missed = list(
             Attendance.objects.select_for_update(of=("self",)).filter(
@@ -186,7 +196,7 @@ def _after_review(submission: Submission, step: str, comment: str) -> None:
         changed = [(row, row.status) for row in missed]
         for row in missed:
             row.status = Attendance.Status.MADE_UP
-        _audit_status_changed(changed, submission.group.organization.path)
+        _audit_status_changed(changed, submission.group.organization.path, by)
     if submission.person.user_id:
         notifications.send(
             to=[submission.person.user],
@@ -218,8 +228,10 @@ def submission_recommend(*, submission: Submission, recommended: bool, by: User)
     access.require(by, "review_first", submission)
     if submission.status != Submission.Status.APPROVED or submission.kind != Submission.Kind.REFLECTION:
         raise ValidationError(_("Only an approved reflection can be recommended for the digest."))
+    before = audit.stored(submission)
     submission.is_recommended = recommended
     submission.save(update_fields=["is_recommended", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, submission, by=by, before=before)
     return submission
 
 
@@ -228,6 +240,8 @@ def second_reviewer_set(*, group: StudyGroup, person: Person | None, by: User) -
     access.require(by, "manage_members", group)
     if person is not None and not group.memberships.filter(person=person, end_on__isnull=True).exists():
         raise ValidationError({"person": _("The second reviewer must be a member of the group.")})
+    before = audit.stored(group)
     group.second_reviewer = person
     group.save(update_fields=["second_reviewer", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, group, by=by, before=before)
     return group

@@ -14,8 +14,8 @@ from django.utils import timezone
 from audits.models import Action, ObserverVisit
 from plans.models import PlanTopic, SessionKind, StudyPlan
 from sessions.models import Attendance, StudySession, Submission
-from studygroup import formats
-from studygroup.models import Membership, Organization, Person, StudyGroup
+from studygroup import audit, formats
+from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup
 
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
 KINDS = list(SessionKind.values)
@@ -50,6 +50,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._fill(study_groups[start : start + chunk], year_list, rng, observers)
             self.stderr.write(f"groups {min(start + chunk, len(study_groups))}/{len(study_groups)}")
+        # Benchmark data, written in bulk: one entry for the run, filed under the new root.
+        audit.write(
+            action=AuditEntry.Action.IMPORT,
+            changes={"generate_load": {"groups": len(study_groups), "years": years, "seed": seed}},
+            organization_path=organizations[0].path,
+        )
         self.stdout.write(
             f"generated {len(study_groups)} groups × {years} years in {time.monotonic() - started:.0f} s; "
             f"root organization code: {organizations[0].code}"

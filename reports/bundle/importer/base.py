@@ -122,7 +122,7 @@ class WriterBase:
         self._note(instance, owner, changes)
 
     def _create(self, place: str, instance: Model, owner: Organization, record: str) -> Model:
-        # Bulk writes send no signals: the import files its own audit entries (``write_audit``).
+        # The import files one audit entry per record it writes (``write_audit``).
         instance = type(instance).objects.bulk_create([instance])[0]
         self._owned(place, record, owner)
         self._noted_new(instance, owner)

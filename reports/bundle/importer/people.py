@@ -46,7 +46,10 @@ class PeopleSteps:
                     _("%(record)s would be created outside %(root)s and the organizations below it.")
                     % {"record": record, "root": self.root.name},
                 )
-            organization = services.organization_create(code=item["code"], name=item["name"], parent=parent)
+            # Logged once, as imported (``write_audit``), like every record the import writes.
+            organization = services.organization_create(
+                code=item["code"], name=item["name"], parent=parent, by=self.by, audited=False
+            )
             self.orgs[item["code"]] = organization
             self._noted_new(organization, organization)
             return
