@@ -7,6 +7,7 @@ groups in Python. Dashboards of large subtrees read these rows.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from functools import reduce
 from operator import or_
@@ -232,12 +233,22 @@ def _add_bayou(totals, year: int, only_groups: set[int] | None = None, only: set
 def refresh_dirty() -> tuple[int, int]:
     """The incremental run: rebuild the rows of the groups marked dirty (and their ancestors), year by year, and
     clear the marks it read (a mark renewed meanwhile stays). Return (groups rebuilt, rows written)."""
+    from django.core.cache import cache
+
     from studygroup.models import DirtyRollup
 
     marks = list(DirtyRollup.objects.values_list("pk", "group_id", "year", "marked_at"))
     by_year: dict[int, set[int]] = defaultdict(set)
     for _pk, group_id, year, _at in marks:
         by_year[year].add(group_id)
+    # Sessions that became held since the last run changed figures without a write: rebuild their groups too.
+    now = timezone.now()
+    since = cache.get("rollups:last_incremental") or now - datetime.timedelta(days=1)
+    for group_id, starts_at in StudySession.objects.filter(starts_at__gt=since, starts_at__lte=now).values_list(
+        "group_id", "starts_at"
+    ):
+        by_year[timezone.localtime(starts_at).year].add(group_id)
+    cache.set("rollups:last_incremental", now, None)
     written = sum(rebuild(year, groups) for year, groups in sorted(by_year.items()))
     for start in range(0, len(marks), 500):
         read = (Q(pk=pk, marked_at=at) for pk, _g, _y, at in marks[start : start + 500])

@@ -161,6 +161,13 @@ def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_org
 # Incremental rollups -------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _no_previous_incremental_run():
+    from django.core.cache import cache
+
+    cache.delete("rollups:last_incremental")
+
+
 def rollup_rows():
     return sorted(
         (row["organization"], row["month"], *(row[m] for m in MEASURES))
@@ -259,3 +266,19 @@ def test_a_staff_sign_in_and_a_new_group_mark_their_months_dirty():
     with freeze_time("2026-08-01"):
         new = core_services.group_create(organization=OrganizationFactory(parent=counties[1]), code="g-new")
     assert DirtyRollup.objects.filter(group=new, year=2026, month=8).exists()
+
+
+def test_a_session_that_became_held_since_the_last_run_is_counted_by_the_next():
+    from reports.rollups import refresh_dirty
+
+    with freeze_time("2026-04-01 08:00"):
+        city, counties = tree(2)
+        group = StudyGroup.objects.get(organization=counties[0])
+        start = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+        rebuild(2026)
+        refresh_dirty()
+        before = Rollup.objects.get(organization=city, year=2026, month=0).sessions
+    with freeze_time("2026-04-01 10:00"):
+        assert refresh_dirty()[0] == 1
+    assert Rollup.objects.get(organization=city, year=2026, month=0).sessions == before + 1
