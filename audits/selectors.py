@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,9 +18,9 @@ from audits.models import (
     RulesDocument,
     VisitInvitation,
 )
-from plans.models import StudyPlan
+from plans.models import Material, StudyPlan
 from reports.models import YearSummary
-from sessions.models import StudySession, Submission, held_q
+from sessions.models import Attendance, Speech, StudySession, Submission, held_q
 from studygroup import access
 from studygroup.models import Membership, Organization, StudyGroup, User
 
@@ -231,64 +231,111 @@ def compliance(*, organization: Organization, year: int, checklist: Checklist) -
     return [{"group": group, "statuses": statuses[group.pk]} for group in groups]
 
 
-def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
-    """The records behind one item of a group's year: ``{"text", "url", "ok"}`` rows."""
-    sessions = StudySession.objects.held_in(year).filter(group=group).order_by("starts_at")
-    if item == "rules":
-        return [
+PER_SESSION_ITEMS = ("attendance", "minutes", "session_plan", "discussion", "circular_down", "support")
+PLAN_ITEMS = ("plan", "plan_early", "report_up")
+
+
+def evidence(*, group: StudyGroup, year: int, items: list[str]) -> dict[str, list[dict]]:
+    """The records behind the ``items`` of a group's year: item → ``{"text", "url", "ok"}`` rows.
+
+    At most one query per kind of record (sessions, plan, seats, submissions, visits, inspections, rules,
+    summary) whatever the number of sessions or members; an item without evidence rules gets no rows.
+    """
+    wanted = set(items)
+    found: dict[str, list[dict]] = {item: [] for item in items}
+    if wanted & set(PER_SESSION_ITEMS):
+        for session in _evidence_sessions(group, year):
+            for item in wanted & set(PER_SESSION_ITEMS):
+                found[item].append(
+                    {"text": str(session), "url": session.get_absolute_url(), "ok": _session_shows(session, item)}
+                )
+    if "rules" in wanted:
+        found["rules"] = [
             {"text": d.title, "url": "", "ok": True}
-            for d in RulesDocument.objects.filter(organization=group.organization)
+            for d in RulesDocument.objects.filter(organization=group.organization_id)
         ]
-    if item in ("plan", "plan_early", "report_up"):
-        plan = StudyPlan.objects.filter(group=group, year=year).first()
-        if plan is None:
-            return []
-        return [
-            {
-                "text": f"{plan} · {plan.get_status_display()}",
-                "url": plan.get_absolute_url(),
-                "ok": plan.status == StudyPlan.Status.APPROVED,
-            }
-        ]
-    per_session = {
-        "attendance": lambda s: s.attendances.exists(),
-        "minutes": lambda s: bool(s.minutes.strip()),
-        "session_plan": lambda s: s.has_plan,
-        "discussion": lambda s: (
-            s.speeches.exists() or s.submissions.filter(kind="discussion").exclude(status="draft").exists()
-        ),
-        "circular_down": lambda s: s.circular_sent_at is not None,
-        "support": lambda s: s.materials.filter(published_at__isnull=False).exists(),
-    }
-    if item in per_session:
-        return [{"text": str(s), "url": s.get_absolute_url(), "ok": per_session[item](s)} for s in sessions]
-    if item in ("notes", "reflections"):
-        kind = "notes" if item == "notes" else "reflection"
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        seats = (
-            Membership.objects.filter(group=group, start_on__lte=last)
-            .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
-            .exclude(role="secretary")
-            .select_related("person")
-        )
-        wrote = set(
-            Submission.objects.filter(group=group, kind=kind, submitted_on__year=year)
-            .exclude(status="draft")
-            .values_list("person_id", flat=True)
-        )
-        return [{"text": seat.person.name, "url": "", "ok": seat.person_id in wrote} for seat in seats]
-    if item == "inspection":
-        rows = [
+    if wanted & set(PLAN_ITEMS):
+        plan = StudyPlan.objects.filter(group=group, year=year).select_related("group__organization").first()
+        for item in wanted & set(PLAN_ITEMS):
+            found[item] = (
+                []
+                if plan is None
+                else [
+                    {
+                        "text": f"{plan} · {plan.get_status_display()}",
+                        "url": plan.get_absolute_url(),
+                        "ok": plan.status == StudyPlan.Status.APPROVED,
+                    }
+                ]
+            )
+    if wanted & {"notes", "reflections"}:
+        found.update(_evidence_writers(group, year, wanted & {"notes", "reflections"}))
+    if "inspection" in wanted:
+        found["inspection"] = [
             {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
             for v in ObserverVisit.objects.filter(
                 held_q("session__"), session__group=group, session__starts_at__year=year
             ).select_related("observer", "session")
+        ] + [
+            {"text": str(i), "url": "", "ok": True}
+            for i in Inspection.objects.filter(group=group, year=year).select_related("group", "checklist")
         ]
-        rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
-        return rows
-    if item == "summary":
-        return [
+    if "summary" in wanted:
+        found["summary"] = [
             {"text": str(s), "url": "", "ok": True}
-            for s in YearSummary.objects.filter(group=group, year=year, is_final=True)
+            for s in YearSummary.objects.filter(group=group, year=year, is_final=True).select_related("group")
         ]
-    return []
+    return found
+
+
+def _evidence_sessions(group: StudyGroup, year: int) -> QuerySet[StudySession]:
+    """The group's held sessions of the year, each annotated with what the per-session items ask (one query)."""
+    session = OuterRef("pk")
+    discussion = Submission.objects.filter(session=session, kind=Submission.Kind.DISCUSSION).exclude(
+        status=Submission.Status.DRAFT
+    )
+    return (
+        StudySession.objects.held_in(year)
+        .filter(group=group)
+        .annotate(
+            has_attendance=Exists(Attendance.objects.filter(session=session)),
+            has_speech=Exists(Speech.objects.filter(session=session)),
+            has_discussion_material=Exists(discussion),
+            has_material=Exists(Material.objects.filter(session=session, published_at__isnull=False)),
+        )
+        .order_by("starts_at")
+    )
+
+
+def _session_shows(session: StudySession, item: str) -> bool:
+    return {
+        "attendance": session.has_attendance,
+        "minutes": bool(session.minutes.strip()),
+        "session_plan": session.has_plan,
+        "discussion": session.has_speech or session.has_discussion_material,
+        "circular_down": session.circular_sent_at is not None,
+        "support": session.has_material,
+    }[item]
+
+
+def _evidence_writers(group: StudyGroup, year: int, items: set[str]) -> dict[str, list[dict]]:
+    """Every member seated in the year (not the secretary) and whether they wrote notes / a reflection."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    seats = list(
+        Membership.objects.filter(group=group, start_on__lte=last)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+        .exclude(role=Membership.Role.SECRETARY)
+        .select_related("person")
+    )
+    kinds = {"notes": Submission.Kind.NOTES, "reflections": Submission.Kind.REFLECTION}
+    wrote = set(
+        Submission.objects.filter(group=group, kind__in=[kinds[item] for item in items], submitted_on__year=year)
+        .exclude(status=Submission.Status.DRAFT)
+        .order_by()
+        .values_list("kind", "person_id")
+        .distinct()
+    )
+    return {
+        item: [{"text": seat.person.name, "url": "", "ok": (kinds[item], seat.person_id) in wrote} for seat in seats]
+        for item in items
+    }

@@ -1,0 +1,73 @@
+"""The audits pages run the same number of queries whatever the size of what they show (two sizes each)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+
+from audits.tests.factories import (
+    InspectionFactory,
+    ObserverVisitFactory,
+    RulesDocumentFactory,
+    YearSummaryFactory,
+)
+from plans.tests.factories import MaterialFactory, StudyPlanFactory
+from sessions.tests.factories import AttendanceFactory, SpeechFactory, StudySessionFactory, SubmissionFactory
+from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.querycount import assert_queries
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_frozen")]
+YEAR = 2026
+
+
+@pytest.fixture
+def _frozen():
+    with freeze_time("2026-12-01 08:00:00"):
+        yield
+
+
+def group_year(*, sessions: int, members: int):
+    """A group with ``sessions`` held sessions and ``members`` seats, every kind of 八有/七有 evidence present."""
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    RulesDocumentFactory(organization=group.organization)
+    StudyPlanFactory(group=group, year=YEAR, status="approved")
+    people = [MembershipFactory(group=group, start_on=datetime.date(YEAR, 1, 1)).person for _ in range(members)]
+    MembershipFactory(group=group, role="secretary", start_on=datetime.date(YEAR, 1, 1))
+    for index in range(sessions):
+        starts = datetime.datetime(YEAR, index % 11 + 1, 10, 1, tzinfo=datetime.UTC)
+        session = StudySessionFactory(
+            group=group,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+            minutes="记录" if index % 2 else "",
+            plan_text="方案" if index % 3 else "",
+        )
+        AttendanceFactory(session=session, person=people[index % members])
+        SpeechFactory(session=session)
+        MaterialFactory(group=group, session=session)
+        SubmissionFactory(group=group, session=session, person=people[0], kind="discussion", status="submitted")
+        ObserverVisitFactory(session=session)
+    for person in people[: members // 2 + 1]:
+        for kind in ("notes", "reflection"):
+            SubmissionFactory(
+                group=group, person=person, kind=kind, status="submitted", submitted_on=datetime.date(YEAR, 5, 1)
+            )
+    InspectionFactory(group=group, year=YEAR)
+    YearSummaryFactory(group=group, year=YEAR)
+    return group
+
+
+@pytest.mark.parametrize("checklist", ["bayou", "qiyou"])
+def test_checklist_evidence_page_runs_a_fixed_number_of_queries(client, checklist):
+    expected = {"bayou": 32, "qiyou": 26}[checklist]
+    for sessions, members in ((2, 2), (12, 9)):
+        group = group_year(sessions=sessions, members=members)
+        client.force_login(user_with_role("viewer", group.organization))
+        url = reverse("audits:group-checklist", args=[group.pk, YEAR, checklist])
+        with assert_queries(expected):
+            response = client.get(url)
+        assert response.status_code == 200
+        if checklist == "bayou":
+            minutes = response.content.decode().split('id="item-minutes"')[1].split("</section>")[0]
+            assert minutes.count('href="/sessions/') == sessions
