@@ -28,7 +28,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import connections
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.utils.translation import gettext_lazy as _
 
 from audits.models import Inspection, ObserverVisit, RulesDocument
@@ -80,26 +81,30 @@ def collect(groups: Iterable[StudyGroup], year: int) -> dict[int, GroupYear]:
     org_to_group = {g.organization_id: g.pk for g in groups}
     for org_id in (
         RulesDocument.objects.filter(organization_id__in=org_to_group)
+        .order_by()
         .values_list("organization_id", flat=True)
         .distinct()
     ):
         data[org_to_group[org_id]].has_rules = True
-    for group_id, status, approved_at, filed_at in StudyPlan.objects.filter(group_id__in=ids, year=year).values_list(
-        "group_id", "status", "approved_at", "filed_at"
-    ):
+    plans = StudyPlan.objects.filter(group_id__in=ids, year=year).order_by()
+    for group_id, status, approved_at, filed_at in plans.values_list("group_id", "status", "approved_at", "filed_at"):
         row = data[group_id]
         row.plan_status, row.plan_filed = status, filed_at is not None
         row.plan_approved_on = approved_at.date() if approved_at and status == StudyPlan.Status.APPROVED else None
     _collect_sessions(data, ids, year)
     _collect_people(data, ids, year)
-    observed = ObserverVisit.objects.filter(
-        held_q("session__"), session__group_id__in=ids, session__starts_at__year=year
-    ).values_list("session__group_id", flat=True)
-    inspected = Inspection.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True)
+    observed = (
+        ObserverVisit.objects.filter(held_q("session__"), session__group_id__in=ids, session__starts_at__year=year)
+        .order_by()
+        .values_list("session__group_id", flat=True)
+    )
+    inspected = Inspection.objects.filter(group_id__in=ids, year=year).order_by().values_list("group_id", flat=True)
     for group_id in set(observed) | set(inspected):
         data[group_id].observed_or_inspected = True
-    for group_id in YearSummary.objects.filter(group_id__in=ids, year=year, is_final=True).values_list(
-        "group_id", flat=True
+    for group_id in (
+        YearSummary.objects.filter(group_id__in=ids, year=year, is_final=True)
+        .order_by()
+        .values_list("group_id", flat=True)
     ):
         data[group_id].has_summary = True
     return data
@@ -150,6 +155,7 @@ def _collect_people(data: dict[int, GroupYear], ids: list[int], year: int) -> No
         Membership.objects.filter(group_id__in=ids, start_on__lte=last)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
         .exclude(role=Membership.Role.SECRETARY)
+        .order_by()
         .values_list("group_id", "person_id")
     )
     for group_id, person_id in seats:
@@ -159,6 +165,7 @@ def _collect_people(data: dict[int, GroupYear], ids: list[int], year: int) -> No
             group_id__in=ids, submitted_on__year=year, kind__in=[Submission.Kind.NOTES, Submission.Kind.REFLECTION]
         )
         .exclude(status=Submission.Status.DRAFT)
+        .order_by()
         .values_list("group_id", "person_id", "kind")
         .distinct()
     )
@@ -226,15 +233,94 @@ def verdicts(group_ids: Iterable[int], year: int, checklist: str) -> dict[tuple[
     from audits.models import Inspection, InspectionVerdict
 
     labels = dict(Inspection.Verdict.choices)
-    rows = InspectionVerdict.objects.filter(
-        inspection__group_id__in=list(group_ids), inspection__year=year, inspection__checklist__code=checklist
-    ).values_list("inspection__group_id", "item__code", "verdict")
+    rows = (
+        InspectionVerdict.objects.filter(
+            inspection__group_id__in=list(group_ids), inspection__year=year, inspection__checklist__code=checklist
+        )
+        .order_by()
+        .values_list("inspection__group_id", "item__code", "verdict")
+    )
     return {(group_id, code): str(labels.get(verdict, verdict)) for group_id, code, verdict in rows}
 
 
-def bayou_met_counts(groups: Iterable[StudyGroup], year: int) -> tuple[dict[str, int], int]:
-    """For the year figures: item → groups meeting it, and groups meeting all eight."""
-    results = compute(groups, year, "bayou")
-    counts = {item: sum(1 for statuses in results.values() if statuses[item] == MET) for item in BAYOU_ITEMS}
-    all_met = sum(1 for statuses in results.values() if all(s == MET for s in statuses.values()))
-    return counts, all_met
+# The characters ``str.strip()`` removes (``str.isspace``): minutes of nothing else are no minutes, in SQL as in
+# Python.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+class Stripped(Func):
+    """``text.strip()`` in SQL (``TRIM``/``BTRIM`` with Python's whitespace characters)."""
+
+    function = "TRIM"
+    output_field = TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(WHITESPACE), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="BTRIM", **extra_context)
+
+
+def bayou_met_conditions(year: int) -> dict[str, Q]:
+    """Item → the condition on a ``StudyGroup`` row under which ``bayou`` says ``met``, as SQL.
+
+    The same rules as ``collect`` + ``bayou``, stated as EXISTS / NOT EXISTS so the database answers for every
+    group of a subtree at once.
+    """
+    group = OuterRef("pk")
+    sessions = StudySession.objects.held_in(year).filter(group=group)
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    seats = (
+        Membership.objects.filter(group=group, start_on__lte=last)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+        .exclude(role=Membership.Role.SECRETARY)
+    )
+
+    def every_member_wrote(kind: str) -> Q:
+        wrote = Submission.objects.filter(
+            group=OuterRef("group"), person=OuterRef("person"), kind=kind, submitted_on__year=year
+        ).exclude(status=Submission.Status.DRAFT)
+        return Q(Exists(seats)) & ~Q(Exists(seats.filter(~Exists(wrote))))
+
+    def every_session(queryset_without) -> Q:
+        return Q(Exists(sessions)) & ~Q(Exists(queryset_without))
+
+    # Through the group's sessions, so the database probes the visits of those sessions only.
+    visited = sessions.filter(Exists(ObserverVisit.objects.filter(session=OuterRef("pk"))))
+    return {
+        "rules": Q(Exists(RulesDocument.objects.filter(organization=OuterRef("organization")))),
+        "plan": Q(Exists(StudyPlan.objects.filter(group=group, year=year, status=StudyPlan.Status.APPROVED))),
+        "attendance": every_session(sessions.filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))),
+        "minutes": every_session(sessions.annotate(kept=Stripped("minutes")).filter(kept="")),
+        "notes": every_member_wrote(Submission.Kind.NOTES),
+        "reflections": every_member_wrote(Submission.Kind.REFLECTION),
+        "inspection": Q(Exists(visited)) | Q(Exists(Inspection.objects.filter(group=group, year=year))),
+        "summary": Q(Exists(YearSummary.objects.filter(group=group, year=year, is_final=True))),
+    }
+
+
+def bayou_met_counts(groups: QuerySet[StudyGroup], year: int) -> tuple[dict[str, int], int]:
+    """For the year figures: item → groups meeting it, and groups meeting all eight, in one SQL query.
+
+    Each group's eight conditions are evaluated once (EXISTS / NOT EXISTS probes by index, per group of the
+    subtree); the outer query counts them.
+    """
+    conditions = bayou_met_conditions(year)
+    flags = groups.order_by().annotate(
+        **{f"met_{item}": ExpressionWrapper(conditions[item], output_field=BooleanField()) for item in BAYOU_ITEMS}
+    )
+    flags = flags.values(*(f"met_{item}" for item in BAYOU_ITEMS))
+    inner, params = flags.query.get_compiler(using=flags.db).as_sql()
+    counted = ", ".join(f"COUNT(CASE WHEN met_{item} THEN 1 END)" for item in BAYOU_ITEMS)
+    every = " AND ".join(f"met_{item}" for item in BAYOU_ITEMS)
+    with connections[flags.db].cursor() as cursor:
+        # MATERIALIZED: each group's conditions are evaluated once, not again for the all-eight count.
+        cursor.execute(
+            f"WITH flags AS MATERIALIZED ({inner}) SELECT {counted}, COUNT(CASE WHEN {every} THEN 1 END) FROM flags",  # noqa: S608 - names are ours, values are parameters
+            params,
+        )
+        *per_item, all_met = cursor.fetchone()
+    return dict(zip(BAYOU_ITEMS, per_item, strict=True)), all_met

@@ -38,7 +38,7 @@ def sort_children(children: list[dict], sort: str | None) -> str:
 
 
 def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, dict]:
-    rows = queryset.annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
     return {row.pop("prefix"): row for row in rows}
 
 

@@ -75,11 +75,14 @@ def _ratio(part: int, whole: int) -> float | None:
 def year_figures(organization: Organization, year: int) -> dict:
     """Return the figures of ``organization``'s subtree for ``year`` with every key of the format."""
     path = organization.path
-    groups = list(StudyGroup.objects.filter(organization__path__startswith=path).select_related("organization"))
-    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
+    groups = StudyGroup.objects.filter(organization__path__startswith=path)
+    group_count = groups.count()
+    # ``order_by()`` everywhere below: a model's ``Meta.ordering`` would add joins to these aggregates.
+    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path).order_by()
     by_kind = dict(sessions.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     attendance = dict(
         Attendance.objects.filter(session__in=sessions)
+        .order_by()
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
@@ -91,6 +94,7 @@ def year_figures(organization: Organization, year: int) -> dict:
     submitted = dict(
         Submission.objects.filter(group__organization__path__startswith=path, submitted_on__year=year)
         .exclude(status=Submission.Status.DRAFT)
+        .order_by()
         .values("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
@@ -113,7 +117,7 @@ def year_figures(organization: Organization, year: int) -> dict:
     )
     bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
     figures = {
-        "groups": len(groups),
+        "groups": group_count,
         "sessions": sum(by_kind.values()),
         "sessions_by_kind": {kind: by_kind.get(kind, 0) for kind in SessionKind.values},
         "expanded_sessions": sessions.filter(is_expanded=True).count(),
@@ -132,7 +136,7 @@ def year_figures(organization: Organization, year: int) -> dict:
         "lecture_audience": lectures["audience"] or 0,
         "observer_visits": visits["n"],
         "groups_observed": visits["groups"],
-        "observation_coverage": _ratio(visits["groups"], len(groups)),
+        "observation_coverage": _ratio(visits["groups"], group_count),
         "actions": actions["n"],
         "actions_done": actions["done"],
         "actions_overdue": actions["overdue"],

@@ -28,7 +28,12 @@ def _grouped(queryset, path_lookup: str, length: int, month_lookup: str | None, 
     tz = timezone.get_current_timezone()
     # Only records at this level or below: a shorter path would otherwise count again as its own prefix.
     depth_lookup = path_lookup.removesuffix("path") + "depth__gte"
-    queryset = queryset.filter(**{depth_lookup: length // PATH_STEP}).annotate(prefix=Substr(path_lookup, 1, length))
+    # ``order_by()``: ``Meta.ordering`` (attendance by person name) would join tables the sums never read.
+    queryset = (
+        queryset.order_by()
+        .filter(**{depth_lookup: length // PATH_STEP})
+        .annotate(prefix=Substr(path_lookup, 1, length))
+    )
     keys = ["prefix"]
     if month_lookup is not None:
         queryset = queryset.annotate(
