@@ -163,6 +163,21 @@ def overdue(attendance: Attendance) -> bool:
     return timezone.localdate() > makeup_due_on(attendance.session)
 
 
+def makeup_overdue_before() -> datetime.datetime:
+    """The make-up of a session that ended before this moment is overdue (``overdue`` as one SQL bound).
+
+    Overdue means today is past the day the session ended plus ``MAKEUP_DAYS``: the session ended before the
+    start of the day ``MAKEUP_DAYS`` days ago.
+    """
+    day = timezone.localdate() - datetime.timedelta(days=settings.MAKEUP_DAYS)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def makeups_overdue(*, user: User) -> QuerySet[Attendance]:
+    """The rows of ``makeups_open`` whose make-up is overdue, filtered in SQL (count them with ``.count()``)."""
+    return makeups_open(user=user).filter(session__ends_at__lt=makeup_overdue_before())
+
+
 def submissions_to_review(*, user: User) -> QuerySet[Submission]:
     """Submissions waiting for this user's step of the review."""
     scope = access.scope_for(user)
