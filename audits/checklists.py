@@ -209,6 +209,7 @@ def qiyou(row: GroupYear, year: int) -> dict[str, str]:
 # The checklists whose items the records decide. A checklist added as data (in the admin) has no entry
 # here, and an item added to one of these has no computed status: inspectors judge those items alone.
 RULES = {"bayou": lambda row, year: bayou(row), "qiyou": qiyou}
+COMPUTED_ITEMS = {"bayou": BAYOU_ITEMS, "qiyou": QIYOU_ITEMS}
 NOT_COMPUTED_LABEL = _("For the inspector to judge")
 
 
@@ -264,14 +265,40 @@ class Stripped(Func):
         return self.as_sql(compiler, connection, function="BTRIM", **extra_context)
 
 
-def bayou_met_conditions(year: int) -> dict[str, Q]:
-    """Item → the condition on a ``StudyGroup`` row under which ``bayou`` says ``met``, as SQL.
+@dataclass(frozen=True)
+class Conditions:
+    """When an item is ``met`` and when ``partial`` (``None``: never), as conditions on a ``StudyGroup`` row;
+    otherwise it is ``missing``."""
 
-    The same rules as ``collect`` + ``bayou``, stated as EXISTS / NOT EXISTS so the database answers for every
-    group of a subtree at once.
+    met: Q
+    partial: Q | None = None
+
+    def status_q(self, status: str) -> Q | None:
+        """The condition for one status; ``None`` for a status the item never has (or one that does not exist)."""
+        if status == MET:
+            return self.met
+        if status == PARTIAL:
+            return self.partial
+        if status == MISSING:
+            return ~self.met & ~self.partial if self.partial is not None else ~self.met
+        return None
+
+
+def _share(rows: QuerySet, done: Q) -> Conditions:
+    """``share`` in SQL: all ``rows`` done, met; some, partial; none (or no row), missing."""
+    some_done, some_not = Q(Exists(rows.filter(done))), Q(Exists(rows.filter(~done)))
+    return Conditions(met=some_done & ~some_not, partial=some_done & some_not)
+
+
+def status_conditions(checklist: str, year: int) -> dict[str, Conditions]:
+    """Item → ``Conditions`` of a checklist the records decide (``RULES``), as SQL; empty for any other.
+
+    The same rules as ``collect`` + ``bayou``/``qiyou``, stated as EXISTS / NOT EXISTS so the database answers
+    for every group of a subtree at once (the tests hold both to the same results).
     """
-    group = OuterRef("pk")
+    group, session = OuterRef("pk"), OuterRef("pk")
     sessions = StudySession.objects.held_in(year).filter(group=group)
+    plans = StudyPlan.objects.filter(group=group, year=year)
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     seats = (
         Membership.objects.filter(group=group, start_on__lte=last)
@@ -279,27 +306,68 @@ def bayou_met_conditions(year: int) -> dict[str, Q]:
         .exclude(role=Membership.Role.SECRETARY)
     )
 
-    def every_member_wrote(kind: str) -> Q:
-        wrote = Submission.objects.filter(
-            group=OuterRef("group"), person=OuterRef("person"), kind=kind, submitted_on__year=year
-        ).exclude(status=Submission.Status.DRAFT)
-        return Q(Exists(seats)) & ~Q(Exists(seats.filter(~Exists(wrote))))
+    def wrote(kind: str) -> Q:
+        return Q(
+            Exists(
+                Submission.objects.filter(
+                    group=OuterRef("group"), person=OuterRef("person"), kind=kind, submitted_on__year=year
+                ).exclude(status=Submission.Status.DRAFT)
+            )
+        )
 
-    def every_session(queryset_without) -> Q:
-        return Q(Exists(sessions)) & ~Q(Exists(queryset_without))
+    def one_of(queryset: QuerySet) -> Conditions:
+        return Conditions(met=Q(Exists(queryset)))
 
-    # Through the group's sessions, so the database probes the visits of those sessions only.
-    visited = sessions.filter(Exists(ObserverVisit.objects.filter(session=OuterRef("pk"))))
-    return {
-        "rules": Q(Exists(RulesDocument.objects.filter(organization=OuterRef("organization")))),
-        "plan": Q(Exists(StudyPlan.objects.filter(group=group, year=year, status=StudyPlan.Status.APPROVED))),
-        "attendance": every_session(sessions.filter(~Exists(Attendance.objects.filter(session=OuterRef("pk"))))),
-        "minutes": every_session(sessions.annotate(kept=Stripped("minutes")).filter(kept="")),
-        "notes": every_member_wrote(Submission.Kind.NOTES),
-        "reflections": every_member_wrote(Submission.Kind.REFLECTION),
-        "inspection": Q(Exists(visited)) | Q(Exists(Inspection.objects.filter(group=group, year=year))),
-        "summary": Q(Exists(YearSummary.objects.filter(group=group, year=year, is_final=True))),
-    }
+    summary = one_of(YearSummary.objects.filter(group=group, year=year, is_final=True))
+    if checklist == "bayou":
+        # Visits through the group's sessions, so the database probes the visits of those sessions only.
+        visited = sessions.filter(Exists(ObserverVisit.objects.filter(session=session)))
+        return {
+            "rules": one_of(RulesDocument.objects.filter(organization=OuterRef("organization"))),
+            "plan": Conditions(
+                met=Q(Exists(plans.filter(status=StudyPlan.Status.APPROVED))),
+                partial=Q(Exists(plans.exclude(status=StudyPlan.Status.APPROVED))),
+            ),
+            "attendance": _share(sessions, Q(Exists(Attendance.objects.filter(session=session)))),
+            "minutes": _share(sessions.annotate(kept=Stripped("minutes")), ~Q(kept="")),
+            "notes": _share(seats, wrote(Submission.Kind.NOTES)),
+            "reflections": _share(seats, wrote(Submission.Kind.REFLECTION)),
+            "inspection": Conditions(
+                met=Q(Exists(visited)) | Q(Exists(Inspection.objects.filter(group=group, year=year)))
+            ),
+            "summary": summary,
+        }
+    if checklist == "qiyou":
+        # ``approved_at.date()`` of a datetime read back in UTC, as ``collect`` takes it.
+        in_time = Q(
+            status=StudyPlan.Status.APPROVED, approved_at__lt=datetime.datetime(year, 4, 1, tzinfo=datetime.UTC)
+        )
+        discussed = Q(Exists(Speech.objects.filter(session=session))) | Q(
+            Exists(
+                Submission.objects.filter(session=session, kind=Submission.Kind.DISCUSSION).exclude(
+                    status=Submission.Status.DRAFT
+                )
+            )
+        )
+        return {
+            "plan_early": Conditions(met=Q(Exists(plans.filter(in_time))), partial=Q(Exists(plans.exclude(in_time)))),
+            "session_plan": _share(sessions.annotate(kept=Stripped("plan_text")), ~Q(kept="") | ~Q(plan_file="")),
+            "discussion": _share(sessions, discussed),
+            "report_up": Conditions(
+                met=Q(Exists(plans.filter(filed_at__isnull=False))), partial=Q(Exists(plans.filter(filed_at=None)))
+            ),
+            "circular_down": _share(sessions, Q(circular_sent_at__isnull=False)),
+            "summary": summary,
+            "support": _share(
+                sessions, Q(Exists(Material.objects.filter(session=session, published_at__isnull=False)))
+            ),
+        }
+    return {}
+
+
+def bayou_met_conditions(year: int) -> dict[str, Q]:
+    """Item → the condition on a ``StudyGroup`` row under which ``bayou`` says ``met``, as SQL."""
+    return {item: conditions.met for item, conditions in status_conditions("bayou", year).items()}
 
 
 def bayou_met_counts(groups: QuerySet[StudyGroup], year: int) -> tuple[dict[str, int], int]:

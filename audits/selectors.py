@@ -203,30 +203,29 @@ def action_list(
     return queryset.order_by("status", "due_on", "id")
 
 
-def compliance(*, organization: Organization, year: int, checklist: Checklist) -> list[dict]:
-    """Groups of the subtree (the organization's own included) with the status of every item.
+def compliance_groups(
+    *, organization: Organization, year: int, checklist: Checklist, item: str = "", status: str = ""
+) -> QuerySet[StudyGroup]:
+    """Active groups of the subtree (the organization's own included) in tree order; with ``item`` and
+    ``status``, only those whose item has that status, filtered in SQL (``checklists.status_conditions``).
 
-    Small subtrees are computed from the records; large ones (more than ``DASHBOARD_LIVE_LIMIT`` groups) read
-    the statuses the rollup job keeps, when it has run for that year.
+    An item the records do not decide (an inspector's item) has no status: the filter keeps no group.
     """
-    from django.conf import settings
-
-    from audits.models import ChecklistStatus
-
-    groups = list(
+    groups = (
         StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
         .select_related("organization")
         .order_by("organization__path")
     )
-    if len(groups) > settings.DASHBOARD_LIVE_LIMIT:
-        stored = dict(
-            ChecklistStatus.objects.filter(
-                group__organization__path__startswith=organization.path, year=year, checklist=checklist.code
-            ).values_list("group_id", "statuses")
-        )
-        if stored:
-            missing = dict.fromkeys(checklist.items.values_list("code", flat=True), checklists.MISSING)
-            return [{"group": group, "statuses": stored.get(group.pk, missing)} for group in groups]
+    if item and status:
+        conditions = checklists.status_conditions(checklist.code, year).get(item)
+        condition = conditions.status_q(status) if conditions is not None else None
+        groups = groups.filter(condition) if condition is not None else groups.none()
+    return groups
+
+
+def compliance_rows(*, groups: list[StudyGroup], year: int, checklist: Checklist) -> list[dict]:
+    """The status of every item for ``groups`` (a page of them), computed from the records in a fixed number of
+    queries."""
     statuses = checklists.compute(groups, year, checklist.code)
     return [{"group": group, "statuses": statuses[group.pk]} for group in groups]
 

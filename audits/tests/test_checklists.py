@@ -160,7 +160,7 @@ def test_compliance_query_count_same_for_10_and_200_groups(client):
         client.get(url)
         with CaptureQueriesContext(connection) as context:
             response = client.get(url)
-        assert response.content.decode().count('href="/audits/groups/') == size
+        assert response.content.decode().count('href="/audits/groups/') == min(size, 100)
         counts.append(len(context))
     assert counts[0] == counts[1]
 
@@ -208,7 +208,9 @@ def test_group_checklist_shows_the_evidence(client, group):
     assert "部分达标" in section
 
 
-def test_large_subtree_table_reads_the_statuses_the_rollup_job_keeps(client, settings):
+def test_large_subtree_table_is_exact_even_after_the_rollup_job(client, settings):
+    """The rollup job keeps every group's statuses; the table filters and computes from the records, so a
+    record added since shows at once, whatever the size of the subtree."""
     from audits.models import ChecklistStatus
     from reports.rollups import rebuild
 
@@ -221,10 +223,12 @@ def test_large_subtree_table_reads_the_statuses_the_rollup_job_keeps(client, set
     stored = dict(ChecklistStatus.objects.filter(year=YEAR, checklist="bayou").values_list("group_id", "statuses"))
     assert all(stored[g.pk] == live[g.pk] for g in groups)
     settings.DASHBOARD_LIVE_LIMIT = 3
-    RulesDocumentFactory(organization=groups[2].organization)  # after the rebuild: not yet in the stored table
+    RulesDocumentFactory(organization=groups[2].organization)  # after the rebuild
     client.force_login(user_with_role("viewer", top))
     page = client.get(reverse("audits:compliance") + f"?year={YEAR}&item=rules&status=met").content.decode()
-    assert groups[0].organization.name in page and groups[2].organization.name not in page
+    shown = page.split("<tbody>")[1]
+    assert groups[0].organization.name in shown and groups[2].organization.name in shown
+    assert groups[1].organization.name not in shown
 
 
 def test_compliance_table_is_paginated(client):
@@ -234,7 +238,9 @@ def test_compliance_table_is_paginated(client):
     client.force_login(user_with_role("viewer", top))
     first = client.get(reverse("audits:compliance") + f"?year={YEAR}").content.decode()
     second = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=2").content.decode()
-    assert first.count('href="/audits/groups/') == 200 and second.count('href="/audits/groups/') == 5
+    assert first.count('href="/audits/groups/') == 100 and second.count('href="/audits/groups/') == 100
+    third = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=3").content.decode()
+    assert third.count('href="/audits/groups/') == 5
 
 
 def test_a_session_not_yet_held_is_neither_held_nor_missing(client, group):

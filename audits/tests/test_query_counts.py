@@ -71,3 +71,25 @@ def test_checklist_evidence_page_runs_a_fixed_number_of_queries(client, checklis
         if checklist == "bayou":
             minutes = response.content.decode().split('id="item-minutes"')[1].split("</section>")[0]
             assert minutes.count('href="/sessions/') == sessions
+
+
+@pytest.mark.parametrize("query", ["", "&item=minutes&status=partial"])
+def test_compliance_page_cuts_the_page_in_sql_at_two_sizes(client, query):
+    """Page 1 of 150 groups costs what page 1 of 5 costs: only the page's statuses are computed."""
+    for size in (5, 150):
+        top = OrganizationFactory()
+        for index in range(size):
+            group = StudyGroupFactory(organization=OrganizationFactory(parent=top))
+            if index % 2 == 0:  # every other group: one session with minutes, one without (minutes partial)
+                for month, minutes in ((3, "记录"), (4, "")):
+                    starts = datetime.datetime(YEAR, month, 10, 1, tzinfo=datetime.UTC)
+                    StudySessionFactory(
+                        group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), minutes=minutes
+                    )
+        client.force_login(user_with_role("viewer", top))
+        url = reverse("audits:compliance") + f"?org={top.pk}&year={YEAR}{query}"
+        with assert_queries(24):
+            page = client.get(url).content.decode()
+        shown = (size + 1) // 2 if query else size
+        assert page.count('href="/audits/groups/') == min(shown, 100)
+        assert ("第 1 页,共 2 页" in page) is (100 < shown <= 200)

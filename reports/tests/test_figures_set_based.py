@@ -1,112 +1,18 @@
 """The 八有 counts of the year figures, computed in SQL for a whole subtree, equal the per-group computation
 (``audits.checklists.compute``, the rules of records-format.md) on generated records."""
 
-import datetime
-
 import pytest
 from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audits import checklists
-from audits.tests.factories import InspectionFactory, ObserverVisitFactory, RulesDocumentFactory, YearSummaryFactory
-from plans.tests.factories import StudyPlanFactory
-from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
+from audits.tests.records import FULL, NOW, WHEN, YEAR, build, group_year_spec
+from sessions.tests.factories import StudySessionFactory
 from studygroup.models import StudyGroup
-from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory
+from studygroup.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-YEAR = 2026
-NOW = "2026-07-01 08:00:00"
-WHEN = {
-    "held": datetime.datetime(YEAR, 3, 10, 1, tzinfo=datetime.UTC),
-    "ahead": datetime.datetime(YEAR, 10, 10, 1, tzinfo=datetime.UTC),
-    "last_year": datetime.datetime(YEAR - 1, 5, 10, 1, tzinfo=datetime.UTC),
-}
-SEATED = {
-    "whole_year": (datetime.date(YEAR - 1, 1, 1), None),
-    "ended_before": (datetime.date(YEAR - 2, 1, 1), datetime.date(YEAR - 1, 12, 31)),
-    "from_next_year": (datetime.date(YEAR + 1, 1, 1), None),
-    "left_in_june": (datetime.date(YEAR, 2, 1), datetime.date(YEAR, 6, 30)),
-}
-WRITINGS = {
-    "notes": ("notes", "submitted", datetime.date(YEAR, 4, 1)),
-    "reflection": ("reflection", "approved", datetime.date(YEAR, 5, 1)),
-    "draft_notes": ("notes", "draft", datetime.date(YEAR, 4, 1)),
-    "old_reflection": ("reflection", "submitted", datetime.date(YEAR - 1, 11, 1)),
-}
-
-# A group meeting every item.
-FULL = {
-    "rules": True,
-    "plan": "approved",
-    "sessions": [("held", "记录", True)],
-    "seats": [("member", "whole_year", {"notes", "reflection"})],
-    "visit": None,
-    "inspection": YEAR,
-    "summary": "final",
-}
-
-group_spec = st.fixed_dictionaries(
-    {
-        "rules": st.booleans(),
-        "plan": st.sampled_from([None, "draft", "submitted", "approved"]),
-        # (when, minutes, has attendance rows)
-        "sessions": st.lists(
-            st.tuples(
-                st.sampled_from(list(WHEN)),
-                st.sampled_from(["", " ", "\u3000\n", "\xa0", "记录", " 记录 "]),
-                st.booleans(),
-            ),
-            max_size=3,
-        ),
-        # (role, seated when, what they wrote)
-        "seats": st.lists(
-            st.tuples(
-                st.sampled_from(["leader", "deputy", "member", "secretary"]),
-                st.sampled_from(list(SEATED)),
-                st.sets(st.sampled_from(list(WRITINGS))),
-            ),
-            max_size=3,
-        ),
-        "visit": st.sampled_from([None, "held", "ahead", "last_year"]),
-        "inspection": st.sampled_from([None, YEAR, YEAR - 1]),
-        "summary": st.sampled_from([None, "final", "draft"]),
-    }
-)
-
-
-def build(root, spec) -> StudyGroup:
-    group = StudyGroupFactory(organization=OrganizationFactory(parent=root))
-    if spec["rules"]:
-        RulesDocumentFactory(organization=group.organization)
-    if spec["plan"]:
-        StudyPlanFactory(group=group, year=YEAR, status=spec["plan"])
-    sessions = []
-    for when, minutes, attended in spec["sessions"]:
-        starts = WHEN[when]
-        session = StudySessionFactory(
-            group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), minutes=minutes
-        )
-        if attended:
-            AttendanceFactory(session=session)
-        sessions.append(session)
-    for role, seated, writings in spec["seats"]:
-        start_on, end_on = SEATED[seated]
-        person = MembershipFactory(group=group, role=role, start_on=start_on, end_on=end_on).person
-        for writing in writings:
-            kind, status, on = WRITINGS[writing]
-            SubmissionFactory(group=group, person=person, kind=kind, status=status, submitted_on=on)
-    if spec["visit"]:
-        starts = WHEN[spec["visit"]]
-        ObserverVisitFactory(
-            session=StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
-        )
-    if spec["inspection"]:
-        InspectionFactory(group=group, year=spec["inspection"])
-    if spec["summary"]:
-        YearSummaryFactory(group=group, year=YEAR, is_final=spec["summary"] == "final")
-    return group
 
 
 def per_group_counts(groups, year):
@@ -117,7 +23,7 @@ def per_group_counts(groups, year):
 
 
 @settings(max_examples=40)
-@given(specs=st.lists(group_spec, min_size=1, max_size=4))
+@given(specs=st.lists(group_year_spec, min_size=1, max_size=4))
 def test_set_based_bayou_counts_equal_the_per_group_rules(specs):
     with freeze_time(NOW):
         root = OrganizationFactory()
