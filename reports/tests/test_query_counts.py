@@ -6,12 +6,16 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from freezegun import freeze_time
 
 from audits.tests.factories import ActionFactory, ObserverVisitFactory, RulesDocumentFactory
 from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+from reports import dashboard
+from reports.figures import year_figures
+from reports.rollups import rebuild
 from sessions.tests.factories import AttendanceFactory, LectureFactory, StudySessionFactory, SubmissionFactory
-from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory
+from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 from studygroup.tests.querycount import assert_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_frozen")]
@@ -65,3 +69,59 @@ def test_year_summary_command_runs_a_fixed_number_of_queries():
         assert (figures["groups"], figures["sessions"], figures["leave"]) == (size, 3 * size, 3 * size)
         met = dict.fromkeys(["rules", "plan", "attendance", "minutes", "reflections", "inspection"], size)
         assert figures["bayou_met"] == {**met, "notes": 0, "summary": 0}
+
+
+def home(client, role: str, organization) -> str:
+    client.force_login(user_with_role(role, organization))
+    client.get(reverse("home"))
+    return reverse("home")
+
+
+@pytest.mark.parametrize("role", ["leader", "viewer"])
+@pytest.mark.parametrize("from_rollups", [False, True])
+def test_leader_and_viewer_home_runs_a_fixed_number_of_queries(client, settings, role, from_rollups):
+    """Live below the limit, from the rollups above it: the same count at two sizes, and the figures of the year."""
+    expected = {("leader", False): 27, ("leader", True): 22, ("viewer", False): 21, ("viewer", True): 16}
+    if from_rollups:
+        settings.DASHBOARD_LIVE_LIMIT = 1
+    for size in (SMALL, LARGE):
+        county = subtree(size, code=f"county{size}")
+        rebuild(YEAR)
+        url = home(client, role, county)
+        with assert_queries(expected[role, from_rollups]):
+            page = client.get(url).content.decode()
+        figures = year_figures(county, YEAR)
+        panel = page.split('id="panel-dashboard-entry"')[1].split("</section>")[0]
+        assert f'<div class="sg-figure">{figures["sessions"]}</div>' in panel
+        assert f'<div class="sg-figure">{round(figures["attendance_rate"] * 100)}%</div>' in panel
+        assert ("数据截至" in panel) is from_rollups
+        # The subtree's organizations, groups and seated members, each counted on its own table.
+        reach = page.split('id="panel-viewer-subtree"')[1].split("</section>")[0]
+        assert [f'<div class="sg-figure">{n}</div>' in reach for n in (size, size, 3 * size)] == [True] * 3
+
+
+def test_home_figures_are_computed_live_when_the_subtree_changed_since_the_rollups(client, settings):
+    settings.DASHBOARD_LIVE_LIMIT = 1
+    county = subtree(LARGE, code="county")
+    rebuild(YEAR)
+    StudyGroupFactory(organization=OrganizationFactory(parent=county))
+    assert dashboard.current_rollup(organization=county, year=YEAR) is None
+    assert dashboard.glance(organization=county, year=YEAR)["from_rollups"] is None
+    rebuild(YEAR)
+    assert dashboard.current_rollup(organization=county, year=YEAR).groups == LARGE + 1
+
+
+@pytest.mark.parametrize("from_rollups", [False, True])
+def test_dashboard_runs_a_fixed_number_of_queries(client, settings, from_rollups):
+    if from_rollups:
+        settings.DASHBOARD_LIVE_LIMIT = 1
+    for size in (SMALL, LARGE):
+        county = subtree(size, code=f"county{size}")
+        rebuild(YEAR)
+        client.force_login(user_with_role("viewer", county))
+        url = reverse("reports:dashboard") + f"?org={county.pk}&year={YEAR}"
+        client.get(url)
+        with assert_queries(17 if from_rollups else 34):
+            page = client.get(url).content.decode()
+        assert ("数据截至" in page) is from_rollups
+        assert page.count('<tr><td><a href="?org=') == size - 1
