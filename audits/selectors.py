@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from audits import checklists, draw
+from audits import checklists, draw, hooks
 from audits.models import (
     Action,
     Checklist,
@@ -19,7 +19,6 @@ from audits.models import (
     VisitInvitation,
 )
 from plans.models import Material, StudyPlan
-from reports.models import YearSummary
 from sessions.models import Attendance, Speech, StudySession, Submission, held_q
 from studygroup import access
 from studygroup.models import Membership, Organization, StudyGroup, User
@@ -279,10 +278,11 @@ def evidence(*, group: StudyGroup, year: int, items: list[str]) -> dict[str, lis
             {"text": str(i), "url": "", "ok": True}
             for i in Inspection.objects.filter(group=group, year=year).select_related("group", "checklist")
         ]
-    if "summary" in wanted:
+    summaries = hooks.final_year_summaries() if "summary" in wanted else None
+    if summaries is not None:
         found["summary"] = [
             {"text": str(s), "url": "", "ok": True}
-            for s in YearSummary.objects.filter(group=group, year=year, is_final=True).select_related("group")
+            for s in summaries.filter(group=group, year=year).select_related("group")
         ]
     return found
 

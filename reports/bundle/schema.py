@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
-from plans.models import PlanTopic, StudyPlan
+from plans.models import PlanTopic, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import Attendance, SessionKind, Submission
+from sessions.models import Attendance, Submission
 from studygroup.models import Membership
 
 FORMAT, VERSION = "studygroup-records", 1

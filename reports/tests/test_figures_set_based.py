@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audits import checklists
-from audits.tests.records import FULL, NOW, WHEN, YEAR, build, group_year_spec
+from reports.tests.records import FULL, NOW, WHEN, YEAR, build, group_year_spec
 from sessions.tests.factories import StudySessionFactory
 from studygroup.models import StudyGroup
 from studygroup.tests.factories import OrganizationFactory

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audits import checklists
-from audits.tests.records import (
+from reports.tests.records import (
     APPROVED,
     EXTRAS,
     FULL,

@@ -13,8 +13,9 @@ import datetime
 from django.core.files.base import ContentFile
 from hypothesis import strategies as st
 
-from audits.tests.factories import InspectionFactory, ObserverVisitFactory, RulesDocumentFactory, YearSummaryFactory
+from audits.tests.factories import InspectionFactory, ObserverVisitFactory, RulesDocumentFactory
 from plans.tests.factories import MaterialFactory, StudyPlanFactory
+from reports.tests.factories import YearSummaryFactory
 from sessions.tests.factories import AttendanceFactory, SpeechFactory, StudySessionFactory, SubmissionFactory
 from studygroup.models import StudyGroup
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory
