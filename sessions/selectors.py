@@ -39,10 +39,23 @@ def session_list(
         queryset = queryset.filter(starts_at__year=year)
     if group_id:
         queryset = queryset.filter(group_id=group_id)
-    return queryset.annotate(
-        attendance_rows=Count("attendances", distinct=True),
-        attended_rows=Count("attendances", filter=Q(attendances__status__in=ATTENDED), distinct=True),
-    ).order_by("-starts_at")
+    return queryset.order_by("-starts_at", "-pk")
+
+
+def with_attendance_counts(sessions: list[StudySession]) -> list[StudySession]:
+    """Set ``attendance_rows`` and ``attended_rows`` on each of ``sessions`` (a page of them), in one grouped
+    query over those sessions only."""
+    counts = {
+        row["session_id"]: row
+        for row in Attendance.objects.filter(session__in=[session.pk for session in sessions])
+        .order_by()
+        .values("session_id")
+        .annotate(rows=Count("pk"), attended=Count("pk", filter=Q(status__in=ATTENDED)))
+    }
+    for session in sessions:
+        row = counts.get(session.pk, {})
+        session.attendance_rows, session.attended_rows = row.get("rows", 0), row.get("attended", 0)
+    return sessions
 
 
 def roster(*, session: StudySession) -> list[Person]:

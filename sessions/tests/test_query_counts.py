@@ -107,3 +107,23 @@ def test_overdue_in_sql_is_overdue_row_by_row(now, minutes_ago, makeup_days):
             assert set(selectors.makeups_overdue(user=staff).values_list("pk", flat=True)) == by_row
     finally:
         django_settings.MAKEUP_DAYS = kept
+
+
+@pytest.mark.parametrize("sessions", [3, 70])
+def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(client, sessions):
+    with freeze_time(NOW):
+        county = OrganizationFactory(kind="county")
+        towns = [StudyGroupFactory(organization=OrganizationFactory(parent=county)) for _ in range(3)]
+        for index in range(sessions):
+            session = ended(towns[index % 3], 10 + index)
+            for status in ("present", "late", "absent")[: index % 3 + 1]:
+                AttendanceFactory(session=session, status=status)
+        client.force_login(user_with_role("viewer", county))
+        url = reverse("sessions:session-list") + "?year=2026"
+        with assert_queries(13):
+            page = client.get(url).content.decode()
+    rows = page.split('id="sessions"')[1].split("</table>")[0]
+    assert rows.count("<tr>") - 1 == min(sessions, 50)
+    # The latest session (index 0: one row, present) first: 1 attended of 1.
+    assert rows.split("<tr>")[2].count("1/1") == 1
+    assert ("第 1 页,共 2 页" in page) is (sessions > 50)
