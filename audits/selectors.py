@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,23 +57,80 @@ def subtree_visits(*, organization: Organization, year: int) -> QuerySet[Observe
     )
 
 
-def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
-    """Every group of the subtree with its visits of the year (one query) and the share observed.
+@dataclass
+class CoverageRow:
+    """The coverage of part of a subtree: a child organization's subtree, or the organization's own group."""
 
-    A visit counts once its session is held (``held_q``: it has started), as in the year figures'
-    ``groups_observed`` ÷ ``groups``; visits to sessions still ahead are only planned (``planned_count``) and
-    cover nothing yet.
+    organization: Organization
+    groups: int = 0
+    observed: int = 0
+    planned: int = 0
+    is_own: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.observed / self.groups, 4) if self.groups else None
+
+
+def _by_prefix(queryset: QuerySet, lookup: str, length: int, **aggregates) -> dict[str, dict]:
+    rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    return {row.pop("prefix"): row for row in rows}
+
+
+def coverage_summary(*, organization: Organization, year: int) -> tuple[CoverageRow, list[CoverageRow]]:
+    """The subtree's observation coverage, in all and per child organization (the organization's own group
+    first), in three grouped queries whatever the size of the subtree.
+
+    A group is observed once a visit's session of the year is held (``held_q``: it has started), as in the year
+    figures' ``groups_observed`` ÷ ``groups``; visits to sessions still ahead are only planned and cover nothing
+    yet.
     """
-    this_year = Q(sessions__visits__session__starts_at__year=year)
-    held = held_q("sessions__visits__session__")
-    groups = list(
-        coverage_groups(organization).annotate(
-            visit_count=Count("sessions__visits", filter=this_year & held),
-            planned_count=Count("sessions__visits", filter=this_year & ~held),
-        )
+    length = Organization.path_length(organization.depth + 1)
+    visits = ObserverVisit.objects.filter(
+        session__group__organization__path__startswith=organization.path, session__starts_at__year=year
     )
-    observed = sum(1 for g in groups if g.visit_count)
-    return groups, (round(observed / len(groups), 4) if groups else None)
+    held = held_q("session__")
+    path = "session__group__organization__path"
+    groups = _by_prefix(coverage_groups(organization), "organization__path", length, n=Count("pk"))
+    observed = _by_prefix(visits.filter(held), path, length, n=Count("session__group", distinct=True))
+    planned = _by_prefix(visits.exclude(held), path, length, n=Count("pk"))
+    parts = [organization, *Organization.objects.filter(parent=organization).order_by("path")]
+    rows = [
+        CoverageRow(
+            organization=part,
+            groups=groups.get(part.path, {}).get("n", 0),
+            observed=observed.get(part.path, {}).get("n", 0),
+            planned=planned.get(part.path, {}).get("n", 0),
+            is_own=part == organization,
+        )
+        for part in parts
+    ]
+    total = CoverageRow(
+        organization=organization,
+        groups=sum(row.groups for row in rows),
+        observed=sum(row.observed for row in rows),
+        planned=sum(row.planned for row in rows),
+    )
+    return total, [row for row in rows if row.groups]
+
+
+def with_visit_counts(groups: list[StudyGroup], year: int) -> list[StudyGroup]:
+    """Set ``visit_count`` (visits to held sessions of the year) and ``planned_count`` (sessions still ahead) on
+    each of ``groups`` (a page of them), in one grouped query over those groups only."""
+    held = held_q("session__")
+    counts = {
+        row["session__group_id"]: row
+        for row in ObserverVisit.objects.filter(
+            session__group__in=[g.pk for g in groups], session__starts_at__year=year
+        )
+        .order_by()
+        .values("session__group_id")
+        .annotate(made=Count("pk", filter=held), planned=Count("pk", filter=~held))
+    }
+    for group in groups:
+        row = counts.get(group.pk, {})
+        group.visit_count, group.planned_count = row.get("made", 0), row.get("planned", 0)
+    return groups
 
 
 def pool(*, organization: Organization, year: int) -> QuerySet[ObserverPoolMember]:

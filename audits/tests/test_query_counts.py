@@ -88,3 +88,41 @@ def test_compliance_page_cuts_the_page_in_sql_at_two_sizes(client, query):
         shown = (size + 1) // 2 if query else size
         assert page.count('href="/audits/groups/') == min(shown, 100)
         assert ("第 1 页,共 2 页" in page) is (100 < shown <= 200)
+
+
+def held_session(group, days: int):
+    starts = datetime.datetime(2026, 12, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(days=days)
+    return StudySessionFactory(group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+
+
+@pytest.mark.parametrize("towns", [2, 12])
+def test_coverage_page_summarises_by_child_and_pages_the_groups(client, towns):
+    """A city with two counties and ``towns`` towns under each: one town in three observed, one visit ahead per
+    county; the page counts in SQL per county and lists a page of groups."""
+    city = OrganizationFactory(kind="city")
+    StudyGroupFactory(organization=city)
+    counties = [OrganizationFactory(parent=city, kind="county") for _ in range(2)]
+    for county in counties:
+        StudyGroupFactory(organization=county)
+        for index in range(towns):
+            group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+            if index % 3 == 0:
+                ObserverVisitFactory(session=held_session(group, -20), organization=county)
+        ObserverVisitFactory(session=held_session(group, 10), organization=county)
+    staff = user_with_role("staff", city)
+    client.force_login(staff)
+    url = reverse("audits:coverage") + f"?year={YEAR}"
+    with assert_queries(21):
+        page = client.get(url).content.decode()
+    observed = (towns + 2) // 3
+    by_county = page.split('id="coverage-by-organization"')[1].split("</table>")[0]
+    for county in counties:
+        row = by_county.split(county.name)[1].split("</tr>")[0]
+        expected = [towns + 1, observed, f"{round(100 * observed / (towns + 1))}%", 1]
+        assert [cell.split(">")[-1] for cell in row.split("</td>")[1:5]] == [str(value) for value in expected]
+    total = 1 + 2 * (towns + 1)
+    assert f'id="ratio">{round(100 * 2 * observed / total)}%<' in page and 'id="planned">2<' in page
+    assert page.split('id="coverage"')[1].split("</table>")[0].count("<tr") - 1 == min(total, 100)
+    # A county's page, reached from the city's, and nothing for a county of another city.
+    assert counties[0].name in client.get(url + f"&org={counties[0].pk}").content.decode()
+    assert client.get(url + f"&org={OrganizationFactory().pk}").status_code == 404
