@@ -129,7 +129,7 @@ def session_rate(*, session: StudySession, rows) -> float | None:
 
 
 def session_attendance_rate(*, session: StudySession) -> float | None:
-    return session_rate(session=session, rows=session.attendances.values_list("status", flat=True))
+    return session_rate(session=session, rows=session.attendances.order_by().values_list("status", flat=True))
 
 
 def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:
