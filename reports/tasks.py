@@ -70,7 +70,7 @@ def compile_digests(
         run.state, run.started_at, run.total, run.done = TaskRun.State.RUNNING, timezone.now(), len(organizations), 0
         run.save(update_fields=["state", "started_at", "total", "done"])
         for organization in organizations:
-            services.digest_compile(organization=organization, year=year, month=month)
+            services.digest_compile(organization=organization, year=year, month=month, by=run.triggered_by)
             run.done += 1
             TaskRun.objects.filter(pk=run.pk).update(done=run.done)
         _finish(run, TaskRun.State.SUCCEEDED)
