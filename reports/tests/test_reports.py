@@ -206,11 +206,13 @@ def test_digest_pdf_has_the_chinese_text_and_figures(client, county, tmp_path):
 
 def test_a_saved_year_summary_meets_the_summary_item_of_both_checklists_and_is_its_evidence(county):
     group = county["group"]
-    assert evidence(group=group, year=2026, item="summary") == []
+    assert evidence(group=group, year=2026, items=["summary"]) == {"summary": []}
     summary = YearSummaryFactory(group=group, year=2026)
     statuses = {code: checklists.compute([group], 2026, code)[group.pk]["summary"] for code in ["bayou", "qiyou"]}
     assert statuses == {"bayou": "met", "qiyou": "met"}
-    assert evidence(group=group, year=2026, item="summary") == [{"text": str(summary), "url": "", "ok": True}]
+    assert evidence(group=group, year=2026, items=["summary"])["summary"] == [
+        {"text": str(summary), "url": "", "ok": True}
+    ]
 
 
 def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, county):
