@@ -158,3 +158,26 @@ def test_a_citys_digest_summarises_by_county_and_its_page_runs_a_fixed_number_of
         page = client.get(item.get_absolute_url()).content.decode()
     assert page.count('name="keep-child-') == counties
     assert MonthlyDigest.objects.get(pk=item.pk).content["children"] == content["children"]
+
+
+@pytest.mark.parametrize("members", [1, 30])
+def test_publishing_a_digest_notifies_in_a_job_not_in_the_request(client, django_capture_on_commit_callbacks, members):
+    """The request publishes and queues the job: the same queries for 1 member or 30. The job tells each member
+    once, a batch at a time, and a second run tells nobody again."""
+    from reports import services
+    from studygroup.models import Notification
+
+    county = OrganizationFactory(kind="county")
+    StudyGroupFactory(organization=county)
+    readers = [user_with_role("member", OrganizationFactory(parent=county)) for _ in range(members)]
+    item = services.digest_compile(organization=county, year=YEAR, month=3)
+    client.force_login(user_with_role("staff", county))
+    with django_capture_on_commit_callbacks() as callbacks, assert_queries(17):
+        client.post(reverse("reports:digest-publish", args=[item.pk]))
+    assert not Notification.objects.filter(verb="digest_published").exists()
+    with assert_queries(1 + 4 * ((members + 9) // 10)):  # per batch: read, savepoint, insert, release
+        assert services.digest_notify_readers(digest=item, batch=10) == members
+    assert len(callbacks) == 1
+    callbacks[0]()  # the job queued at commit runs: everybody was told, nobody is told twice
+    told = Notification.objects.filter(verb="digest_published", url=item.get_absolute_url())
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(user.pk for user in readers)

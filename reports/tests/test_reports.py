@@ -72,12 +72,13 @@ def test_compile_twice_gives_one_digest_with_the_months_records(county):
     assert [(r.state, r.done, r.total) for r in runs] == [("succeeded", 2, 2), ("succeeded", 2, 2)]
 
 
-def test_a_published_digest_survives_a_rerun(county):
+def test_a_published_digest_survives_a_rerun(county, django_capture_on_commit_callbacks):
     staff = user_with_role("staff", county["county"])
     member = user_with_role("member", county["town"])
     digest = services.digest_compile(organization=county["county"], year=2026, month=10)
     services.digest_update(digest=digest, foreword="编者按", excluded=[f"visit-{county['visit'].pk}"], by=staff)
-    services.digest_publish(digest=digest, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.digest_publish(digest=digest, by=staff)
     assert Notification.objects.filter(recipient=member, verb="digest_published").exists()
     AttendanceFactory(session=county["group"].sessions.get(), status="absent")
     compile_digests(2026, 10)
@@ -97,14 +98,15 @@ def test_issues_are_numbered_in_month_order_whatever_order_they_were_compiled_in
     assert (september.number, october.number, november.number) == (1, 2, 3)
 
 
-def test_a_second_click_on_publish_publishes_and_notifies_once(county):
+def test_a_second_click_on_publish_publishes_and_notifies_once(county, django_capture_on_commit_callbacks):
     """Two requests holding the same draft (a double click): the second sees it published and does nothing."""
     staff = user_with_role("staff", county["county"])
     member = user_with_role("member", county["town"])
     services.digest_compile(organization=county["county"], year=2026, month=10)
     first, second = (MonthlyDigest.objects.get(organization=county["county"], month=10) for _ in range(2))
-    services.digest_publish(digest=first, by=staff)
-    with pytest.raises(ValidationError):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.digest_publish(digest=first, by=staff)
+    with pytest.raises(ValidationError), django_capture_on_commit_callbacks(execute=True):
         services.digest_publish(digest=second, by=staff)
     assert Notification.objects.filter(recipient=member, verb="digest_published").count() == 1
 
