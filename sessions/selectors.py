@@ -187,6 +187,29 @@ def makeup_overdue_before() -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def makeups_due_between(first: datetime.date, last: datetime.date) -> QuerySet[Attendance]:
+    """Open make-ups (leave or absence, no accepted make-up note) of people with a login whose due day
+    (``makeup_due_on``) falls from ``first`` to ``last``: the sessions that ended on those days less
+    ``MAKEUP_DAYS``, found by a range on the end time rather than by reading every absence."""
+    days = datetime.timedelta(days=settings.MAKEUP_DAYS)
+    begin = timezone.make_aware(datetime.datetime.combine(first - days, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(last - days + datetime.timedelta(days=1), datetime.time.min))
+    accepted = Submission.objects.filter(
+        session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status=Submission.Status.APPROVED
+    )
+    return (
+        Attendance.objects.filter(
+            status__in=MISSED,
+            session__ends_at__gte=begin,
+            session__ends_at__lt=end,
+            session__ends_at__lte=timezone.now(),
+            person__user__isnull=False,
+        )
+        .exclude(Exists(accepted))
+        .order_by("session_id", "person_id")
+    )
+
+
 def makeups_overdue(*, user: User) -> QuerySet[Attendance]:
     """The rows of ``makeups_open`` whose make-up is overdue, filtered in SQL (count them with ``.count()``)."""
     return makeups_open(user=user).filter(session__ends_at__lt=makeup_overdue_before())

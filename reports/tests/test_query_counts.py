@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
 from audits.tests.factories import ActionFactory, ObserverVisitFactory, RulesDocumentFactory
@@ -181,3 +182,32 @@ def test_publishing_a_digest_notifies_in_a_job_not_in_the_request(client, django
     callbacks[0]()  # the job queued at commit runs: everybody was told, nobody is told twice
     told = Notification.objects.filter(verb="digest_published", url=item.get_absolute_url())
     assert sorted(told.values_list("recipient", flat=True)) == sorted(user.pk for user in readers)
+
+
+@pytest.mark.parametrize(("old", "members"), [(2, 1), (30, 6)])
+def test_the_make_up_reminder_reads_only_what_falls_due(settings, old, members):
+    """Absences long past (or far from due) cost nothing; the two sessions whose make-ups fall due cost one insert
+    each, whatever their number of members."""
+    from reports import reminders
+    from studygroup.models import Notification
+
+    settings.MAKEUP_DAYS = 14
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    now = datetime.datetime(2026, 12, 1, 8, tzinfo=datetime.UTC)
+
+    def absent(days_ago: int, people: int) -> None:
+        ends = now - datetime.timedelta(days=days_ago)
+        session = StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=2), ends_at=ends)
+        for _ in range(people):
+            AttendanceFactory(
+                session=session, person=user_with_role("member", group.organization).person, status="absent"
+            )
+
+    for index in range(old):
+        absent(40 + index, 1)
+    absent(12, members)  # due in two days
+    absent(14, members)  # due today
+    absent(15, 1)  # overdue since yesterday: no longer "due soon"
+    with freeze_time(now), assert_queries(3):
+        assert reminders._makeups(timezone.localdate()) == 2 * members
+    assert Notification.objects.filter(verb="makeup_due").count() == 2 * members

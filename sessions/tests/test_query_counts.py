@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sessions import selectors
+from sessions.models import Attendance
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 from studygroup.tests.querycount import assert_queries
@@ -127,3 +128,38 @@ def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(clien
     # The latest session (index 0: one row, present) first: 1 attended of 1.
     assert rows.split("<tr>")[2].count("1/1") == 1
     assert ("第 1 页,共 2 页" in page) is (sessions > 50)
+
+
+@settings(max_examples=60)
+@given(
+    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),
+    minutes_ago=st.lists(st.integers(min_value=-600, max_value=25 * 24 * 60), min_size=1, max_size=5),
+    makeup_days=st.integers(min_value=0, max_value=15),
+)
+def test_makeups_due_in_sql_are_those_due_row_by_row(now, minutes_ago, makeup_days):
+    """``makeups_due_between`` (what the daily reminder reads) picks the rows whose due day falls in the window."""
+    from django.conf import settings as django_settings
+
+    django_settings.MAKEUP_DAYS, kept = makeup_days, django_settings.MAKEUP_DAYS
+    try:
+        with freeze_time(timezone.make_aware(now)):
+            group = StudyGroupFactory(organization=OrganizationFactory())
+            for minutes in minutes_ago:
+                ends = timezone.now() - datetime.timedelta(minutes=minutes)
+                session = StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=1), ends_at=ends)
+                AttendanceFactory(
+                    session=session, status="leave", person=user_with_role("member", group.organization).person
+                )
+            today = timezone.localdate()
+            by_row = {
+                row.pk
+                for row in Attendance.objects.filter(session__group=group).select_related("session")
+                if row.session.ends_at <= timezone.now()
+                and 0 <= (selectors.makeup_due_on(row.session) - today).days <= 3
+            }
+            window = selectors.makeups_due_between(today, today + datetime.timedelta(days=3)).filter(
+                session__group=group
+            )
+            assert set(window.values_list("pk", flat=True)) == by_row
+    finally:
+        django_settings.MAKEUP_DAYS = kept
