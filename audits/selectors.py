@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,8 +20,8 @@ from audits.models import (
     RulesDocument,
     VisitInvitation,
 )
-from plans.models import StudyPlan
-from sessions.models import StudySession, Submission, held_q
+from plans.models import Material, StudyPlan
+from sessions.models import Attendance, Speech, StudySession, Submission, held_q
 from studygroup import access
 from studygroup.models import Membership, Organization, StudyGroup, User
 
@@ -55,23 +57,80 @@ def subtree_visits(*, organization: Organization, year: int) -> QuerySet[Observe
     )
 
 
-def coverage(*, organization: Organization, year: int) -> tuple[list[StudyGroup], float | None]:
-    """Every group of the subtree with its visits of the year (one query) and the share observed.
+@dataclass
+class CoverageRow:
+    """The coverage of part of a subtree: a child organization's subtree, or the organization's own group."""
 
-    A visit counts once its session is held (``held_q``: it has started), as in the year figures'
-    ``groups_observed`` ÷ ``groups``; visits to sessions still ahead are only planned (``planned_count``) and
-    cover nothing yet.
+    organization: Organization
+    groups: int = 0
+    observed: int = 0
+    planned: int = 0
+    is_own: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        return round(self.observed / self.groups, 4) if self.groups else None
+
+
+def _by_prefix(queryset: QuerySet, lookup: str, length: int, **aggregates) -> dict[str, dict]:
+    rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    return {row.pop("prefix"): row for row in rows}
+
+
+def coverage_summary(*, organization: Organization, year: int) -> tuple[CoverageRow, list[CoverageRow]]:
+    """The subtree's observation coverage, in all and per child organization (the organization's own group
+    first), in three grouped queries whatever the size of the subtree.
+
+    A group is observed once a visit's session of the year is held (``held_q``: it has started), as in the year
+    figures' ``groups_observed`` ÷ ``groups``; visits to sessions still ahead are only planned and cover nothing
+    yet.
     """
-    this_year = Q(sessions__visits__session__starts_at__year=year)
-    held = held_q("sessions__visits__session__")
-    groups = list(
-        coverage_groups(organization).annotate(
-            visit_count=Count("sessions__visits", filter=this_year & held),
-            planned_count=Count("sessions__visits", filter=this_year & ~held),
-        )
+    length = Organization.path_length(organization.depth + 1)
+    visits = ObserverVisit.objects.filter(
+        session__group__organization__path__startswith=organization.path, session__starts_at__year=year
     )
-    observed = sum(1 for g in groups if g.visit_count)
-    return groups, (round(observed / len(groups), 4) if groups else None)
+    held = held_q("session__")
+    path = "session__group__organization__path"
+    groups = _by_prefix(coverage_groups(organization), "organization__path", length, n=Count("pk"))
+    observed = _by_prefix(visits.filter(held), path, length, n=Count("session__group", distinct=True))
+    planned = _by_prefix(visits.exclude(held), path, length, n=Count("pk"))
+    parts = [organization, *Organization.objects.filter(parent=organization).order_by("path")]
+    rows = [
+        CoverageRow(
+            organization=part,
+            groups=groups.get(part.path, {}).get("n", 0),
+            observed=observed.get(part.path, {}).get("n", 0),
+            planned=planned.get(part.path, {}).get("n", 0),
+            is_own=part == organization,
+        )
+        for part in parts
+    ]
+    total = CoverageRow(
+        organization=organization,
+        groups=sum(row.groups for row in rows),
+        observed=sum(row.observed for row in rows),
+        planned=sum(row.planned for row in rows),
+    )
+    return total, [row for row in rows if row.groups]
+
+
+def with_visit_counts(groups: list[StudyGroup], year: int) -> list[StudyGroup]:
+    """Set ``visit_count`` (visits to held sessions of the year) and ``planned_count`` (sessions still ahead) on
+    each of ``groups`` (a page of them), in one grouped query over those groups only."""
+    held = held_q("session__")
+    counts = {
+        row["session__group_id"]: row
+        for row in ObserverVisit.objects.filter(
+            session__group__in=[g.pk for g in groups], session__starts_at__year=year
+        )
+        .order_by()
+        .values("session__group_id")
+        .annotate(made=Count("pk", filter=held), planned=Count("pk", filter=~held))
+    }
+    for group in groups:
+        row = counts.get(group.pk, {})
+        group.visit_count, group.planned_count = row.get("made", 0), row.get("planned", 0)
+    return groups
 
 
 def pool(*, organization: Organization, year: int) -> QuerySet[ObserverPoolMember]:
@@ -202,110 +261,139 @@ def action_list(
     return queryset.order_by("status", "due_on", "id")
 
 
-def compliance(*, organization: Organization, year: int, checklist: Checklist) -> list[dict]:
-    """Groups of the subtree (the organization's own included) with the status of every item.
+def compliance_groups(
+    *, organization: Organization, year: int, checklist: Checklist, item: str = "", status: str = ""
+) -> QuerySet[StudyGroup]:
+    """Active groups of the subtree (the organization's own included) in tree order; with ``item`` and
+    ``status``, only those whose item has that status, filtered in SQL (``checklists.status_conditions``).
 
-    Small subtrees are computed from the records; large ones (more than ``DASHBOARD_LIVE_LIMIT`` groups) read
-    the statuses the rollup job keeps, when it has run for that year.
+    An item the records do not decide (an inspector's item) has no status: the filter keeps no group.
     """
-    from django.conf import settings
-
-    from audits.models import ChecklistStatus
-
-    groups = list(
+    groups = (
         StudyGroup.objects.filter(organization__path__startswith=organization.path, is_active=True)
         .select_related("organization")
         .order_by("organization__path")
     )
-    if len(groups) > settings.DASHBOARD_LIVE_LIMIT:
-        stored = dict(
-            ChecklistStatus.objects.filter(
-                group__organization__path__startswith=organization.path, year=year, checklist=checklist.code
-            ).values_list("group_id", "statuses")
-        )
-        if stored:
-            missing = dict.fromkeys(checklist.items.values_list("code", flat=True), checklists.MISSING)
-            return [{"group": group, "statuses": stored.get(group.pk, missing)} for group in groups]
+    if item and status:
+        conditions = checklists.status_conditions(checklist.code, year).get(item)
+        condition = conditions.status_q(status) if conditions is not None else None
+        groups = groups.filter(condition) if condition is not None else groups.none()
+    return groups
+
+
+def compliance_rows(*, groups: list[StudyGroup], year: int, checklist: Checklist) -> list[dict]:
+    """The status of every item for ``groups`` (a page of them), computed from the records in a fixed number of
+    queries."""
     statuses = checklists.compute(groups, year, checklist.code)
     return [{"group": group, "statuses": statuses[group.pk]} for group in groups]
 
 
-def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
-    """The records behind one item of a group's year: ``{"text", "url", "ok"}`` rows."""
-    if item == "rules":
-        return [
+PER_SESSION_ITEMS = ("attendance", "minutes", "session_plan", "discussion", "circular_down", "support")
+PLAN_ITEMS = ("plan", "plan_early", "report_up")
+
+
+def evidence(*, group: StudyGroup, year: int, items: list[str]) -> dict[str, list[dict]]:
+    """The records behind the ``items`` of a group's year: item → ``{"text", "url", "ok"}`` rows.
+
+    At most one query per kind of record (sessions, plan, seats, submissions, visits, inspections, rules,
+    summary) whatever the number of sessions or members; an item without evidence rules gets no rows.
+    """
+    wanted = set(items)
+    found: dict[str, list[dict]] = {item: [] for item in items}
+    if wanted & set(PER_SESSION_ITEMS):
+        for session in _evidence_sessions(group, year):
+            for item in wanted & set(PER_SESSION_ITEMS):
+                found[item].append(
+                    {"text": str(session), "url": session.get_absolute_url(), "ok": _session_shows(session, item)}
+                )
+    if "rules" in wanted:
+        found["rules"] = [
             {"text": d.title, "url": "", "ok": True}
-            for d in RulesDocument.objects.filter(organization=group.organization)
+            for d in RulesDocument.objects.filter(organization=group.organization_id)
         ]
-    if item in ("plan", "plan_early", "report_up"):
-        return _plan_evidence(group, year)
-    if item in SESSION_EVIDENCE:
-        sessions = StudySession.objects.held_in(year).filter(group=group).order_by("starts_at")
-        return [{"text": str(s), "url": s.get_absolute_url(), "ok": SESSION_EVIDENCE[item](s)} for s in sessions]
-    if item in ("notes", "reflections"):
-        return _writer_evidence(group, year, kind="notes" if item == "notes" else "reflection")
-    if item == "inspection":
-        return _inspection_evidence(group, year)
-    if item == "summary":
-        summaries = hooks.final_year_summaries()
-        return (
-            []
-            if summaries is None
-            else [{"text": str(s), "url": "", "ok": True} for s in summaries.filter(group=group, year=year)]
+    if wanted & set(PLAN_ITEMS):
+        plan = StudyPlan.objects.filter(group=group, year=year).select_related("group__organization").first()
+        for item in wanted & set(PLAN_ITEMS):
+            found[item] = (
+                []
+                if plan is None
+                else [
+                    {
+                        "text": f"{plan} · {plan.get_status_display()}",
+                        "url": plan.get_absolute_url(),
+                        "ok": plan.status == StudyPlan.Status.APPROVED,
+                    }
+                ]
+            )
+    if wanted & {"notes", "reflections"}:
+        found.update(_evidence_writers(group, year, wanted & {"notes", "reflections"}))
+    if "inspection" in wanted:
+        found["inspection"] = [
+            {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
+            for v in ObserverVisit.objects.filter(
+                held_q("session__"), session__group=group, session__starts_at__year=year
+            ).select_related("observer", "session")
+        ] + [
+            {"text": str(i), "url": "", "ok": True}
+            for i in Inspection.objects.filter(group=group, year=year).select_related("group", "checklist")
+        ]
+    summaries = hooks.final_year_summaries() if "summary" in wanted else None
+    if summaries is not None:
+        found["summary"] = [
+            {"text": str(s), "url": "", "ok": True}
+            for s in summaries.filter(group=group, year=year).select_related("group")
+        ]
+    return found
+
+
+def _evidence_sessions(group: StudyGroup, year: int) -> QuerySet[StudySession]:
+    """The group's held sessions of the year, each annotated with what the per-session items ask (one query)."""
+    session = OuterRef("pk")
+    discussion = Submission.objects.filter(session=session, kind=Submission.Kind.DISCUSSION).exclude(
+        status=Submission.Status.DRAFT
+    )
+    return (
+        StudySession.objects.held_in(year)
+        .filter(group=group)
+        .annotate(
+            has_attendance=Exists(Attendance.objects.filter(session=session)),
+            has_speech=Exists(Speech.objects.filter(session=session)),
+            has_discussion_material=Exists(discussion),
+            has_material=Exists(Material.objects.filter(session=session, published_at__isnull=False)),
         )
-    return []
+        .order_by("starts_at")
+    )
 
 
-# Items judged session by session: whether each held session has what the item asks for.
-SESSION_EVIDENCE = {
-    "attendance": lambda s: s.attendances.exists(),
-    "minutes": lambda s: bool(s.minutes.strip()),
-    "session_plan": lambda s: s.has_plan,
-    "discussion": lambda s: (
-        s.speeches.exists() or s.submissions.filter(kind="discussion").exclude(status="draft").exists()
-    ),
-    "circular_down": lambda s: s.circular_sent_at is not None,
-    "support": lambda s: s.materials.filter(published_at__isnull=False).exists(),
-}
+def _session_shows(session: StudySession, item: str) -> bool:
+    return {
+        "attendance": session.has_attendance,
+        "minutes": bool(session.minutes.strip()),
+        "session_plan": session.has_plan,
+        "discussion": session.has_speech or session.has_discussion_material,
+        "circular_down": session.circular_sent_at is not None,
+        "support": session.has_material,
+    }[item]
 
 
-def _plan_evidence(group: StudyGroup, year: int) -> list[dict]:
-    plan = StudyPlan.objects.filter(group=group, year=year).first()
-    if plan is None:
-        return []
-    return [
-        {
-            "text": f"{plan} · {plan.get_status_display()}",
-            "url": plan.get_absolute_url(),
-            "ok": plan.status == StudyPlan.Status.APPROVED,
-        }
-    ]
-
-
-def _writer_evidence(group: StudyGroup, year: int, kind: str) -> list[dict]:
-    """Every member seated during the year (secretaries aside) and whether they handed in a ``kind``."""
+def _evidence_writers(group: StudyGroup, year: int, items: set[str]) -> dict[str, list[dict]]:
+    """Every member seated in the year (not the secretary) and whether they wrote notes / a reflection."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    seats = (
+    seats = list(
         Membership.objects.filter(group=group, start_on__lte=last)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
-        .exclude(role="secretary")
+        .exclude(role=Membership.Role.SECRETARY)
         .select_related("person")
     )
+    kinds = {"notes": Submission.Kind.NOTES, "reflections": Submission.Kind.REFLECTION}
     wrote = set(
-        Submission.objects.filter(group=group, kind=kind, submitted_on__year=year)
-        .exclude(status="draft")
-        .values_list("person_id", flat=True)
+        Submission.objects.filter(group=group, kind__in=[kinds[item] for item in items], submitted_on__year=year)
+        .exclude(status=Submission.Status.DRAFT)
+        .order_by()
+        .values_list("kind", "person_id")
+        .distinct()
     )
-    return [{"text": seat.person.name, "url": "", "ok": seat.person_id in wrote} for seat in seats]
-
-
-def _inspection_evidence(group: StudyGroup, year: int) -> list[dict]:
-    """The year's observer visits to held sessions, then the inspections of the group."""
-    rows = [
-        {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
-        for v in ObserverVisit.objects.filter(
-            held_q("session__"), session__group=group, session__starts_at__year=year
-        ).select_related("observer", "session")
-    ]
-    rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
-    return rows
+    return {
+        item: [{"text": seat.person.name, "url": "", "ok": (kinds[item], seat.person_id) in wrote} for seat in seats]
+        for item in items
+    }

@@ -7,6 +7,7 @@ over in Python.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, Substr
 from django.utils import timezone
@@ -16,6 +17,7 @@ from audits.models import Action, ObserverVisit
 from audits.selectors import overdue_in_year_q
 from plans import selectors as plan_selectors
 from reports.figures import year_figures
+from reports.models import Rollup
 from sessions.models import ATTENDED, Attendance, StudySession
 from studygroup import formats
 from studygroup.models import Organization, StudyGroup
@@ -39,21 +41,70 @@ def sort_children(children: list[dict], sort: str | None) -> str:
 
 
 def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, dict]:
-    rows = queryset.annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
     return {row.pop("prefix"): row for row in rows}
 
 
-def build(*, organization: Organization, year: int) -> dict:
-    """Live aggregates for a small subtree; the rollup tables for a large one."""
-    from django.conf import settings
+def current_rollup(*, organization: Organization, year: int) -> Rollup | None:
+    """The year's rollup of the subtree when a dashboard should read it, else ``None`` (compute live).
 
+    Subtrees of up to ``DASHBOARD_LIVE_LIMIT`` groups are computed live: a few cheap aggregates, exact to the
+    second, with pre-study completion. Larger ones read the rollup when it is current for the subtree: built
+    for this organization and year, over the groups the subtree has now (a subtree that gained or lost groups
+    since the last refresh is computed live until the next one). The page says as of when.
+    """
     size = StudyGroup.objects.filter(organization__path__startswith=organization.path).count()
-    if size > settings.DASHBOARD_LIVE_LIMIT:
-        from reports.models import Rollup
+    # Looked up whatever the size, so a page runs the same queries on either side of the limit.
+    rollup = Rollup.objects.filter(organization=organization, year=year, month=0).first()
+    if size <= settings.DASHBOARD_LIVE_LIMIT:
+        return None
+    return rollup if rollup is not None and rollup.groups == size else None
 
-        if Rollup.objects.filter(organization=organization, year=year, month=0).exists():
-            return build_from_rollups(organization=organization, year=year)
+
+def build(*, organization: Organization, year: int) -> dict:
+    """The dashboard from the subtree's rollups when current (``current_rollup``), otherwise live."""
+    total = current_rollup(organization=organization, year=year)
+    if total is not None:
+        return build_from_rollups(organization=organization, year=year, total=total)
     return build_live(organization=organization, year=year)
+
+
+def glance(*, organization: Organization, year: int) -> dict:
+    """The four figures of the leader's and viewer's home page (sessions held, attendance rate, observation
+    coverage, pre-study completion), by the same rule as the dashboard: the rollup when current, otherwise
+    live with only the aggregates these figures need (never the whole year figures)."""
+    total = current_rollup(organization=organization, year=year)
+    if total is not None:
+        return {"figures": _rollup_figures(total), "prestudy": None, "from_rollups": total.built_at}
+    path = organization.path
+    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path).order_by()
+    attendance = Attendance.objects.filter(session__in=sessions).aggregate(
+        rows=Count("pk"), attended=Count("pk", filter=Q(status__in=ATTENDED))
+    )
+    groups = StudyGroup.objects.filter(organization__path__startswith=path).count()
+    observed = ObserverVisit.objects.filter(session__in=sessions).aggregate(n=Count("session__group", distinct=True))
+    figures = {
+        "sessions": sessions.count(),
+        "attendance_rate": _ratio(attendance["attended"], attendance["rows"]),
+        "observation_coverage": _ratio(observed["n"], groups),
+    }
+    return {"figures": figures, "prestudy": plan_selectors.prestudy_count(sessions), "from_rollups": None}
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _rollup_figures(total: Rollup) -> dict:
+    return {
+        "groups": total.groups,
+        "sessions": total.sessions,
+        "topics_planned": total.topics_planned,
+        "attendance_rate": _ratio(total.attended, total.attendance_rows),
+        "reflections": total.reflections,
+        "bayou_all_met": total.bayou_all_met,
+        "observation_coverage": _ratio(total.groups_observed, total.groups),
+    }
 
 
 def _actions(organization: Organization, year: int) -> dict[str, dict]:
@@ -67,21 +118,12 @@ def _actions(organization: Organization, year: int) -> dict[str, dict]:
     return _by_prefix(raised, "group__organization__path", Organization.path_length(organization.depth + 1), **counts)
 
 
-def build_from_rollups(*, organization: Organization, year: int) -> dict:
-    """The same page from the rollups: a few indexed rows whatever the size of the subtree."""
-    from reports.models import Rollup
-
-    rows = {r.month: r for r in Rollup.objects.filter(organization=organization, year=year)}
-    total = rows[0]
-    figures = {
-        "groups": total.groups,
-        "sessions": total.sessions,
-        "topics_planned": total.topics_planned,
-        "attendance_rate": round(total.attended / total.attendance_rows, 4) if total.attendance_rows else None,
-        "reflections": total.reflections,
-        "bayou_all_met": total.bayou_all_met,
-        "observation_coverage": round(total.groups_observed / total.groups, 4) if total.groups else None,
-    }
+def build_from_rollups(*, organization: Organization, year: int, total: Rollup | None = None) -> dict:
+    """The same page from the rollups: a few indexed rows whatever the size of the subtree (``total``: the
+    year's row, when the caller has it)."""
+    total = total or Rollup.objects.get(organization=organization, year=year, month=0)
+    rows = {r.month: r for r in Rollup.objects.filter(organization=organization, year=year, month__gt=0)}
+    figures = _rollup_figures(total)
     by_child = _actions(organization, year)
     figures.update(
         actions=sum(row["n"] for row in by_child.values()),

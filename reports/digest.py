@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from audits.models import ObserverVisit
 from plans.models import Material, PlanMonth, PlanTopic
 from reports import extensions
-from sessions.models import ATTENDED, StudySession, Submission
+from sessions.models import ATTENDED, Attendance, StudySession, Submission
 from studygroup import formats
-from studygroup.models import Organization
+from studygroup.models import Organization, StudyGroup
 
-SECTIONS = ["themes", "speeches", "materials", "groups", "visits", "reflections", "next_topics"]
+SECTIONS = ["themes", "speeches", "materials", "groups", "children", "visits", "reflections", "next_topics"]
 
 
 def section_keys() -> list[str]:
@@ -37,8 +39,17 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def is_detailed(organization: Organization) -> bool:
+    """Whether the digest lists every session of the subtree (up to ``DIGEST_DETAIL_LIMIT`` groups: a town, a
+    county) rather than summarising the organizations below (a city, a province)."""
+    groups = StudyGroup.objects.filter(organization__path__startswith=organization.path)
+    return groups.count() <= settings.DIGEST_DETAIL_LIMIT
+
+
 def build(organization: Organization, year: int, month: int) -> dict:
-    """Compile the sections of the digest in a fixed number of queries."""
+    """Compile the sections of the digest in a fixed number of queries; a large subtree's is summarised."""
+    if not is_detailed(organization):
+        return build_summary(organization, year, month)
     path = organization.path
     start, end = month_bounds(year, month)
     sessions = _held_sessions(path, start, end)
@@ -69,12 +80,102 @@ def build(organization: Organization, year: int, month: int) -> dict:
     }
 
 
-def _held_sessions(path: str, start: datetime.datetime, end: datetime.datetime) -> list[StudySession]:
-    """The month's held sessions of the subtree, each with its attendance rows and how many of them attended."""
+def build_summary(organization: Organization, year: int, month: int) -> dict:
+    """The digest of a large subtree: its figures, the organization's own group in detail, a line per
+    organization below (sessions, groups that studied, attendance, visits), and the themes, speeches and next
+    topics of the groups one level down; the visits its own observers made. Its size grows with the number of
+    organizations directly below, never with the subtree."""
+    path = organization.path
+    start, end = month_bounds(year, month)
+    held = StudySession.objects.held().filter(
+        starts_at__gte=start, starts_at__lt=end, group__organization__path__startswith=path
+    )
+    children = _children(organization, held)
+    visits = list(
+        ObserverVisit.objects.filter(session__in=held, organization=organization)
+        .select_related("observer", "session__group__organization")
+        .order_by("session__starts_at", "pk")
+    )
+    near = organization.depth + 1
+    return {
+        "period": formats.month_zh(month, year),
+        "figures": _month_figures(held),
+        "themes": _themes(path, year, month, depth=near),
+        "speeches": latest_speeches(path, year, month, depth=near),
+        "materials": _materials(path, start, end),
+        "groups": _groups_studied(_held_sessions(path, start, end, organization=organization)),
+        "children": children,
+        "visits": [_visit(v) for v in visits],
+        "reflections": _reflections(path, start, end),
+        "next_topics": _next_topics(path, *next_month(year, month), depth=near),
+        **extensions.digest_content(organization, year, month),
+    }
+
+
+def _month_figures(held) -> dict:
+    """The month's figures of the subtree in three aggregates (those ``build`` adds up from its lists)."""
+    counted = held.order_by().aggregate(sessions=Count("pk"), groups=Count("group", distinct=True))
+    attendance = (
+        Attendance.objects.filter(session__in=held)
+        .order_by()
+        .aggregate(rows=Count("pk"), attended=Count("pk", filter=Q(status__in=ATTENDED)))
+    )
+    return {
+        "sessions": counted["sessions"],
+        "groups_studied": counted["groups"],
+        "attendance_rate": round(attendance["attended"] / attendance["rows"], 4) if attendance["rows"] else None,
+        "visits": ObserverVisit.objects.filter(session__in=held).count(),
+    }
+
+
+def _children(organization: Organization, held) -> list[dict]:
+    """A line per organization directly below with sessions held in the month: grouped by path prefix."""
+    length = Organization.path_length(organization.depth + 1)
+
+    def by_prefix(queryset, lookup: str, **aggregates) -> dict[str, dict]:
+        rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+        return {row.pop("prefix"): row for row in rows}
+
+    below = held.filter(group__organization__depth__gt=organization.depth)
+    sessions = by_prefix(below, "group__organization__path", n=Count("pk"), groups=Count("group", distinct=True))
+    attendance = by_prefix(
+        Attendance.objects.filter(session__in=below),
+        "session__group__organization__path",
+        rows=Count("pk"),
+        attended=Count("pk", filter=Q(status__in=ATTENDED)),
+    )
+    visits = by_prefix(
+        ObserverVisit.objects.filter(session__in=below), "session__group__organization__path", n=Count("pk")
+    )
+    return [
+        {
+            "key": f"child-{child.pk}",
+            "org": child.name,
+            "sessions": sessions[child.path]["n"],
+            "groups": sessions[child.path]["groups"],
+            "rate": _rate(attendance.get(child.path, {})),
+            "visits": visits.get(child.path, {}).get("n", 0),
+        }
+        for child in Organization.objects.filter(parent=organization, path__in=list(sessions)).order_by("path")
+    ]
+
+
+def _rate(row: dict) -> float | None:
+    return round(row["attended"] / row["rows"], 4) if row.get("rows") else None
+
+
+def _held_sessions(
+    path: str, start: datetime.datetime, end: datetime.datetime, *, organization: Organization | None = None
+) -> list[StudySession]:
+    """The month's held sessions of the subtree (of ``organization``'s own group only, when given), each with its
+    attendance rows and how many of them attended."""
+    sessions = StudySession.objects.held().filter(
+        starts_at__gte=start, starts_at__lt=end, group__organization__path__startswith=path
+    )
+    if organization is not None:
+        sessions = sessions.filter(group__organization=organization)
     return list(
-        StudySession.objects.held()
-        .filter(starts_at__gte=start, starts_at__lt=end, group__organization__path__startswith=path)
-        .select_related("group__organization")
+        sessions.select_related("group__organization")
         .annotate(rows=Count("attendances"), attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED)))
         .order_by("group__organization__path", "starts_at")
     )
@@ -99,13 +200,14 @@ def _groups_studied(sessions: list[StudySession]) -> list[dict]:
     return list(groups.values())
 
 
-def _themes(path: str, year: int, month: int) -> list[dict]:
+def _themes(path: str, year: int, month: int, *, depth: int | None = None) -> list[dict]:
+    """The month's themes of the subtree's plans (of the groups down to ``depth``, when given)."""
+    themes = PlanMonth.objects.filter(plan__group__organization__path__startswith=path, plan__year=year, month=month)
+    if depth is not None:
+        themes = themes.filter(plan__group__organization__depth__lte=depth)
     return [
         {"key": f"theme-{m.pk}", "org": m.plan.group.organization.name, "theme": m.theme}
-        for m in PlanMonth.objects.filter(
-            plan__group__organization__path__startswith=path, plan__year=year, month=month
-        )
-        .exclude(theme="")
+        for m in themes.exclude(theme="")
         .select_related("plan__group__organization")
         .order_by("plan__group__organization__path")
     ]
@@ -154,38 +256,40 @@ def _reflections(path: str, start: datetime.datetime, end: datetime.datetime) ->
     ]
 
 
-def _next_topics(path: str, year: int, month: int) -> list[dict]:
-    """The topics planned for ``month`` of ``year`` (the month after the digest's)."""
+def _next_topics(path: str, year: int, month: int, *, depth: int | None = None) -> list[dict]:
+    """The topics planned for ``month`` of ``year`` (the month after the digest's), of the groups down to
+    ``depth`` when given."""
+    topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year, month=month)
+    if depth is not None:
+        topics = topics.filter(plan__group__organization__depth__lte=depth)
     return [
         {"key": f"next-{t.pk}", "org": t.plan.group.organization.name, "title": t.title}
-        for t in PlanTopic.objects.filter(
-            plan__group__organization__path__startswith=path, plan__year=year, month=month
-        )
-        .select_related("plan__group__organization")
-        .order_by("plan__group__organization__path", "id")
+        for t in topics.select_related("plan__group__organization").order_by("plan__group__organization__path", "id")
     ]
 
 
-def latest_speeches(path: str, year: int, month: int) -> list[dict]:
+def latest_speeches(path: str, year: int, month: int, *, depth: int | None = None) -> list[dict]:
     """最新重要讲话精神: the month's supplementary topics (当月补充计划, how plans take up the latest speeches)
     with the materials published for them this month, in two queries.
 
     A topic counts for the month it was planned into or the month it was added in; a material published
-    this month for a supplementary topic of another month brings its topic along.
+    this month for a supplementary topic of another month brings its topic along. With ``depth``, only the
+    groups down to that depth (a summarised digest).
     """
     start, end = month_bounds(year, month)
     in_subtree = Q(plan__group__organization__path__startswith=path, is_supplementary=True)
+    if depth is not None:
+        in_subtree &= Q(plan__group__organization__depth__lte=depth)
     this_month = Q(plan__year=year, month=month) | Q(added_on__gte=start.date(), added_on__lt=end.date())
-    materials = list(
-        Material.objects.filter(
-            group__organization__path__startswith=path,
-            topic__is_supplementary=True,
-            published_at__gte=start,
-            published_at__lt=end,
-        )
-        .only("pk", "title", "topic_id")
-        .order_by("published_at", "pk")
+    materials = Material.objects.filter(
+        group__organization__path__startswith=path,
+        topic__is_supplementary=True,
+        published_at__gte=start,
+        published_at__lt=end,
     )
+    if depth is not None:
+        materials = materials.filter(topic__plan__group__organization__depth__lte=depth)
+    materials = list(materials.only("pk", "title", "topic_id").order_by("published_at", "pk"))
     topics = (
         PlanTopic.objects.filter(in_subtree & (this_month | Q(pk__in={m.topic_id for m in materials})))
         .select_related("plan__group__organization")

@@ -75,11 +75,13 @@ def _ratio(part: int, whole: int) -> float | None:
 def year_figures(organization: Organization, year: int) -> dict:
     """Return the figures of ``organization``'s subtree for ``year`` with every key of the format."""
     path = organization.path
-    groups = list(StudyGroup.objects.filter(organization__path__startswith=path).select_related("organization"))
-    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
+    groups = StudyGroup.objects.filter(organization__path__startswith=path)
+    group_count = groups.count()
+    # ``order_by()`` in the aggregates: a model's ``Meta.ordering`` would add joins to them.
+    sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path).order_by()
     bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
     figures = {
-        "groups": len(groups),
+        "groups": group_count,
         **_session_figures(sessions),
         **_submission_figures(path, year),
         "research_topics": ResearchTopic.objects.filter(group__organization__path__startswith=path, year=year).count(),
@@ -87,7 +89,7 @@ def year_figures(organization: Organization, year: int) -> dict:
             topic__group__organization__path__startswith=path, submitted_on__year=year
         ).count(),
         **_lecture_figures(path, year),
-        **_visit_figures(sessions, len(groups)),
+        **_visit_figures(sessions, group_count),
         **_action_figures(path, year),
         **_topic_figures(path, year),
         "bayou_met": bayou_met,
@@ -102,6 +104,7 @@ def _session_figures(sessions) -> dict:
     by_kind = dict(sessions.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     attendance = dict(
         Attendance.objects.filter(session__in=sessions)
+        .order_by()
         .values("status")
         .annotate(n=Count("pk"))
         .values_list("status", "n")
@@ -126,6 +129,7 @@ def _submission_figures(path: str, year: int) -> dict:
     submitted = dict(
         Submission.objects.filter(group__organization__path__startswith=path, submitted_on__year=year)
         .exclude(status=Submission.Status.DRAFT)
+        .order_by()
         .values("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.figures import year_figures
+from reports import dashboard
 from studygroup import access
 from studygroup.navigation import home_panel, nav_item
 
@@ -50,9 +50,5 @@ def dashboard_entry(user, scope):
     top = Organization.objects.filter(path__in=scope.paths([access.VIEWER, access.LEADER])).order_by("path").first()
     if top is None:
         return None
-    from plans.selectors import prestudy_count
-    from sessions.models import StudySession
-
     year = timezone.localdate().year
-    held = StudySession.objects.held_in(year).filter(group__organization__path__startswith=top.path)
-    return {"organization": top, "year": year, "figures": year_figures(top, year), "prestudy": prestudy_count(held)}
+    return {"organization": top, "year": year, **dashboard.glance(organization=top, year=year)}

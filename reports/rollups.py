@@ -33,7 +33,8 @@ def _grouped(queryset, path_lookup: str, level: int, month_lookup: str | None, o
     # Only records at this level or below: a shorter path would otherwise count again as its own prefix.
     depth_lookup = path_lookup.removesuffix("path") + "depth__gte"
     length = Organization.path_length(level)
-    queryset = queryset.filter(**{depth_lookup: level}).annotate(prefix=Substr(path_lookup, 1, length))
+    # ``order_by()``: ``Meta.ordering`` (attendance by person name) would join tables the sums never read.
+    queryset = queryset.order_by().filter(**{depth_lookup: level}).annotate(prefix=Substr(path_lookup, 1, length))
     if only is not None:  # an incremental run: the rows of these organizations only
         queryset = queryset.filter(prefix__in=[path for path in only if len(path) == length])
     keys = ["prefix"]

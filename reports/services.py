@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,7 @@ from reports import digest as digest_content
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from studygroup import access, audit, notifications
 from studygroup import services as core_services
-from studygroup.models import AuditEntry, Organization, StudyGroup, User
+from studygroup.models import AuditEntry, Notification, Organization, StudyGroup, User
 
 
 @transaction.atomic
@@ -98,19 +99,39 @@ def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
     digest.status, digest.published_at = MonthlyDigest.Status.PUBLISHED, timezone.now()
     digest.save(update_fields=["status", "published_at", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, digest, by=by, before=before)
-    members = User.objects.filter(
-        is_active=True,
-        person__memberships__group__organization__path__startswith=digest.organization.path,
-        person__memberships__end_on__isnull=True,
-    ).distinct()
-    notifications.send(
-        to=members,
-        verb="digest_published",
-        title=str(digest),
-        body=_("The study digest of %(period)s is out.") % {"period": digest.content.get("period", "")},
-        url=digest.get_absolute_url(),
-    )
+    # The members are told by a job, in batches: a province's digest reaches tens of thousands.
+    from reports.tasks import notify_digest_readers
+
+    transaction.on_commit(lambda: notify_digest_readers.delay(digest.pk))
     return digest
+
+
+NOTIFY_BATCH = 1000
+
+
+def digest_notify_readers(*, digest: MonthlyDigest, batch: int = NOTIFY_BATCH) -> int:
+    """Tell the members seated in the digest's subtree that it is out, ``batch`` of them at a time (one insert of
+    notifications each, in its own transaction); those an earlier run already told are skipped, so running the
+    job again tells nobody twice. Return how many were told."""
+    url = digest.get_absolute_url()
+    told = Notification.objects.filter(verb="digest_published", url=url, recipient=OuterRef("pk"))
+    readers = (
+        User.objects.filter(
+            is_active=True,
+            person__memberships__group__organization__path__startswith=digest.organization.path,
+            person__memberships__end_on__isnull=True,
+        )
+        .exclude(Exists(told))
+        .distinct()
+        .order_by("pk")
+    )
+    body = _("The study digest of %(period)s is out.") % {"period": digest.content.get("period", "")}
+    sent, last = 0, 0
+    while chunk := list(readers.filter(pk__gt=last)[:batch]):
+        with transaction.atomic():
+            sent += len(notifications.send(to=chunk, verb="digest_published", title=str(digest), body=body, url=url))
+        last = chunk[-1].pk
+    return sent
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import services
-from reports.models import TaskRun
+from reports.models import MonthlyDigest, TaskRun
 from studygroup.models import Organization, StudyGroup
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -83,6 +83,17 @@ def compile_digests(
         return 0
     finally:
         cache.delete(lock)
+
+
+@shared_task(name="reports.notify_digest_readers", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def notify_digest_readers(digest_id: int) -> int:
+    """Tell the members below a published digest that it is out (in batches; again, it tells nobody twice)."""
+    digest = (
+        MonthlyDigest.objects.filter(pk=digest_id, status=MonthlyDigest.Status.PUBLISHED)
+        .select_related("organization")
+        .first()
+    )
+    return services.digest_notify_readers(digest=digest) if digest is not None else 0
 
 
 @shared_task(name="reports.year_summary_drafts", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

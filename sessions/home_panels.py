@@ -137,7 +137,7 @@ def submissions_waiting(user, scope) -> list[TodoItem]:
 
 @todo_source(roles={access.STAFF}, order=40)
 def makeups_overdue(user, scope) -> list[TodoItem]:
-    count = sum(1 for row in selectors.makeups_open(user=user) if selectors.overdue(row))
+    count = selectors.makeups_overdue(user=user).count()
     if not count:
         return []
     text = ngettext(

@@ -39,10 +39,23 @@ def session_list(
         queryset = queryset.filter(starts_at__year=year)
     if group_id:
         queryset = queryset.filter(group_id=group_id)
-    return queryset.annotate(
-        attendance_rows=Count("attendances", distinct=True),
-        attended_rows=Count("attendances", filter=Q(attendances__status__in=ATTENDED), distinct=True),
-    ).order_by("-starts_at")
+    return queryset.order_by("-starts_at", "-pk")
+
+
+def with_attendance_counts(sessions: list[StudySession]) -> list[StudySession]:
+    """Set ``attendance_rows`` and ``attended_rows`` on each of ``sessions`` (a page of them), in one grouped
+    query over those sessions only."""
+    counts = {
+        row["session_id"]: row
+        for row in Attendance.objects.filter(session__in=[session.pk for session in sessions])
+        .order_by()
+        .values("session_id")
+        .annotate(rows=Count("pk"), attended=Count("pk", filter=Q(status__in=ATTENDED)))
+    }
+    for session in sessions:
+        row = counts.get(session.pk, {})
+        session.attendance_rows, session.attended_rows = row.get("rows", 0), row.get("attended", 0)
+    return sessions
 
 
 def roster(*, session: StudySession) -> list[Person]:
@@ -116,7 +129,7 @@ def session_rate(*, session: StudySession, rows) -> float | None:
 
 
 def session_attendance_rate(*, session: StudySession) -> float | None:
-    return session_rate(session=session, rows=session.attendances.values_list("status", flat=True))
+    return session_rate(session=session, rows=session.attendances.order_by().values_list("status", flat=True))
 
 
 def member_year_attendance(*, person: Person, year: int) -> tuple[list[Attendance], float | None]:
@@ -162,6 +175,44 @@ def makeups_recorded(*, user: User) -> QuerySet[MakeUp]:
 
 def overdue(attendance: Attendance) -> bool:
     return timezone.localdate() > makeup_due_on(attendance.session)
+
+
+def makeup_overdue_before() -> datetime.datetime:
+    """The make-up of a session that ended before this moment is overdue (``overdue`` as one SQL bound).
+
+    Overdue means today is past the day the session ended plus ``MAKEUP_DAYS``: the session ended before the
+    start of the day ``MAKEUP_DAYS`` days ago.
+    """
+    day = timezone.localdate() - datetime.timedelta(days=settings.MAKEUP_DAYS)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def makeups_due_between(first: datetime.date, last: datetime.date) -> QuerySet[Attendance]:
+    """Open make-ups (leave or absence, no accepted make-up note) of people with a login whose due day
+    (``makeup_due_on``) falls from ``first`` to ``last``: the sessions that ended on those days less
+    ``MAKEUP_DAYS``, found by a range on the end time rather than by reading every absence."""
+    days = datetime.timedelta(days=settings.MAKEUP_DAYS)
+    begin = timezone.make_aware(datetime.datetime.combine(first - days, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(last - days + datetime.timedelta(days=1), datetime.time.min))
+    accepted = Submission.objects.filter(
+        session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status=Submission.Status.APPROVED
+    )
+    return (
+        Attendance.objects.filter(
+            status__in=MISSED,
+            session__ends_at__gte=begin,
+            session__ends_at__lt=end,
+            session__ends_at__lte=timezone.now(),
+            person__user__isnull=False,
+        )
+        .exclude(Exists(accepted))
+        .order_by("session_id", "person_id")
+    )
+
+
+def makeups_overdue(*, user: User) -> QuerySet[Attendance]:
+    """The rows of ``makeups_open`` whose make-up is overdue, filtered in SQL (count them with ``.count()``)."""
+    return makeups_open(user=user).filter(session__ends_at__lt=makeup_overdue_before())
 
 
 def submissions_to_review(*, user: User) -> QuerySet[Submission]:

@@ -163,6 +163,8 @@ def _load_scope(user: User) -> Scope:
     seats = (
         Membership.objects.filter(person__user=user, start_on__lte=today)
         .filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        # ``Meta.ordering`` would join the group's organization and the person on every request for nothing.
+        .order_by()
         .values_list("group_id", "role", "person_id")
     )
     seats = list(seats)

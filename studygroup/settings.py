@@ -282,8 +282,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 45 * 60
 CELERY_TASK_TIME_LIMIT = 50 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Dashboards of subtrees with more groups than this read the rollup tables instead of live joins.
-DASHBOARD_LIVE_LIMIT = int(os.environ.get("DASHBOARD_LIVE_LIMIT", "500"))
+# Dashboards (and the leaders' home figures) of subtrees with more groups than this read the rollup tables when
+# they are current for the subtree (reports.dashboard.current_rollup), instead of live joins.
+DASHBOARD_LIVE_LIMIT = int(os.environ.get("DASHBOARD_LIVE_LIMIT", "50"))
+# A monthly digest lists every session of subtrees up to this many groups; above, it summarises the organizations
+# directly below (reports.digest.build_summary).
+DIGEST_DETAIL_LIMIT = int(os.environ.get("DIGEST_DETAIL_LIMIT", "50"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOGGING = {

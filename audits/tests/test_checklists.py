@@ -160,7 +160,7 @@ def test_compliance_query_count_same_for_10_and_200_groups(client):
         client.get(url)
         with CaptureQueriesContext(connection) as context:
             response = client.get(url)
-        assert response.content.decode().count('href="/audits/groups/') == size
+        assert response.content.decode().count('href="/audits/groups/') == min(size, 100)
         counts.append(len(context))
     assert counts[0] == counts[1]
 
@@ -215,7 +215,9 @@ def test_compliance_table_is_paginated(client):
     client.force_login(user_with_role("viewer", top))
     first = client.get(reverse("audits:compliance") + f"?year={YEAR}").content.decode()
     second = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=2").content.decode()
-    assert first.count('href="/audits/groups/') == 200 and second.count('href="/audits/groups/') == 5
+    assert first.count('href="/audits/groups/') == 100 and second.count('href="/audits/groups/') == 100
+    third = client.get(reverse("audits:compliance") + f"?year={YEAR}&page=3").content.decode()
+    assert third.count('href="/audits/groups/') == 5
 
 
 def test_a_session_not_yet_held_is_neither_held_nor_missing(client, group):

@@ -330,7 +330,7 @@ def test_coverage_view_highlights_unobserved_groups_and_gives_the_share(client, 
     from audits import selectors
 
     # 1 of the 9 groups of the subtree, the city's own included (records-format.md, observation_coverage)
-    assert selectors.coverage(organization=city["city"], year=2026)[1] == 0.1111
+    assert selectors.coverage_summary(organization=city["city"], year=2026)[0].ratio == 0.1111
     assert 'id="ratio">11%' in page
 
 
@@ -503,10 +503,10 @@ def test_coverage_counts_only_visits_whose_session_has_started(client, city):
         ahead = _session_at(city["towns"][1], datetime.datetime(2026, 3, 25, 1, tzinfo=datetime.UTC))
         ObserverVisitFactory(session=past, organization=city["city"])
         ObserverVisitFactory(session=ahead, organization=city["city"])
-        groups, ratio = selectors.coverage(organization=city["city"], year=2026)
+        groups = selectors.with_visit_counts(list(selectors.coverage_groups(city["city"])), 2026)
         counts = {g.organization: (g.visit_count, g.planned_count) for g in groups}
         assert counts[city["towns"][0]] == (1, 0) and counts[city["towns"][1]] == (0, 1)
-        assert ratio == 0.1111
+        assert selectors.coverage_summary(organization=city["city"], year=2026)[0].ratio == 0.1111
         client.force_login(city["staff"])
         page = client.get(reverse("audits:coverage") + "?year=2026").content.decode()
     assert 'id="ratio">11%' in page and 'id="planned">1<' in page

@@ -54,15 +54,17 @@ def group_checklist_view(request, pk, year, code):
         )
         messages.success(request, _("The verdict has been recorded beside the computed status."))
         return redirect(request.path + f"#item-{item.code}")
+    checklist_items = list(checklist.items.all())
+    evidence = selectors.evidence(group=group, year=year, items=[item.code for item in checklist_items])
     items = [
         {
             "item": item,
             "status": statuses.get(item.code),
             "label": checklists.STATUS_LABELS.get(statuses.get(item.code), checklists.NOT_COMPUTED_LABEL),
-            "evidence": selectors.evidence(group=group, year=year, item=item.code),
+            "evidence": evidence[item.code],
             "verdict": verdicts.get(item.pk),
         }
-        for item in checklist.items.all()
+        for item in checklist_items
     ]
     return render(
         request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,8 +56,13 @@ def leave_decide_view(request, pk):
     return redirect(leave.session.get_absolute_url() + "#leave")
 
 
+MAKEUP_PAGE_SIZE = 100
+
+
 @login_required
 def makeup_list_view(request):
+    """Open make-ups a page at a time, oldest first; the overdue count is counted in SQL over all of them."""
+    page = Paginator(selectors.makeups_open(user=request.user), MAKEUP_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (
             row,
@@ -64,11 +70,12 @@ def makeup_list_view(request):
             selectors.overdue(row),
             access.can(request.user, "change", row.session),
         )
-        for row in selectors.makeups_open(user=request.user)[:500]
+        for row in page.object_list
     ]
     context = {
         "rows": rows,
-        "overdue_count": sum(1 for r in rows if r[2]),
+        "page": page,
+        "overdue_count": selectors.makeups_overdue(user=request.user).count(),
         "recorded": selectors.makeups_recorded(user=request.user)[:50],
     }
     return render(request, "sessions/makeup_list.html", context)

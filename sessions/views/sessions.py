@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,24 +31,30 @@ def _group_from_query(request) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+SESSION_PAGE_SIZE = 50
+
+
 @login_required
 def session_list_view(request):
+    """The sessions the user reads, a page at a time, latest first; attendance counted for the page only."""
     year = requested_year(request)
     group_id = _group_from_query(request)
     organization = None
     if request.GET.get("org", "").isdigit():
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
     held = request.GET.get("held") == "1"
-    sessions = list(
-        selectors.session_list(user=request.user, year=year, group_id=group_id, organization=organization, held=held)[
-            :300
-        ]
+    sessions = selectors.session_list(
+        user=request.user, year=year, group_id=group_id, organization=organization, held=held
     )
+    page = Paginator(sessions, SESSION_PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)}
     context = {
         "year": year,
         "years": year_choices(),
-        "sessions": sessions,
-        "kept": {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)},
+        "sessions": selectors.with_attendance_counts(list(page.object_list)),
+        "page": page,
+        "query": urlencode({**kept, "year": year}),
+        "kept": kept,
         "filters": active_filters(
             request,
             {"org": organization.name if organization else "", "held": _("Held sessions") if held else ""},

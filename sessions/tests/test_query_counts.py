@@ -1,0 +1,165 @@
+"""The sessions pages and panels run the same number of queries at two sizes; overdue make-ups are counted in
+SQL exactly as ``selectors.overdue`` judges one row."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sessions import selectors
+from sessions.models import Attendance
+from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.querycount import assert_queries
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.datetime(2026, 12, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+def ended(group, days_ago: float):
+    ends = NOW - datetime.timedelta(days=days_ago)
+    return StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=2), ends_at=ends)
+
+
+def county_with_makeups(towns: int, *, per_town: int):
+    """A county and ``towns`` towns below; each town has ``per_town`` overdue make-ups, one due later, one made up
+    by an approved make-up note (not open any more) and one leave of a session not yet ended."""
+    county = OrganizationFactory(kind="county")
+    StudyGroupFactory(organization=county)
+    for _ in range(towns):
+        group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
+        for index in range(per_town):
+            AttendanceFactory(session=ended(group, 30 + index), status="absent" if index % 2 else "leave")
+        AttendanceFactory(session=ended(group, 2), status="leave")
+        covered = AttendanceFactory(session=ended(group, 40), status="absent")
+        SubmissionFactory(
+            group=group, session=covered.session, person=covered.person, is_makeup=True, status="approved"
+        )
+        AttendanceFactory(session=ended(group, -3), status="leave")
+    return county
+
+
+@pytest.mark.parametrize("towns, per_town", [(1, 1), (6, 4)])
+def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
+    with freeze_time(NOW):
+        county = county_with_makeups(towns, per_town=per_town)
+        staff = user_with_role("staff", county)
+        client.force_login(staff)
+        client.get(reverse("home"))
+        with assert_queries(25):
+            page = client.get(reverse("home")).content.decode()
+    overdue = towns * per_town
+    assert f"所管中心组有 {overdue} 人次补学逾期。" in page.split('id="panel-to-do"')[1]
+
+
+@pytest.mark.parametrize("towns, per_town", [(1, 1), (6, 4)])
+def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, per_town):
+    with freeze_time(NOW):
+        county = county_with_makeups(towns, per_town=per_town)
+        client.force_login(user_with_role("staff", county))
+        client.get(reverse("sessions:makeup-list"))
+        with assert_queries(14):
+            page = client.get(reverse("sessions:makeup-list")).content.decode()
+    rows = page.split('id="makeups-open"')[1].split("</table>")[0]
+    assert rows.count("<tr") - 1 == towns * (per_town + 1)
+    assert rows.count("table-danger") == towns * per_town
+
+
+def test_make_up_list_is_paginated_and_counts_every_overdue_one(client, settings):
+    from sessions.views import leave
+
+    with freeze_time(NOW):
+        county = county_with_makeups(3, per_town=2)
+        client.force_login(user_with_role("staff", county))
+        settings.MAKEUP_DAYS = 14
+        leave.MAKEUP_PAGE_SIZE, size = 4, leave.MAKEUP_PAGE_SIZE
+        try:
+            first = client.get(reverse("sessions:makeup-list")).content.decode()
+            last = client.get(reverse("sessions:makeup-list") + "?page=3").content.decode()
+        finally:
+            leave.MAKEUP_PAGE_SIZE = size
+    assert "6 人已逾期。" in first and "第 1 页,共 3 页" in first
+    assert last.split('id="makeups-open"')[1].split("</table>")[0].count("<tr") - 1 == 1
+
+
+@settings(max_examples=60)
+@given(
+    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),
+    minutes_ago=st.lists(st.integers(min_value=0, max_value=20 * 24 * 60), min_size=1, max_size=5),
+    makeup_days=st.integers(min_value=0, max_value=15),
+)
+def test_overdue_in_sql_is_overdue_row_by_row(now, minutes_ago, makeup_days):
+    from django.conf import settings as django_settings
+
+    django_settings.MAKEUP_DAYS, kept = makeup_days, django_settings.MAKEUP_DAYS
+    try:
+        with freeze_time(timezone.make_aware(now)):
+            group = StudyGroupFactory(organization=OrganizationFactory())
+            staff = user_with_role("staff", group.organization)
+            for minutes in minutes_ago:
+                ends = timezone.now() - datetime.timedelta(minutes=minutes)
+                session = StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=1), ends_at=ends)
+                AttendanceFactory(session=session, status="absent")
+            by_row = {row.pk for row in selectors.makeups_open(user=staff) if selectors.overdue(row)}
+            assert set(selectors.makeups_overdue(user=staff).values_list("pk", flat=True)) == by_row
+    finally:
+        django_settings.MAKEUP_DAYS = kept
+
+
+@pytest.mark.parametrize("sessions", [3, 70])
+def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(client, sessions):
+    with freeze_time(NOW):
+        county = OrganizationFactory(kind="county")
+        towns = [StudyGroupFactory(organization=OrganizationFactory(parent=county)) for _ in range(3)]
+        for index in range(sessions):
+            session = ended(towns[index % 3], 10 + index)
+            for status in ("present", "late", "absent")[: index % 3 + 1]:
+                AttendanceFactory(session=session, status=status)
+        client.force_login(user_with_role("viewer", county))
+        url = reverse("sessions:session-list") + "?year=2026"
+        with assert_queries(13):
+            page = client.get(url).content.decode()
+    rows = page.split('id="sessions"')[1].split("</table>")[0]
+    assert rows.count("<tr>") - 1 == min(sessions, 50)
+    # The latest session (index 0: one row, present) first: 1 attended of 1.
+    assert rows.split("<tr>")[2].count("1/1") == 1
+    assert ("第 1 页,共 2 页" in page) is (sessions > 50)
+
+
+@settings(max_examples=60)
+@given(
+    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),
+    minutes_ago=st.lists(st.integers(min_value=-600, max_value=25 * 24 * 60), min_size=1, max_size=5),
+    makeup_days=st.integers(min_value=0, max_value=15),
+)
+def test_makeups_due_in_sql_are_those_due_row_by_row(now, minutes_ago, makeup_days):
+    """``makeups_due_between`` (what the daily reminder reads) picks the rows whose due day falls in the window."""
+    from django.conf import settings as django_settings
+
+    django_settings.MAKEUP_DAYS, kept = makeup_days, django_settings.MAKEUP_DAYS
+    try:
+        with freeze_time(timezone.make_aware(now)):
+            group = StudyGroupFactory(organization=OrganizationFactory())
+            for minutes in minutes_ago:
+                ends = timezone.now() - datetime.timedelta(minutes=minutes)
+                session = StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=1), ends_at=ends)
+                AttendanceFactory(
+                    session=session, status="leave", person=user_with_role("member", group.organization).person
+                )
+            today = timezone.localdate()
+            by_row = {
+                row.pk
+                for row in Attendance.objects.filter(session__group=group).select_related("session")
+                if row.session.ends_at <= timezone.now()
+                and 0 <= (selectors.makeup_due_on(row.session) - today).days <= 3
+            }
+            window = selectors.makeups_due_between(today, today + datetime.timedelta(days=3)).filter(
+                session__group=group
+            )
+            assert set(window.values_list("pk", flat=True)) == by_row
+    finally:
+        django_settings.MAKEUP_DAYS = kept
