@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sessions.apps.StudySessionsConfig",
     "audits",
     "reports",
+    "assessments",
 ]
 
 MIDDLEWARE = [

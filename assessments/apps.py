@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    name = "assessments"
+    verbose_name = _("Knowledge tests")
+
+    def ready(self) -> None:
+        from assessments import access_rules  # noqa: F401 - registers the rules
