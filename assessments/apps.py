@@ -7,4 +7,4 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Knowledge tests")
 
     def ready(self) -> None:
-        from assessments import access_rules  # noqa: F401 - registers the rules
+        from assessments import access_rules, home_panels  # noqa: F401 - registers the rules, navigation and panels

@@ -98,7 +98,7 @@ class KnowledgeTestFactory(DjangoModelFactory):
     seed = "seed"
 
 
-class TestPartFactory(DjangoModelFactory):
+class PartFactory(DjangoModelFactory):
     class Meta:
         model = TestPart
 
@@ -107,7 +107,7 @@ class TestPartFactory(DjangoModelFactory):
     points = 10
 
 
-class TestQuestionFactory(DjangoModelFactory):
+class PaperQuestionFactory(DjangoModelFactory):
     class Meta:
         model = TestQuestion
 
@@ -144,5 +144,5 @@ class AnswerFactory(DjangoModelFactory):
         model = Answer
 
     sitting = factory.SubFactory(SittingFactory)
-    question = factory.SubFactory(TestQuestionFactory, test=factory.SelfAttribute("..sitting.test"))
+    question = factory.SubFactory(PaperQuestionFactory, test=factory.SelfAttribute("..sitting.test"))
     response = "B"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+import importlib
 import inspect
 import io
 import json
@@ -258,6 +259,8 @@ def build_world() -> World:
         "clerk": clerk,
         "clerk_grant": clerk.grants.get(),
     }
+    for module in app_crawl_modules():
+        world.objects.update(module.build(world))
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))
     world.uppers = {role: user_with_role(role, upper) for role in ROLES}
@@ -265,6 +268,29 @@ def build_world() -> World:
     for user in [*world.uppers.values(), *world.others.values()]:
         user.person.name = f"{user.person.name}-{user.username}"
     return world
+
+
+@functools.cache
+def app_crawl_modules() -> list:
+    """``<app>.tests.crawl`` of each installed app that has one: how the crawls reach the records of apps above the
+    core without the core's tests naming them. Such a module offers ``build(world) -> dict`` (the owner's records
+    it adds to ``World.objects``) and, where it has them, ``WRITES`` (``Write`` fields by URL name), ``MATRIX``
+    (rows of the role matrix), ``DOWNLOADS`` and ``MARKERS`` (the download crawl's), ``build_other(objects)`` and
+    ``ACCESS_TARGETS`` (the access crawl's)."""
+    modules = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tests.crawl"
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"{config.name}.tests"):
+                raise
+    return modules
+
+
+def app_entries(attribute: str) -> list:
+    """The ``attribute`` of every app crawl module that has it (see ``app_crawl_modules``)."""
+    return [getattr(module, attribute) for module in app_crawl_modules() if hasattr(module, attribute)]
 
 
 @pytest.fixture(scope="module", name="crawl_module_world")
