@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
-from reports.tasks import compile_digests, previous_month
+from reports.tasks import previous_month
 from studygroup import access, audit, documents
 from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
@@ -80,13 +79,7 @@ def digest_compile_view(request):
         messages.error(request, _("Give a valid year and month."))
         return redirect("reports:digest-list")
     year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-    run = TaskRun.objects.create(
-        name="compile_digests",
-        key=f"digests:{year}-{month:02d}:{organization.pk}",
-        organization=organization,
-        triggered_by=request.user,
-    )
-    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
     messages.success(request, _("Compiling has started; its progress shows below."))
     return redirect("reports:digest-list")
 
