@@ -8,6 +8,14 @@ from studygroup.navigation import nav_item
 TESTS = _("Knowledge tests")
 
 nav_item(
+    label=_("Knowledge tests"),
+    url_name="assessments:test-list",
+    icon="ui-checks",
+    roles={access.STAFF, access.LEADER, access.VIEWER, access.INSPECTOR, access.MEMBER, access.OBSERVER},
+    order=59,
+    menu=TESTS,
+)
+nav_item(
     label=_("Question banks"),
     url_name="assessments:bank-list",
     icon="collection",

@@ -442,6 +442,11 @@ class SittingDraw(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("assessments:draw-detail", args=[self.pk])
 
+    @classmethod
+    def access_extra_q(cls, scope) -> Q | None:
+        """Whoever made a draw (the observer on a visit) reads it."""
+        return Q(by_id=scope.user_id) if scope.user_id is not None else None
+
 
 class Sitting(TimeStampedModel):
     """One person called to sit a test, and how they sat it.
@@ -523,6 +528,22 @@ class Sitting(TimeStampedModel):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    def state(self, now=None) -> str:
+        """Where the person stands: ``result``, ``handed_in``, ``paper``, ``open``, ``not_yet`` or ``closed``."""
+        now = now or timezone.now()
+        test = self.test
+        if test.status == KnowledgeTest.Status.RESULTS and self.score is not None:
+            return "result"
+        if self.submitted_at is not None:
+            return "handed_in"
+        if test.delivery == KnowledgeTest.Delivery.PAPER:
+            return "paper"
+        if test.is_open(now) and (self.deadline is None or now < self.deadline):
+            return "open"
+        if test.opens_at is not None and now < test.opens_at:
+            return "not_yet"
+        return "closed"
 
     def is_over(self, now=None) -> bool:
         """Whether the person may no longer answer: handed in, or past the deadline."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from assessments.models import KnowledgeTest, Question, QuestionBank, Sitting, Tag, TestPart, TestQuestion
+from assessments.models import Answer, KnowledgeTest, Question, QuestionBank, Sitting, Tag, TestPart, TestQuestion
 from plans.models import PlanMonth, PlanTopic
 from studygroup import access
 from studygroup.models import Organization, User
@@ -88,3 +88,17 @@ def linkable_plan_items(*, organization: Organization) -> tuple[QuerySet[PlanTop
     topics = PlanTopic.objects.filter(**plans).select_related("plan").order_by("plan__year", "month", "id")
     themes = PlanMonth.objects.filter(**plans).exclude(theme="").select_related("plan").order_by("plan__year", "month")
     return topics, themes
+
+
+def sitting_counts(*, test: KnowledgeTest) -> dict:
+    """How many were called, have opened, handed in, have a score, and answers waiting for a marker."""
+    counts = test.sittings.aggregate(
+        called=Count("pk"),
+        started=Count("pk", filter=Q(started_at__isnull=False)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        scored=Count("pk", filter=Q(score__isnull=False)),
+    )
+    counts["to_mark"] = Answer.objects.filter(
+        sitting__test=test, sitting__submitted_at__isnull=False, points__isnull=True
+    ).count()
+    return counts

@@ -5,6 +5,22 @@ from assessments import views
 app_name = "assessments"
 
 urlpatterns = [
+    path("", views.test_list_view, name="test-list"),
+    path("tests/new/", views.test_create_view, name="test-create"),
+    path("tests/<int:pk>/", views.test_detail_view, name="test-detail"),
+    path("tests/<int:pk>/edit/", views.test_edit_view, name="test-edit"),
+    path("tests/<int:pk>/parts/", views.part_add_view, name="part-add"),
+    path("parts/<int:pk>/delete/", views.part_delete_view, name="part-delete"),
+    path("tests/<int:pk>/publish/", views.test_publish_view, name="test-publish"),
+    path("tests/<int:pk>/close/", views.test_close_view, name="test-close"),
+    path("tests/<int:pk>/draw/", views.test_draw_view, name="test-draw"),
+    path("draws/<int:pk>/", views.draw_detail_view, name="draw-detail"),
+    path("tests/<int:pk>/marking/", views.marking_view, name="marking"),
+    path("tests/<int:pk>/results/publish/", views.results_publish_view, name="results-publish"),
+    path("sittings/<int:pk>/", views.sitting_view, name="sitting"),
+    path("sittings/<int:pk>/answer/", views.answer_view, name="answer"),
+    path("sittings/<int:pk>/submit/", views.sitting_submit_view, name="sitting-submit"),
+    path("sittings/<int:pk>/result/", views.sitting_review_view, name="sitting-review"),
     path("banks/", views.bank_list_view, name="bank-list"),
     path("banks/template.xlsx", views.bank_template_view, name="bank-template"),
     path("banks/<int:pk>/", views.bank_detail_view, name="bank-detail"),

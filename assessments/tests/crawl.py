@@ -6,23 +6,77 @@ a leak in a downloaded file: the bank's question (its answers are in it) and a m
 
 from __future__ import annotations
 
-from assessments import spreadsheets
-from assessments.models import QuestionBank
-from assessments.tests.factories import QuestionBankFactory, QuestionFactory, TagFactory
+import datetime
+
+from django.utils import timezone
+
+from assessments import services, spreadsheets
+from assessments.models import QuestionBank, Sitting
+from assessments.tests.factories import (
+    KnowledgeTestFactory,
+    PaperQuestionFactory,
+    PartFactory,
+    QuestionBankFactory,
+    QuestionFactory,
+    SittingDrawFactory,
+    SittingFactory,
+    TagFactory,
+)
 from studygroup.tests.crawl_support import Upload
 
 MARK_QUESTION = "题库试题标记壬"
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET, POST = "GET", "POST"
+# A window's end the crawl types after the filler start (tomorrow).
+LATER = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 
 
 def build(world) -> dict:
-    """The owner's bank with a tagged question."""
+    """The owner's bank with tagged questions; a draft test and an open one of the owner."""
     bank = QuestionBankFactory(organization=world.owner, name="本镇题库")
     tag = TagFactory(organization=world.owner, name="党史")
     question = QuestionFactory(bank=bank, text=f"{MARK_QUESTION}:中国共产党成立于哪一年?", tags=[tag])
-    return {"bank": bank, "tag": tag, "question": question}
+    spare = QuestionFactory(bank=bank, kind="true_false", text="理论学习中心组每年学习不少于12次。", tags=[tag])
+    now = timezone.now()
+    test_draft = KnowledgeTestFactory(
+        organization=world.owner,
+        title="草拟中的测试",
+        status="draft",
+        max_score=10,
+        pass_mark=6,
+        opens_at=now + datetime.timedelta(days=1),
+    )
+    part = PartFactory(test=test_draft, question=question, points=10)
+    test_open = KnowledgeTestFactory(
+        organization=world.owner,
+        title="正在进行的测试",
+        opens_at=now - datetime.timedelta(minutes=10),
+        max_score=10,
+        pass_mark=6,
+    )
+    PaperQuestionFactory(test=test_open, version=spare.current, number=1, points=10)
+    # Every seated member of the owner's group is called to the open test (the member and the colleague among them).
+    called = services.sitting_draw(test=test_open, groups=[world.group], mode="all", by=world.insiders["staff"])
+    test_call = KnowledgeTestFactory(
+        organization=world.owner,
+        title="待抽考的测试",
+        opens_at=now - datetime.timedelta(minutes=10),
+        max_score=10,
+        pass_mark=6,
+    )
+    PaperQuestionFactory(test=test_call, version=spare.current, number=1, points=10)
+    return {
+        "bank": bank,
+        "tag": tag,
+        "question": question,
+        "test_draft": test_draft,
+        "part": part,
+        "test_open": test_open,
+        "test_draw": called,
+        "test_call": test_call,
+        "sitting": Sitting.objects.get(test=test_open, person=world.insiders["member"].person),
+    }
 
 
 WRITES = {
@@ -38,6 +92,32 @@ WRITES = {
         "values": (("file", Upload("题库.xlsx", spreadsheets.template(), XLSX)),),
     },
     "assessments:tag-edit": {"target": "tag", "actor": "staff"},
+    # A test is set for the sender's own organization.
+    "assessments:test-create": {"target": None, "actor": "staff", "own": True, "values": (("closes_at", LATER),)},
+    "assessments:test-edit": {"target": "test_draft", "actor": "staff"},
+    "assessments:part-add": {
+        "target": "test_draft",
+        "actor": "staff",
+        "source": "assessments:test-detail",
+        "values": (("bank", None),),
+    },
+    "assessments:part-delete": {
+        "target": "part",
+        "actor": "staff",
+        "source": "assessments:test-detail",
+        "source_target": "test_draft",
+    },
+    "assessments:test-publish": {"target": "test_draft", "actor": "staff", "source": "assessments:test-detail"},
+    "assessments:test-close": {"target": "test_open", "actor": "staff", "source": "assessments:test-detail"},
+    "assessments:test-draw": {"target": "test_call", "actor": "staff"},
+    # The page's answers go to the autosave address as they are chosen, and with the hand-in.
+    "assessments:answer": {
+        "target": "sitting",
+        "actor": "member",
+        "source": "assessments:sitting",
+        "form_of": "assessments:sitting-submit",
+    },
+    "assessments:sitting-submit": {"target": "sitting", "actor": "member", "source": "assessments:sitting"},
 }
 
 MATRIX = [
@@ -50,6 +130,21 @@ MATRIX = [
     ("staff", POST, "assessments:tag-edit", "tag", ""),
     ("staff", GET, "assessments:bank-export", "bank", ""),
     ("staff", GET, "assessments:bank-template", None, ""),
+    ("staff", GET, "assessments:test-list", None, ""),
+    ("staff", POST, "assessments:test-create", None, ""),
+    ("staff", GET, "assessments:test-detail", "test_draft", ""),
+    ("staff", POST, "assessments:test-edit", "test_draft", ""),
+    ("staff", POST, "assessments:part-add", "test_draft", ""),
+    ("staff", POST, "assessments:test-publish", "test_draft", ""),
+    ("staff", POST, "assessments:test-close", "test_open", ""),
+    ("staff", POST, "assessments:test-draw", "test_call", ""),
+    ("staff", GET, "assessments:draw-detail", "test_draw", ""),
+    ("member", GET, "assessments:test-list", None, ""),
+    ("member", GET, "assessments:test-detail", "test_open", ""),
+    ("member", GET, "assessments:sitting", "sitting", ""),
+    ("member", POST, "assessments:answer", "sitting", ""),
+    ("member", POST, "assessments:sitting-submit", "sitting", ""),
+    ("viewer", GET, "assessments:test-detail", "test_open", ""),
 ]
 
 # name -> (the owner's record in the URL, query string, a reader who must get the file, a text the file holds)
@@ -65,10 +160,15 @@ def build_other(objects: dict, secret: str) -> dict:
     """The neighbouring county's knowledge-test records, named so a leak shows."""
     town = objects["org"]
     bank = QuestionBankFactory(organization=town, name=f"{secret}题库")
+    test = KnowledgeTestFactory(organization=town, title=f"{secret}测试")
     return {
         "bank": bank,
         "question": QuestionFactory(bank=bank, text=f"{secret}试题"),
         "tag": TagFactory(organization=town, name=f"{secret}标签"),
+        "test": test,
+        "part": PartFactory(test=test, question=QuestionFactory(bank=bank)),
+        "test_draw": SittingDrawFactory(test=test),
+        "sitting": SittingFactory(test=test, person=objects["membership"].person, group=objects["group"]),
     }
 
 
@@ -77,4 +177,10 @@ ACCESS_TARGETS = [
     ("assessments:question-add", "bank"),
     ("assessments:question-", "question"),
     ("assessments:tag-", "tag"),
+    ("assessments:test-", "test"),
+    ("assessments:part-add", "test"),
+    ("assessments:part-", "part"),
+    ("assessments:draw-", "test_draw"),
+    ("assessments:sitting", "sitting"),
+    ("assessments:answer", "sitting"),
 ]

@@ -1,9 +1,6 @@
-"""Every write of the assessments app: banks and questions, tests and their paper, draws of who sits them,
-sittings and answers, marking, paper results and publishing."""
+"""Question banks: banks, questions and their versions, tags, XLSX import and export."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,20 +8,11 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from assessments.models import Question, QuestionBank, QuestionVersion, Tag, TestPart, TestQuestion
+from assessments.services.common import lock
 from assessments.spreadsheets import ParsedQuestion, read_questions
 from plans.models import PlanMonth, PlanTopic
 from studygroup import access, audit
 from studygroup.models import AuditEntry, Organization, User
-
-
-def _code(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def _lock(model, pk: int):
-    """Lock one row for the rest of the transaction and return it fresh, so a second click waits and sees it."""
-    return model.objects.select_for_update().get(pk=pk)
-
 
 # Banks and questions ---------------------------------------------------------------------------
 
@@ -32,7 +20,7 @@ def _lock(model, pk: int):
 @transaction.atomic
 def bank_create(*, organization: Organization, name: str, description: str = "", by: User) -> QuestionBank:
     access.require(by, "change", organization)
-    _lock(Organization, organization.pk)
+    lock(Organization, organization.pk)
     if QuestionBank.objects.filter(organization=organization, name=name).exists():
         raise ValidationError(
             {"name": _("%(organization)s already has a bank of this name.") % {"organization": organization.name}}
@@ -73,7 +61,7 @@ def is_used(question: Question) -> bool:
 def question_update(*, question: Question, parsed: ParsedQuestion, by: User) -> Question:
     """Change a question; once a test has used it, the change is a new version and results keep the old one."""
     access.require(by, "change", question)
-    question = _lock(Question, question.pk)
+    question = lock(Question, question.pk)
     current = question.current
     fields = parsed.version_fields
     if any(getattr(current, name) != value for name, value in fields.items()):
@@ -96,7 +84,7 @@ def question_update(*, question: Question, parsed: ParsedQuestion, by: User) -> 
 def question_delete(*, question: Question, by: User) -> bool:
     """Delete a question no test has used; archive a used one (results keep it). Answer whether it was deleted."""
     access.require(by, "change", question)
-    question = _lock(Question, question.pk)
+    question = lock(Question, question.pk)
     if is_used(question):
         question.is_archived = True
         question.save(update_fields=["is_archived", "updated_at"])
@@ -112,7 +100,7 @@ def question_delete(*, question: Question, by: User) -> bool:
 def tag_update(*, tag: Tag, name: str, topic: PlanTopic | None, theme: PlanMonth | None, by: User) -> Tag:
     """Rename a tag and link it to a plan topic or a month's theme of its organization's own plans."""
     access.require(by, "change", tag)
-    tag = _lock(Tag, tag.pk)
+    tag = lock(Tag, tag.pk)
     for item in (topic, theme):
         if item is not None and item.plan.group.organization_id != tag.organization_id:
             raise ValidationError(_("A tag is linked only to the plans of its own organization."))
@@ -128,7 +116,7 @@ def bank_import(*, bank: QuestionBank, content: bytes, by: User) -> list[Questio
     """Add every question of an XLSX file to the bank, or none: ``SheetProblems`` lists every bad row."""
     access.require(by, "change", bank)
     parsed = read_questions(content)
-    _lock(QuestionBank, bank.pk)
+    lock(QuestionBank, bank.pk)
     tags = {t.name: t for t in _tags(bank.organization, list(dict.fromkeys(n for q in parsed for n in q.tags)))}
     questions = Question.objects.bulk_create([Question(bank=bank) for _item in parsed], batch_size=500)
     versions = QuestionVersion.objects.bulk_create(

@@ -1,4 +1,4 @@
-"""Pages of the assessments app: question banks, knowledge tests, sitting a test, marking and results."""
+"""Question banks: banks, questions and their versions, tags, XLSX import and export."""
 
 from __future__ import annotations
 
