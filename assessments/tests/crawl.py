@@ -13,6 +13,7 @@ from django.utils import timezone
 from assessments import services, spreadsheets
 from assessments.models import QuestionBank, Sitting
 from assessments.tests.factories import (
+    AnswerFactory,
     KnowledgeTestFactory,
     PaperQuestionFactory,
     PartFactory,
@@ -25,6 +26,7 @@ from assessments.tests.factories import (
 from studygroup.tests.crawl_support import Upload
 
 MARK_QUESTION = "题库试题标记壬"
+MARK_ANSWER = "简答作答标记癸"  # a colleague's short answer
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET, POST = "GET", "POST"
@@ -66,7 +68,35 @@ def build(world) -> dict:
         pass_mark=6,
     )
     PaperQuestionFactory(test=test_call, version=spare.current, number=1, points=10)
+    closed = {"opens_at": now - datetime.timedelta(hours=3), "max_score": 10, "pass_mark": 6}
+    short = QuestionFactory(bank=bank, kind="short", text="简述“两个确立”的决定性意义。")
+    test_marking = KnowledgeTestFactory(organization=world.owner, title="待阅卷的测试", **closed)
+    on_paper = PaperQuestionFactory(test=test_marking, version=short.current, number=1, points=10)
+    sheet = SittingFactory(
+        test=test_marking,
+        person=world.insiders["colleague"].person,
+        group=world.group,
+        started_at=now - datetime.timedelta(hours=2),
+        deadline=now - datetime.timedelta(hours=1),
+        submitted_at=now - datetime.timedelta(hours=1, minutes=30),
+    )
+    AnswerFactory(sitting=sheet, question=on_paper, response=MARK_ANSWER)
+    test_done = KnowledgeTestFactory(organization=world.owner, title="已阅完的测试", **closed)
+    done_question = PaperQuestionFactory(test=test_done, version=question.current, number=1, points=10)
+    done = SittingFactory(
+        test=test_done,
+        person=world.insiders["member"].person,
+        group=world.group,
+        started_at=now - datetime.timedelta(hours=2),
+        deadline=now - datetime.timedelta(hours=1),
+        submitted_at=now - datetime.timedelta(hours=1, minutes=30),
+        score=10,
+    )
+    AnswerFactory(sitting=done, question=done_question, response="B", points=10)
     return {
+        "test_marking": test_marking,
+        "test_done": test_done,
+        "answer_sheet": sheet,
         "bank": bank,
         "tag": tag,
         "question": question,
@@ -118,6 +148,8 @@ WRITES = {
         "form_of": "assessments:sitting-submit",
     },
     "assessments:sitting-submit": {"target": "sitting", "actor": "member", "source": "assessments:sitting"},
+    "assessments:marking": {"target": "test_marking", "actor": "staff"},
+    "assessments:results-publish": {"target": "test_done", "actor": "staff", "source": "assessments:marking"},
 }
 
 MATRIX = [
@@ -139,6 +171,8 @@ MATRIX = [
     ("staff", POST, "assessments:test-close", "test_open", ""),
     ("staff", POST, "assessments:test-draw", "test_call", ""),
     ("staff", GET, "assessments:draw-detail", "test_draw", ""),
+    ("staff", POST, "assessments:marking", "test_marking", ""),
+    ("staff", POST, "assessments:results-publish", "test_done", ""),
     ("member", GET, "assessments:test-list", None, ""),
     ("member", GET, "assessments:test-detail", "test_open", ""),
     ("member", GET, "assessments:sitting", "sitting", ""),
@@ -153,7 +187,7 @@ DOWNLOADS = {
     "assessments:bank-template": (None, "", "owner staff", "题型"),
 }
 
-MARKERS = [(MARK_QUESTION, QuestionBank, "bank")]
+MARKERS = [(MARK_QUESTION, QuestionBank, "bank"), (MARK_ANSWER, Sitting, "answer_sheet")]
 
 
 def build_other(objects: dict, secret: str) -> dict:
@@ -178,6 +212,8 @@ ACCESS_TARGETS = [
     ("assessments:question-", "question"),
     ("assessments:tag-", "tag"),
     ("assessments:test-", "test"),
+    ("assessments:marking", "test"),
+    ("assessments:results-", "test"),
     ("assessments:part-add", "test"),
     ("assessments:part-", "part"),
     ("assessments:draw-", "test_draw"),
