@@ -237,8 +237,8 @@ class SheetProblems(Exception):
 
 def read_questions(content: bytes) -> list[ParsedQuestion]:
     """Every question of the first sheet, or ``SheetProblems`` listing every bad row (nothing is half read)."""
-    sheet_rows = _rows(content)
-    header = [cell_text(value) for value in (sheet_rows[0] if sheet_rows else [])]
+    rows = sheet_rows(content)
+    header = [cell_text(value) for value in (rows[0] if rows else [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise SheetProblems(
@@ -249,7 +249,7 @@ def read_questions(content: bytes) -> list[ParsedQuestion]:
         )
     positions = {name: header.index(name) for name in COLUMNS if name in header}
     questions, problems = [], []
-    for number, row in enumerate(sheet_rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=2):
         values = {name: cell_text(row[index]) if index < len(row) else "" for name, index in positions.items()}
         if not any(values.values()):
             continue
@@ -265,7 +265,8 @@ def read_questions(content: bytes) -> list[ParsedQuestion]:
     return questions
 
 
-def _rows(content: bytes) -> list[tuple]:
+def sheet_rows(content: bytes, width: int = len(COLUMNS) + 10) -> list[tuple]:
+    """The rows of the first sheet of an XLSX file, or ``SheetProblems`` saying plainly why it cannot be read."""
     if content.startswith(OLE_MAGIC):
         raise SheetProblems([_("This is an old Excel (.xls) or WPS file: save it as .xlsx and import it again.")])
     if len(content) > MOST_BYTES:
@@ -278,11 +279,9 @@ def _rows(content: bytes) -> list[tuple]:
             sheet = workbook.worksheets[0]
             rows = []
             for row in sheet.iter_rows(values_only=True):
-                rows.append(row[: len(COLUMNS) + 10])
+                rows.append(row[:width])
                 if len(rows) > MOST_ROWS + 1:
-                    raise SheetProblems(
-                        [_("A bank is imported %(count)d questions at most at a time.") % {"count": MOST_ROWS}]
-                    )
+                    raise SheetProblems([_("A file is read %(count)d rows at most at a time.") % {"count": MOST_ROWS}])
             return rows
         finally:
             workbook.close()

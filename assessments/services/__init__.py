@@ -20,8 +20,10 @@ from assessments.services.knowledge_tests import (
     test_update,
 )
 from assessments.services.marking import answers_mark, results_publish
+from assessments.services.paper_results import paper_results_enter
 from assessments.services.sitters import sitting_draw
 from assessments.services.sittings import answers_save, finish_expired, sitting_start, sitting_submit
+from assessments.services.topics import topic_from_tag
 
 __all__ = [
     "answers_mark",
@@ -30,6 +32,7 @@ __all__ = [
     "bank_import",
     "finish_expired",
     "is_used",
+    "paper_results_enter",
     "parsed_of",
     "part_add",
     "part_delete",
@@ -45,4 +48,5 @@ __all__ = [
     "test_create",
     "test_publish",
     "test_update",
+    "topic_from_tag",
 ]

@@ -11,7 +11,7 @@ import datetime
 from django.utils import timezone
 
 from assessments import services, spreadsheets
-from assessments.models import QuestionBank, Sitting
+from assessments.models import KnowledgeTest, QuestionBank, Sitting
 from assessments.tests.factories import (
     AnswerFactory,
     KnowledgeTestFactory,
@@ -27,6 +27,7 @@ from studygroup.tests.crawl_support import Upload
 
 MARK_QUESTION = "题库试题标记壬"
 MARK_ANSWER = "简答作答标记癸"  # a colleague's short answer
+SPARE = "理论学习中心组每年学习不少于12次。"
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GET, POST = "GET", "POST"
@@ -34,12 +35,40 @@ GET, POST = "GET", "POST"
 LATER = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
 
 
+class GridUpload(Upload):
+    """The owner's open test's grid of paper results filled with a point for every cell, built when the crawl sends
+    it (the people's codes are the world's)."""
+
+    def __init__(self) -> None:
+        self.name, self.content_type = "成绩.xlsx", XLSX
+
+    @property
+    def bytes(self) -> bytes:
+        import io
+
+        from openpyxl import load_workbook
+
+        from assessments import documents
+        from assessments.services import paper_results
+
+        test = KnowledgeTest.objects.get(title="正在进行的测试")
+        questions = list(test.questions.order_by("number"))
+        sittings = list(paper_results.entry_sittings(test))
+        workbook = load_workbook(io.BytesIO(documents.grid_xlsx(test, questions, sittings, {})))
+        for row in workbook.active.iter_rows(min_row=2, min_col=5):
+            for cell in row:
+                cell.value = 1
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
 def build(world) -> dict:
     """The owner's bank with tagged questions; a draft test and an open one of the owner."""
     bank = QuestionBankFactory(organization=world.owner, name="本镇题库")
     tag = TagFactory(organization=world.owner, name="党史")
     question = QuestionFactory(bank=bank, text=f"{MARK_QUESTION}:中国共产党成立于哪一年?", tags=[tag])
-    spare = QuestionFactory(bank=bank, kind="true_false", text="理论学习中心组每年学习不少于12次。", tags=[tag])
+    spare = QuestionFactory(bank=bank, kind="true_false", text=SPARE, tags=[tag])
     now = timezone.now()
     test_draft = KnowledgeTestFactory(
         organization=world.owner,
@@ -149,6 +178,14 @@ WRITES = {
     },
     "assessments:sitting-submit": {"target": "sitting", "actor": "member", "source": "assessments:sitting"},
     "assessments:marking": {"target": "test_marking", "actor": "staff"},
+    "assessments:paper-scores": {"target": "test_open", "actor": "staff"},
+    "assessments:topic-from-tag": {"target": "test_done", "actor": "staff", "source": "assessments:results"},
+    "assessments:paper-import": {
+        "target": "test_open",
+        "actor": "staff",
+        "source": "assessments:paper-scores",
+        "values": (("file", GridUpload()),),
+    },
     "assessments:results-publish": {"target": "test_done", "actor": "staff", "source": "assessments:marking"},
 }
 
@@ -172,6 +209,13 @@ MATRIX = [
     ("staff", POST, "assessments:test-draw", "test_call", ""),
     ("staff", GET, "assessments:draw-detail", "test_draw", ""),
     ("staff", POST, "assessments:marking", "test_marking", ""),
+    ("staff", POST, "assessments:paper-scores", "test_open", ""),
+    ("staff", POST, "assessments:paper-import", "test_open", ""),
+    ("staff", GET, "assessments:paper-pdf", "test_open", ""),
+    ("staff", GET, "assessments:results", "test_done", ""),
+    ("staff", POST, "assessments:topic-from-tag", "test_done", ""),
+    ("viewer", GET, "assessments:results", "test_done", ""),
+    ("leader", GET, "assessments:results", "test_done", ""),
     ("staff", POST, "assessments:results-publish", "test_done", ""),
     ("member", GET, "assessments:test-list", None, ""),
     ("member", GET, "assessments:test-detail", "test_open", ""),
@@ -185,6 +229,9 @@ MATRIX = [
 DOWNLOADS = {
     "assessments:bank-export": ("bank", "", "owner staff", MARK_QUESTION),
     "assessments:bank-template": (None, "", "owner staff", "题型"),
+    "assessments:paper-pdf": ("test_open", "", "owner staff", SPARE),
+    "assessments:paper-docx": ("test_open", "", "owner staff", SPARE),
+    "assessments:paper-grid": ("test_open", "", "owner staff", "缺席委员"),
 }
 
 MARKERS = [(MARK_QUESTION, QuestionBank, "bank"), (MARK_ANSWER, Sitting, "answer_sheet")]
@@ -213,6 +260,9 @@ ACCESS_TARGETS = [
     ("assessments:tag-", "tag"),
     ("assessments:test-", "test"),
     ("assessments:marking", "test"),
+    ("assessments:results", "test"),
+    ("assessments:topic-", "test"),
+    ("assessments:paper-", "test"),
     ("assessments:results-", "test"),
     ("assessments:part-add", "test"),
     ("assessments:part-", "part"),

@@ -23,6 +23,14 @@ from assessments.views.knowledge_tests import (
     test_publish_view,
 )
 from assessments.views.marking import marking_view, results_publish_view
+from assessments.views.paper import (
+    paper_docx_view,
+    paper_grid_view,
+    paper_import_view,
+    paper_pdf_view,
+    paper_scores_view,
+)
+from assessments.views.results import results_view, topic_from_tag_view
 from assessments.views.sitters import draw_detail_view, test_draw_view
 from assessments.views.sittings import answer_view, sitting_review_view, sitting_submit_view, sitting_view
 
@@ -35,12 +43,18 @@ __all__ = [
     "bank_template_view",
     "draw_detail_view",
     "marking_view",
+    "paper_docx_view",
+    "paper_grid_view",
+    "paper_import_view",
+    "paper_pdf_view",
+    "paper_scores_view",
     "part_add_view",
     "part_delete_view",
     "question_add_view",
     "question_delete_view",
     "question_edit_view",
     "results_publish_view",
+    "results_view",
     "sitting_review_view",
     "sitting_submit_view",
     "sitting_view",
@@ -52,4 +66,5 @@ __all__ = [
     "test_edit_view",
     "test_list_view",
     "test_publish_view",
+    "topic_from_tag_view",
 ]
