@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import OPTION_LETTERS, Difficulty, KnowledgeTest, QuestionKind, SittingDraw
 from assessments.spreadsheets import DIFFICULTY_NAMES, KIND_NAMES, ParsedQuestion, columns_of, parse_question
-from studygroup.forms import DATE_WIDGET, CrispyForm, PeopleChoiceField, person_with_organization
+from studygroup import formats
+from studygroup.forms import DATE_WIDGET, CrispyForm, person_with_organization
 from studygroup.models import Membership
 
 
@@ -100,9 +101,9 @@ class TagForm(CrispyForm):
     def __init__(self, *args, topics=None, themes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = topics
-        self.fields["topic"].label_from_instance = lambda t: f"{t.plan.year}年{t.month}月 · {t.title}"
+        self.fields["topic"].label_from_instance = lambda t: f"{formats.month_zh(t.month, t.plan.year)} · {t.title}"
         self.fields["theme"].queryset = themes
-        self.fields["theme"].label_from_instance = lambda m: f"{m.plan.year}年{m.month}月 · {m.theme}"
+        self.fields["theme"].label_from_instance = lambda m: f"{formats.month_zh(m.month, m.plan.year)} · {m.theme}"
 
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -133,17 +134,15 @@ class TestForm(CrispyForm):
     is_blind = forms.BooleanField(
         label=_("Blind marking"), required=False, help_text=_("Markers see an answer sheet number instead of the name.")
     )
-    markers = PeopleChoiceField(
-        label=_("Markers of short answers (besides the office)"),
-        queryset=None,
-        required=False,
-        label_from=person_with_organization,
+    markers = forms.ModelMultipleChoiceField(
+        label=_("Markers of short answers (besides the office)"), queryset=None, required=False
     )
     visit = forms.ModelChoiceField(label=_("Attach to an observer visit"), queryset=None, required=False)
 
     def __init__(self, *args, people=None, visits=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["markers"].queryset = people
+        self.fields["markers"].label_from_instance = person_with_organization
         self.fields["visit"].queryset = visits
         self.fields["visit"].label_from_instance = _visit_label
         self.fields["markers"].widget.attrs["size"] = 4
@@ -195,7 +194,9 @@ class PartForm(CrispyForm):
 class DrawForm(CrispyForm):
     """Who sits a test: everyone of the chosen groups, or a random draw of a number or a share of them."""
 
-    groups = forms.ModelMultipleChoiceField(label=_("Study groups"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Study groups to call from"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
     mode = forms.ChoiceField(
         label=_("Who sits it"),
         choices=SittingDraw.Mode.choices,
@@ -203,7 +204,7 @@ class DrawForm(CrispyForm):
         initial=SittingDraw.Mode.PERCENT,
     )
     amount = forms.IntegerField(
-        label=_("How many (people, or % of them)"), min_value=1, max_value=10000, required=False, initial=20
+        label=_("How many (people, or a percentage)"), min_value=1, max_value=10000, required=False, initial=20
     )
     roles = forms.MultipleChoiceField(
         label=_("Only these roles (none ticked: every role)"),

@@ -30,7 +30,7 @@ from audits.models import (
     VisitInvitation,
 )
 from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, RoleGrant, StudyGroup, User
 
@@ -42,17 +42,12 @@ def _code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def _person(user: User) -> Person | None:
-    return Person.objects.filter(user=user).first()
-
-
 def _require_staff_at(user: User, organization: Organization) -> None:
     access.require(user, "change", organization)
 
 
 def _below(session: StudySession, organization: Organization) -> bool:
-    path = session.group.organization.path
-    return path.startswith(organization.path) and path != organization.path
+    return session.group.organization.is_within(organization, strictly=True)
 
 
 def _check_observer(observer: Person, session: StudySession) -> None:
@@ -134,7 +129,7 @@ def _notify_observer(visit: ObserverVisit) -> None:
             )
             % {
                 "group": session.group.organization.name,
-                "date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}",
+                "date": formats.month_day_time_zh(session.starts_at),
                 "days": settings.PRE_REVIEW_DAYS,
             },
             url=visit.get_absolute_url(),
@@ -649,7 +644,7 @@ def verdict_set(
 ) -> InspectionVerdict:
     """Record an inspector's verdict beside an item's computed status (never over it)."""
     access.require(by, "audits.inspect", group)
-    inspector = _person(by)
+    inspector = access.person_of(by)
     if inspector is None or item.checklist_id != checklist.pk:
         raise PermissionDenied
     inspection, _created = Inspection.objects.get_or_create(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plans import selectors
+from plans.hooks import Session
 from plans.models import (
     Material,
     PlanComment,
@@ -23,22 +24,17 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
-from plans.uploads import clean_name
-from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
 from studygroup.models import Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 LOCKED_MESSAGE = gettext_lazy("An approved plan changes only through a supplementary topic or a recorded revision.")
 
 
 def _code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def _person_of(user: User) -> Person | None:
-    return Person.objects.filter(user=user).first()
 
 
 def _require_draft(plan: StudyPlan) -> None:
@@ -199,7 +195,7 @@ def plan_comment(*, plan: StudyPlan, text: str, by: User) -> PlanComment:
     access.require(by, "comment_upward", plan)
     if plan.status != StudyPlan.Status.APPROVED:
         raise ValidationError(_("Only a filed plan can be commented on."))
-    author = _person_of(by)
+    author = access.person_of(by)
     if author is None or not text.strip():
         raise ValidationError({"text": _("Write the comment.")})
     comment = PlanComment.objects.create(plan=plan, author=author, text=text.strip())
@@ -296,7 +292,7 @@ def topic_delete(*, topic: PlanTopic, by: User) -> None:
 # Materials and pre-study ----------------------------------------------------------------------
 
 
-def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: StudySession | None) -> None:
+def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: Session | None) -> None:
     if topic is not None and topic.plan.group_id != group.pk:
         raise ValidationError({"topic": _("The topic belongs to another group.")})
     if session is not None and session.group_id != group.pk:
@@ -314,7 +310,7 @@ def material_create(
     url: str = "",
     text: str = "",
     topic: PlanTopic | None = None,
-    session: StudySession | None = None,
+    session: Session | None = None,
 ) -> Material:
     access.require(by, "change", group)
     _check_material_links(group, topic, session)
@@ -354,7 +350,7 @@ def material_publish(*, material: Material, by: User) -> Material:
     on = timezone.localdate(session.starts_at) if session else timezone.localdate()
     body = (
         _("Please study it before the session of %(date)s and confirm in the app.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"}
+        % {"date": formats.month_day_time_zh(session.starts_at)}
         if session
         else _("Please study it and confirm in the app.")
     )
@@ -382,13 +378,13 @@ def study_confirm(*, material: Material, by: User) -> StudyConfirmation:
     access.require(by, "study", material)
     if material.published_at is None:
         raise ValidationError(_("The material has not been published yet."))
-    person = _person_of(by)
+    person = access.person_of(by)
     confirmation, _created = StudyConfirmation.objects.get_or_create(material=material, person=person)
     return confirmation
 
 
 @transaction.atomic
-def prestudy_remind(*, session: StudySession, by: User) -> int:
+def prestudy_remind(*, session: Session, by: User) -> int:
     """Remind the members who have not yet studied every material of the session; return how many."""
     access.require(by, "change", session)
     status = selectors.prestudy_status(session=session)
@@ -401,7 +397,7 @@ def prestudy_remind(*, session: StudySession, by: User) -> int:
         verb="prestudy_reminder",
         title=_("Reminder: study the materials before %(session)s") % {"session": session.title},
         body=_("The session starts on %(date)s. Open the materials and confirm when you have studied them.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"},
+        % {"date": formats.month_day_time_zh(session.starts_at)},
         url=f"{selectors.materials_url()}?session={session.pk}",
     )
     return len(users)
@@ -416,7 +412,7 @@ def research_topic_create(
 ) -> ResearchTopic:
     access.require(by, "plans.research_propose", group)
     return ResearchTopic.objects.create(
-        group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=_person_of(by)
+        group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=access.person_of(by)
     )
 
 
@@ -426,7 +422,7 @@ def research_claim(*, topic: ResearchTopic, by: User) -> ResearchTopic:
     locked = ResearchTopic.objects.select_for_update().get(pk=topic.pk)
     if locked.owner_id is not None:
         raise ValidationError(_("%(name)s has already claimed this topic.") % {"name": locked.owner.name})
-    topic.owner, topic.claimed_at = _person_of(by), timezone.now()
+    topic.owner, topic.claimed_at = access.person_of(by), timezone.now()
     topic.save(update_fields=["owner", "claimed_at", "updated_at"])
     return topic
 
@@ -455,7 +451,7 @@ def research_report_submit(
         title=title,
         text=text.strip(),
         submitted_on=submitted_on,
-        submitted_by=_person_of(by) or topic.owner,
+        submitted_by=access.person_of(by) or topic.owner,
     )
     if upload is not None:
         report.original_name = clean_name(upload.name)

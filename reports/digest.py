@@ -16,6 +16,7 @@ from audits.models import ObserverVisit
 from plans.models import Material, PlanMonth, PlanTopic
 from reports import extensions
 from sessions.models import ATTENDED, StudySession, Submission
+from studygroup import formats
 from studygroup.models import Organization
 
 SECTIONS = ["themes", "speeches", "materials", "groups", "visits", "reflections", "next_topics"]
@@ -58,7 +59,7 @@ def build(organization: Organization, year: int, month: int) -> dict:
             {
                 "title": session.title,
                 "kind": str(session.get_kind_display()),
-                "date": f"{timezone.localtime(session.starts_at):%m月%d日}",
+                "date": formats.month_day_zh(session.starts_at),
                 "rate": round(session.attended / session.rows, 4) if session.rows else None,
             }
         )
@@ -71,7 +72,7 @@ def build(organization: Organization, year: int, month: int) -> dict:
         )
     )
     return {
-        "period": f"{year}年{month}月",
+        "period": formats.month_zh(month, year),
         "figures": {
             "sessions": len(sessions),
             "groups_studied": len(groups),

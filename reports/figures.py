@@ -13,9 +13,9 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from audits import checklists
 from audits.models import Action, ObserverVisit
 from audits.selectors import overdue_in_year_q
-from plans.models import PlanTopic, ResearchReport, ResearchTopic
+from plans.models import PlanTopic, ResearchReport, ResearchTopic, SessionKind
 from reports import extensions
-from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission, held_q
+from sessions.models import Attendance, Lecture, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
 KEYS = [

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from audits.models import Action, ChecklistItem, ObserverVisit
 from audits.selectors import judge_date
-from plans.models import PlanMonth, ResearchReport, StudyPlan
+from plans.models import PlanMonth, ResearchReport, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import SessionKind, StudySession, Submission
+from sessions.models import StudySession, Submission
 from studygroup.models import Organization
 
 # How many titles, findings or actions a sentence names before it stops (the figures give the whole count).

@@ -20,15 +20,15 @@ from reports.models import Rollup
 from sessions.models import ATTENDED, Attendance, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
-PATH_STEP = 5
 MEASURES = [f.name for f in Rollup._meta.get_fields() if f.get_internal_type() == "PositiveIntegerField"]
 
 
-def _grouped(queryset, path_lookup: str, length: int, month_lookup: str | None, **aggregates):
+def _grouped(queryset, path_lookup: str, level: int, month_lookup: str | None, **aggregates):
     tz = timezone.get_current_timezone()
     # Only records at this level or below: a shorter path would otherwise count again as its own prefix.
     depth_lookup = path_lookup.removesuffix("path") + "depth__gte"
-    queryset = queryset.filter(**{depth_lookup: length // PATH_STEP}).annotate(prefix=Substr(path_lookup, 1, length))
+    length = Organization.path_length(level)
+    queryset = queryset.filter(**{depth_lookup: level}).annotate(prefix=Substr(path_lookup, 1, length))
     keys = ["prefix"]
     if month_lookup is not None:
         queryset = queryset.annotate(
@@ -51,13 +51,12 @@ def rebuild(year: int) -> int:
     held = StudySession.topics.through.objects.filter(held_q("studysession__", at=now), plantopic_id=OuterRef("pk"))
     topics = PlanTopic.objects.filter(plan__year=year).annotate(is_held=Exists(held))
     for level in range(1, depth + 1):
-        length = level * PATH_STEP
-        for row in _grouped(StudyGroup.objects.all(), "organization__path", length, None, n=Count("pk")):
+        for row in _grouped(StudyGroup.objects.all(), "organization__path", level, None, n=Count("pk")):
             totals[(row["prefix"], 0)]["groups"] += row["n"]
         for row in _grouped(
             sessions,
             "group__organization__path",
-            length,
+            level,
             "starts_at",
             n=Count("pk"),
             expanded=Count("pk", filter=Q(is_expanded=True)),
@@ -68,7 +67,7 @@ def rebuild(year: int) -> int:
         for row in _grouped(
             attendance,
             "session__group__organization__path",
-            length,
+            level,
             "session__starts_at",
             rows=Count("pk"),
             attended=Count("pk", filter=Q(status__in=ATTENDED)),
@@ -84,7 +83,7 @@ def rebuild(year: int) -> int:
         for row in _grouped(
             submissions,
             "group__organization__path",
-            length,
+            level,
             "submitted_on",
             notes=Count("pk", filter=Q(kind="notes")),
             reflections=Count("pk", filter=Q(kind="reflection")),
@@ -98,7 +97,7 @@ def rebuild(year: int) -> int:
         for row in _grouped(
             visits,
             "session__group__organization__path",
-            length,
+            level,
             "session__starts_at",
             n=Count("pk"),
             observed=Count("session__group", distinct=True),
@@ -107,13 +106,13 @@ def rebuild(year: int) -> int:
             totals[(row["prefix"], row["m"])]["groups_observed"] += row["observed"]
             totals[(row["prefix"], 0)]["observer_visits"] += row["n"]
         for row in _grouped(
-            visits, "session__group__organization__path", length, None, observed=Count("session__group", distinct=True)
+            visits, "session__group__organization__path", level, None, observed=Count("session__group", distinct=True)
         ):
             totals[(row["prefix"], 0)]["groups_observed"] = row["observed"]
         for row in _grouped(
             topics,
             "plan__group__organization__path",
-            length,
+            level,
             None,
             planned=Count("pk"),
             held=Count("pk", filter=Q(is_held=True)),
@@ -155,9 +154,8 @@ def _add_bayou(totals, year: int) -> None:
                 )
             )
             if all(value == checklists.MET for value in bayou.values()):
-                path = group.organization.path
-                for end in range(PATH_STEP, len(path) + 1, PATH_STEP):
-                    totals[(path[:end], 0)]["bayou_all_met"] += 1
+                for path in Organization.ancestor_paths(group.organization.path, include_self=True):
+                    totals[(path, 0)]["bayou_all_met"] += 1
     with transaction.atomic():
         ChecklistStatus.objects.filter(year=year).delete()
         ChecklistStatus.objects.bulk_create(rows, batch_size=5000)

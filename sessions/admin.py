@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from sessions.models import (
     Attendance,
-    FormReceipt,
     LeaveRequest,
     Lecture,
     MakeUp,
@@ -75,9 +74,3 @@ class MakeUpAdmin(admin.ModelAdmin):
     list_display = ["attendance", "on", "method", "given_by"]
     list_filter = ["method"]
     raw_id_fields = ["attendance", "recorded_by"]
-
-
-@admin.register(FormReceipt)
-class FormReceiptAdmin(admin.ModelAdmin):
-    list_display = ["key", "user", "url", "created_at"]
-    raw_id_fields = ["user"]

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.uploads import clean_name
 from sessions import selectors, signin
 from sessions.models import (
     ATTENDED,
@@ -31,26 +30,14 @@ from sessions.models import (
 from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 # A sign-in link sent this recently is not sent again to the same person (a double click).
 SIGNIN_LINK_RESEND_MINUTES = 2
 
-SESSION_FIELDS = [
-    "kind",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "is_online",
-    "is_expanded",
-    "lead",
-    "plan_text",
-    "agenda",
-]
-
 
 def _person(user: User) -> Person:
-    person = Person.objects.filter(user=user).first()
+    person = access.person_of(user)
     if person is None:
         raise PermissionDenied
     return person
@@ -151,7 +138,7 @@ def sign_in(
     now = now or timezone.now()
     kind = signin.read_token(token, session)
     signin.check_window(session, now)
-    person = Person.objects.filter(user=by).first()
+    person = access.person_of(by)
     if person is None or not selectors.is_on_roster(session=session, person=person):
         raise signin.SignInRefused(_("You are not on the list of this session. Ask the office if you should be."))
     method = Attendance.Method.QR if kind == signin.QR else Attendance.Method.LINK

@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from studygroup import services
-from studygroup.models import AuditEntry, Membership, Notification, Organization, Person, RoleGrant, StudyGroup, User
+from studygroup.models import (
+    AuditEntry,
+    FormReceipt,
+    Membership,
+    Notification,
+    Organization,
+    Person,
+    RoleGrant,
+    StudyGroup,
+    User,
+)
 
 
 @admin.register(User)
@@ -98,3 +108,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["verb"]
     search_fields = ["title", "recipient__username"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(FormReceipt)
+class FormReceiptAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "url", "created_at"]
+    raw_id_fields = ["user"]

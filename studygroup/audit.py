@@ -25,10 +25,11 @@ from django.db import models
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from studygroup import formats
 from studygroup.models import AuditEntry
 
 AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports", "assessments"}
@@ -453,11 +454,11 @@ def _shown(field, value: Any, names: dict) -> str:
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment, datetime.UTC)
-            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+            return formats.datetime_zh(moment)
     if isinstance(field, models.DateField) and isinstance(value, str):
         day = parse_date(value)
         if day is not None:
-            return formats.date_format(day, "DATE_FORMAT")
+            return formats.date_zh(day)
     return _cut(str(value))
 
 

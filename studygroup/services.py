@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from studygroup import access
 from studygroup.models import (
-    PATH_DIGITS,
     PATH_MAX_CHILDREN,
     Membership,
     Organization,
@@ -34,28 +33,15 @@ def lock(instance):
     return instance
 
 
-def _path_segment(number: int) -> str:
-    digits = []
-    for _position in range(4):
-        number, remainder = divmod(number, len(PATH_DIGITS))
-        digits.append(PATH_DIGITS[remainder])
-    return "".join(reversed(digits)) + "."
-
-
-def _segment_number(segment: str) -> int:
-    return int(segment.rstrip("."), len(PATH_DIGITS))
-
-
 def _next_path(parent: Organization | None) -> str:
     """Return the path of a new last child of ``parent`` (or a new root)."""
     prefix = parent.path if parent else ""
-    depth = len(prefix) // 5 + 1
-    siblings = Organization.objects.filter(path__startswith=prefix, depth=depth)
+    siblings = Organization.objects.filter(path__startswith=prefix, depth=Organization.path_depth(prefix) + 1)
     last = siblings.order_by("-path").values_list("path", flat=True).first()
-    number = _segment_number(last[-5:]) + 1 if last else 1
+    number = Organization.child_number(last) + 1 if last else 1
     if number > PATH_MAX_CHILDREN:
         raise ValidationError(_("This organization cannot take more sub-organizations."))
-    return prefix + _path_segment(number)
+    return prefix + Organization.path_segment(number)
 
 
 @transaction.atomic
@@ -66,7 +52,9 @@ def organization_create(
         # Lock the parent so two children created at once get different paths.
         Organization.objects.select_for_update().get(pk=parent.pk)
     path = _next_path(parent)
-    return Organization.objects.create(code=code, name=name, kind=kind, parent=parent, path=path, depth=len(path) // 5)
+    return Organization.objects.create(
+        code=code, name=name, kind=kind, parent=parent, path=path, depth=Organization.path_depth(path)
+    )
 
 
 @transaction.atomic
@@ -250,7 +238,7 @@ def account_password_reset(*, person: Person, password: str, by: User) -> User:
         verb="password_reset",
         title=_("Your password was reset by the office"),
         body=_("Your password was reset by %(name)s. If you did not ask for this, tell your office at once.")
-        % {"name": getattr(getattr(by, "person", None), "name", by.get_username())},
+        % {"name": getattr(access.person_of(by), "name", by.get_username())},
         url="",
     )
     return user

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from assessments import draw as drawing
 from assessments.models import KnowledgeTest, Sitting, SittingDraw
 from assessments.services.common import lock
-from studygroup import access, notifications
+from studygroup import access, formats, notifications
 from studygroup.models import Membership, StudyGroup, User
 
 # The code of the refusal of a second request for what is already done (a double click).
@@ -38,11 +38,10 @@ def draw_inputs(
 def window_text(test: KnowledgeTest) -> str:
     """When the test is sat, as the notice says it."""
     if test.delivery == KnowledgeTest.Delivery.PAPER or test.opens_at is None:
-        return _("The test is sat on paper on %(date)s.") % {"date": f"{test.held_on:%Y-%m-%d}"}
-    opens, closes = timezone.localtime(test.opens_at), timezone.localtime(test.closes_at)
+        return _("The test is sat on paper on %(date)s.") % {"date": formats.date_zh(test.held_on)}
     text = _("Open from %(opens)s to %(closes)s.") % {
-        "opens": f"{opens:%Y-%m-%d %H:%M}",
-        "closes": f"{closes:%Y-%m-%d %H:%M}",
+        "opens": formats.datetime_zh(test.opens_at),
+        "closes": formats.datetime_zh(test.closes_at),
     }
     if test.time_limit:
         text += _("Once started, it must be handed in within %(minutes)d minutes.") % {"minutes": test.time_limit}

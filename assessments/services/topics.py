@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from assessments.models import KnowledgeTest, Tag
 from plans import services as plan_services
 from plans.models import PlanTopic, StudyPlan
-from studygroup import access
+from studygroup import access, formats
 from studygroup.models import Organization, StudyGroup, User
 
 
@@ -42,7 +42,9 @@ def topic_from_tag(*, test: KnowledgeTest, tag: Tag, organization: Organization,
         "test": test.title,
     }
     if PlanTopic.objects.filter(plan=plan, month=month, title=title).exists():
-        raise ValidationError(_("This topic is already in the plan for %(month)d月.") % {"month": month})
+        raise ValidationError(
+            _("This topic is already in the plan for %(month)s.") % {"month": formats.month_zh(month)}
+        )
     return plan_services.topic_add(
         plan=plan,
         by=by,

@@ -17,6 +17,7 @@ from assessments.services import sitters
 from assessments.tests.factories import KnowledgeTestFactory
 from audits.tests.factories import ObserverVisitFactory
 from sessions.tests.factories import StudySessionFactory
+from studygroup import formats
 from studygroup.models import Notification
 from studygroup.tests.factories import (
     MembershipFactory,
@@ -70,8 +71,7 @@ def test_staff_draw_twenty_percent_of_two_groups_and_those_drawn_are_notified(
     assert all(s.seed == f"{world['test'].seed}:{s.person_id}" for s in sittings)
     notices = Notification.objects.filter(verb="test_called")
     assert notices.count() == 4
-    opens = timezone.localtime(world["test"].opens_at)
-    assert notices.first().body.startswith(f"开放时间:{opens:%Y-%m-%d %H:%M}至")
+    assert notices.first().body.startswith(f"开放时间:{formats.datetime_zh(world['test'].opens_at)}至")
     assert "开始作答后须在 30 分钟内交卷。" in notices.first().body
     assert notices.first().title == f"请参加知识测试“{world['test'].title}”"
     assert len(mail.outbox) == 4 and all(message.subject == notices.first().title for message in mail.outbox)

@@ -14,17 +14,27 @@ from assessments.forms import PartForm, TestForm
 from assessments.models import KnowledgeTest, Question, QuestionBank, Tag, TestPart
 from assessments.services import knowledge_tests
 from studygroup import access
-from studygroup.models import Person
-from studygroup.viewutils import chosen_organization, post_action, run_service
+from studygroup.models import Organization, Person
+from studygroup.viewutils import chosen_organization, post_action, query_id, requested_year, run_service
 
 
 @login_required
 def test_list_view(request):
+    """The user's own tests and the tests they may read; ``?org=&year=`` narrows to a subtree's tests of a year
+    (the dashboard's figure leads here)."""
     organizations = list(access.organizations_held(request.user, [access.STAFF]))
+    tests = selectors.tests(user=request.user)
+    subtree, year = None, None
+    if query_id(request, "org") is not None:
+        subtree = access.get_visible_or_404(Organization.objects.all(), request.user, pk=query_id(request, "org"))
+        year = requested_year(request)
+        tests = tests.filter(organization__path__startswith=subtree.path, held_on__year=year).exclude(status="draft")
     context = {
-        "sittings": list(selectors.my_sittings(user=request.user)),
-        "tests": list(selectors.tests(user=request.user)[:200]),
+        "sittings": list(selectors.my_sittings(user=request.user)) if subtree is None else [],
+        "tests": list(tests[:200]),
         "can_set": bool(organizations),
+        "subtree": subtree,
+        "year": year,
     }
     return render(request, "assessments/test_list.html", context)
 

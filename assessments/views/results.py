@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from assessments import results, services
 from assessments.models import KnowledgeTest, Sitting, Tag
 from assessments.services.topics import next_month
-from studygroup import access
+from studygroup import access, formats
 from studygroup.models import Organization
 from studygroup.viewutils import query_id
 
@@ -56,7 +56,7 @@ def results_view(request, pk):
         "missed": results.most_missed(items),
         "tags": tags,
         "topic_organizations": _topic_organizations(request.user) if reads_figures else [],
-        "next_month": next_month()[1],
+        "next_month": formats.month_zh(next_month()[1]),
         "own": Sitting.objects.filter(test=test, person__user=request.user).first(),
     }
     return render(request, "assessments/results.html", context)
@@ -79,7 +79,7 @@ def topic_from_tag_view(request, pk):
         return redirect("assessments:results", pk=test.pk)
     messages.success(
         request,
-        _("“%(title)s” has been added to %(month)d月 of the study plan.")
-        % {"title": topic.title, "month": topic.month},
+        _("“%(title)s” has been added to %(month)s of the study plan.")
+        % {"title": topic.title, "month": formats.month_zh(topic.month)},
     )
     return redirect(topic.get_absolute_url())

@@ -55,9 +55,9 @@ def export(organization: Organization, year: int | None = None) -> dict:
         .select_related("organization")
     )
     people.sort(key=lambda p: p.code)
-    paths = {path[:end] for end in range(5, len(path) + 1, 5)}
+    paths = set(Organization.ancestor_paths(path, include_self=True))
     for person in people:
-        paths.update(person.organization.path[:end] for end in range(5, len(person.organization.path) + 1, 5))
+        paths.update(Organization.ancestor_paths(person.organization.path, include_self=True))
     organizations = list(Organization.objects.filter(path__startswith=path)) + list(
         Organization.objects.filter(path__in=paths).exclude(path__startswith=path)
     )

@@ -36,7 +36,7 @@ from reports.bundle import schema
 from reports.bundle.schema import items_of, parse_date, parse_datetime, problem_at
 from reports.models import YearSummary
 from sessions.models import Attendance, Lecture, SessionGuest, StudySession, Submission
-from studygroup import audit, services
+from studygroup import access, audit, services
 from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup
 
 
@@ -165,7 +165,7 @@ class _Written:
 class _Writer:
     def __init__(self, document: dict, *, root: Organization | None, by) -> None:
         self.doc, self.root, self.by = document, root, by
-        self.by_person_id = getattr(getattr(by, "person", None), "pk", None)
+        self.by_person_id = access.scope_for(by).person_id if by is not None else None
         self.errors: list[str] = []
         self.written: dict[tuple[str, int], _Written] = {}
         self.orgs: dict[str, Organization] = {}
@@ -207,7 +207,7 @@ class _Writer:
     # What the page may write ------------------------------------------------------------------
 
     def _inside(self, organization: Organization) -> bool:
-        return self.root is None or organization.path.startswith(self.root.path)
+        return self.root is None or organization.is_within(self.root)
 
     def _refuse(self, place: str, problem: str) -> None:
         self.errors.append(problem_at(place, problem))
@@ -643,7 +643,7 @@ class _Writer:
         """The group of the organization or of its nearest ancestor that has one (looked up once per organization)."""
         cache = self.nearest_groups
         if organization.pk not in cache:
-            paths = [organization.path[:end] for end in range(5, len(organization.path) + 1, 5)]
+            paths = Organization.ancestor_paths(organization.path, include_self=True)
             cache[organization.pk] = (
                 StudyGroup.objects.filter(organization__path__in=paths)
                 .select_related("organization")
@@ -790,7 +790,7 @@ class _Writer:
         """Inspections are made by an upper level: the inspector's organization is above the group's."""
         inspector = inspection.inspector.organization
         group = inspection.group.organization
-        if not self._inside(inspector) or not (group.path.startswith(inspector.path) and group.path != inspector.path):
+        if not self._inside(inspector) or not group.is_within(inspector, strictly=True):
             self._refuse(
                 place,
                 _("inspections and their verdicts are recorded by the upper level; this page does not import them."),

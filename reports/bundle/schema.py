@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
-from plans.models import PlanTopic, StudyPlan
+from plans.models import PlanTopic, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import Attendance, SessionKind, Submission
+from sessions.models import Attendance, Submission
 from studygroup.models import Membership
 
 FORMAT, VERSION = "studygroup-records", 1
@@ -274,6 +274,19 @@ def _check_parts(report: Report, document: dict, resolvable: dict[str, set[str]]
             report.add(part.name, _("must be a list."))
             continue
         part.validate(items, report, resolvable)
+
+
+def check_part(
+    report: Report, name: str, items: list, spec: dict, resolvable: dict[str, set[str]], twice: tuple[str, ...] = ()
+) -> None:
+    """Check a registered part's items against a spec of this module's kind (``reports.extensions``): its codes
+    once each, every field, and no two items alike in ``twice``."""
+    if "code" in spec:
+        _collect_codes(report, name, items, set())
+    for index, item in enumerate(items):
+        _check_object(report, f"{name}[{index}]", item, spec, resolvable, {})
+    if twice:
+        _check_twice(report, name, items, twice)
 
 
 def label_of(name: str) -> str:

@@ -282,26 +282,6 @@ def test_import_twice_equals_import_once():
     assert imported > 60
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_export_import_export_is_identical():
-    # Transactional: emptying the database (TRUNCATE on PostgreSQL) cannot run inside the test's transaction.
-    call_command("seed_demo", stdout=StringIO())
-    first = export(Organization.objects.get(code="lj"))
-    _empty_database()
-    import_bundle(json.dumps(first, ensure_ascii=False))
-    assert export(Organization.objects.get(code="lj")) == first
-
-
-def _empty_database():
-    import importlib
-
-    from django.apps import apps
-
-    call_command("flush", interactive=False, verbosity=0)
-    seed = importlib.import_module("audits.migrations.0002_checklists")
-    seed.seed(apps, None)
-
-
 def _deep(depth: int) -> str:
     return '{"format": "studygroup-records", "version": 1, "plans": ' + "[" * depth + "]" * depth + "}"
 

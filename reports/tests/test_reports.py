@@ -12,12 +12,14 @@ from docx import Document
 from freezegun import freeze_time
 
 from audits import checklists
+from audits.selectors import evidence
 from audits.tests.factories import ObserverVisitFactory
 from conftest import needs_weasyprint
 from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
 from reports import services
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.tasks import compile_digests, organizations_with_groups, year_summary_drafts
+from reports.tests.factories import YearSummaryFactory
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
 from studygroup.models import Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
@@ -195,6 +197,15 @@ def test_digest_pdf_has_the_chinese_text_and_figures(client, county, tmp_path):
         assert expected in text, expected
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts
+
+
+def test_a_saved_year_summary_meets_the_summary_item_of_both_checklists_and_is_its_evidence(county):
+    group = county["group"]
+    assert evidence(group=group, year=2026, item="summary") == []
+    summary = YearSummaryFactory(group=group, year=2026)
+    statuses = {code: checklists.compute([group], 2026, code)[group.pk]["summary"] for code in ["bayou", "qiyou"]}
+    assert statuses == {"bayou": "met", "qiyou": "met"}
+    assert evidence(group=group, year=2026, item="summary") == [{"text": str(summary), "url": "", "ok": True}]
 
 
 def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, county):

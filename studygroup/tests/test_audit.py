@@ -206,38 +206,6 @@ def test_audit_log_query_count_is_the_same_at_two_sizes(client, django_assert_nu
     assert f"人员:— → {last.name}" in page
 
 
-# Drafts stay private --------------------------------------------------------------------------------------
-
-
-def test_a_members_draft_text_never_reaches_the_log(client):
-    from sessions.models import Submission
-    from sessions.tests.factories import SubmissionFactory
-
-    organization = OrganizationFactory()
-    draft = SubmissionFactory(
-        group=StudyGroupFactory(organization=organization), title="草稿标题", text="第一稿的私密内容"
-    )
-    draft.text = "第二稿的私密内容"
-    draft.save()
-    draft.status = Submission.Status.SUBMITTED
-    draft.save()
-    entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
-    assert "私密内容" not in str([(entry.object_repr, entry.changes) for entry in entries])
-    assert [(entry.action, entry.object_repr) for entry in entries] == [
-        ("create", "******"),
-        ("update", "******"),
-        ("update", "草稿标题"),
-    ]
-    assert entries[0].changes["title"] == [None, "******"]
-    assert [entry.changes for entry in entries[1:]] == [
-        {"text": ["******", "******"]},
-        {"status": ["draft", "submitted"]},
-    ]
-    page = staff_reading(client, organization)()
-    assert "私密内容" not in page
-    assert "(不予显示)" in page
-
-
 # Downloads, retention ------------------------------------------------------------------------------------
 
 
@@ -292,9 +260,3 @@ def test_the_nightly_prune_is_scheduled():
 
     task = PeriodicTask.objects.get(task="studygroup.prune_audit_log")
     assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("3", "0", True)
-
-
-def test_a_status_change_is_named_in_chinese():
-    from audits.models import ActionChange
-
-    assert str(ActionChange(from_status="open", to_status="done")) == "待整改 → 已整改"

@@ -1,4 +1,4 @@
-"""The knowledge-test records of the crawls' world (``studygroup.tests.crawl_support.app_crawl_modules``).
+"""The knowledge-test records of the crawls' world (``tests.crawl_support.app_crawl_modules``).
 
 The owner (a town) keeps a question bank; its county (the upper level) sets a test its people sit. Markers show
 a leak in a downloaded file: the bank's question (its answers are in it) and a member's short answer.
@@ -23,7 +23,7 @@ from assessments.tests.factories import (
     SittingFactory,
     TagFactory,
 )
-from studygroup.tests.crawl_support import Upload
+from tests.crawl_support import Upload
 
 MARK_QUESTION = "题库试题标记壬"
 MARK_ANSWER = "简答作答标记癸"  # a colleague's short answer

@@ -17,7 +17,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     needs_chromium,
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PHONE = {"width": 375, "height": 740}
 
 

@@ -167,9 +167,9 @@ def seed_demo() -> list[DemoLogin]:
         _login(login, organizations, password)
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create(username=ADMIN_USERNAME, password=password, is_staff=True, is_superuser=True)
-    from studygroup.demo_audits import seed_audits
-    from studygroup.demo_plans import seed_materials, seed_plans, seed_supplements
-    from studygroup.demo_sessions import seed_sessions
+    from demo.audits import seed_audits
+    from demo.plans import seed_materials, seed_plans, seed_supplements
+    from demo.sessions import seed_sessions
 
     seed_plans()
     seed_sessions()

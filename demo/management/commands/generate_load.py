@@ -12,20 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.models import Action, ObserverVisit
-from plans.models import PlanTopic, StudyPlan
-from sessions.models import Attendance, SessionKind, StudySession, Submission
-from studygroup.models import PATH_DIGITS, Membership, Organization, Person, StudyGroup
+from plans.models import PlanTopic, SessionKind, StudyPlan
+from sessions.models import Attendance, StudySession, Submission
+from studygroup import formats
+from studygroup.models import Membership, Organization, Person, StudyGroup
 
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
 KINDS = list(SessionKind.values)
-
-
-def segment(number: int) -> str:
-    digits = []
-    for _ in range(4):
-        number, remainder = divmod(number, len(PATH_DIGITS))
-        digits.append(PATH_DIGITS[remainder])
-    return "".join(reversed(digits)) + "."
 
 
 class Command(BaseCommand):
@@ -65,7 +58,11 @@ class Command(BaseCommand):
     def _tree(self, groups: int, seed: int) -> list[Organization]:
         roots = Organization.objects.filter(depth=1).count()
         root = Organization.objects.create(
-            code=f"load{seed}-{roots}", name=f"压力测试省{roots}", kind="region", path=segment(roots + 1), depth=1
+            code=f"load{seed}-{roots}",
+            name=f"压力测试省{roots}",
+            kind="region",
+            path=Organization.path_segment(roots + 1),
+            depth=1,
         )
         cities = max(1, min(20, round((groups / 100) ** 0.5)))
         counties_per_city = max(1, min(30, round(groups / cities / 12) or 1))
@@ -79,7 +76,7 @@ class Command(BaseCommand):
                     name=f"第{i}市",
                     kind="city",
                     parent=root,
-                    path=root.path + segment(i + 1),
+                    path=root.path + Organization.path_segment(i + 1),
                     depth=2,
                 )
                 for i in range(cities)
@@ -92,7 +89,7 @@ class Command(BaseCommand):
                     name=f"{city.name}第{j}县",
                     kind="county",
                     parent=city,
-                    path=city.path + segment(j + 1),
+                    path=city.path + Organization.path_segment(j + 1),
                     depth=3,
                 )
                 for city in level2
@@ -106,7 +103,7 @@ class Command(BaseCommand):
                     name=f"{county.name}第{k}镇",
                     kind="town",
                     parent=county,
-                    path=county.path + segment(k + 1),
+                    path=county.path + Organization.path_segment(k + 1),
                     depth=4,
                 )
                 for county in level3
@@ -144,7 +141,11 @@ class Command(BaseCommand):
             topics = PlanTopic.objects.bulk_create(
                 [
                     PlanTopic(
-                        plan=plan, code=f"{plan.group.code}-{year}-t{m}", month=m, title=f"{m}月专题", source="assigned"
+                        plan=plan,
+                        code=f"{plan.group.code}-{year}-t{m}",
+                        month=m,
+                        title=f"{formats.month_zh(m)}专题",
+                        source="assigned",
                     )
                     for plan in plans
                     for m in range(1, 13)

@@ -7,8 +7,8 @@ import datetime
 from django.utils import timezone
 
 from audits.models import Action, ActionChange, ObserverPoolMember, ObserverVisit, RulesDocument, VisitInvitation
+from demo.seed import MODEL_GROUPS, RECENT_GROUP
 from reports.models import YearSummary
-from studygroup.demo import MODEL_GROUPS, RECENT_GROUP
 from studygroup.models import Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 RULES = ["理论学习中心组学习制度", "列席旁听制度", "学习档案管理制度"]

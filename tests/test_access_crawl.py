@@ -31,7 +31,6 @@ from sessions.tests.factories import (
     StudySessionFactory,
     SubmissionFactory,
 )
-from studygroup.tests import crawl_support as crawl
 from studygroup.tests.factories import (
     MembershipFactory,
     NotificationFactory,
@@ -42,6 +41,7 @@ from studygroup.tests.factories import (
     UserFactory,
     user_with_role,
 )
+from tests import crawl_support as crawl
 
 pytestmark = pytest.mark.django_db
 SECRET = "邻县机密"

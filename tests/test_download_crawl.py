@@ -19,8 +19,8 @@ from audits.models import ObserverVisit
 from sessions.models import StudySession, Submission
 from studygroup import access
 from studygroup.models import Organization
-from studygroup.tests import crawl_support as crawl
-from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
+from tests import crawl_support as crawl
+from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 
 OWNER = "本镇党委"
 SESSION = "上周集体学习"
@@ -75,7 +75,7 @@ def _source_with_helpers(callback) -> str:
 
 
 def url_for(name: str, world: crawl.World) -> str:
-    from studygroup.tests.test_access_crawl import walk
+    from tests.test_access_crawl import walk
 
     target, query, _reader, _text = DOWNLOADS[name]
     year = timezone.localdate().year

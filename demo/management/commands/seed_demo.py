@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from studygroup.demo import ADMIN_USERNAME, DEMO_PASSWORD, seed_demo
+from demo.seed import ADMIN_USERNAME, DEMO_PASSWORD, seed_demo
 from studygroup.models import Organization
 
 

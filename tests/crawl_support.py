@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
-import importlib
 import inspect
 import io
 import json
@@ -270,22 +269,14 @@ def build_world() -> World:
     return world
 
 
-@functools.cache
 def app_crawl_modules() -> list:
-    """``<app>.tests.crawl`` of each installed app that has one: how the crawls reach the records of apps above the
-    core without the core's tests naming them. Such a module offers ``build(world) -> dict`` (the owner's records
-    it adds to ``World.objects``) and, where it has them, ``WRITES`` (``Write`` fields by URL name), ``MATRIX``
-    (rows of the role matrix), ``DOWNLOADS`` and ``MARKERS`` (the download crawl's), ``build_other(objects)`` and
-    ``ACCESS_TARGETS`` (the access crawl's)."""
-    modules = []
-    for config in apps.get_app_configs():
-        name = f"{config.name}.tests.crawl"
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, f"{config.name}.tests"):
-                raise
-    return modules
+    """The crawl modules of the apps above the core, one per app (``tests/crawl_<app>.py``): each offers
+    ``build(world) -> dict`` (the owner's records it adds to ``World.objects``) and, where it has them, ``WRITES``
+    (``Write`` fields by URL name), ``MATRIX`` (rows of the role matrix), ``DOWNLOADS`` and ``MARKERS`` (the
+    download crawl's), ``build_other(objects, secret)`` and ``ACCESS_TARGETS`` (the access crawl's)."""
+    from tests import crawl_assessments
+
+    return [crawl_assessments]
 
 
 def app_entries(attribute: str) -> list:

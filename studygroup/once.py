@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sessions.models import FormReceipt
+from studygroup.models import FormReceipt
 from studygroup.viewutils import add_errors
 
 

@@ -2,7 +2,7 @@
 
 Built straight on the models (no notifications are sent for demo records);
 every record has a fixed code or hangs on one, so a second run finds it and
-changes nothing. The sessions themselves are scheduled by ``demo_sessions``.
+changes nothing. The sessions themselves are scheduled by ``demo.sessions``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,17 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from plans.models import Material, PlanMonth, PlanTopic, ResearchReport, ResearchTopic, StudyConfirmation, StudyPlan
-from sessions.models import SessionKind, StudySession
+from plans.models import (
+    Material,
+    PlanMonth,
+    PlanTopic,
+    ResearchReport,
+    ResearchTopic,
+    SessionKind,
+    StudyConfirmation,
+    StudyPlan,
+)
+from sessions.models import StudySession
 from studygroup.models import Membership, StudyGroup
 
 MAIN_LINE = (

@@ -12,12 +12,12 @@ from freezegun import freeze_time
 
 from audits import checklists
 from audits.models import Action, ObserverPoolMember, ObserverVisit, RulesDocument, VisitInvitation
+from demo.seed import BEHIND_GROUPS, DEMO_PASSWORD, LOGINS, MODEL_GROUPS, OVERDUE_MAKEUPS
 from plans.models import Material, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
 from reports.figures import year_figures
 from reports.models import MonthlyDigest, YearSummary
 from sessions import selectors
 from sessions.models import Attendance, LeaveRequest, Lecture, Speech, StudySession, Submission
-from studygroup.demo import BEHIND_GROUPS, DEMO_PASSWORD, LOGINS, MODEL_GROUPS, OVERDUE_MAKEUPS
 from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 pytestmark = pytest.mark.django_db

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from studygroup.tests import crawl_support as crawl
-from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 from studygroup.tests.factories import PASSWORD
-from studygroup.tests.test_write_crawl import WRITES, Write, bodies_for, url_of
+from tests import crawl_support as crawl
+from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
+from tests.test_write_crawl import WRITES, Write, bodies_for, url_of
 
 GET, POST = "GET", "POST"
 

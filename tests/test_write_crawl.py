@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from sessions import signin
 from sessions.models import StudySession
-from studygroup.tests import crawl_support as crawl
-from studygroup.tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
-from studygroup.tests.test_access_crawl import walk
+from tests import crawl_support as crawl
+from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
+from tests.test_access_crawl import walk
 
 # Pages that act on the signed-in user's own account only; no record of an organization is involved.
 OWN_ACCOUNT = {"login", "logout", "password_change", "email_change"}

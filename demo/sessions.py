@@ -14,19 +14,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from plans.models import PlanTopic, StudyPlan
-from sessions.models import (
-    Attendance,
-    LeaveRequest,
-    Lecture,
-    ReviewStep,
-    SessionKind,
-    Speech,
-    StudySession,
-    Submission,
-)
-from studygroup.demo import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
-from studygroup.demo_plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
+from demo.plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
+from demo.seed import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
+from plans.models import PlanTopic, SessionKind, StudyPlan
+from sessions.models import Attendance, LeaveRequest, Lecture, ReviewStep, Speech, StudySession, Submission
 from studygroup.models import Membership, Person, StudyGroup, User
 
 K = SessionKind
