@@ -7,4 +7,6 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("Knowledge tests")
 
     def ready(self) -> None:
-        from assessments import access_rules, home_panels  # noqa: F401 - registers the rules, navigation and panels
+        from assessments import access_rules, home_panels, records  # noqa: F401 - registers the rules, navigation and panels
+
+        records.register()  # year figures, the records bundle's part, dashboard, digest and summary (reports.extensions)
