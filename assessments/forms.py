@@ -222,5 +222,7 @@ class DrawForm(CrispyForm):
 
     def __init__(self, *args, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("groups", "mode", "roles"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
         self.fields["groups"].queryset = groups
         self.fields["groups"].label_from_instance = lambda g: g.organization.name

@@ -148,6 +148,6 @@ def item_analysis(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[lis
 
 
 def most_missed(items: list[Item]) -> list[Item]:
-    """The questions answered right least often (only those someone answered)."""
-    answered = [item for item in items if item.answered]
+    """The questions answered right least often (only those someone answered and someone missed)."""
+    answered = [item for item in items if item.answered and item.correct < item.answered]
     return sorted(answered, key=lambda item: (item.share, item.question.number))[:MOST_MISSED]
