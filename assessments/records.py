@@ -161,9 +161,11 @@ def _sittings(writer, place: str, test: KnowledgeTest, rows: list[dict]) -> None
     for number, row in enumerate(rows):
         where, person = f"{place}.sittings[{number}]", writer._person(row["person"])
         submitted = parse_datetime(row["submitted_at"]) if row.get("submitted_at") else None
+        current = existing.get(person.pk)
+        if current is not None and current.submitted_at and submitted == current.submitted_at.replace(microsecond=0):
+            submitted = current.submitted_at  # the bundle keeps whole seconds: the same moment, unchanged
         values = {"score": row.get("score"), "submitted_at": submitted}
         record = _("%(kind)s “%(name)s”") % {"kind": Sitting._meta.verbose_name, "name": f"{person.code} {person.name}"}
-        current = existing.get(person.pk)
         if current is None:
             group = writer._nearest_group(person.organization)
             existing[person.pk] = writer._create(

@@ -75,14 +75,13 @@ def _store(sitting: Sitting, questions: dict[int, TestQuestion], responses: dict
         if not valid:
             raise ValidationError(_("This answer cannot be read; choose again."))
         cleaned[question_id] = stored
-    existing = {a.question_id: a for a in Answer.objects.filter(sitting=sitting, question_id__in=list(cleaned))}
-    for question_id, stored in cleaned.items():
-        answer = existing.get(question_id)
-        if answer is None:
-            Answer.objects.create(sitting=sitting, question_id=question_id, response=stored, saved_at=now)
-        elif answer.response != stored:
-            answer.response, answer.saved_at = stored, now
-            answer.save(update_fields=["response", "saved_at"])
+    # One statement whatever is already stored: insert, or change the answer of the (sitting, question) pair.
+    Answer.objects.bulk_create(
+        [Answer(sitting=sitting, question_id=q, response=stored, saved_at=now) for q, stored in cleaned.items()],
+        update_conflicts=True,
+        unique_fields=["sitting", "question"],
+        update_fields=["response", "saved_at"],
+    )
 
 
 @transaction.atomic

@@ -239,3 +239,29 @@ def test_the_test_pages_are_the_setters_and_their_peoples_only(client, county, s
     assert client.get(test.get_absolute_url()).status_code == 200
     assert client.post(reverse("assessments:test-publish", args=[test.pk])).status_code == 403
     assert client.get(reverse("assessments:test-create")).status_code == 403
+
+
+def test_a_form_sent_twice_sets_one_test_and_adds_one_rule(client, county, staff):
+    import uuid
+
+    bank = QuestionBankFactory(organization=county)
+    QuestionFactory(bank=bank)
+    client.force_login(staff)
+    opens = timezone.localtime() + datetime.timedelta(hours=1)
+    body = {
+        "title": "只应有一份的测试",
+        "delivery": "online",
+        "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (opens + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "max_score": 100,
+        "pass_mark": 60,
+        "once": str(uuid.uuid4()),
+    }
+    first = client.post(reverse("assessments:test-create"), body)
+    second = client.post(reverse("assessments:test-create"), body)
+    assert first.url == second.url
+    test = KnowledgeTest.objects.get(title="只应有一份的测试")
+    rule = {"bank": bank.pk, "kind": "single", "count": 1, "points": 100, "once": str(uuid.uuid4())}
+    client.post(reverse("assessments:part-add", args=[test.pk]), rule)
+    client.post(reverse("assessments:part-add", args=[test.pk]), rule)
+    assert test.parts.count() == 1

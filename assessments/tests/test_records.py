@@ -267,3 +267,15 @@ def test_the_dashboard_digest_and_year_summary_mention_the_tests(client, county)
     ]
     text = narrative.draft(organization=county, year=YEAR, figures=year_figures(county, YEAR))
     assert "全年组织知识测试 2 场,3 人参考 4 人次,及格率 75.0%。" in text
+
+
+def test_importing_ones_own_export_changes_nothing_though_times_are_kept_to_the_second(county):
+    from django.utils import timezone
+
+    sitting = Sitting.objects.filter(score__isnull=False).first()
+    sitting.submitted_at = timezone.now().replace(microsecond=123456)
+    sitting.save()
+    imported = import_bundle(export(county, None))
+    assert imported.written == 0
+    sitting.refresh_from_db()
+    assert sitting.submitted_at.microsecond == 123456

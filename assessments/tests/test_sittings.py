@@ -282,3 +282,30 @@ def test_each_person_sees_the_paper_in_their_own_order(setting):
         ]
     assert len(orders) > 1
     assert {s.pk for s in singles} <= {pk for order in orders for pk in order}
+
+
+def test_saving_an_answer_reads_and_writes_a_fixed_handful_of_queries(client, setting):
+    """An answer save is the hot path of a test (thousands a minute): its queries do not grow with the paper."""
+    from django.test.utils import CaptureQueriesContext
+
+    sitting, member, q = setting["sitting"], setting["member"], setting["questions"]
+    client.force_login(member)
+    client.get(reverse("assessments:sitting", args=[sitting.pk]))
+    url = reverse("assessments:answer", args=[sitting.pk])
+
+    def save(value):
+        with CaptureQueriesContext(connection) as context:
+            response = client.post(
+                url,
+                {f"present-{q['single'].pk}": "single", f"q-{q['single'].pk}": value},
+                headers={"HX-Request": "true"},
+            )
+        assert response.status_code == 200
+        return [query["sql"] for query in context.captured_queries]
+
+    first, changed = save("A"), save("B")
+    for number in range(6, 30):
+        PaperQuestionFactory(test=setting["test"], number=number, points=1)
+    # Session and login (2), the sitting (1), the reader's grants and seats (2), the sitting locked (1), the
+    # question (1), one upsert of the answer, the session's last-seen time (1), and their savepoints.
+    assert len(save("C")) == len(changed) == len(first) <= 13, changed

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,6 +14,7 @@ from assessments import selectors, services, spreadsheets
 from assessments.forms import BankForm, ImportForm, QuestionForm, TagForm
 from assessments.models import Question, QuestionBank, QuestionKind, Tag
 from studygroup import access, documents
+from studygroup.once import run_once
 from studygroup.viewutils import chosen_organization, next_url, query_id, run_service
 
 # Question banks ---------------------------------------------------------------------------------
@@ -34,17 +36,20 @@ def bank_list_view(request):
     if request.method == "POST":
         if organization is None:
             raise PermissionDenied
-        if form.is_valid() and run_service(
-            form,
-            lambda: services.bank_create(
-                organization=organization,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                by=request.user,
-            ),
-        ):
-            messages.success(request, _("The question bank has been created."))
-            return redirect("assessments:bank-list")
+        if form.is_valid():
+            address = run_once(
+                request,
+                form,
+                lambda: services.bank_create(
+                    organization=organization,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    by=request.user,
+                ).get_absolute_url(),
+            )
+            if address:
+                messages.success(request, _("The question bank has been created."))
+                return redirect(address)
     context = {"banks": banks, "form": form, "organization": organization, "organizations": organizations}
     return render(request, "assessments/bank_list.html", context)
 
@@ -121,11 +126,17 @@ def question_add_view(request, pk):
     access.require(request.user, "change", bank)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if run_service(form, lambda: services.question_create(bank=bank, parsed=form.parsed, by=request.user)):
+        after = (
+            reverse("assessments:question-add", args=[bank.pk])
+            if request.POST.get("another")
+            else bank.get_absolute_url()
+        )
+        address = run_once(
+            request, form, lambda: services.question_create(bank=bank, parsed=form.parsed, by=request.user) and after
+        )
+        if address:
             messages.success(request, _("The question has been added."))
-            if request.POST.get("another"):
-                return redirect("assessments:question-add", pk=bank.pk)
-            return redirect(bank)
+            return redirect(address)
     return render(request, "assessments/question_form.html", {"bank": bank, "form": form, "question": None})
 
 

@@ -15,6 +15,7 @@ from assessments.models import KnowledgeTest, Question, QuestionBank, Tag, TestP
 from assessments.services import knowledge_tests
 from studygroup import access
 from studygroup.models import Organization, Person
+from studygroup.once import run_once
 from studygroup.viewutils import chosen_organization, post_action, query_id, requested_year, run_service
 
 
@@ -72,15 +73,17 @@ def test_create_view(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         markers = data.pop("markers")
-        created = []
-        if run_service(
+        data.pop("once")
+        address = run_once(
+            request,
             form,
-            lambda: created.append(
-                services.test_create(organization=organization, markers=markers, by=request.user, **data)
-            ),
-        ):
+            lambda: services.test_create(
+                organization=organization, markers=markers, by=request.user, **data
+            ).get_absolute_url(),
+        )
+        if address:
             messages.success(request, _("The test has been created: add its questions, then publish it."))
-            return redirect(created[0])
+            return redirect(address)
     context = {"form": form, "organization": organization, "organizations": organizations, "test": None}
     return render(request, "assessments/test_form.html", context)
 
@@ -94,6 +97,7 @@ def test_edit_view(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         markers = data.pop("markers")
+        data.pop("once")
         if run_service(form, lambda: services.test_update(test=test, markers=markers, by=request.user, **data)):
             messages.success(request, _("The test has been saved."))
             return redirect(test)
@@ -146,11 +150,12 @@ def part_add_view(request, pk):
     test = _test(request, pk)
     access.require(request.user, "assessments.test_manage", test)
     form = _part_form(request, test, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        post_action(
-            request,
-            lambda: services.part_add(
+    data = form.cleaned_data if form.is_valid() else {}
+    if data and run_once(
+        request,
+        form,
+        lambda: (
+            services.part_add(
                 test=test,
                 question=data["question"],
                 bank=None if data["question"] else data["bank"],
@@ -160,13 +165,14 @@ def part_add_view(request, pk):
                 count=1 if data["question"] else data["count"],
                 points=data["points"],
                 by=request.user,
-            ),
-            _("The questions have been added to the test."),
-        )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            )
+            and test.get_absolute_url()
+        ),
+    ):
+        messages.success(request, _("The questions have been added to the test."))
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     return redirect(test)
 
 
