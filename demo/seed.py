@@ -14,8 +14,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from studygroup import services
-from studygroup.models import Membership, Organization, Person, RoleGrant, StudyGroup, User
+from studygroup import audit, services
+from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
 
 DEMO_PASSWORD = "Linjiang-2026"  # noqa: S105 - demo only, printed for the newcomer
 DEMO_START = datetime.date(2026, 1, 1)
@@ -159,6 +159,7 @@ def _login(login: DemoLogin, organizations: dict[str, Organization], password: s
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     """Create what is missing of the demo; return the demo logins."""
+    counts = _audited_counts()
     organizations = _organizations()
     for organization in organizations.values():
         _group_with_members(organization)
@@ -179,7 +180,20 @@ def seed_demo() -> list[DemoLogin]:
     seed_audits()
     seed_tests()
     _digests(organizations["lj"])
+    _log_seeding(counts, organizations["lj"])
     return LOGINS
+
+
+def _audited_counts() -> dict[str, int]:
+    return {model._meta.label_lower: model._default_manager.count() for model in audit.audited_models()}
+
+
+def _log_seeding(before: dict[str, int], city: Organization) -> None:
+    """Log what the seeding added, in one entry filed under the city: the demo's records are made up, written by
+    nobody, and most of them in bulk (the few written through services have an entry each as well)."""
+    added = {label: count - before[label] for label, count in _audited_counts().items() if count != before[label]}
+    if added:
+        audit.write(action=AuditEntry.Action.IMPORT, changes={"seed_demo": added}, organization_path=city.path)
 
 
 def _digests(city: Organization) -> None:

@@ -16,88 +16,23 @@ from django.utils import timezone
 
 from demo.plans import NEXT_YEAR, PLACES, SUPPLEMENT, Topic, topic_of
 from demo.seed import BEHIND_GROUPS, MODEL_GROUPS, OVERDUE_MAKEUPS, RECENT_GROUP
+from demo.session_words import (
+    AGENDA,
+    AREAS,
+    FIRST_TOPICS,
+    KIND_NAMES,
+    LEAVE_REASONS,
+    LECTURES,
+    POINTS,
+    REFLECTION_PATTERNS,
+    SPEECHES,
+)
 from plans.models import PlanTopic, SessionKind, StudyPlan
 from sessions.models import Attendance, LeaveRequest, Lecture, ReviewStep, Speech, StudySession, Submission
 from studygroup.models import Membership, Person, StudyGroup, User
 
 K = SessionKind
 MAKEUP_DAYS = 14
-KIND_NAMES = {
-    K.COLLECTIVE: "集体学习研讨",
-    K.READING_CLASS: "专题读书班",
-    K.EXPERT_LECTURE: "专题辅导报告会",
-    K.FIELD_TEACHING: "现场教学",
-    K.FIRST_TOPIC: "“第一议题”学习",
-    K.MICRO_LECTURE: "微党课",
-    K.CASE_REVIEW: "案例剖析会",
-    K.RESEARCH_EXCHANGE: "调研成果交流会",
-}
-FIRST_TOPICS = [
-    "第一议题:学习习近平总书记关于安全生产的重要指示精神",
-    "第一议题:学习习近平总书记关于防汛救灾工作的重要指示精神",
-    "第一议题:学习习近平总书记在中央政治局集体学习时的重要讲话精神",
-    "第一议题:学习习近平总书记关于耕地保护和粮食安全的重要论述",
-    "第一议题:学习习近平总书记关于信访工作的重要指示精神",
-    "第一议题:学习习近平总书记关于促进民营经济发展的重要论述",
-    "第一议题:学习习近平总书记关于森林草原防灭火工作的重要指示精神",
-    "第一议题:学习习近平总书记关于整治形式主义为基层减负的重要论述",
-]
-AREAS = [
-    "党建和组织",
-    "宣传思想文化",
-    "经济发展",
-    "农业农村",
-    "安全生产和应急管理",
-    "社会事业",
-    "城乡建设",
-    "生态环境保护",
-    "政法综治",
-    "纪检监察",
-    "财政和审计",
-    "民生保障",
-]
-REFLECTION_PATTERNS = [
-    "学习{t}的几点体会",
-    "深刻领会{t} 扎实做好分管工作",
-    "学深悟透{t} 勇于担当作为",
-    "以{t}为指引推动工作提质增效",
-    "关于学习{t}的思考",
-    "从{t}中汲取奋进力量",
-    "把{t}落到实处",
-    "学习{t}心得体会",
-    "在学懂弄通做实{t}上下功夫",
-    "对标{t}查差距、抓落实",
-]
-POINTS = [
-    "大家一致认为,要把学习成果转化为推动工作的实际举措",
-    "发言紧扣主题、联系实际,查摆问题具体,提出的措施有针对性",
-    "成员们结合调研中发现的问题,提出了改进工作的意见建议",
-    "交流中既谈认识体会,也谈存在差距和下一步打算",
-]
-LECTURES = [
-    ("宣讲党的二十届四中全会精神", "新时代文明实践所"),
-    ("“十五五”规划建议进基层宣讲", "社区党群服务中心"),
-    ("党纪学习教育专题党课", "机关党员活动室"),
-    ("铸牢中华民族共同体意识宣讲", "村史馆"),
-    ("学习贯彻全国两会精神宣讲", "企业党建活动室"),
-    ("安全生产专题宣讲", "工业园区会议室"),
-    ("乡村全面振兴政策宣讲", "村党群服务中心"),
-    ("庆祝建党105周年专题党课", "机关党员活动室"),
-]
-SPEECHES = [
-    "结合分管的{area}工作,谈了学习{title}的认识,查摆了工作中的差距,提出了下一步的具体措施。",
-    "从{area}领域存在的短板谈起,认为要把学习成果转化为破解难题的实招。",
-    "介绍了{area}工作的推进情况,就抓好学习成果转化提出三条建议。",
-    "结合近期在基层调研看到的情况,谈了{area}工作中如何以学促干、以学促改。",
-]
-AGENDA = "一、领学有关篇目;二、成员作重点发言;三、主要负责同志作总结讲话;四、研究贯彻落实措施。"
-LEAVE_REASONS = [
-    "参加上级召开的专题工作会议",
-    "带队开展防汛检查",
-    "赴外地招商考察",
-    "参加党校集中培训",
-    "处理突发信访事项",
-]
 
 
 @dataclass
@@ -416,48 +351,59 @@ def _writing_rates(group: StudyGroup, rng: random.Random) -> tuple[float, float]
 
 
 def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today: datetime.date, used: set[str]):
-    rng, group = plan.rng, plan.group
+    """The year's writing of a group: members' notes and reflections, discussion materials, make-up notes."""
     held = [s for s in plan.sessions if s.starts_at <= timezone.now() and s.kind != K.FIRST_TOPIC]
     if not held:
         return []
+    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    records = [
+        *_notes_and_reflections(plan, held, members, today, used),
+        *_discussion_materials(plan, held, members, today),
+        *_makeup_notes(plan, made, today),
+    ]
+    reflections = [r for r in records if r.kind == "reflection"]
+    for record in plan.rng.sample(reflections, min(2, len(reflections))):
+        record.is_recommended = True
+    # The last fortnight's writing is still waiting for review.
+    for record in records:
+        if record.submitted_on > today - datetime.timedelta(days=5) and not record.is_makeup:
+            record.status = Submission.Status.SUBMITTED
+    return records
+
+
+def _written(plan: Plan, person: int, session: StudySession, kind: str, title: str, text: str, today, on=None):
+    """An approved submission handed in ``on`` or a few days after its session (never after ``today``)."""
+    on = on or min(timezone.localdate(session.ends_at) + datetime.timedelta(days=plan.rng.randint(1, 9)), today)
+    return Submission(
+        group=plan.group,
+        person_id=person,
+        session=session,
+        kind=kind,
+        title=title,
+        text=text,
+        status="approved",
+        submitted_on=on,
+    )
+
+
+def _notes_and_reflections(plan: Plan, held: list, members: list[int], today: datetime.date, used: set[str]):
+    """Each member's notes on sessions he sat in and, as often as his group writes, a reflection."""
+    rng = plan.rng
     entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
     attended: dict[int, list[StudySession]] = {}  # members write about sessions they sat in
     for index, rows in plan.rows.items():
         for row in rows:
             if row.status in ("present", "late") and plan.sessions[index] in held:
                 attended.setdefault(row.person_id, []).append(plan.sessions[index])
-    notes_rate, reflection_rate = _writing_rates(group, rng)
-    members = [s.person_id for s in plan.seats if s.role != Membership.Role.SECRETARY]
+    notes_rate, reflection_rate = _writing_rates(plan.group, rng)
     areas = {person: AREAS[i % len(AREAS)] for i, person in enumerate(members)}
     records = []
-
-    def add(person, session, kind, title, text, status="approved", on=None):
-        on = on or min(timezone.localdate(session.ends_at) + datetime.timedelta(days=rng.randint(1, 9)), today)
-        records.append(
-            Submission(
-                group=group,
-                person_id=person,
-                session=session,
-                kind=kind,
-                title=title,
-                text=text,
-                status=status,
-                submitted_on=on,
-            )
-        )
-        return records[-1]
-
     for person in members:
         sat_in = attended.get(person) or held
         for session in rng.sample(sat_in, min(2, len(sat_in))) if rng.random() < notes_rate else []:
             entry = topic_of(PlanTopic(month=session.starts_at.month, title=session.title))
-            add(
-                person,
-                session,
-                "notes",
-                f"学习笔记:{session.title}",
-                f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。",
-            )
+            text = f"学习篇目:{entry.reading}。要点摘录:{entry.demand}。"
+            records.append(_written(plan, person, session, "notes", f"学习笔记:{session.title}", text, today))
         if rng.random() < reflection_rate or person == members[1]:  # the deputy always writes one
             session = rng.choice(sat_in)
             entry = entries[id(session)]
@@ -467,34 +413,29 @@ def _submissions(plan: Plan, made: list[tuple[Attendance, datetime.date]], today
                 f"一是提高政治站位,深刻把握其核心要义;二是坚持问题导向,对照学习要求查找分管工作中的差距和不足;"
                 f"三是注重学用结合,在分管的{areas[person]}工作中{entry.demand}。"
             )
-            add(person, session, "reflection", title, text)
+            records.append(_written(plan, person, session, "reflection", title, text, today))
+    return records
+
+
+def _discussion_materials(plan: Plan, held: list, members: list[int], today: datetime.date) -> list[Submission]:
+    """Two members' speeches at each research exchange (调研成果交流会)."""
+    entries = {id(s): plan.entries[i] for i, s in enumerate(plan.sessions)}
+    records = []
     for session in held:
         if session.kind == K.RESEARCH_EXCHANGE:
-            for person in rng.sample(members, min(2, len(members))):
-                add(
-                    person,
-                    session,
-                    "discussion",
-                    f"{entries[id(session)].short}专题研讨发言材料",
-                    _speech(session, rng),
-                )
+            for person in plan.rng.sample(members, min(2, len(members))):
+                title = f"{entries[id(session)].short}专题研讨发言材料"
+                records.append(_written(plan, person, session, "discussion", title, _speech(session, plan.rng), today))
+    return records
+
+
+def _makeup_notes(plan: Plan, made: list[tuple[Attendance, datetime.date]], today: datetime.date) -> list:
+    """The notes of each make-up, handed in the day it was done."""
+    records = []
     for row, done in made:
-        add(
-            row.person_id,
-            row.session,
-            "notes",
-            f"补学笔记:{row.session.title}",
-            "会后自学了会议材料和领学篇目,撰写学习笔记。",
-            on=done,
-        )
+        title, text = f"补学笔记:{row.session.title}", "会后自学了会议材料和领学篇目,撰写学习笔记。"
+        records.append(_written(plan, row.person_id, row.session, "notes", title, text, today, on=done))
         records[-1].is_makeup = True
-    reflections = [r for r in records if r.kind == "reflection"]
-    for record in rng.sample(reflections, min(2, len(reflections))):
-        record.is_recommended = True
-    # The last fortnight's writing is still waiting for review.
-    for record in records:
-        if record.submitted_on > today - datetime.timedelta(days=5) and not record.is_makeup:
-            record.status = Submission.Status.SUBMITTED
     return records
 
 

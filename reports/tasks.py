@@ -70,7 +70,7 @@ def compile_digests(
         run.state, run.started_at, run.total, run.done = TaskRun.State.RUNNING, timezone.now(), len(organizations), 0
         run.save(update_fields=["state", "started_at", "total", "done"])
         for organization in organizations:
-            services.digest_compile(organization=organization, year=year, month=month)
+            services.digest_compile(organization=organization, year=year, month=month, by=run.triggered_by)
             run.done += 1
             TaskRun.objects.filter(pk=run.pk).update(done=run.done)
         _finish(run, TaskRun.State.SUCCEEDED)
@@ -129,12 +129,27 @@ def daily_reminders() -> int:
 
 
 @shared_task(name="reports.refresh_rollups", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
-def refresh_rollups(year: int | None = None) -> int:
-    """Rebuild the dashboard rollups of the year (every few minutes, so new records show within minutes)."""
+def refresh_rollups() -> int:
+    """Rebuild the rollups of the groups marked dirty since the last run (every few minutes, so new records show
+    within minutes); return how many rows were written."""
+    from reports.rollups import refresh_dirty
+
+    lock = "lock:rollups"
+    if not cache.add(lock, "1", LOCK_SECONDS):
+        return 0
+    try:
+        return refresh_dirty()[1]
+    finally:
+        cache.delete(lock)
+
+
+@shared_task(name="reports.rebuild_rollups", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def rebuild_rollups(year: int | None = None) -> int:
+    """Rebuild every rollup of the year (nightly, and ``manage.py rebuild_rollups``)."""
     from reports.rollups import rebuild
 
     year = year or timezone.localdate().year
-    lock = f"lock:rollups:{year}"
+    lock = "lock:rollups"
     if not cache.add(lock, "1", LOCK_SECONDS):
         return 0
     try:

@@ -19,6 +19,7 @@ from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
 from reports.tasks import previous_month
 from studygroup import access, audit, documents
+from studygroup.dbrouter import use_replica
 from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
     chosen_organization,
@@ -135,6 +136,7 @@ def digest_publish_view(request, pk):
 
 
 @login_required
+@use_replica()
 def digest_pdf_view(request, pk):
     item = _digest(request, pk)
     content = digest.visible_content(item.content, item.excluded)
@@ -199,6 +201,7 @@ def _summary_parts(request):
 
 
 @login_required
+@use_replica()
 def summary_docx_view(request):
     organization, year, figures, text = _summary_parts(request)
     content = summary_docs.docx(organization=organization, year=year, figures=figures, text=text)
@@ -206,6 +209,7 @@ def summary_docx_view(request):
 
 
 @login_required
+@use_replica()
 def summary_pdf_view(request):
     organization, year, figures, text = _summary_parts(request)
     pdf = render_pdf(
@@ -225,6 +229,7 @@ def summary_pdf_view(request):
 
 
 @login_required
+@use_replica()
 def dashboard_view(request):
     organizations = _reading_organizations(request.user)
     organization = chosen_organization(request, organizations, reach_below=True)
@@ -248,6 +253,7 @@ def dashboard_view(request):
 
 
 @login_required
+@use_replica()
 def ledger_view(request):
     year = export_year(request)
     organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True, strict=True)
@@ -257,6 +263,7 @@ def ledger_view(request):
 
 
 @login_required
+@use_replica()
 def archive_view(request, pk, year):
     """The group-year archive ZIP, for the readers ``download_archive`` names (members and observers: 404)."""
     from studygroup.models import StudyGroup

@@ -399,3 +399,20 @@ class FormReceipt(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+class DirtyRollup(models.Model):
+    """A (group, year, month) whose dashboard figures changed since the last rollup run (``reports.rollups``).
+    Marked by the services that write figures, in their transaction; the incremental run consumes the marks it read
+    (a mark written again meanwhile has a later ``marked_at`` and stays)."""
+
+    group = models.ForeignKey(StudyGroup, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "year", "month"], name="dirty_rollup_once")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.year}-{self.month:02d}"

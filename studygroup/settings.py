@@ -5,6 +5,7 @@ Variables: ``DEBUG`` (off unless set to 1/true), ``SECRET_KEY`` (required when
 a SQLite file in the project folder), ``REDIS_URL`` (unset: Celery runs tasks
 in-process), ``PASSWORD_MAX_AGE_DAYS`` (0: no forced change), ``EMAIL_URL``-free
 e-mail settings (``EMAIL_HOST`` and friends; unset: console backend),
+``DATABASE_REPLICA_URL`` (unset: no replica; set: dashboards, exports and reports read from it),
 ``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off), ``TRUSTED_PROXIES`` (comma
 separated addresses or networks of reverse proxies), ``AUDIT_RETENTION_DAYS`` (at least 180).
 """
@@ -114,6 +115,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # Dashboards, exports and reports read here (studygroup/dbrouter.py); tests use it as a mirror of default.
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["studygroup.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "studygroup.User"

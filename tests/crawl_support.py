@@ -56,7 +56,8 @@ from sessions.tests.factories import (
     StudySessionFactory,
     SubmissionFactory,
 )
-from studygroup.models import Person, StudyGroup
+from studygroup import audit
+from studygroup.models import AuditEntry, Person, StudyGroup
 from studygroup.tests.factories import (
     MembershipFactory,
     NotificationFactory,
@@ -432,6 +433,7 @@ class Outcome:
     form_errors: str
     error_message: bool
     location: str
+    audited: list = field(default_factory=list)  # (action, object_type, object_id, user id) of entries written
 
 
 def plain_error_pages():
@@ -458,9 +460,13 @@ def post_and_roll_back(client: Client, url: str, body: dict, baseline: dict) -> 
     cookies = copy.deepcopy(client.cookies)
     with transaction.atomic(), plain_error_pages():
         written = _rows_written()
+        last_entry = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = client.post(url, _fresh_files(body))
         unchanged = written is not None and _rows_written() == written
         gone, new = ({}, {}) if unchanged else diff(baseline, fingerprint())
+        audited = list(
+            AuditEntry.objects.filter(pk__gt=last_entry).values_list("action", "object_type", "object_id", "user_id")
+        )
         transaction.set_rollback(True)
     client.cookies = cookies
     return Outcome(
@@ -470,7 +476,29 @@ def post_and_roll_back(client: Client, url: str, body: dict, baseline: dict) -> 
         form_errors=_form_errors(response),
         error_message=any(m.level >= message_levels.ERROR for m in get_messages(response.wsgi_request)),
         location=response.get("Location", ""),
+        audited=audited,
     )
+
+
+def audited_rows(gone: dict, new: dict) -> set[tuple[str, str]]:
+    """The ``(object_type, id)`` of every row of a logged model that a request added, deleted or changed in a
+    column the log keeps (a row whose only change is ``updated_at`` needs no entry)."""
+    labels = {model._meta.db_table: model._meta.label_lower for model in audit.audited_models()}
+    found = set()
+    for table in (set(gone) | set(new)) & set(labels):
+        before = {row[0]: row for row in gone.get(table, [])}
+        after = {row[0]: row for row in new.get(table, [])}
+        with connection.cursor() as cursor:
+            columns = [column.name for column in connection.introspection.get_table_description(cursor, table)]
+        for pk in set(before) | set(after):
+            changed = {
+                name
+                for name, old, now in zip(columns, before.get(pk, ()), after.get(pk, ()), strict=False)
+                if old != now
+            }
+            if pk not in before or pk not in after or changed - audit.IGNORED_FIELDS:
+                found.add((labels[table], str(pk)))
+    return found
 
 
 def _fresh_files(body: dict) -> dict:

@@ -7,6 +7,9 @@ insider's POST must change the database (proof that the body is valid). Then eac
 body: the database stays exactly as it was (every row of every table compared) and the answer is 400, 403,
 404, 405, a form shown again with its errors, or a redirect carrying an error message.
 
+The insider's write must also be logged: each row of a logged model it adds, changes or deletes has an audit
+entry naming the row and the insider (``_unaudited``).
+
 Upper levels read, lower levels own (DESIGN.md): the upper level may comment on a filed plan, observe,
 inspect and raise actions (``upper_may``). Where a page writes a record of the sender's own organization
 (``own``: compiling one's own digest, recording one's own rules), outsiders may write, but no row of the owner
@@ -236,6 +239,7 @@ def test_outsiders_cannot_write_through(name, crawl_world):
             f"(answers {[(c.status, c.form_errors or c.location) for c in controls]}): the insider cannot do this "
             "job with the form as the page offers it, so the refusals below prove nothing"
         )
+    problems += _unaudited(spec, world, controls)
     for label, user in crawl.attackers(world):
         side, role = label.split()
         for body in bodies:
@@ -248,6 +252,26 @@ def test_outsiders_cannot_write_through(name, crawl_world):
     if spec.target in world.neighbour_objects:
         problems += _own_page_with_the_owners_choices(name, spec, world, bodies, baseline)
     assert not problems, f"POST {url} ({name}) by outsiders:\n  " + "\n  ".join(problems)
+
+
+def _unaudited(spec: Write, world: crawl.World, controls: list[crawl.Outcome]) -> list[str]:
+    """Issue 13 (the audit log is whole): the insider's write leaves, for each row of a logged model it adds,
+    changes or deletes, an entry naming that row, and every entry it writes names the insider."""
+    role = spec.actor.removeprefix("upper ")
+    actor = (world.uppers if spec.actor.startswith("upper ") else world.insiders)[role]
+    problems = []
+    for control in controls:
+        logged = {(kind, pk) for _action, kind, pk, _user in control.audited}
+        missing = crawl.audited_rows(control.gone, control.new) - logged
+        if missing:
+            problems.append(
+                f"the owner's {spec.actor} (control) left rows without an audit entry {sorted(missing)[:5]}:\n    "
+                + crawl.describe_change(control.gone, control.new)
+            )
+        strangers = {user for *_entry, user in control.audited} - {actor.pk}
+        if strangers:
+            problems.append(f"the owner's {spec.actor} (control) wrote audit entries naming users {strangers}")
+    return problems
 
 
 def _own_page_with_the_owners_choices(name, spec, world, bodies, baseline) -> list[str]:

@@ -61,6 +61,10 @@ def test_seed_demo_twice_changes_nothing(capsys):
     call_command("seed_demo")
     first = counts()
     passwords = dict(User.objects.values_list("username", "password"))
+    # The seeding is logged in one entry, filed under the city, counting what it added.
+    (seeding,) = AuditEntry.objects.filter(changes__has_key="seed_demo")
+    assert seeding.organization_path == Organization.objects.get(code="lj").path
+    assert seeding.changes["seed_demo"]["study_sessions.attendance"] == Attendance.objects.count()
     call_command("seed_demo")
     assert counts() == first
     assert dict(User.objects.values_list("username", "password")) == passwords

@@ -282,6 +282,21 @@ def test_import_twice_equals_import_once():
     assert imported > 60
 
 
+def test_an_import_files_exactly_one_entry_per_record_it_writes():
+    """New organizations were logged twice (created by the service, then imported): one entry per record now."""
+    from collections import Counter
+
+    from studygroup.models import AuditEntry
+
+    imported = import_bundle(full_bundle())
+    entries = list(AuditEntry.objects.values_list("action", "object_type", "object_id"))
+    per_record = Counter((kind, pk) for _action, kind, pk in entries)
+    assert set(per_record.values()) == {1}
+    assert len(entries) == imported.written
+    assert {action for action, _kind, _pk in entries} == {"import"}
+    assert {"studygroup.organization", "study_sessions.attendance"} <= {kind for kind, _pk in per_record}
+
+
 def _deep(depth: int) -> str:
     return '{"format": "studygroup-records", "version": 1, "plans": ' + "[" * depth + "]" * depth + "}"
 

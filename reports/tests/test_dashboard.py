@@ -248,3 +248,37 @@ def test_drill_downs_refuse_an_organization_outside_the_reach(client, tree):
         assert client.get(address).status_code == 404, address
     page = client.get(reverse("audits:action-list") + f"?org={tree['county'].pk}&year=2026").content.decode()
     assert "临江市委" not in page.split('id="actions"')[1]
+
+
+@pytest.fixture
+def replica(settings):
+    """A ``replica`` database configured as DATABASE_REPLICA_URL would, reaching the test database (committed data:
+    a transactional test), so the router's reads can be counted on it apart from the primary's."""
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    primary = connections["default"].settings_dict
+    connections["replica"] = load_backend(primary["ENGINE"]).DatabaseWrapper({**primary}, "replica")
+    settings.DATABASES = {**settings.DATABASES, "replica": primary}
+    yield connections["replica"]
+    connections["replica"].close()
+    del connections["replica"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_dashboard_reads_from_the_replica_when_one_is_configured(client, tree, replica):
+    client.force_login(user_with_role("viewer", tree["city"]))
+    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connection) as on_primary:
+        page = get(client, None)
+    assert tree["county"].name in page
+    assert any("study_sessions_studysession" in q["sql"] for q in on_replica.captured_queries)
+    # The primary answers the middleware (session, signed-in user) only: no figure is read there.
+    assert not any("study_sessions" in q["sql"] or "reports_" in q["sql"] for q in on_primary.captured_queries)
+
+
+def test_with_no_replica_configured_the_dashboard_reads_the_primary(client, tree):
+    client.force_login(user_with_role("viewer", tree["city"]))
+    with CaptureQueriesContext(connection) as on_primary:
+        get(client, None)
+    assert any("study_sessions_studysession" in q["sql"] for q in on_primary.captured_queries)

@@ -21,7 +21,7 @@ from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.tasks import compile_digests, organizations_with_groups, year_summary_drafts
 from reports.tests.factories import YearSummaryFactory
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
-from studygroup.models import Notification
+from studygroup.models import AuditEntry, Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +162,11 @@ def test_a_compile_started_by_hand_is_recorded_and_runs_after_commit(county, dja
     run.refresh_from_db()
     assert (run.state, run.done, run.total) == (TaskRun.State.SUCCEEDED, 2, 2)
     assert MonthlyDigest.objects.count() == 2
+    # The job runs without a request: the log names who started it.
+    entries = AuditEntry.objects.filter(object_type="reports.monthlydigest", action="create")
+    assert sorted(entries.values_list("user", "object_id")) == sorted(
+        (staff.pk, str(pk)) for pk in MonthlyDigest.objects.values_list("pk", flat=True)
+    )
 
 
 def test_members_read_published_digests_only(client, county):

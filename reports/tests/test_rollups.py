@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from freezegun import freeze_time
 
 from audits import checklists
 from audits.models import ChecklistStatus
@@ -14,7 +15,7 @@ from reports import dashboard
 from reports.figures import year_figures
 from reports.models import Rollup
 from reports.rollups import rebuild
-from reports.tasks import refresh_rollups
+from reports.tasks import rebuild_rollups
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
 from studygroup.models import StudyGroup
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
@@ -74,9 +75,9 @@ def test_rollups_equal_the_live_figures_at_every_level():
 
 def test_rebuild_twice_gives_the_same_rows():
     tree(4)
-    refresh_rollups(2026)
+    rebuild_rollups(2026)
     first = sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended"))
-    refresh_rollups(2026)
+    rebuild_rollups(2026)
     assert sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended")) == first
 
 
@@ -155,3 +156,129 @@ def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_org
     per_child = {c["name"]: c["overdue"] for c in live["children"]}
     assert {c["name"]: c["overdue"] for c in rolled["children"]} == per_child
     assert per_child == {counties[0].name: 1, counties[1].name: counties[1].children.count()}
+
+
+# Incremental rollups -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_previous_incremental_run():
+    from django.core.cache import cache
+
+    cache.delete("rollups:last_incremental")
+
+
+def rollup_rows():
+    return sorted(
+        (row["organization"], row["month"], *(row[m] for m in MEASURES))
+        for row in Rollup.objects.filter(year=2026).values("organization", "month", *MEASURES)
+    )
+
+
+def change_some_groups(groups):
+    """Write through the services (which mark the groups dirty): a new session, marks on an existing one."""
+    from sessions import services
+    from studygroup.tests.factories import MembershipFactory
+
+    for group in groups:
+        leader = user_with_role("staff", group.organization)
+        start = datetime.datetime(2026, 4, 9, 1, tzinfo=datetime.UTC)
+        session = services.session_create(
+            group=group, by=leader, title="学习", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+        )
+        seat = MembershipFactory(group=group, start_on=datetime.date(2026, 1, 1))
+        services.attendance_mark(session=session, marks={seat.person_id: "absent"}, by=leader)
+
+
+@pytest.mark.parametrize("towns", [4, 12])
+def test_an_incremental_run_equals_a_full_rebuild_and_touches_only_dirty_groups(towns):
+    from reports.rollups import refresh_dirty
+    from studygroup.models import DirtyRollup
+
+    with freeze_time("2026-12-01"):
+        city, counties = tree(towns)
+        rebuild(2026)
+        DirtyRollup.objects.all().delete()
+        changed = list(StudyGroup.objects.filter(organization__parent=counties[0])[:2])
+        change_some_groups(changed)
+        assert set(DirtyRollup.objects.values_list("group", flat=True)) == {g.pk for g in changed}
+        groups, written = refresh_dirty()
+        incremental = rollup_rows()
+        assert groups == len(changed)
+        # Only the rows of the changed groups' organizations and their ancestors (city, first county) were written.
+        touched = {g.organization_id for g in changed} | {city.pk, counties[0].pk}
+        assert written == Rollup.objects.filter(year=2026, organization__in=touched).count()
+        assert not DirtyRollup.objects.exists()
+        rebuild(2026)
+        assert incremental == rollup_rows()
+
+
+def test_a_changed_record_shows_on_the_dashboard_after_the_next_incremental_run(client, settings):
+    from reports.tasks import refresh_rollups
+
+    settings.DASHBOARD_LIVE_LIMIT = 3
+    with freeze_time("2026-12-01"):
+        city, counties = tree(6)
+        rebuild(2026)
+        before = Rollup.objects.get(organization=city, year=2026, month=0).sessions
+        change_some_groups(list(StudyGroup.objects.filter(organization__parent=counties[1])[:1]))
+        assert Rollup.objects.get(organization=city, year=2026, month=0).sessions == before
+        refresh_rollups()
+        client.force_login(user_with_role("viewer", city))
+        page = client.get(reverse("reports:dashboard") + f"?org={city.pk}&year=2026").content.decode()
+    assert Rollup.objects.get(organization=city, year=2026, month=0).sessions == before + 1
+    assert dashboard.build(organization=city, year=2026)["figures"]["sessions"] == before + 1
+    assert page
+
+
+def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
+    from reports import rollups
+    from studygroup import rollup_marks
+    from studygroup.models import DirtyRollup
+
+    _city, counties = tree(2)
+    group = StudyGroup.objects.get(organization=counties[0])
+    rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))
+    real = rollups.rebuild
+
+    def rebuild_while_a_write_lands(year, groups=None):
+        rollup_marks.mark(group.pk, datetime.date(2026, 3, 2))
+        return real(year, groups)
+
+    monkeypatch.setattr(rollups, "rebuild", rebuild_while_a_write_lands)
+    rollups.refresh_dirty()
+    assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
+
+
+def test_a_staff_sign_in_and_a_new_group_mark_their_months_dirty():
+    from sessions import services
+    from studygroup import services as core_services
+    from studygroup.models import DirtyRollup
+    from studygroup.tests.factories import MembershipFactory
+
+    _city, counties = tree(1)
+    group = StudyGroup.objects.get(organization=counties[0])
+    start = datetime.datetime(2026, 5, 9, 1, tzinfo=datetime.UTC)
+    session = StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    seat = MembershipFactory(group=group, start_on=datetime.date(2026, 1, 1))
+    services.sign_in_by_staff(session=session, person=seat.person, by=user_with_role("staff", group.organization))
+    assert DirtyRollup.objects.filter(group=group, year=2026, month=5).exists()
+    with freeze_time("2026-08-01"):
+        new = core_services.group_create(organization=OrganizationFactory(parent=counties[1]), code="g-new")
+    assert DirtyRollup.objects.filter(group=new, year=2026, month=8).exists()
+
+
+def test_a_session_that_became_held_since_the_last_run_is_counted_by_the_next():
+    from reports.rollups import refresh_dirty
+
+    with freeze_time("2026-04-01 08:00"):
+        city, counties = tree(2)
+        group = StudyGroup.objects.get(organization=counties[0])
+        start = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+        rebuild(2026)
+        refresh_dirty()
+        before = Rollup.objects.get(organization=city, year=2026, month=0).sessions
+    with freeze_time("2026-04-01 10:00"):
+        assert refresh_dirty()[0] == 1
+    assert Rollup.objects.get(organization=city, year=2026, month=0).sessions == before + 1

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions import signin
-from sessions.models import Attendance, Submission
-from sessions.tests.factories import AttendanceFactory, LeaveRequestFactory, StudySessionFactory, SubmissionFactory
+from sessions.models import Attendance
+from sessions.tests.factories import AttendanceFactory, LeaveRequestFactory, StudySessionFactory
 from studygroup.models import AuditEntry, Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 
@@ -99,27 +99,41 @@ def test_a_double_click_sends_the_link_once(client, group):
 
 
 def test_a_members_draft_text_never_reaches_the_log(client):
+    from sessions import services as session_services
+
     organization = OrganizationFactory()
-    draft = SubmissionFactory(
-        group=StudyGroupFactory(organization=organization), title="草稿标题", text="第一稿的私密内容"
+    member = user_with_role("member", organization)
+    group = member.person.memberships.get().group
+    draft = session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第一稿的私密内容"
     )
-    draft.text = "第二稿的私密内容"
-    draft.save()
-    draft.status = Submission.Status.SUBMITTED
-    draft.save()
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第二稿的私密内容", submission=draft
+    )
+    session_services.submission_submit(submission=draft, by=member)
+    staff = user_with_role("staff", organization)
+    session_services.submission_review(submission=draft, action="return", comment="请充实", by=staff)
+    draft.refresh_from_db()
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第三稿的私密内容", submission=draft
+    )
     entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
-    assert "私密内容" not in str([(entry.object_repr, entry.changes) for entry in entries])
-    assert [(entry.action, entry.object_repr) for entry in entries] == [
-        ("create", "******"),
-        ("update", "******"),
-        ("update", "草稿标题"),
+    assert "私密内容" not in str(list(AuditEntry.objects.values_list("object_repr", "changes")))
+    assert [(entry.action, entry.object_repr, entry.user) for entry in entries] == [
+        ("create", "******", member),
+        ("update", "******", member),
+        ("update", "草稿标题", member),
+        ("update", "******", staff),
+        ("update", "******", member),
     ]
     assert entries[0].changes["title"] == [None, "******"]
     assert [entry.changes for entry in entries[1:]] == [
         {"text": ["******", "******"]},
-        {"status": ["draft", "submitted"]},
+        {"status": ["draft", "submitted"], "submitted_on": [None, timezone.localdate().isoformat()]},
+        {"status": ["submitted", "returned"]},
+        {"text": ["******", "******"]},
     ]
-    client.force_login(user_with_role("staff", organization))
+    client.force_login(staff)
     page = client.get(reverse("core:audit-log")).content.decode()
     assert "私密内容" not in page
     assert "(不予显示)" in page

@@ -14,8 +14,8 @@ from django.utils import timezone
 from audits.models import Action, ObserverVisit
 from plans.models import PlanTopic, SessionKind, StudyPlan
 from sessions.models import Attendance, StudySession, Submission
-from studygroup import formats
-from studygroup.models import Membership, Organization, Person, StudyGroup
+from studygroup import audit, formats
+from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup
 
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
 KINDS = list(SessionKind.values)
@@ -50,6 +50,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._fill(study_groups[start : start + chunk], year_list, rng, observers)
             self.stderr.write(f"groups {min(start + chunk, len(study_groups))}/{len(study_groups)}")
+        # Benchmark data, written in bulk: one entry for the run, filed under the new root.
+        audit.write(
+            action=AuditEntry.Action.IMPORT,
+            changes={"generate_load": {"groups": len(study_groups), "years": years, "seed": seed}},
+            organization_path=organizations[0].path,
+        )
         self.stdout.write(
             f"generated {len(study_groups)} groups × {years} years in {time.monotonic() - started:.0f} s; "
             f"root organization code: {organizations[0].code}"
@@ -115,119 +121,158 @@ class Command(BaseCommand):
         return made[:groups] if len(made) >= groups else made
 
     def _fill(self, groups: list[StudyGroup], year_list: list[int], rng: random.Random, observers) -> None:
-        people = Person.objects.bulk_create(
-            [
-                Person(code=f"{g.code}-m{i}", name=f"成员{i}", organization_id=g.organization_id, post="委员")
-                for g in groups
-                for i in range(15)
-            ],
-            batch_size=5000,
-        )
-        first = datetime.date(year_list[0], 1, 1)
-        Membership.objects.bulk_create(
-            [
-                Membership(
-                    group=g, person=p, role="leader" if i == 0 else "secretary" if i == 14 else "member", start_on=first
-                )
-                for index, g in enumerate(groups)
-                for i, p in enumerate(people[index * 15 : index * 15 + 15])
-            ],
-            batch_size=5000,
-        )
+        people = _members(groups, first=datetime.date(year_list[0], 1, 1))
         for year in year_list:
-            plans = StudyPlan.objects.bulk_create(
-                [StudyPlan(group=g, year=year, status="approved", main_line="主线") for g in groups]
+            topics = _plans(groups, year)
+            sessions = _sessions(groups, year, rng)
+            _link_topics(sessions, topics)
+            _attendance(sessions, people, rng)
+            _submissions(groups, people, year, rng)
+            visits = _visits(sessions, year, rng, observers)
+            _actions(visits, groups, people, year, rng)
+
+
+def _members(groups: list[StudyGroup], first: datetime.date) -> list[Person]:
+    """Fifteen people a group, seated from ``first``: the first leads, the last is the secretary."""
+    people = Person.objects.bulk_create(
+        [
+            Person(code=f"{g.code}-m{i}", name=f"成员{i}", organization_id=g.organization_id, post="委员")
+            for g in groups
+            for i in range(15)
+        ],
+        batch_size=5000,
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                group=g, person=p, role="leader" if i == 0 else "secretary" if i == 14 else "member", start_on=first
             )
-            topics = PlanTopic.objects.bulk_create(
-                [
-                    PlanTopic(
-                        plan=plan,
-                        code=f"{plan.group.code}-{year}-t{m}",
-                        month=m,
-                        title=f"{formats.month_zh(m)}专题",
-                        source="assigned",
-                    )
-                    for plan in plans
-                    for m in range(1, 13)
-                ],
-                batch_size=5000,
+            for index, g in enumerate(groups)
+            for i, p in enumerate(people[index * 15 : index * 15 + 15])
+        ],
+        batch_size=5000,
+    )
+    return people
+
+
+def _plans(groups: list[StudyGroup], year: int) -> list[PlanTopic]:
+    """An approved plan a group, a topic a month; return the topics, twelve a group in the order of ``groups``."""
+    plans = StudyPlan.objects.bulk_create(
+        [StudyPlan(group=g, year=year, status="approved", main_line="主线") for g in groups]
+    )
+    return PlanTopic.objects.bulk_create(
+        [
+            PlanTopic(
+                plan=plan,
+                code=f"{plan.group.code}-{year}-t{m}",
+                month=m,
+                title=f"{formats.month_zh(m)}专题",
+                source="assigned",
             )
-            sessions = StudySession.objects.bulk_create(
-                [
-                    StudySession(
-                        group=g,
-                        code=f"{g.code}-{year}-s{n}",
-                        kind=rng.choice(KINDS),
-                        title=f"第{n + 1}次学习",
-                        starts_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 9)),
-                        ends_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 11)),
-                        minutes="会议记录" if rng.random() < 0.9 else "",
-                    )
-                    for g in groups
-                    for n in range(16)
-                ],
-                batch_size=5000,
+            for plan in plans
+            for m in range(1, 13)
+        ],
+        batch_size=5000,
+    )
+
+
+def _sessions(groups: list[StudyGroup], year: int, rng: random.Random) -> list[StudySession]:
+    """Sixteen sessions a group, sixteen in a row a group in the order of ``groups``."""
+    return StudySession.objects.bulk_create(
+        [
+            StudySession(
+                group=g,
+                code=f"{g.code}-{year}-s{n}",
+                kind=rng.choice(KINDS),
+                title=f"第{n + 1}次学习",
+                starts_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 9)),
+                ends_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 11)),
+                minutes="会议记录" if rng.random() < 0.9 else "",
             )
-            links = [
-                StudySession.topics.through(studysession_id=s.pk, plantopic_id=topics[(i // 16) * 12 + i % 12].pk)
-                for i, s in enumerate(sessions)
-                if i % 16 < 12
-            ]
-            StudySession.topics.through.objects.bulk_create(links, batch_size=5000)
-            Attendance.objects.bulk_create(
-                [
-                    Attendance(session=s, person=p, status=rng.choice(STATUSES), method="import")
-                    for i, s in enumerate(sessions)
-                    for p in people[(i // 16) * 15 : (i // 16) * 15 + 15]
-                ],
-                batch_size=10000,
+            for g in groups
+            for n in range(16)
+        ],
+        batch_size=5000,
+    )
+
+
+def _link_topics(sessions: list[StudySession], topics: list[PlanTopic]) -> None:
+    """The first twelve sessions of each group study its topics, a month each."""
+    links = [
+        StudySession.topics.through(studysession_id=s.pk, plantopic_id=topics[(i // 16) * 12 + i % 12].pk)
+        for i, s in enumerate(sessions)
+        if i % 16 < 12
+    ]
+    StudySession.topics.through.objects.bulk_create(links, batch_size=5000)
+
+
+def _attendance(sessions: list[StudySession], people: list[Person], rng: random.Random) -> None:
+    Attendance.objects.bulk_create(
+        [
+            Attendance(session=s, person=p, status=rng.choice(STATUSES), method="import")
+            for i, s in enumerate(sessions)
+            for p in people[(i // 16) * 15 : (i // 16) * 15 + 15]
+        ],
+        batch_size=10000,
+    )
+
+
+def _submissions(groups: list[StudyGroup], people: list[Person], year: int, rng: random.Random) -> None:
+    """Notes and a reflection from every member but the secretary."""
+    Submission.objects.bulk_create(
+        [
+            Submission(
+                group=g,
+                person=p,
+                kind=kind,
+                title=f"{kind}",
+                status="submitted",
+                submitted_on=datetime.date(year, rng.randint(1, 12), rng.randint(1, 28)),
             )
-            Submission.objects.bulk_create(
-                [
-                    Submission(
-                        group=g,
-                        person=p,
-                        kind=kind,
-                        title=f"{kind}",
-                        status="submitted",
-                        submitted_on=datetime.date(year, rng.randint(1, 12), rng.randint(1, 28)),
-                    )
-                    for index, g in enumerate(groups)
-                    for p in people[index * 15 : index * 15 + 14]
-                    for kind in ("notes", "reflection")
-                ],
-                batch_size=10000,
+            for index, g in enumerate(groups)
+            for p in people[index * 15 : index * 15 + 14]
+            for kind in ("notes", "reflection")
+        ],
+        batch_size=10000,
+    )
+
+
+def _visits(sessions: list[StudySession], year: int, rng: random.Random, observers) -> list[ObserverVisit]:
+    """A visit to one session in 48, by one of ``observers``."""
+    return ObserverVisit.objects.bulk_create(
+        [
+            ObserverVisit(
+                code=f"{s.code}-v",
+                organization_id=s.group.organization.parent_id or s.group.organization_id,
+                session=s,
+                observer=rng.choice(observers),
+                mode="random",
+                rating="good",
+                report="旁听报告",
+                reported_on=datetime.date(year, 12, 1),
             )
-            visits = ObserverVisit.objects.bulk_create(
-                [
-                    ObserverVisit(
-                        code=f"{s.code}-v",
-                        organization_id=s.group.organization.parent_id or s.group.organization_id,
-                        session=s,
-                        observer=rng.choice(observers),
-                        mode="random",
-                        rating="good",
-                        report="旁听报告",
-                        reported_on=datetime.date(year, 12, 1),
-                    )
-                    for i, s in enumerate(sessions)
-                    if i % 48 == 0
-                ],
-                batch_size=5000,
+            for i, s in enumerate(sessions)
+            if i % 48 == 0
+        ],
+        batch_size=5000,
+    )
+
+
+def _actions(visits, groups: list[StudyGroup], people: list[Person], year: int, rng: random.Random) -> None:
+    """An action raised from each visit, owned by the group's leader."""
+    Action.objects.bulk_create(
+        [
+            Action(
+                code=f"{v.code}-a",
+                group=v.session.group,
+                visit=v,
+                problem="研讨不够聚焦",
+                owner=people[groups.index(v.session.group) * 15],
+                raised_on=datetime.date(year, 6, 1),
+                due_on=datetime.date(year, 9, 1),
+                status=rng.choice(["open", "in_progress", "done"]),
             )
-            Action.objects.bulk_create(
-                [
-                    Action(
-                        code=f"{v.code}-a",
-                        group=v.session.group,
-                        visit=v,
-                        problem="研讨不够聚焦",
-                        owner=people[groups.index(v.session.group) * 15],
-                        raised_on=datetime.date(year, 6, 1),
-                        due_on=datetime.date(year, 9, 1),
-                        status=rng.choice(["open", "in_progress", "done"]),
-                    )
-                    for v in visits
-                ],
-                batch_size=5000,
-            )
+            for v in visits
+        ],
+        batch_size=5000,
+    )

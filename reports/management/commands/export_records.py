@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.bundle.exporter import export
+from studygroup.dbrouter import use_replica
 from studygroup.models import Organization
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization code")
         parser.add_argument("--year", type=int, help="only the records of this year")
 
+    @use_replica()
     def handle(self, *args, org, year=None, **options):
         organization = Organization.objects.filter(code=org).first()
         if organization is None:

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.figures import year_figures
+from studygroup.dbrouter import use_replica
 from studygroup.models import Organization
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, type=int)
         parser.add_argument("--json", action="store_true", help="print one JSON object (the only format offered)")
 
+    @use_replica()
     def handle(self, *args, org, year, **options):
         organization = Organization.objects.filter(code=org).first()
         if organization is None:

@@ -1,4 +1,4 @@
-"""Every write of the sessions app."""
+"""Every write of the sessions app; those of submissions and their review are in ``review.py``, re-exported here."""
 
 from __future__ import annotations
 
@@ -21,13 +21,11 @@ from sessions.models import (
     Lecture,
     MakeUp,
     MinutesAttachment,
-    ReviewStep,
     SessionGuest,
     Speech,
     StudySession,
-    Submission,
 )
-from studygroup import access, audit, notifications
+from studygroup import access, audit, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
 from studygroup.uploads import clean_name
@@ -43,19 +41,22 @@ def _person(user: User) -> Person:
     return person
 
 
-def _audit_created(instances: list, session: StudySession) -> None:
-    """Record rows written with ``bulk_create`` (which skips the audit signals), filed under the session's owner."""
+def _audit_created(instances: list, session: StudySession, by: User) -> None:
+    """Record rows written with ``bulk_create``, filed under the session's owner."""
     path = session.group.organization.path
-    audit.write_many(action=AuditEntry.Action.CREATE, instances=instances, organization_path_for=lambda _row: path)
+    audit.write_many(
+        action=AuditEntry.Action.CREATE, instances=instances, user=by, organization_path_for=lambda _row: path
+    )
 
 
-def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str) -> None:
+def _audit_status_changed(rows: list[tuple[Attendance, str]], path: str, by: User | None) -> None:
     """Record attendance rows whose status a queryset ``update`` changed: (row after, status before)."""
     before = {row.pk: old for row, old in rows}
     audit.write_many(
         action=AuditEntry.Action.UPDATE,
         instances=[row for row, _old in rows],
         changes_for=lambda row: {"status": [before[row.pk], row.status]},
+        user=by,
         organization_path_for=lambda _row: path,
     )
 
@@ -84,7 +85,9 @@ def session_create(
     if plan_upload is not None:
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
+    audit.record(AuditEntry.Action.CREATE, session, by=by)
     _set_people(session, topics, speakers, invited)
+    rollup_marks.mark(group.pk, session.starts_at)
     return session
 
 
@@ -94,12 +97,16 @@ def session_update(
 ) -> StudySession:
     access.require(by, "change", session)
     _check_times(fields["starts_at"], fields["ends_at"])
+    before = audit.stored(session)
+    rollup_marks.mark(session.group_id, session.starts_at)  # the month it leaves, if it moves
     for name, value in fields.items():
         setattr(session, name, value)
     if plan_upload is not None:
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     _set_people(session, topics, speakers, invited)
+    rollup_marks.mark(session.group_id, session.starts_at)
     return session
 
 
@@ -115,13 +122,13 @@ def _set_people(session: StudySession, topics, speakers, invited) -> None:
 @transaction.atomic
 def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User) -> None:
     access.require(by, "change", session)
-    session.guests.all().delete()
+    audit.delete(session.guests.all(), by=by)
     created = SessionGuest.objects.bulk_create(
         SessionGuest(session=session, name=name.strip(), organization_name=org.strip())
         for name, org in guests
         if name.strip()
     )
-    _audit_created(created, session)
+    _audit_created(created, session, by)
 
 
 # Sign-in and attendance ------------------------------------------------------------------------
@@ -156,6 +163,9 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
             )
     except IntegrityError:
         return Attendance.objects.get(session=session, person=person), False
+    if created:
+        audit.record(AuditEntry.Action.CREATE, attendance, by=by)
+        rollup_marks.mark(session.group_id, session.starts_at)
     if created or attendance.status in ATTENDED:
         return attendance, created
     # Marked on leave or absent earlier, yet here after all: the arrival wins.
@@ -167,7 +177,8 @@ def _record_arrival(*, session, person, now, method, by) -> tuple[Attendance, bo
     )
     attendance.refresh_from_db()
     if updated:
-        _audit_status_changed([(attendance, before)], session.group.organization.path)
+        _audit_status_changed([(attendance, before)], session.group.organization.path, by)
+        rollup_marks.mark(session.group_id, session.starts_at)
     return attendance, bool(updated)
 
 
@@ -226,10 +237,14 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
                 )
             )
         elif row.status != status:
+            before = audit.stored(row)
             row.status, row.recorded_by = status, by
             row.save(update_fields=["status", "recorded_by", "updated_at"])
+            audit.record(AuditEntry.Action.UPDATE, row, by=by, before=before)
             changed += 1
-    _audit_created(Attendance.objects.bulk_create(new_rows), session)
+    _audit_created(Attendance.objects.bulk_create(new_rows), session, by)
+    if changed or new_rows:
+        rollup_marks.mark(session.group_id, session.starts_at)
     return changed + len(new_rows)
 
 
@@ -247,11 +262,15 @@ def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
     request, created = LeaveRequest.objects.get_or_create(
         session=session, person=person, defaults={"reason": reason.strip()}
     )
-    if not created:
+    if created:
+        audit.record(AuditEntry.Action.CREATE, request, by=by)
+    else:
         if request.status != LeaveRequest.Status.PENDING:
             raise ValidationError(_("Your request has already been decided."))
+        before = audit.stored(request)
         request.reason = reason.strip()
         request.save(update_fields=["reason", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, request, by=by, before=before)
     deciders = list(core_selectors.users_holding(organization=session.group.organization, roles=[access.STAFF]))
     deciders += list(core_selectors.group_leaders(group=session.group))
     notifications.send(
@@ -275,15 +294,19 @@ def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by:
     )
     if request.status != LeaveRequest.Status.PENDING:
         raise ValidationError(_("This request has already been decided."))
+    before = audit.stored(request)
     request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     request.decided_by, request.decided_at, request.comment = by, timezone.now(), comment.strip()
     request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, request, by=by, before=before)
     if approve:
-        Attendance.objects.get_or_create(
+        attendance, created = Attendance.objects.get_or_create(
             session=request.session,
             person=request.person,
             defaults={"status": Attendance.Status.LEAVE, "method": Attendance.Method.LEAVE, "recorded_by": by},
         )
+        if created:
+            audit.record(AuditEntry.Action.CREATE, attendance, by=by)
     if request.person.user_id:
         title = _("Your leave is approved") if approve else _("Your leave is refused")
         notifications.send(
@@ -333,8 +356,11 @@ def makeup_record(
         status_before=attendance.status,
         recorded_by=by,
     )
+    audit.record(AuditEntry.Action.CREATE, makeup, by=by)
+    before = audit.stored(attendance)
     attendance.status, attendance.recorded_by = Attendance.Status.MADE_UP, by
     attendance.save(update_fields=["status", "recorded_by", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, attendance, by=by, before=before)
     if attendance.person.user_id:
         notifications.send(
             to=[attendance.person.user],
@@ -343,6 +369,7 @@ def makeup_record(
             body=makeup.get_method_display(),
             url=attendance.session.get_absolute_url(),
         )
+    rollup_marks.mark(attendance.session.group_id, attendance.session.starts_at)
     return makeup
 
 
@@ -355,15 +382,17 @@ def minutes_save(
 ) -> StudySession:
     """Store the minutes and the list of speeches (person or typed name, summary)."""
     access.require(by, "change", session)
+    before = audit.stored(session)
     session.minutes = minutes.strip()
     session.save(update_fields=["minutes", "updated_at"])
-    session.speeches.all().delete()
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
+    audit.delete(session.speeches.all(), by=by)
     created = Speech.objects.bulk_create(
         Speech(session=session, person=person, speaker_name="" if person else name.strip(), summary=summary.strip())
         for person, name, summary in speeches
         if summary.strip() and (person or name.strip())
     )
-    _audit_created(created, session)
+    _audit_created(created, session, by)
     return session
 
 
@@ -373,6 +402,7 @@ def attachment_add(*, session: StudySession, upload, by: User) -> MinutesAttachm
     attachment = MinutesAttachment(session=session)
     attachment.original_name = _store(attachment.file, upload, "minutes-")
     attachment.save()
+    audit.record(AuditEntry.Action.CREATE, attachment, by=by)
     return attachment
 
 
@@ -390,8 +420,10 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
     users = User.objects.filter(
         is_active=True, person__grants__organization__in=below, person__grants__role=access.STAFF
     ).distinct()
+    before = audit.stored(session)
     session.circular_text, session.circular_sent_at = text.strip(), timezone.now()
     session.save(update_fields=["circular_text", "circular_sent_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     sent = notifications.send(
         to=users,
         verb="session_circular",
@@ -401,225 +433,6 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
         url="",
     )
     return len(sent)
-
-
-# Submissions ---------------------------------------------------------------------------------
-
-
-def _step(submission: Submission, action: str, by: User, comment: str = "") -> None:
-    ReviewStep.objects.create(submission=submission, action=action, by=by, comment=comment.strip())
-
-
-@transaction.atomic
-def submission_save(
-    *,
-    by: User,
-    group: StudyGroup,
-    kind: str,
-    title: str,
-    text: str = "",
-    upload=None,
-    session: StudySession | None = None,
-    is_makeup: bool = False,
-    submission: Submission | None = None,
-) -> Submission:
-    """Create or edit a draft (or a returned submission) of the member's own."""
-    person = _person(by)
-    if submission is None:
-        if not access.can(by, "study", group):
-            raise PermissionDenied
-        if session is not None and session.group_id != group.pk:
-            raise ValidationError({"session": _("The session belongs to another group.")})
-        submission = Submission(group=group, person=person)
-    elif not access.can(by, "sessions.submission_edit", submission):
-        raise PermissionDenied
-    elif submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
-        raise ValidationError(_("A submission under review cannot be changed."))
-    if session is not None and not session.has_started and (is_makeup or kind != Submission.Kind.DISCUSSION):
-        # Discussion materials are prepared before a session; notes, reflections and make-ups come after it.
-        raise ValidationError({"session": _("This session has not been held yet: hand in notes after it.")})
-    if not text.strip() and upload is None and not submission.file:
-        raise ValidationError({"text": _("Write the text or attach a file.")})
-    submission.kind, submission.title, submission.text = kind, title.strip(), text.strip()
-    submission.session, submission.is_makeup = session, is_makeup
-    if upload is not None:
-        submission.original_name = _store(submission.file, upload, "")
-    submission.save()
-    return submission
-
-
-@transaction.atomic
-def submission_submit(*, submission: Submission, by: User) -> Submission:
-    access.require(by, "sessions.submission_edit", submission)
-    submission = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("person", "group__organization")
-        .get(pk=submission.pk)
-    )
-    if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
-        raise ValidationError(_("It has already been submitted."))
-    submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
-    submission.save(update_fields=["status", "submitted_on", "updated_at"])
-    _step(submission, ReviewStep.Action.SUBMIT, by)
-    notifications.send(
-        to=core_selectors.users_holding(organization=submission.group.organization, roles=[access.STAFF]),
-        verb="submission_submitted",
-        title=_("%(name)s submitted: %(title)s") % {"name": submission.person.name, "title": submission.title},
-        url=submission.get_absolute_url(),
-    )
-    return submission
-
-
-# (status before, action) -> (rule that may act, status after, step)
-TRANSITIONS = {
-    ("notes", Submission.Status.SUBMITTED, "accept"): (
-        "review_first",
-        Submission.Status.APPROVED,
-        ReviewStep.Action.ACCEPT,
-    ),
-    ("reflection", Submission.Status.SUBMITTED, "accept"): (
-        "review_first",
-        Submission.Status.APPROVED,
-        ReviewStep.Action.ACCEPT,
-    ),
-    ("discussion", Submission.Status.SUBMITTED, "pass"): (
-        "review_first",
-        Submission.Status.FIRST_REVIEW,
-        ReviewStep.Action.PASS_FIRST,
-    ),
-    ("discussion", Submission.Status.FIRST_REVIEW, "pass"): (
-        "review_second",
-        Submission.Status.SECOND_REVIEW,
-        ReviewStep.Action.PASS_SECOND,
-    ),
-    ("discussion", Submission.Status.SECOND_REVIEW, "approve"): (
-        "approve",
-        Submission.Status.APPROVED,
-        ReviewStep.Action.APPROVE,
-    ),
-}
-RETURN_RULE = {
-    Submission.Status.SUBMITTED: "review_first",
-    Submission.Status.FIRST_REVIEW: "review_second",
-    Submission.Status.SECOND_REVIEW: "approve",
-}
-
-
-def next_action(submission: Submission) -> str | None:
-    for kind, status, action in TRANSITIONS:
-        if kind == submission.kind and status == submission.status:
-            return action
-    return None
-
-
-def duty_conflict(user_id: int | None, submission: Submission) -> str:
-    """Why the user ``user_id`` may not take the submission's next step (separation of duties), or ``""``.
-
-    The author never reviews or approves his own submission; the leader's
-    approval comes from someone other than the second reviewer.
-    """
-    if submission.person.user_id == user_id:
-        return _("You wrote this submission; somebody else reviews it.")
-    if submission.status == Submission.Status.SECOND_REVIEW and (
-        submission.steps.filter(action=ReviewStep.Action.PASS_SECOND, by_id=user_id).exists()
-    ):
-        return _("You did the second review of this material; another person gives the final approval.")
-    return ""
-
-
-def _refuse_conflict(conflict: str) -> None:
-    if conflict:
-        raise ValidationError(conflict)
-
-
-@transaction.atomic
-def submission_review(*, submission: Submission, action: str, comment: str = "", by: User) -> Submission:
-    """Move a submission one step: accept/pass/approve, or ``return`` it with a comment."""
-    submission = (
-        Submission.objects.select_for_update(of=("self",)).select_related("person", "group").get(pk=submission.pk)
-    )
-    conflict = duty_conflict(by.pk, submission)
-    if action == "return":
-        rule = RETURN_RULE.get(submission.status)
-        if rule is None:
-            raise ValidationError(_("This submission is not waiting for a review."))
-        access.require(by, rule, submission)
-        _refuse_conflict(conflict)
-        if not comment.strip():
-            raise ValidationError({"comment": _("Say what should be revised.")})
-        submission.status = Submission.Status.RETURNED
-        step = ReviewStep.Action.RETURN
-    else:
-        transition = TRANSITIONS.get((submission.kind, submission.status, action))
-        if transition is None:
-            raise ValidationError(_("This step is not possible now."))
-        access.require(by, transition[0], submission)
-        _refuse_conflict(conflict)
-        _rule, submission.status, step = transition
-    submission.save(update_fields=["status", "updated_at"])
-    _step(submission, step, by, comment)
-    _after_review(submission, step, comment)
-    return submission
-
-
-def _after_review(submission: Submission, step: str, comment: str) -> None:
-    if submission.status == Submission.Status.APPROVED and submission.is_makeup and submission.session_id:
-        missed = list(
-            Attendance.objects.select_for_update(of=("self",)).filter(
-                session_id=submission.session_id, person_id=submission.person_id, status__in=MISSED
-            )
-        )
-        Attendance.objects.filter(pk__in=[row.pk for row in missed]).update(
-            status=Attendance.Status.MADE_UP, updated_at=timezone.now()
-        )
-        changed = [(row, row.status) for row in missed]
-        for row in missed:
-            row.status = Attendance.Status.MADE_UP
-        _audit_status_changed(changed, submission.group.organization.path)
-    if submission.person.user_id:
-        notifications.send(
-            to=[submission.person.user],
-            verb="submission_reviewed",
-            title=_("%(title)s: %(step)s") % {"title": submission.title, "step": ReviewStep.Action(step).label},
-            body=comment.strip(),
-            url=submission.get_absolute_url(),
-        )
-    if submission.status == Submission.Status.FIRST_REVIEW and submission.group.second_reviewer_id:
-        reviewer = submission.group.second_reviewer
-        if reviewer.user_id:
-            notifications.send(
-                to=[reviewer.user],
-                verb="submission_second_review",
-                title=_("Discussion material for your review: %(title)s") % {"title": submission.title},
-                url=submission.get_absolute_url(),
-            )
-    if submission.status == Submission.Status.SECOND_REVIEW:
-        notifications.send(
-            to=core_selectors.group_leaders(group=submission.group),
-            verb="submission_final",
-            title=_("Discussion material for your approval: %(title)s") % {"title": submission.title},
-            url=submission.get_absolute_url(),
-        )
-
-
-@transaction.atomic
-def submission_recommend(*, submission: Submission, recommended: bool, by: User) -> Submission:
-    access.require(by, "review_first", submission)
-    if submission.status != Submission.Status.APPROVED or submission.kind != Submission.Kind.REFLECTION:
-        raise ValidationError(_("Only an approved reflection can be recommended for the digest."))
-    submission.is_recommended = recommended
-    submission.save(update_fields=["is_recommended", "updated_at"])
-    return submission
-
-
-@transaction.atomic
-def second_reviewer_set(*, group: StudyGroup, person: Person | None, by: User) -> StudyGroup:
-    access.require(by, "manage_members", group)
-    if person is not None and not group.memberships.filter(person=person, end_on__isnull=True).exists():
-        raise ValidationError({"person": _("The second reviewer must be a member of the group.")})
-    group.second_reviewer = person
-    group.save(update_fields=["second_reviewer", "updated_at"])
-    return group
 
 
 # Lectures ------------------------------------------------------------------------------------
@@ -632,4 +445,20 @@ def lecture_create(
     access.require(by, "sessions.lecture_add", Lecture(group=group, person=person))
     if not person.organization.is_within(group.organization):
         raise ValidationError({"person": _("The speaker must belong to this organization or one below it.")})
-    return Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)
+    lecture = Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)
+    audit.record(AuditEntry.Action.CREATE, lecture, by=by)
+    return lecture
+
+
+# Submissions and their review live in services/review.py; it uses the helpers above, so it is imported last.
+from sessions.services.review import (  # noqa: E402, F401 - the app's writes are all reached as sessions.services
+    RETURN_RULE,
+    TRANSITIONS,
+    duty_conflict,
+    next_action,
+    second_reviewer_set,
+    submission_recommend,
+    submission_review,
+    submission_save,
+    submission_submit,
+)

@@ -1,0 +1,40 @@
+"""Reads from a replica: dashboards, exports and reports read inside ``use_replica()``; everything else, and every
+write, uses the primary (``default``). With no ``replica`` database configured, everything uses ``default``."""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator
+from contextvars import ContextVar
+
+from django.conf import settings
+
+REPLICA = "replica"
+_reading_replica: ContextVar[bool] = ContextVar("reading_replica", default=False)
+
+
+class use_replica(ContextDecorator):  # a decorator and a ``with`` block, like ``atomic``
+    """Send the reads inside to the replica (a view or command whose output does not follow its own writes)."""
+
+    def __enter__(self):
+        self._token = _reading_replica.set(True)
+        return self
+
+    def __exit__(self, *exc):
+        _reading_replica.reset(self._token)
+        return False
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        if _reading_replica.get() and REPLICA in settings.DATABASES:
+            return REPLICA
+        return "default"
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == "default"
