@@ -41,3 +41,4 @@ bench: install-test
 	$(BIN)/pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/signin_burst.py
+	$(BIN)/python bench/answer_burst.py

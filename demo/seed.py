@@ -168,6 +168,7 @@ def seed_demo() -> list[DemoLogin]:
         _login(login, organizations, password)
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create(username=ADMIN_USERNAME, password=password, is_staff=True, is_superuser=True)
+    from demo.assessments import seed_tests
     from demo.audits import seed_audits
     from demo.plans import seed_materials, seed_plans, seed_supplements
     from demo.sessions import seed_sessions
@@ -177,6 +178,7 @@ def seed_demo() -> list[DemoLogin]:
     seed_materials()
     seed_supplements()
     seed_audits()
+    seed_tests()
     _digests(organizations["lj"])
     _log_seeding(counts, organizations["lj"])
     return LOGINS

@@ -345,7 +345,12 @@ def _can_view(scope: Scope, obj: Model) -> bool:
     if scope.reaches(owning_organization(obj).path) and getattr(type(obj), "access_restrict_q", None) is None:
         return True
     restricted = getattr(type(obj), "access_restrict_q", None) is not None
-    if not restricted and (getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids):
+    widened = getattr(type(obj), "access_extra_q", None) is not None
+    if (
+        not restricted
+        and not widened
+        and (getattr(type(obj), "access_group_field", None) is None or not scope.member_group_ids)
+    ):
         return False
     user_scope_only = _ScopedUser(scope)
     return visible(type(obj)._default_manager.filter(pk=obj.pk), user_scope_only).exists()

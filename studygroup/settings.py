@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "sessions.apps.StudySessionsConfig",
     "audits",
     "reports",
+    "assessments",
     "demo",  # the demo and benchmark data: above every app (ARCHITECTURE.md)
 ]
 

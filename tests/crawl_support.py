@@ -259,6 +259,8 @@ def build_world() -> World:
         "clerk": clerk,
         "clerk_grant": clerk.grants.get(),
     }
+    for module in app_crawl_modules():
+        world.objects.update(module.build(world))
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))
     world.uppers = {role: user_with_role(role, upper) for role in ROLES}
@@ -266,6 +268,21 @@ def build_world() -> World:
     for user in [*world.uppers.values(), *world.others.values()]:
         user.person.name = f"{user.person.name}-{user.username}"
     return world
+
+
+def app_crawl_modules() -> list:
+    """The crawl modules of the apps above the core, one per app (``tests/crawl_<app>.py``): each offers
+    ``build(world) -> dict`` (the owner's records it adds to ``World.objects``) and, where it has them, ``WRITES``
+    (``Write`` fields by URL name), ``MATRIX`` (rows of the role matrix), ``DOWNLOADS`` and ``MARKERS`` (the
+    download crawl's), ``build_other(objects, secret)`` and ``ACCESS_TARGETS`` (the access crawl's)."""
+    from tests import crawl_assessments
+
+    return [crawl_assessments]
+
+
+def app_entries(attribute: str) -> list:
+    """The ``attribute`` of every app crawl module that has it (see ``app_crawl_modules``)."""
+    return [getattr(module, attribute) for module in app_crawl_modules() if hasattr(module, attribute)]
 
 
 @pytest.fixture(scope="module", name="crawl_module_world")

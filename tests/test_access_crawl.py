@@ -41,6 +41,7 @@ from studygroup.tests.factories import (
     UserFactory,
     user_with_role,
 )
+from tests import crawl_support as crawl
 
 pytestmark = pytest.mark.django_db
 SECRET = "邻县机密"
@@ -101,6 +102,8 @@ def other():
         "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
+    for build_other in crawl.app_entries("build_other"):  # the apps above the core add their own records
+        objects.update(build_other(objects, SECRET))
     return root, objects
 
 
@@ -141,6 +144,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
         ("reports:archive", "group"),
+        *(target for targets in crawl.app_entries("ACCESS_TARGETS") for target in targets),
     ]
     key = next((target for prefix, target in by_prefix if name.startswith(prefix)), None)
     values = {}

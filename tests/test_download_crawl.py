@@ -40,6 +40,8 @@ DOWNLOADS = {
     "reports:archive": ("group", "", "owner staff", SESSION),
     "reports:records": (None, "download=1", "owner staff", SESSION),
 }
+# The apps above the core name their own (``crawl_support.app_crawl_modules``).
+DOWNLOADS.update({name: spec for downloads in crawl.app_entries("DOWNLOADS") for name, spec in downloads.items()})
 # The upper level reads the owner's records, but never a member's draft or what only the owner's deciders read.
 READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role in crawl.ROLES]
 
@@ -95,6 +97,7 @@ def forbidden_markers(world: crawl.World, user) -> list[str]:
         (crawl.MARK_OBSERVER_REPORT, ObserverVisit, objects["visit_past"]),
         (crawl.MARK_OTHER_GROUP_SESSION, StudySession, objects["sibling_session"]),
         (crawl.MARK_NEIGHBOUR, Organization, world.neighbour),
+        *((marker, model, objects[key]) for markers in crawl.app_entries("MARKERS") for marker, model, key in markers),
     ]
     hidden = [
         marker
@@ -168,7 +171,7 @@ WHAT = {
 
 
 def _what(markers: list[str]) -> str:
-    return "; ".join(WHAT[m] for m in markers)
+    return "; ".join(WHAT.get(m, m) for m in markers)
 
 
 def test_every_download_is_crawled():

@@ -129,6 +129,8 @@ MATRIX = [
         for method in (GET, POST)
     ],
 ]
+# The apps above the core name their own rows (``crawl_support.app_crawl_modules``).
+MATRIX += [row for rows in crawl.app_entries("MATRIX") for row in rows]
 # Forms of one's own account: the current password the insider types (``crawl_support.PASSWORD``).
 OWN_FORMS = {
     "password_change": Write(

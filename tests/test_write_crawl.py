@@ -133,6 +133,8 @@ WRITES = {
     # ``test_records_import_writes_only_the_importers_subtree``.
     "reports:records": Write(None, "staff"),
 }
+# The apps above the core name their own (``crawl_support.app_crawl_modules``).
+WRITES.update({name: Write(**spec) for writes in crawl.app_entries("WRITES") for name, spec in writes.items()})
 
 
 def url_of(name: str, spec: Write, world: crawl.World, objects: dict | None = None) -> str:

@@ -276,6 +276,19 @@ def _check_parts(report: Report, document: dict, resolvable: dict[str, set[str]]
         part.validate(items, report, resolvable)
 
 
+def check_part(
+    report: Report, name: str, items: list, spec: dict, resolvable: dict[str, set[str]], twice: tuple[str, ...] = ()
+) -> None:
+    """Check a registered part's items against a spec of this module's kind (``reports.extensions``): its codes
+    once each, every field, and no two items alike in ``twice``."""
+    if "code" in spec:
+        _collect_codes(report, name, items, set())
+    for index, item in enumerate(items):
+        _check_object(report, f"{name}[{index}]", item, spec, resolvable, {})
+    if twice:
+        _check_twice(report, name, items, twice)
+
+
 def label_of(name: str) -> str:
     """How a part of the format is called on the page that imports it."""
     if name in PART_LABELS:

@@ -1,0 +1,153 @@
+"""Results without rankings: figures per organization (participation, average, pass rate, distribution) and the
+item analysis (share answering each question right, the most missed questions and tags), each over the sittings
+a reader may see. Fixed numbers of queries whatever the size of the test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+
+from assessments.models import Answer, KnowledgeTest, Question, Sitting, Tag, TestQuestion
+
+# Bands of the distribution, as shares of the maximum score: [low, high).
+BANDS = [(0, 60), (60, 70), (70, 80), (80, 90), (90, 101)]
+MOST_MISSED = 5
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class Figures:
+    name: str
+    called: int = 0
+    scored: int = 0
+    average: float | None = None
+    passed: int = 0
+    bands: list[int] = field(default_factory=list)
+
+    @property
+    def participation(self) -> float | None:
+        return _ratio(self.scored, self.called)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return _ratio(self.passed, self.scored)
+
+    @property
+    def band_shares(self) -> list[float]:
+        return [round(100 * n / self.scored, 1) if self.scored else 0 for n in self.bands]
+
+    @property
+    def band_segments(self) -> list[tuple[int, float, float]]:
+        """``(band, x, width)`` in percent, for a stacked bar of the distribution."""
+        segments, x = [], 0.0
+        for index, share in enumerate(self.band_shares):
+            if share:
+                segments.append((index, round(x, 1), share))
+            x += share
+        return segments
+
+
+def _band_counts(test: KnowledgeTest) -> dict[str, Count]:
+    counts = {}
+    for index, (low, high) in enumerate(BANDS):
+        counts[f"band{index}"] = Count(
+            "pk", filter=Q(score__gte=test.max_score * low / 100, score__lt=test.max_score * high / 100)
+        )
+    return counts
+
+
+def _figures(name: str, row: dict) -> Figures:
+    return Figures(
+        name=name,
+        called=row["called"],
+        scored=row["scored"],
+        average=round(row["average"], 1) if row["average"] is not None else None,
+        passed=row["passed"],
+        bands=[row[f"band{index}"] for index in range(len(BANDS))],
+    )
+
+
+def by_organization(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[list[Figures], Figures]:
+    """Figures of each organization whose group sat the test (in tree order), and of them all; two queries."""
+    aggregates = {
+        "called": Count("pk"),
+        "scored": Count("pk", filter=Q(score__isnull=False)),
+        "average": Avg("score"),
+        "passed": Count("pk", filter=Q(score__gte=test.pass_mark)),
+        **_band_counts(test),
+    }
+    rows = (
+        sittings.values("group__organization__path", "group__organization__name")
+        .annotate(**aggregates)
+        .order_by("group__organization__path")
+    )
+    organizations = [_figures(row["group__organization__name"] or "—", row) for row in rows]
+    return organizations, _figures("", sittings.aggregate(**aggregates))
+
+
+@dataclass
+class Item:
+    question: TestQuestion
+    answered: int
+    correct: int
+    tags: list[Tag]
+
+    @property
+    def share(self) -> float | None:
+        return _ratio(self.correct, self.answered)
+
+
+@dataclass
+class TagItem:
+    tag: Tag
+    answered: int
+    correct: int
+    questions: int
+
+    @property
+    def share(self) -> float | None:
+        return _ratio(self.correct, self.answered)
+
+
+def item_analysis(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[list[Item], list[TagItem]]:
+    """Each question's share answered right (over scored sittings), and each tag's; four queries."""
+    counts = {
+        row["question_id"]: row
+        for row in Answer.objects.filter(sitting__in=sittings.filter(score__isnull=False))
+        .values("question_id")
+        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(points=F("question__points"))))
+    }
+    questions = list(test.questions.select_related("version").order_by("number"))
+    tag_rows = Question.tags.through.objects.filter(
+        question_id__in=[q.version.question_id for q in questions]
+    ).select_related("tag")
+    tags_of: dict[int, list[Tag]] = {}
+    for row in tag_rows.order_by("tag__name"):
+        tags_of.setdefault(row.question_id, []).append(row.tag)
+    items = [
+        Item(
+            question=q,
+            answered=counts.get(q.pk, {}).get("answered", 0),
+            correct=counts.get(q.pk, {}).get("correct", 0),
+            tags=tags_of.get(q.version.question_id, []),
+        )
+        for q in questions
+    ]
+    by_tag: dict[int, TagItem] = {}
+    for item in items:
+        for tag in item.tags:
+            entry = by_tag.setdefault(tag.pk, TagItem(tag, 0, 0, 0))
+            entry.answered += item.answered
+            entry.correct += item.correct
+            entry.questions += 1
+    return items, sorted(by_tag.values(), key=lambda t: (t.share is None, t.share or 0, t.tag.name))
+
+
+def most_missed(items: list[Item]) -> list[Item]:
+    """The questions answered right least often (only those someone answered and someone missed)."""
+    answered = [item for item in items if item.answered and item.correct < item.answered]
+    return sorted(answered, key=lambda item: (item.share, item.question.number))[:MOST_MISSED]
