@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans.uploads import clean_name
-from sessions import selectors, signin
+from sessions import hooks, selectors, signin
 from sessions.models import (
     ATTENDED,
     MISSED,
@@ -98,6 +98,7 @@ def session_create(
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
     _set_people(session, topics, speakers, invited)
+    hooks.scheduled(session=session, by=by, created=True)
     return session
 
 
@@ -113,6 +114,7 @@ def session_update(
         session.plan_file_name = _store(session.plan_file, plan_upload, "plan-")
     session.save()
     _set_people(session, topics, speakers, invited)
+    hooks.scheduled(session=session, by=by, created=False)
     return session
 
 

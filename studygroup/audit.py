@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from studygroup.models import AuditEntry
 
-AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports"}
+AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports", "practice"}
 # Fields whose changes say nothing a reader of the log needs.
 IGNORED_FIELDS = {"created_at", "updated_at", "last_login", "path", "depth"}
 SECRET_FIELDS = {"password"}

@@ -40,5 +40,6 @@ urlpatterns = [
     path("sessions/", include("sessions.urls")),
     path("audits/", include("audits.urls")),
     path("reports/", include("reports.urls")),
+    path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),
 ]

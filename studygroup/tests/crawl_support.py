@@ -48,6 +48,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.tests.factories import SelfStudyEntryFactory, SelfStudyTargetFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
     AttendanceFactory,
@@ -76,6 +77,7 @@ MARK_NEIGHBOUR = "邻县标记戊"  # anything of the neighbouring county
 MARK_LEAVE = "请假事由标记己"  # a colleague's leave reason
 MARK_SUBMITTED = "待审心得标记庚"  # a colleague's submission under review
 MARK_OTHER_GROUP_SESSION = "他组学习会标记辛"  # a session of another group of the same county
+MARK_SELFSTUDY = "自学记录标记壬"  # a colleague's self-study entry
 
 # Tables whose rows change on every request or that record refusals: not part of the fingerprint.
 UNWATCHED_TABLES = {"django_session", "studygroup_auditentry"}
@@ -217,6 +219,22 @@ def build_world() -> World:
     invitation = VisitInvitationFactory(session=session_invited, organization=upper)
     action = ActionFactory(group=group, owner=member, problem="研讨不够聚焦")
     digest = MonthlyDigest.objects.create(organization=owner, year=year, month=1, number=1, content={})
+    SelfStudyTargetFactory(plan=plan_approved, kind="book", per="quarter", count=1)
+    entry = SelfStudyEntryFactory(
+        person=member,
+        title="我的读书记录",
+        on=timezone.localdate(),
+        file=ContentFile("读书笔记".encode(), name="notes.txt"),
+        original_name="笔记.txt",
+    )
+    colleague_entry = SelfStudyEntryFactory(
+        person=colleague,
+        title=MARK_SELFSTUDY,
+        note=MARK_SELFSTUDY,
+        on=timezone.localdate(),
+        file=ContentFile(f"{MARK_SELFSTUDY} 附件".encode(), name="selfstudy.txt"),
+        original_name="读书.txt",
+    )
     NotificationFactory(recipient=insiders["staff"], title="未读通知")
     insiders["observer"] = observer_user
     insiders["colleague"] = colleague_user
@@ -257,6 +275,8 @@ def build_world() -> World:
         "absence": absence,
         "clerk": clerk,
         "clerk_grant": clerk.grants.get(),
+        "entry": entry,
+        "colleague_entry": colleague_entry,
     }
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))

@@ -23,6 +23,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.tests.factories import SelfStudyEntryFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
     AttendanceFactory,
@@ -101,6 +102,7 @@ def other():
         "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
+    objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
     return root, objects
 
 
@@ -141,6 +143,9 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
         ("reports:archive", "group"),
+        ("practice:entry-", "entry"),
+        ("practice:group-", "group"),
+        ("practice:plan-", "plan"),
     ]
     key = next((target for prefix, target in by_prefix if name.startswith(prefix)), None)
     values = {}

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import ObserverVisit
+from practice.models import SelfStudyEntry
 from sessions.models import StudySession, Submission
 from studygroup import access
 from studygroup.models import Organization
@@ -39,6 +40,7 @@ DOWNLOADS = {
     "reports:ledger": (None, "org={owner}&year={year}", "owner staff", SESSION),
     "reports:archive": ("group", "", "owner staff", SESSION),
     "reports:records": (None, "download=1", "owner staff", SESSION),
+    "practice:entry-download": ("colleague_entry", "", "owner colleague", crawl.MARK_SELFSTUDY),
 }
 # The upper level reads the owner's records, but never a member's draft or what only the owner's deciders read.
 READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role in crawl.ROLES]
@@ -95,6 +97,7 @@ def forbidden_markers(world: crawl.World, user) -> list[str]:
         (crawl.MARK_OBSERVER_REPORT, ObserverVisit, objects["visit_past"]),
         (crawl.MARK_OTHER_GROUP_SESSION, StudySession, objects["sibling_session"]),
         (crawl.MARK_NEIGHBOUR, Organization, world.neighbour),
+        (crawl.MARK_SELFSTUDY, SelfStudyEntry, objects["colleague_entry"]),
     ]
     hidden = [
         marker
@@ -164,6 +167,7 @@ WHAT = {
     crawl.MARK_OTHER_GROUP_SESSION: "a session of another group",
     crawl.MARK_NEIGHBOUR: "the neighbouring county",
     crawl.MARK_LEAVE: "a colleague's leave reason",
+    crawl.MARK_SELFSTUDY: "a colleague's self-study entry",
 }
 
 

@@ -129,6 +129,12 @@ WRITES = {
     # in their towns' records, and a town's staff may not write the county's, is
     # ``test_records_import_writes_only_the_importers_subtree``.
     "reports:records": Write(None, "staff"),
+    "practice:plan-targets": Write("plan_draft", "staff"),
+    # Members of any organization record their own self-study (``own``); a book, so no research topic (the first
+    # the form offers) goes with it.
+    "practice:entry-create": Write(None, "member", own=True, values=(("research", None),)),
+    "practice:entry-edit": Write("entry", "member", values=(("research", None),)),
+    "practice:entry-delete": Write("entry", "member", source="practice:entry-edit"),
 }
 
 

@@ -1,0 +1,40 @@
+"""Who may do what with self-study, 第一议题 measures, 报备 and spot checks, and 荐读领学 (loaded by
+``PracticeConfig.ready``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studygroup import access
+from studygroup.access import Scope, rule
+
+if TYPE_CHECKING:
+    from plans.models import StudyPlan
+    from practice.models import SelfStudyEntry
+    from studygroup.models import Person, StudyGroup
+
+
+@rule("practice.targets_set")
+def _targets_set(scope: Scope, plan: StudyPlan) -> bool:
+    """The staff of the group's organization set its plan's self-study targets, except while the leader decides."""
+    from plans.models import StudyPlan
+
+    return scope.holds_at(access.STAFF, plan.group.organization_id) and plan.status != StudyPlan.Status.SUBMITTED
+
+
+@rule("practice.selfstudy_record", superuser=False)
+def _selfstudy_record(scope: Scope, person: Person) -> bool:
+    """A member seated in a study group records their own self-study, nobody else's."""
+    return scope.person_id is not None and scope.person_id == person.pk and bool(scope.member_group_ids)
+
+
+@rule("practice.entry_change", superuser=False)
+def _entry_change(scope: Scope, entry: SelfStudyEntry) -> bool:
+    """Only the author changes or removes a self-study entry."""
+    return scope.person_id is not None and scope.person_id == entry.person_id
+
+
+@rule("practice.selfstudy_table")
+def _selfstudy_table(scope: Scope, group: StudyGroup) -> bool:
+    """The group's leader and the grants reaching its organization read the members' self-study table."""
+    return group.pk in scope.leader_group_ids or scope.reaches(group.organization.path)

@@ -1,0 +1,72 @@
+"""Input shapes of the practice pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from plans.forms import UploadField
+from practice.models import KIND_ORDER, Per, SelfStudyKind
+from sessions.once import OnceForm
+from studygroup.forms import DATE_WIDGET, CrispyForm
+
+UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
+
+
+class TargetsForm(CrispyForm):
+    """One line per kind: the period (or none) and how many entries at least."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in KIND_ORDER:
+            label = SelfStudyKind(kind).label
+            self.fields[f"{kind}_per"] = forms.ChoiceField(
+                label=label, choices=[("", _("No target")), *Per.choices], required=False
+            )
+            self.fields[f"{kind}_count"] = forms.IntegerField(
+                label=_("At least"), min_value=1, max_value=99, required=False, initial=1
+            )
+
+    def clean(self):
+        data = super().clean()
+        for kind in KIND_ORDER:
+            if data.get(f"{kind}_per") and not data.get(f"{kind}_count") and f"{kind}_count" not in self.errors:
+                self.add_error(f"{kind}_count", _("How many at least?"))
+        return data
+
+    def targets(self) -> dict[str, tuple[str, int] | None]:
+        data = self.cleaned_data
+        return {
+            kind: (data[f"{kind}_per"], data[f"{kind}_count"]) if data.get(f"{kind}_per") else None
+            for kind in KIND_ORDER
+        }
+
+    def rows(self):
+        """(kind label, period field, count field) for the template's table."""
+        return [(SelfStudyKind(kind).label, self[f"{kind}_per"], self[f"{kind}_count"]) for kind in KIND_ORDER]
+
+
+class EntryForm(OnceForm, CrispyForm):
+    kind = forms.ChoiceField(label=_("What"), choices=SelfStudyKind.choices, widget=forms.RadioSelect)
+    on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=300,
+        help_text=_("The book's title, the village and what you looked into, or the report's title."),
+    )
+    note = forms.CharField(
+        label=_("Short note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    upload = UploadField(label=_("File"), required=False, help_text=UPLOAD_HELP)
+    research = forms.ModelChoiceField(
+        label=_("Research topic"),
+        queryset=None,
+        required=False,
+        help_text=_("A research report may name the research topic it belongs to."),
+    )
+
+    def __init__(self, *args, research_topics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["research"].queryset = research_topics
+        self.fields["research"].label_from_instance = lambda topic: f"{topic.year}年 · {topic.title}"

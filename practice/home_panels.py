@@ -1,0 +1,25 @@
+"""Navigation entries of the practice app."""
+
+from django.utils.translation import gettext_lazy as _
+
+from studygroup import access
+from studygroup.navigation import nav_item
+
+PRACTICE = _("From study to practice")
+
+
+def _reads_a_table(user) -> bool:
+    """Grants reading a subtree, or a leader's seat, open the groups' self-study tables (no query: the scope)."""
+    scope = access.scope_for(user)
+    return scope.is_superuser or bool(scope.paths() or scope.leader_group_ids)
+
+
+nav_item(label=_("My self-study"), url_name="practice:my-selfstudy", icon="book", roles={access.MEMBER}, order=6)
+nav_item(
+    label=_("Self-study ledgers"),
+    url_name="practice:selfstudy-groups",
+    icon="journal-check",
+    visible=_reads_a_table,
+    order=40,
+    menu=PRACTICE,
+)

@@ -1,0 +1,151 @@
+"""From study to practice: the self-study ledger (自学台账) and its targets ("1112")."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from studygroup.models import TimeStampedModel
+
+
+class SelfStudyKind(models.TextChoices):
+    BOOK = "book", _("Book read")
+    FIELD_STAY = "field_stay", _("Stay in a village for research")
+    REPORT = "report", _("Research report")
+    OTHER = "other", _("Other self-study")
+
+
+# The order kinds are shown in: the "1112" practice reads book, field stay, report.
+KIND_ORDER = [SelfStudyKind.BOOK, SelfStudyKind.FIELD_STAY, SelfStudyKind.REPORT, SelfStudyKind.OTHER]
+
+
+# What one entry of each kind is counted as ("at least 1 book a quarter").
+KIND_UNITS = {
+    SelfStudyKind.BOOK: _("books"),
+    SelfStudyKind.FIELD_STAY: _("stays"),
+    SelfStudyKind.REPORT: _("reports"),
+    SelfStudyKind.OTHER: _("entries"),
+}
+
+
+class Per(models.TextChoices):
+    MONTH = "month", _("per month")
+    QUARTER = "quarter", _("per quarter")
+    YEAR = "year", _("per year")
+
+
+class SelfStudyTarget(TimeStampedModel):
+    """How many entries of one kind each member records per period in the plan's year (no time-on-app figure)."""
+
+    plan = models.ForeignKey(
+        "plans.StudyPlan", verbose_name=_("study plan"), on_delete=models.CASCADE, related_name="selfstudy_targets"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=SelfStudyKind.choices)
+    per = models.CharField(_("period"), max_length=8, choices=Per.choices)
+    count = models.PositiveSmallIntegerField(
+        _("at least"), validators=[MinValueValidator(1), MaxValueValidator(99)], default=1
+    )
+
+    access_org_field = "plan__group__organization"
+    access_group_field = "plan__group"
+
+    class Meta:
+        ordering = ["plan", "kind"]
+        verbose_name = _("self-study target")
+        verbose_name_plural = _("self-study targets")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "kind"], name="selfstudy_target_once_per_kind"),
+            models.CheckConstraint(condition=Q(count__gte=1), name="selfstudy_target_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(kind)s: %(per)s at least %(count)d %(unit)s") % {
+            "kind": self.get_kind_display(),
+            "per": self.get_per_display(),
+            "count": self.count,
+            "unit": KIND_UNITS[self.kind],
+        }
+
+
+def entry_file_to(instance: SelfStudyEntry, filename: str) -> str:
+    return f"selfstudy/{instance.person_id}/{filename}"
+
+
+class SelfStudyEntry(TimeStampedModel):
+    """One thing a member studied on their own: a book read, a stay in a village, a research report."""
+
+    person = models.ForeignKey(
+        "studygroup.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="selfstudy_entries"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=SelfStudyKind.choices)
+    on = models.DateField(_("date"), db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    note = models.TextField(_("short note"), blank=True)
+    file = models.FileField(_("file"), upload_to=entry_file_to, blank=True, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    research = models.ForeignKey(
+        "plans.ResearchTopic",
+        verbose_name=_("research topic"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="selfstudy_entries",
+    )
+
+    access_org_field = "person__organization"
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = _("self-study entry")
+        verbose_name_plural = _("self-study entries")
+        indexes = [models.Index(fields=["person", "on"], name="selfstudy_person_on")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:entry-edit", args=[self.pk])
+
+    @classmethod
+    def access_extra_q(cls, scope) -> Q | None:
+        """The author reads their own entries; the leader of a group they sit in and grants reaching that group
+        read them too. Colleagues do not: a ledger is not a ranking."""
+        from studygroup import access
+        from studygroup.models import Membership
+
+        seats = Q(group_id__in=scope.leader_group_ids) | access.grant_reach_q(scope, "group__organization__path")
+        condition = Q(person_id__in=Membership.objects.filter(seats).values("person_id"))
+        if scope.person_id is not None:
+            condition |= Q(person_id=scope.person_id)
+        return condition
+
+
+class SelfStudyReminder(models.Model):
+    """One reminder sent to a member behind on a target near the end of a period: never a second one."""
+
+    person = models.ForeignKey(
+        "studygroup.Person", verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey(
+        "studygroup.StudyGroup", verbose_name=_("study group"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=SelfStudyKind.choices)
+    period_start = models.DateField(_("period starts on"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("self-study reminder")
+        verbose_name_plural = _("self-study reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "group", "kind", "period_start"], name="selfstudy_reminder_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.period_start}"

@@ -1,0 +1,137 @@
+"""Every read of the practice app: self-study progress and tables."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractMonth
+
+from plans.models import ResearchTopic, StudyPlan
+from practice import ledger
+from practice.models import SelfStudyEntry, SelfStudyTarget
+from practice.periods import judging_day
+from studygroup import access
+from studygroup.models import Membership, Person, StudyGroup, User
+
+ROLE_ORDER = {Membership.Role.LEADER: 0, Membership.Role.DEPUTY: 1, Membership.Role.MEMBER: 2}
+
+
+def month_counts(*, person_ids, year: int) -> dict[int, dict[str, dict[int, int]]]:
+    """Entries per person, kind and month of ``year``, in one aggregate query."""
+    rows = (
+        SelfStudyEntry.objects.filter(person_id__in=person_ids, on__year=year)
+        .annotate(month=ExtractMonth("on"))
+        .order_by()
+        .values("person_id", "kind", "month")
+        .annotate(n=Count("pk"))
+        .values_list("person_id", "kind", "month", "n")
+    )
+    counts: dict[int, dict[str, dict[int, int]]] = {}
+    for person_id, kind, month, n in rows:
+        counts.setdefault(person_id, {}).setdefault(kind, {})[month] = n
+    return counts
+
+
+def plan_with_targets(*, group: StudyGroup, year: int) -> tuple[StudyPlan | None, list[SelfStudyTarget]]:
+    plan = StudyPlan.objects.filter(group=group, year=year).first()
+    if plan is None:
+        return None, []
+    return plan, ledger.sorted_targets(plan.selfstudy_targets.all())
+
+
+def judged_seats(*, group: StudyGroup, day: datetime.date) -> list[Membership]:
+    """The seats judged against the targets on ``day``: every role but the study secretary."""
+    seats = (
+        group.active_memberships(on=day)
+        .exclude(role=Membership.Role.SECRETARY)
+        .select_related("person")
+        .order_by("person__name", "pk")
+    )
+    return sorted(seats, key=lambda seat: ROLE_ORDER.get(seat.role, 3))
+
+
+@dataclass
+class MemberRow:
+    seat: Membership
+    targets: list[ledger.TargetProgress]
+
+    @property
+    def behind(self) -> int:
+        return sum(target.behind for target in self.targets)
+
+
+@dataclass
+class GroupTable:
+    group: StudyGroup
+    year: int
+    plan: StudyPlan | None
+    targets: list[SelfStudyTarget]
+    rows: list[MemberRow] = field(default_factory=list)
+
+    @property
+    def behind_count(self) -> int:
+        """Members behind in at least one ended period."""
+        return sum(1 for row in self.rows if row.behind)
+
+
+def group_table(*, group: StudyGroup, year: int, today: datetime.date) -> GroupTable:
+    """Member × target × period of a group's year, in a fixed number of queries."""
+    plan, targets = plan_with_targets(group=group, year=year)
+    table = GroupTable(group, year, plan, targets)
+    if not targets:
+        return table
+    day = judging_day(year, today)
+    seats = judged_seats(group=group, day=min(day, datetime.date(year, 12, 31)))
+    counts = month_counts(person_ids=[seat.person_id for seat in seats], year=year)
+    for seat in seats:
+        mine = counts.get(seat.person_id, {})
+        table.rows.append(MemberRow(seat, [ledger.progress(t, mine.get(t.kind, {}), year, day) for t in targets]))
+    return table
+
+
+@dataclass
+class MyGroupProgress:
+    group: StudyGroup
+    plan: StudyPlan | None
+    targets: list[ledger.TargetProgress]
+
+
+def my_progress(*, person: Person, today: datetime.date) -> list[MyGroupProgress]:
+    """The member's progress in each group they sit in today, against this year's targets."""
+    year = today.year
+    seats = Membership.objects.filter(person=person, start_on__lte=today).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=today)
+    )
+    groups = StudyGroup.objects.filter(pk__in=seats.values("group_id")).select_related("organization")
+    counts = month_counts(person_ids=[person.pk], year=year).get(person.pk, {})
+    shown = []
+    for group in groups:
+        plan, targets = plan_with_targets(group=group, year=year)
+        shown.append(
+            MyGroupProgress(group, plan, [ledger.progress(t, counts.get(t.kind, {}), year, today) for t in targets])
+        )
+    return shown
+
+
+def my_entries(*, person: Person, year: int) -> QuerySet[SelfStudyEntry]:
+    return SelfStudyEntry.objects.filter(person=person, on__year=year).select_related("research")
+
+
+def research_topics_of(*, person: Person, year: int) -> QuerySet[ResearchTopic]:
+    """The research topics a member may link a report to: those they own or research with others."""
+    return (
+        ResearchTopic.objects.filter(Q(owner=person) | Q(co_researchers=person), year__in=[year - 1, year])
+        .distinct()
+        .order_by("-year", "title")
+    )
+
+
+def groups_for_table(*, user: User) -> QuerySet[StudyGroup]:
+    """The groups whose self-study table the user reads: their grants' subtree and the groups they lead."""
+    scope = access.scope_for(user)
+    queryset = StudyGroup.objects.select_related("organization").order_by("organization__path")
+    if scope.is_superuser:
+        return queryset
+    return queryset.filter(access.grant_reach_q(scope, "organization__path") | Q(pk__in=scope.leader_group_ids))

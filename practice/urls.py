@@ -1,0 +1,16 @@
+from django.urls import path
+
+from practice import views
+
+app_name = "practice"
+
+urlpatterns = [
+    path("selfstudy/", views.my_selfstudy_view, name="my-selfstudy"),
+    path("selfstudy/new/", views.entry_create_view, name="entry-create"),
+    path("selfstudy/<int:pk>/", views.entry_edit_view, name="entry-edit"),
+    path("selfstudy/<int:pk>/delete/", views.entry_delete_view, name="entry-delete"),
+    path("selfstudy/<int:pk>/file/", views.entry_download_view, name="entry-download"),
+    path("selfstudy/groups/", views.selfstudy_groups_view, name="selfstudy-groups"),
+    path("groups/<int:pk>/selfstudy/", views.group_selfstudy_view, name="group-selfstudy"),
+    path("plans/<int:pk>/targets/", views.plan_targets_view, name="plan-targets"),
+]
