@@ -518,9 +518,13 @@ def action_create(
     finding: str = "",
     research=None,
     inspection: Inspection | None = None,
+    session: StudySession | None = None,
     request_key: uuid.UUID | None = None,
 ) -> Action:
-    """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once."""
+    """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once.
+
+    ``session`` is the session the action was decided at (a measure of a 第一议题 study): one of the group's own.
+    """
     if visit is not None:
         access.require(by, "audits.raise_from_visit", visit)
     else:
@@ -529,6 +533,8 @@ def action_create(
         raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
     if not problem.strip():
         raise ValidationError({"problem": _("Describe the problem.")})
+    if session is not None and session.group_id != group.pk:
+        raise ValidationError(_("The session belongs to another study group."))
     finding = finding.strip() if visit is not None else ""
     if visit is not None:
         # Two requests for the same finding are taken one after the other; the second finds the first.
@@ -546,6 +552,7 @@ def action_create(
                 finding=finding,
                 research=research,
                 inspection=inspection,
+                session=session,
                 problem=problem.strip(),
                 measure=measure.strip(),
                 owner=owner,

@@ -11,6 +11,7 @@ from studygroup.access import Scope, rule
 if TYPE_CHECKING:
     from plans.models import StudyPlan
     from practice.models import SelfStudyEntry
+    from sessions.models import StudySession
     from studygroup.models import Person, StudyGroup
 
 
@@ -38,3 +39,11 @@ def _entry_change(scope: Scope, entry: SelfStudyEntry) -> bool:
 def _selfstudy_table(scope: Scope, group: StudyGroup) -> bool:
     """The group's leader and the grants reaching its organization read the members' self-study table."""
     return group.pk in scope.leader_group_ids or scope.reaches(group.organization.path)
+
+
+@rule("practice.measure_add")
+def _measure_add(scope: Scope, session: StudySession) -> bool:
+    """The staff of the group record the measures decided at one of its 第一议题 studies."""
+    from sessions.models import SessionKind
+
+    return session.kind == SessionKind.FIRST_TOPIC and scope.holds_at(access.STAFF, session.group.organization_id)

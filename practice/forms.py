@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from plans.forms import UploadField
 from practice.models import KIND_ORDER, Per, SelfStudyKind
 from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm
+from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
 UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
 
@@ -68,5 +69,27 @@ class EntryForm(OnceForm, CrispyForm):
 
     def __init__(self, *args, research_topics=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if research_topics is None or not research_topics.exists():
+            del self.fields["research"]  # nothing to link: the field would only puzzle
+            return
         self.fields["research"].queryset = research_topics
         self.fields["research"].label_from_instance = lambda topic: f"{topic.year}年 · {topic.title}"
+
+
+class MeasureForm(OnceForm, CrispyForm):
+    decision = forms.CharField(
+        label=_("What was decided"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("The task the study is to be put into practice by."),
+    )
+    measure = forms.CharField(
+        label=_("Measure"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(label=pgettext_lazy("problem list", "Owner"), queryset=None)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+        self.fields["owner"].label_from_instance = person_label

@@ -6,6 +6,7 @@ from studygroup import access
 from studygroup.navigation import nav_item
 
 PRACTICE = _("From study to practice")
+READERS = {access.STAFF, access.LEADER, access.INSPECTOR, access.VIEWER}
 
 
 def _reads_a_table(user) -> bool:
@@ -21,5 +22,13 @@ nav_item(
     icon="journal-check",
     visible=_reads_a_table,
     order=40,
+    menu=PRACTICE,
+)
+nav_item(
+    label=_("第一议题 ledger"),
+    url_name="practice:first-topic-ledger",
+    icon="flag",
+    roles=READERS,
+    order=41,
     menu=PRACTICE,
 )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
-from practice import ledger
+from audits.models import Action
+from practice import ledger, selectors
+from sessions.models import SessionKind
 from studygroup import access
 from studygroup.page_panels import page_panel
 
@@ -25,4 +28,29 @@ def plan_targets(request, plan):
             if access.can(request.user, "practice.selfstudy_table", plan.group)
             else ""
         ),
+    }
+
+
+@page_panel(
+    place="sessions.session_detail.main", key="first-topic-measures", template="practice/panels/session_measures.html"
+)
+def session_measures(request, session):
+    """A 第一议题 study: the measures decided there, and what became of the last study's measures."""
+    if session.kind != SessionKind.FIRST_TOPIC:
+        return None
+    today = timezone.localdate()
+    measures = selectors.session_measures(session=session, user=request.user)
+    previous = selectors.previous_first_topic(session=session)
+    previous_measures = selectors.session_measures(session=previous, user=request.user) if previous else []
+    carried = selectors.earlier_open_measures(session=session, before=previous, user=request.user) if previous else []
+    for action in [*measures, *previous_measures, *carried]:
+        action.overdue = action.is_overdue(today)
+    return {
+        "session": session,
+        "measures": measures,
+        "can_add": access.can(request.user, "practice.measure_add", session),
+        "previous": previous,
+        "previous_measures": previous_measures,
+        "previous_done": sum(1 for action in previous_measures if action.status == Action.Status.DONE),
+        "carried": carried,
     }

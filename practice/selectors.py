@@ -1,4 +1,4 @@
-"""Every read of the practice app: self-study progress and tables."""
+"""Every read of the practice app: self-study progress and tables, the 第一议题 ledger."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 
+from audits.models import Action
+from audits.selectors import judge_date
 from plans.models import ResearchTopic, StudyPlan
 from practice import ledger
 from practice.models import SelfStudyEntry, SelfStudyTarget
 from practice.periods import judging_day
+from sessions.models import SessionKind, StudySession
 from studygroup import access
-from studygroup.models import Membership, Person, StudyGroup, User
+from studygroup.models import Membership, Organization, Person, StudyGroup, User
 
 ROLE_ORDER = {Membership.Role.LEADER: 0, Membership.Role.DEPUTY: 1, Membership.Role.MEMBER: 2}
 
@@ -135,3 +138,83 @@ def groups_for_table(*, user: User) -> QuerySet[StudyGroup]:
     if scope.is_superuser:
         return queryset
     return queryset.filter(access.grant_reach_q(scope, "organization__path") | Q(pk__in=scope.leader_group_ids))
+
+
+# 第一议题 follow-through ---------------------------------------------------------------------
+
+
+def session_measures(*, session: StudySession, user: User) -> list[Action]:
+    return list(access.visible(Action.objects.filter(session=session), user).select_related("owner").order_by("pk"))
+
+
+def previous_first_topic(*, session: StudySession) -> StudySession | None:
+    """The group's 第一议题 study held last before ``session``."""
+    return (
+        StudySession.objects.filter(
+            group_id=session.group_id, kind=SessionKind.FIRST_TOPIC, starts_at__lt=session.starts_at
+        )
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def earlier_open_measures(*, session: StudySession, before: StudySession, user: User) -> list[Action]:
+    """Measures of the group's 第一议题 studies before ``before`` that are still not done: carried forward."""
+    return list(
+        access.visible(
+            Action.objects.filter(
+                session__group_id=session.group_id,
+                session__kind=SessionKind.FIRST_TOPIC,
+                session__starts_at__lt=before.starts_at,
+            ).exclude(status=Action.Status.DONE),
+            user,
+        )
+        .select_related("owner", "session")
+        .order_by("due_on", "pk")
+    )
+
+
+@dataclass
+class LedgerRow:
+    session: StudySession
+    measures: list[Action]
+    judged_on: datetime.date
+
+    @property
+    def done(self) -> int:
+        return sum(1 for action in self.measures if action.status == Action.Status.DONE)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for action in self.measures if action.overdue)
+
+
+def is_overdue_by(action: Action, day: datetime.date) -> bool:
+    """Not done by its due date, judged on ``day`` (as the year figure ``actions_overdue`` judges)."""
+    in_time = action.status == Action.Status.DONE and (action.done_on is None or action.done_on <= action.due_on)
+    return action.due_on < day and not in_time
+
+
+def first_topic_ledger(*, organization: Organization, year: int, user: User) -> list[LedgerRow]:
+    """The year's 第一议题 studies held in the subtree, each with its measures, in three queries."""
+    sessions = list(
+        access.visible(
+            StudySession.objects.held_in(year).filter(
+                kind=SessionKind.FIRST_TOPIC, group__organization__path__startswith=organization.path
+            ),
+            user,
+        )
+        .select_related("group__organization")
+        .prefetch_related("topics")
+        .order_by("starts_at", "pk")
+    )
+    measures: dict[int, list[Action]] = {}
+    judged_on = judge_date(year)
+    for action in (
+        access.visible(Action.objects.filter(session__in=[s.pk for s in sessions]), user)
+        .select_related("owner")
+        .order_by("due_on", "pk")
+    ):
+        action.overdue = is_overdue_by(action, judged_on)
+        measures.setdefault(action.session_id, []).append(action)
+    return [LedgerRow(session, measures.get(session.pk, []), judged_on) for session in sessions]

@@ -13,4 +13,7 @@ urlpatterns = [
     path("selfstudy/groups/", views.selfstudy_groups_view, name="selfstudy-groups"),
     path("groups/<int:pk>/selfstudy/", views.group_selfstudy_view, name="group-selfstudy"),
     path("plans/<int:pk>/targets/", views.plan_targets_view, name="plan-targets"),
+    path("sessions/<int:pk>/measures/new/", views.measure_add_view, name="measure-add"),
+    path("first-topic/", views.first_topic_ledger_view, name="first-topic-ledger"),
+    path("first-topic.xlsx", views.first_topic_xlsx_view, name="first-topic-xlsx"),
 ]

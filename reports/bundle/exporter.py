@@ -43,7 +43,7 @@ def export(organization: Organization, year: int | None = None) -> dict:
     )
     actions = list(
         in_year(Action.objects.filter(group__organization__path__startswith=path), "raised_on__year")
-        .select_related("visit", "research", "inspection__group", "owner")
+        .select_related("visit", "research", "inspection__group", "session", "owner")
         .order_by("raised_on", "code")
     )
     outsiders = {v.observer_id for v in visits} | {i.inspector_id for i in inspections}
@@ -262,4 +262,6 @@ def _source(action: Action) -> dict | None:
         return {"research": action.research.code}
     if action.inspection_id:
         return {"inspection": {"group": action.inspection.group.code, "year": action.inspection.year}}
+    if action.session_id:
+        return {"session": action.session.code}
     return None

@@ -402,7 +402,10 @@ def _check_source(report, where, value, resolvable) -> None:
     if not isinstance(value, dict) or len(value) != 1:
         report.add(
             where,
-            _('must be one of {"visit": code}, {"research": code}, {"inspection": {"group": code, "year": YYYY}}.'),
+            _(
+                'must be one of {"visit": code}, {"research": code}, {"inspection": {"group": code, "year": YYYY}}, '
+                '{"session": code}.'
+            ),
         )
         return
     ((kind, target),) = value.items()
@@ -421,7 +424,8 @@ def _check_source(report, where, value, resolvable) -> None:
                 % {"low": YEARS[0], "high": YEARS[1], "value": shown(target["year"])},
             )
     elif kind == "session":
-        report.add(f"{where}.session", _("this deployment does not keep actions decided at a session yet."))
+        if not isinstance(target, str) or target not in resolvable["sessions"]:
+            report.add(f"{where}.session", _("unknown code %(code)s.") % {"code": shown(target)})
     else:
         report.add(f"{where}.{kind}", _("unknown key."))
 

@@ -219,6 +219,14 @@ def build_world() -> World:
     invitation = VisitInvitationFactory(session=session_invited, organization=upper)
     action = ActionFactory(group=group, owner=member, problem="研讨不够聚焦")
     digest = MonthlyDigest.objects.create(organization=owner, year=year, month=1, number=1, content={})
+    session_first = StudySessionFactory(
+        group=group,
+        kind="first_topic",
+        title="第一议题学习",
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(days=3) + datetime.timedelta(hours=1),
+    )
+    ActionFactory(group=group, owner=member, session=session_first, problem="落实举措一")
     SelfStudyTargetFactory(plan=plan_approved, kind="book", per="quarter", count=1)
     entry = SelfStudyEntryFactory(
         person=member,
@@ -277,6 +285,7 @@ def build_world() -> World:
         "clerk_grant": clerk.grants.get(),
         "entry": entry,
         "colleague_entry": colleague_entry,
+        "session_first": session_first,
     }
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))

@@ -144,6 +144,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("reports:digest-", "digest"),
         ("reports:archive", "group"),
         ("practice:entry-", "entry"),
+        ("practice:measure-", "session"),
         ("practice:group-", "group"),
         ("practice:plan-", "plan"),
     ]

@@ -41,6 +41,7 @@ DOWNLOADS = {
     "reports:archive": ("group", "", "owner staff", SESSION),
     "reports:records": (None, "download=1", "owner staff", SESSION),
     "practice:entry-download": ("colleague_entry", "", "owner colleague", crawl.MARK_SELFSTUDY),
+    "practice:first-topic-xlsx": (None, "org={owner}&year={year}", "owner staff", "落实举措一"),
 }
 # The upper level reads the owner's records, but never a member's draft or what only the owner's deciders read.
 READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role in crawl.ROLES]

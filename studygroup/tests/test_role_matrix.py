@@ -67,6 +67,8 @@ MATRIX = [
     ("staff", POST, "reports:records", None, ""),
     ("staff", GET, "practice:group-selfstudy", "group", ""),
     ("staff", POST, "practice:plan-targets", "plan_draft", ""),
+    ("staff", POST, "practice:measure-add", "session_first", ""),
+    ("staff", GET, "practice:first-topic-ledger", None, ""),
     ("leader", GET, "home", None, ""),
     ("leader", GET, "plans:plan-detail", "plan_submitted", ""),
     ("leader", POST, "plans:plan-approve", "plan_submitted", ""),
@@ -123,6 +125,7 @@ MATRIX = [
     ("viewer", GET, "audits:compliance", None, ""),
     ("viewer", GET, "audits:action-list", None, ""),
     ("viewer", GET, "practice:group-selfstudy", "group", ""),
+    ("viewer", GET, "practice:first-topic-ledger", None, "org={owner}"),
     # The county's staff: they answer invitations to observe, keep their towns' accounts and bring in their
     # towns' records (the import page writes the importer's subtree).
     ("upper staff", GET, "audits:invitations", None, "org={upper}"),

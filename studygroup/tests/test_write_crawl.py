@@ -135,6 +135,7 @@ WRITES = {
     "practice:entry-create": Write(None, "member", own=True, values=(("research", None),)),
     "practice:entry-edit": Write("entry", "member", values=(("research", None),)),
     "practice:entry-delete": Write("entry", "member", source="practice:entry-edit"),
+    "practice:measure-add": Write("session_first", "staff"),
 }
 
 
