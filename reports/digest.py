@@ -14,10 +14,16 @@ from django.utils import timezone
 
 from audits.models import ObserverVisit
 from plans.models import Material, PlanMonth, PlanTopic
+from reports import extensions
 from sessions.models import ATTENDED, StudySession, Submission
 from studygroup.models import Organization
 
 SECTIONS = ["themes", "speeches", "materials", "groups", "visits", "reflections", "next_topics"]
+
+
+def section_keys() -> list[str]:
+    """Every section whose items staff may leave out: the core's and those apps register."""
+    return [*SECTIONS, *extensions.digest_section_keys()]
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -125,6 +131,7 @@ def build(organization: Organization, year: int, month: int) -> dict:
             .select_related("plan__group__organization")
             .order_by("plan__group__organization__path", "id")
         ],
+        **extensions.digest_content(organization, year, month),
     }
 
 
@@ -168,6 +175,6 @@ def visible_content(content: dict, excluded: list[str]) -> dict:
     """The content without the items staff left out."""
     dropped = set(excluded)
     shown = dict(content)
-    for section in SECTIONS:
+    for section in section_keys():
         shown[section] = [item for item in content.get(section, []) if item.get("key") not in dropped]
     return shown

@@ -14,6 +14,7 @@ from audits import checklists
 from audits.models import Action, ObserverVisit
 from audits.selectors import overdue_in_year_q
 from plans.models import PlanTopic, ResearchReport, ResearchTopic
+from reports import extensions
 from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
@@ -44,6 +45,27 @@ KEYS = [
     "bayou_met",
     "bayou_all_met",
 ]
+# Every key of records-format.md's table, in its order: the keys apps above add (``reports.extensions``) take
+# their place among the core's.
+FORMAT_ORDER = [
+    *KEYS,
+    "tests_held",
+    "test_sittings",
+    "test_people",
+    "test_pass_rate",
+    "first_topic_actions",
+    "first_topic_actions_done",
+    "selfstudy_entries",
+    "selfstudy_on_target_rate",
+]
+
+
+def figure_keys() -> list[str]:
+    """The keys ``year_figures`` returns: the core's and those of the registered contributors, in the format's
+    order (a key the format does not list comes last)."""
+    keys = [*KEYS, *extensions.figure_keys()]
+    position = {key: index for index, key in enumerate(FORMAT_ORDER)}
+    return sorted(keys, key=lambda key: position.get(key, len(FORMAT_ORDER)))
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -90,7 +112,7 @@ def year_figures(organization: Organization, year: int) -> dict:
         held=Count("pk", filter=Q(Exists(topics_covered.filter(plantopic_id=OuterRef("pk"))))),
     )
     bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
-    return {
+    figures = {
         "groups": len(groups),
         "sessions": sum(by_kind.values()),
         "sessions_by_kind": {kind: by_kind.get(kind, 0) for kind in SessionKind.values},
@@ -118,4 +140,6 @@ def year_figures(organization: Organization, year: int) -> dict:
         "topics_held": topics["held"],
         "bayou_met": bayou_met,
         "bayou_all_met": bayou_all_met,
+        **extensions.year_figures(organization, year),
     }
+    return {key: figures[key] for key in figure_keys()}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from audits.models import Action, ChecklistItem, ObserverVisit
 from audits.selectors import judge_date
 from plans.models import PlanMonth, ResearchReport, StudyPlan
+from reports import extensions
 from sessions.models import SessionKind, StudySession, Submission
 from studygroup.models import Organization
 
@@ -131,7 +132,8 @@ def draft(*, organization: Organization, year: int, figures: dict) -> str:
     """The four-part draft of ``organization``'s summary for ``year``, paragraphs separated by blank lines."""
     records = collect(organization, year, figures)
     name = organization.name
-    if _is_empty(figures, records):
+    more = extensions.summary_sentences(organization, year, figures)
+    if _is_empty(figures, records) and not more:
         parts = [
             (
                 _("I. Overview"),
@@ -148,7 +150,7 @@ def draft(*, organization: Organization, year: int, figures: dict) -> str:
     else:
         parts = [
             (_("I. Overview"), _overview(name, year, figures, records)),
-            (_("II. What was done and achieved"), _achievements(figures, records)),
+            (_("II. What was done and achieved"), [*_achievements(figures, records), *more]),
             (_("III. Problems"), _problems(figures, records)),
             (_("IV. Next steps"), _next_steps(year, figures, records)),
         ]

@@ -1,4 +1,4 @@
-"""Every write of the reports app: digests compiled, edited and published; year summaries saved."""
+"""Every write of the reports app: digests compiled, edited and published; job runs started; year summaries saved."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import digest as digest_content
-from reports.models import MonthlyDigest, YearSummary
+from reports.models import MonthlyDigest, TaskRun, YearSummary
 from studygroup import access, notifications
 from studygroup import services as core_services
 from studygroup.models import Organization, StudyGroup, User
@@ -51,6 +51,22 @@ def _renumber_drafts(organization: Organization, year: int) -> None:
         if digest.status != MonthlyDigest.Status.PUBLISHED and digest.number != number:
             digest.number = number
             digest.save(update_fields=["number", "updated_at"])
+
+
+@transaction.atomic
+def digest_compile_start(*, organization: Organization, year: int, month: int, by: User) -> TaskRun:
+    """Record a run compiling the month's digests of ``organization``'s subtree; start it once this commits."""
+    # The job calls the services of this module, so it is imported when a run starts.
+    from reports.tasks import compile_digests
+
+    run = TaskRun.objects.create(
+        name="compile_digests",
+        key=f"digests:{year}-{month:02d}:{organization.pk}",
+        organization=organization,
+        triggered_by=by,
+    )
+    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    return run
 
 
 @transaction.atomic

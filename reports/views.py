@@ -5,20 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports import dashboard, digest, exports, narrative, services, summary_docs
+from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
 from reports.bundle import schema as bundle_schema
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
-from reports.tasks import compile_digests, previous_month
+from reports.tasks import previous_month
 from studygroup import access, audit, documents
 from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
@@ -80,13 +79,7 @@ def digest_compile_view(request):
         messages.error(request, _("Give a valid year and month."))
         return redirect("reports:digest-list")
     year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-    run = TaskRun.objects.create(
-        name="compile_digests",
-        key=f"digests:{year}-{month:02d}:{organization.pk}",
-        organization=organization,
-        triggered_by=request.user,
-    )
-    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
     messages.success(request, _("Compiling has started; its progress shows below."))
     return redirect("reports:digest-list")
 
@@ -105,7 +98,7 @@ def digest_detail_view(request, pk):
             raise PermissionDenied
         keys = [
             key
-            for section in digest.SECTIONS
+            for section in digest.section_keys()
             for entry in item.content.get(section, [])
             for key in [entry.get("key")]
             if key and request.POST.get(f"keep-{key}") != "1"
@@ -118,10 +111,12 @@ def digest_detail_view(request, pk):
             _("The digest has been saved."),
         )
         return redirect(item)
+    content = digest.visible_content(item.content, item.excluded if not can_change else [])
     context = {
         "digest": item,
-        "content": digest.visible_content(item.content, item.excluded if not can_change else []),
+        "content": content,
         "excluded": set(item.excluded),
+        "more_sections": extensions.digest_sections(content),
         "can_change": can_change and item.status == "draft",
     }
     return render(request, "reports/digest_detail.html", context)
@@ -143,7 +138,8 @@ def digest_publish_view(request, pk):
 def digest_pdf_view(request, pk):
     item = _digest(request, pk)
     content = digest.visible_content(item.content, item.excluded)
-    pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content})
+    more = extensions.digest_sections(content)
+    pdf = render_pdf("reports/digest_pdf.html", {"digest": item, "content": content, "more_sections": more})
     return documents.download(pdf, "application/pdf", f"{item}.pdf")
 
 
@@ -243,6 +239,7 @@ def dashboard_view(request):
         "sort": sort,
         "years": year_choices(ahead=0),
         **data,
+        "more_tiles": extensions.dashboard_tiles(organization, year, data["figures"]),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -320,7 +317,7 @@ def records_view(request):
             "organization": organization,
             "organizations": organizations,
             "errors": errors,
-            "counts": [(bundle_schema.PART_LABELS[name], count) for name, count in counts.items()] if counts else None,
+            "counts": [(bundle_schema.label_of(name), count) for name, count in counts.items()] if counts else None,
             "year": timezone.localdate().year,
         },
         status=400 if errors and request.method == "GET" else 200,

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -176,6 +177,10 @@ def test_compliance_filter_and_excel_export(client, group):
     assert rows[0][2] == "有制度"
     assert rows[1][0] == group.organization.name and rows[1][2] == "达标"
     assert rows[2][0] == bare.organization.name and rows[2][2] == "缺失"
+    # Computed cells are coloured by status: green met, red missing.
+    assert sheet.cell(row=2, column=3).fill.fgColor.rgb.endswith("C6EFCE")
+    assert sheet.cell(row=3, column=3).fill.fgColor.rgb.endswith("FFC7CE")
+    assert quote(f"{group.organization.name}{YEAR}年八有情况.xlsx") in response["Content-Disposition"]
 
 
 def test_inspector_verdict_sits_beside_the_computed_status(client, group):

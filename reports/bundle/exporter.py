@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from audits.models import Action, Inspection, ObserverVisit, RulesDocument
 from plans.models import PlanTopic, ResearchTopic, StudyPlan
-from reports.bundle.schema import FORMAT, VERSION
+from reports import extensions
+from reports.bundle.schema import FORMAT, FUTURE_PARTS, VERSION
 from reports.models import YearSummary
 from sessions.models import Lecture, StudySession, Submission
 from studygroup.models import Membership, Organization, Person, StudyGroup
@@ -179,9 +180,8 @@ def export(organization: Organization, year: int | None = None) -> dict:
             .select_related("group")
             .order_by("year", "group__code")
         ],
-        # Parts of the format this deployment does not keep yet (records-format.md: always written).
-        "tests": [],
-        "selfstudy": [],
+        # The optional parts (records-format.md: always written, empty when there is nothing).
+        **extensions.export_parts(organization, year, FUTURE_PARTS),
     }
 
 

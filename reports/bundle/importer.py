@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from audits.models import Action, Checklist, Inspection, InspectionVerdict, ObserverVisit, RulesDocument
 from plans.models import PlanMonth, PlanTopic, ResearchReport, ResearchTopic, StudyPlan
+from reports import extensions
 from reports.bundle import schema
 from reports.bundle.schema import items_of, parse_date, parse_datetime, problem_at
 from reports.models import YearSummary
@@ -194,6 +195,7 @@ class _Writer:
             ("inspections", self.inspection_list),
             ("actions", self.actions),
             ("summaries", self.summaries),
+            *extensions.import_steps(self),  # the parts apps above register, written through this writer
         ]
         counts = {}
         for name, step in steps:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
 from plans.models import PlanTopic, StudyPlan
+from reports import extensions
 from sessions.models import Attendance, SessionKind, Submission
 from studygroup.models import Membership
 
@@ -152,6 +153,13 @@ PART_LABELS = {
 # Parts of version 1 that belong to features this deployment does not keep yet: accepted when empty.
 FUTURE_PARTS = ("tests", "selfstudy")
 TOP_KEYS = ["format", "version", *SCHEMA, *FUTURE_PARTS]
+
+
+def top_keys() -> list[str]:
+    """The keys a document may have: the format's and those of the parts apps register."""
+    return [*TOP_KEYS, *(name for name in extensions.BUNDLE_PARTS if name not in TOP_KEYS)]
+
+
 VERDICTS = set(Inspection.Verdict.values)
 DEFAULT_CHECKLIST = "bayou"
 
@@ -219,7 +227,7 @@ def validate(document, known: dict[str, set[str]], checklist_items: dict[str, se
         report.add("$", _("the document must be a JSON object."))
         return report
     for key in document:
-        if key not in TOP_KEYS:
+        if key not in top_keys():
             report.add(str(key), _("unknown key."))
     if document.get("format") != FORMAT:
         report.add("format", _('must be "%(format)s".') % {"format": FORMAT})
@@ -230,7 +238,7 @@ def validate(document, known: dict[str, set[str]], checklist_items: dict[str, se
             % {"version": shown(document.get("version")), "expected": VERSION},
         )
     for name in FUTURE_PARTS:
-        if document.get(name) not in (None, []):
+        if name not in extensions.BUNDLE_PARTS and document.get(name) not in (None, []):
             report.add(name, _("this deployment does not keep this part yet; leave it empty or out."))
     # First pass: the codes each list defines (and the topics inside plans).
     defined: dict[str, set[str]] = {name: set() for name in [*SCHEMA, "topics"]}
@@ -252,7 +260,27 @@ def validate(document, known: dict[str, set[str]], checklist_items: dict[str, se
             _check_object(report, f"{name}[{index}]", item, spec, resolvable, checklist_items)
     _check_checklists(report, document, checklist_items)
     _check_consistency(report, document)
+    _check_parts(report, document, resolvable)
     return report
+
+
+def _check_parts(report: Report, document: dict, resolvable: dict[str, set[str]]) -> None:
+    """The parts apps above register (``reports.extensions``): a list when present, then their own checks."""
+    for part in extensions.bundle_parts():
+        items = document.get(part.name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            report.add(part.name, _("must be a list."))
+            continue
+        part.validate(items, report, resolvable)
+
+
+def label_of(name: str) -> str:
+    """How a part of the format is called on the page that imports it."""
+    if name in PART_LABELS:
+        return PART_LABELS[name]
+    return extensions.BUNDLE_PARTS[name].label
 
 
 def _check_checklists(report: Report, document: dict, checklist_items: dict[str, set[str]]) -> None:

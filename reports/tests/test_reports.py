@@ -144,6 +144,24 @@ def test_staff_start_a_compile_by_hand_and_see_the_run(client, county, django_ca
     assert MonthlyDigest.objects.count() == 2
 
 
+def test_a_compile_started_by_hand_is_recorded_and_runs_after_commit(county, django_capture_on_commit_callbacks):
+    staff = user_with_role("staff", county["county"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        run = services.digest_compile_start(organization=county["county"], year=2026, month=10, by=staff)
+    assert (run.name, run.key, run.organization, run.triggered_by) == (
+        "compile_digests",
+        f"digests:2026-10:{county['county'].pk}",
+        county["county"],
+        staff,
+    )
+    assert run.state == TaskRun.State.PENDING and MonthlyDigest.objects.count() == 0
+    assert len(callbacks) == 1
+    callbacks[0]()
+    run.refresh_from_db()
+    assert (run.state, run.done, run.total) == (TaskRun.State.SUCCEEDED, 2, 2)
+    assert MonthlyDigest.objects.count() == 2
+
+
 def test_members_read_published_digests_only(client, county):
     staff = user_with_role("staff", county["county"])
     member = user_with_role("member", county["town"])

@@ -1,0 +1,177 @@
+"""Hooks through which the apps above ``reports`` add their records to what reports show.
+
+Apps depend one way (DESIGN.md "Apps"): ``reports`` never imports an app above it. An app whose records
+belong in the year figures, the records bundle, the dashboard, the monthly digest or the year summary
+registers a contributor here from its ``AppConfig.ready``:
+
+* ``register_year_figures(keys=..., compute=fn(organization, year) -> dict)``: figures of the subtree merged
+  into ``reports.figures.year_figures`` (the keys placed in the order of records-format.md's table);
+* ``register_part(name, label=..., export=fn(organization, year) -> list[dict],
+  validate=fn(items, report, known), write=fn(writer, items))``: an optional part of the records bundle. The
+  exporter always writes it (empty when there is nothing); the validator checks it when present (``known``:
+  the codes the document and the database define, per list); the importer writes it last, in the same
+  transaction, through the importer's writer (its ``_create``/``_set``/``_owned`` checks);
+* ``register_tile(name, build=fn(organization, year, figures) -> Tile | None)``: a figure on the dashboard;
+* ``register_digest_section(key, title=..., template=..., build=fn(organization, year, month) -> list[dict])``:
+  a section of the monthly digest; each item has a ``key`` so staff can leave it out;
+* ``register_summary_sentences(name, build=fn(organization, year, figures) -> list[str])``: sentences of the
+  year summary's part "What was done and achieved".
+
+Registering the same name again replaces the entry (``ready`` may run more than once in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FigureContributor:
+    name: str
+    keys: tuple[str, ...]
+    compute: Callable[[Any, int], dict]
+
+
+@dataclass(frozen=True)
+class BundlePart:
+    name: str
+    label: Any
+    export: Callable[[Any, int | None], list[dict]]
+    validate: Callable[[list, Any, dict[str, set[str]]], None]
+    write: Callable[[Any, list[dict]], None]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure of the dashboard: what it counts, its value as shown, and the records behind it."""
+
+    label: Any
+    value: str
+    url: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TileSource:
+    name: str
+    build: Callable[[Any, int, dict], Tile | None]
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    key: str
+    title: Any
+    template: str
+    build: Callable[[Any, int, int], list[dict]]
+
+
+@dataclass(frozen=True)
+class SentenceSource:
+    name: str
+    build: Callable[[Any, int, dict], list[str]]
+
+
+YEAR_FIGURES: dict[str, FigureContributor] = {}
+BUNDLE_PARTS: dict[str, BundlePart] = {}
+TILES: dict[str, TileSource] = {}
+DIGEST_SECTIONS: dict[str, DigestSection] = {}
+SUMMARY_SENTENCES: dict[str, SentenceSource] = {}
+
+
+# Year figures -----------------------------------------------------------------------------------
+
+
+def register_year_figures(*, name: str, keys: list[str], compute: Callable[[Any, int], dict]) -> None:
+    YEAR_FIGURES[name] = FigureContributor(name, tuple(keys), compute)
+
+
+def figure_keys() -> list[str]:
+    """Every key the contributors add, in the order they registered."""
+    return [key for contributor in YEAR_FIGURES.values() for key in contributor.keys]
+
+
+def year_figures(organization, year: int) -> dict:
+    """The contributors' figures of ``organization``'s subtree for ``year``; each gives exactly its keys."""
+    figures: dict = {}
+    for contributor in YEAR_FIGURES.values():
+        values = contributor.compute(organization, year)
+        if set(values) != set(contributor.keys):
+            raise ValueError(f"The year figures of {contributor.name} must have the keys {contributor.keys}.")
+        figures.update(values)
+    return figures
+
+
+# Records bundle ---------------------------------------------------------------------------------
+
+
+def register_part(
+    name: str,
+    *,
+    label,
+    export: Callable[[Any, int | None], list[dict]],
+    validate: Callable[[list, Any, dict[str, set[str]]], None],
+    write: Callable[[Any, list[dict]], None],
+) -> None:
+    BUNDLE_PARTS[name] = BundlePart(name, label, export, validate, write)
+
+
+def bundle_parts() -> list[BundlePart]:
+    return list(BUNDLE_PARTS.values())
+
+
+def import_steps(writer) -> list[tuple[str, Callable[[], None]]]:
+    """The importer's steps for the registered parts: each part writes its items through ``writer``."""
+    return [(part.name, lambda part=part: part.write(writer, writer.list(part.name))) for part in BUNDLE_PARTS.values()]
+
+
+def export_parts(organization, year: int | None, names: tuple[str, ...]) -> dict[str, list[dict]]:
+    """Every optional part of the format (``names``) and every registered part: registered ones exported, the
+    others empty (records-format.md: an export always writes them)."""
+    return {
+        name: BUNDLE_PARTS[name].export(organization, year) if name in BUNDLE_PARTS else []
+        for name in dict.fromkeys([*names, *BUNDLE_PARTS])
+    }
+
+
+# Dashboard, digest, year summary ----------------------------------------------------------------
+
+
+def register_tile(name: str, *, build: Callable[[Any, int, dict], Tile | None]) -> None:
+    TILES[name] = TileSource(name, build)
+
+
+def dashboard_tiles(organization, year: int, figures: dict) -> list[Tile]:
+    tiles = (source.build(organization, year, figures) for source in TILES.values())
+    return [tile for tile in tiles if tile is not None]
+
+
+def register_digest_section(key: str, *, title, template: str, build: Callable[[Any, int, int], list[dict]]) -> None:
+    DIGEST_SECTIONS[key] = DigestSection(key, title, template, build)
+
+
+def digest_section_keys() -> list[str]:
+    return list(DIGEST_SECTIONS)
+
+
+def digest_content(organization, year: int, month: int) -> dict[str, list[dict]]:
+    """The registered sections of the digest of ``organization``'s subtree for the month, by key."""
+    return {key: section.build(organization, year, month) for key, section in DIGEST_SECTIONS.items()}
+
+
+def digest_sections(content: dict) -> list[dict]:
+    """The registered sections present in a digest's stored content, as the digest's templates show them."""
+    return [
+        {"key": key, "title": section.title, "template": section.template, "items": content[key]}
+        for key, section in DIGEST_SECTIONS.items()
+        if key in content
+    ]
+
+
+def register_summary_sentences(name: str, *, build: Callable[[Any, int, dict], list[str]]) -> None:
+    SUMMARY_SENTENCES[name] = SentenceSource(name, build)
+
+
+def summary_sentences(organization, year: int, figures: dict) -> list[str]:
+    return [sentence for source in SUMMARY_SENTENCES.values() for sentence in source.build(organization, year, figures)]
