@@ -10,9 +10,9 @@ from studygroup.access import Scope, rule
 
 if TYPE_CHECKING:
     from plans.models import StudyPlan
-    from practice.models import SelfStudyEntry
+    from practice.models import SelfStudyEntry, SpotCheck
     from sessions.models import StudySession
-    from studygroup.models import Person, StudyGroup
+    from studygroup.models import Organization, Person, StudyGroup
 
 
 @rule("practice.targets_set")
@@ -47,3 +47,27 @@ def _measure_add(scope: Scope, session: StudySession) -> bool:
     from sessions.models import SessionKind
 
     return session.kind == SessionKind.FIRST_TOPIC and scope.holds_at(access.STAFF, session.group.organization_id)
+
+
+CALENDAR_ROLES = [access.STAFF, access.LEADER, access.VIEWER, access.INSPECTOR, access.OBSERVER]
+
+
+@rule("practice.calendar")
+def _calendar(scope: Scope, organization: Organization) -> bool:
+    """Staff, leaders, viewers, inspectors and observers of an organization read the sessions reported to it from
+    below (what, where, when, plan ready or not), observers included: they choose where to go."""
+    return scope.reaches(organization.path, CALENDAR_ROLES)
+
+
+@rule("practice.spot_check_draw")
+def _spot_check_draw(scope: Scope, organization: Organization) -> bool:
+    """The staff of an organization draw sessions below it for unannounced records checks."""
+    return scope.holds_at(access.STAFF, organization.pk)
+
+
+@rule("practice.spot_check_record")
+def _spot_check_record(scope: Scope, check: SpotCheck) -> bool:
+    """The staff and inspectors of the organization that drew a check record its result and raise its findings."""
+    return scope.holds_at(access.STAFF, check.organization_id) or scope.holds_at(
+        access.INSPECTOR, check.organization_id
+    )

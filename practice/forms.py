@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from plans.forms import UploadField
-from practice.models import KIND_ORDER, Per, SelfStudyKind
+from practice.models import KIND_ORDER, Per, SelfStudyKind, SpotCheck
 from sessions.once import OnceForm
 from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
 
@@ -88,6 +88,58 @@ class MeasureForm(OnceForm, CrispyForm):
     )
     owner = forms.ModelChoiceField(label=pgettext_lazy("problem list", "Owner"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+        self.fields["owner"].label_from_instance = person_label
+
+
+class SpotDrawForm(OnceForm, CrispyForm):
+    KIND_RECORDS, KIND_VISIT = "records", "visit"
+
+    kind = forms.ChoiceField(
+        label=_("Kind of spot check"),
+        choices=[
+            (KIND_RECORDS, _("Records check: attendance, minutes and submissions of held sessions")),
+            (KIND_VISIT, _("Random visit: an observer from the pool attends (列席旁听)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=KIND_RECORDS,
+    )
+    date_from = forms.DateField(label=_("From"), widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("To"), widget=DATE_WIDGET)
+    count = forms.IntegerField(label=_("Sessions to draw"), min_value=1, max_value=50, initial=2)
+    seed = forms.CharField(
+        label=_("Seed"),
+        required=False,
+        max_length=64,
+        help_text=_("Leave empty for a random seed; the same seed and records give the same draw."),
+    )
+
+
+class SpotCheckForm(CrispyForm):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=SpotCheck.Verdict.choices, widget=forms.RadioSelect)
+    findings = forms.CharField(
+        label=_("Findings"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One finding per line; each can then be raised as an action of the group."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FindingActionForm(OnceForm, CrispyForm):
+    problem = forms.CharField(label=_("Problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    measure = forms.CharField(
+        label=_("Measure"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ModelChoiceField(label=pgettext_lazy("problem list", "Owner"), queryset=None)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+    finding = forms.CharField(widget=forms.HiddenInput, max_length=2000)
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from practice.access_rules import CALENDAR_ROLES
 from studygroup import access
 from studygroup.navigation import nav_item
 
@@ -30,5 +31,23 @@ nav_item(
     icon="flag",
     roles=READERS,
     order=41,
+    menu=PRACTICE,
+)
+
+
+def _reads_a_calendar(user) -> bool:
+    """A role at an organization with others below it: sessions are reported to it (no query: the scope)."""
+    scope = access.scope_for(user)
+    return scope.is_superuser or any(
+        grant.role in CALENDAR_ROLES and grant.has_organizations_below for grant in scope.grants
+    )
+
+
+nav_item(
+    label=_("Calendar of reported sessions"),
+    url_name="practice:calendar",
+    icon="calendar-week",
+    visible=_reads_a_calendar,
+    order=42,
     menu=PRACTICE,
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Action
-from practice import ledger, selectors
+from practice import ledger, selectors, services
+from practice.models import SessionReport, SpotCheck
+from sessions.hooks import on_scheduled
 from sessions.models import SessionKind
 from studygroup import access
 from studygroup.page_panels import page_panel
@@ -53,4 +56,24 @@ def session_measures(request, session):
         "previous_measures": previous_measures,
         "previous_done": sum(1 for action in previous_measures if action.status == Action.Status.DONE),
         "carried": carried,
+    }
+
+
+@on_scheduled
+def report_upward(*, session, by, created: bool) -> None:
+    """Every session a group schedules is reported to the levels above (学习报备)."""
+    services.session_report(session=session, by=by, created=created)
+
+
+@page_panel(place="sessions.session_detail.side", key="upward-report", template="practice/panels/session_report.html")
+def session_report(request, session):
+    """Whether the session was reported upward in time, and the records checks of it the reader may see."""
+    if session.group.organization.parent_id is None:
+        return None
+    return {
+        "report": SessionReport.objects.filter(session=session).first(),
+        "report_days": settings.REPORT_DAYS,
+        "checks": list(
+            access.visible(SpotCheck.objects.filter(session=session), request.user).select_related("organization")
+        ),
     }

@@ -1,12 +1,15 @@
-"""From study to practice: the self-study ledger (自学台账) and its targets ("1112")."""
+"""From study to practice: the self-study ledger (自学台账) and its targets ("1112"), sessions reported upward
+(学习报备) and the records checks drawn from them (随机抽查)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studygroup.models import TimeStampedModel
 
@@ -149,3 +152,167 @@ class SelfStudyReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.period_start}"
+
+
+class SessionReport(TimeStampedModel):
+    """A session reported upward when it is scheduled (学习报备): the upper levels see it on their calendar.
+
+    What, where and whether the session plan is ready are read from the session itself; the report keeps when
+    the session was reported for the start it had then, and whether that was later than the rule
+    (``REPORT_DAYS`` before the start).
+    """
+
+    session = models.OneToOneField(
+        "study_sessions.StudySession",
+        verbose_name=_("study session"),
+        on_delete=models.CASCADE,
+        related_name="upward_report",
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    starts_at = models.DateTimeField(_("start reported"))
+    is_late = models.BooleanField(_("reported late"), default=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    access_org_field = "session__group__organization"
+    access_group_field = "session__group"
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("session reported upward")
+        verbose_name_plural = _("sessions reported upward")
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+    @property
+    def days_ahead(self) -> int:
+        """Whole days between the report and the start reported (negative once the session had started)."""
+        return (self.starts_at - self.reported_at).days
+
+
+class SpotCheckDraw(models.Model):
+    """A random draw of reported sessions for unannounced records checks; seed and inputs are kept so anyone can
+    re-run it (``practice.draw``)."""
+
+    organization = models.ForeignKey(
+        "studygroup.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
+    seed = models.CharField(_("seed"), max_length=64)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    count = models.PositiveIntegerField(_("sessions to draw"))
+    inputs = models.JSONField(_("inputs"))
+    result = models.JSONField(_("result"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, unique=True, editable=False)
+
+    access_org_field = "organization"
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("spot-check draw")
+        verbose_name_plural = _("spot-check draws")
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:spot-draw-detail", args=[self.pk])
+
+
+class SpotCheck(TimeStampedModel):
+    """An unannounced records check (随机抽查) of one session: attendance, minutes and submissions reviewed by the
+    upper level, with a verdict and findings. The group learns of it once the result is recorded."""
+
+    class Verdict(models.TextChoices):
+        PASS = "pass", pgettext_lazy("spot check verdict", "Pass")
+        NEEDS_WORK = "needs_work", pgettext_lazy("spot check verdict", "Needs work")
+        FAIL = "fail", pgettext_lazy("spot check verdict", "Fail")
+
+    organization = models.ForeignKey(
+        "studygroup.Organization", verbose_name=_("checked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    session = models.ForeignKey(
+        "study_sessions.StudySession",
+        verbose_name=_("study session"),
+        on_delete=models.PROTECT,
+        related_name="spot_checks",
+    )
+    draw = models.ForeignKey(
+        SpotCheckDraw,
+        verbose_name=_("random draw"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checks",
+    )
+    inspector = models.ForeignKey(
+        "studygroup.Person",
+        verbose_name=_("inspector"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=12, choices=Verdict.choices, blank=True)
+    findings = models.TextField(_("findings"), blank=True, help_text=_("One finding per line."))
+    comment = models.TextField(_("comment"), blank=True)
+
+    access_org_field = "organization"
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        constraints = [models.UniqueConstraint(fields=["organization", "session"], name="spot_check_once_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.session}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:spot-check", args=[self.pk])
+
+    @classmethod
+    def access_extra_q(cls, scope) -> Q | None:
+        """Once its result is recorded, the checked group's readers and leader read the check; not before."""
+        from studygroup import access
+
+        checked = access.grant_reach_q(scope, "session__group__organization__path") | Q(
+            session__group_id__in=scope.leader_group_ids
+        )
+        return Q(checked_on__isnull=False) & checked
+
+    @property
+    def finding_lines(self) -> list[str]:
+        return [line.strip() for line in self.findings.splitlines() if line.strip()]
+
+
+class SpotCheckAction(models.Model):
+    """A finding of a records check raised as an action: each finding becomes one action at most."""
+
+    spot_check = models.ForeignKey(
+        SpotCheck, verbose_name=_("spot check"), on_delete=models.CASCADE, related_name="raised"
+    )
+    finding = models.TextField(_("finding"))
+    action = models.OneToOneField(
+        "audits.Action", verbose_name=_("action"), on_delete=models.CASCADE, related_name="spot_check_finding"
+    )
+
+    access_org_field = "spot_check__organization"
+
+    class Meta:
+        verbose_name = _("action from a spot check")
+        verbose_name_plural = _("actions from spot checks")
+        constraints = [models.UniqueConstraint(fields=["spot_check", "finding"], name="spot_check_finding_once")]
+
+    def __str__(self) -> str:
+        return self.finding[:60]

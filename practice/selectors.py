@@ -1,20 +1,23 @@
-"""Every read of the practice app: self-study progress and tables, the 第一议题 ledger."""
+"""Every read of the practice app: self-study progress and tables, the 第一议题 ledger, the calendar of sessions
+reported upward and what a records check reviews."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
-from audits.models import Action
+from audits.models import Action, ObserverVisit
 from audits.selectors import judge_date
 from plans.models import ResearchTopic, StudyPlan
 from practice import ledger
-from practice.models import SelfStudyEntry, SelfStudyTarget
+from practice.access_rules import CALENDAR_ROLES
+from practice.models import SelfStudyEntry, SelfStudyTarget, SessionReport, SpotCheck
 from practice.periods import judging_day
-from sessions.models import SessionKind, StudySession
+from sessions.models import Attendance, SessionKind, StudySession
 from studygroup import access
 from studygroup.models import Membership, Organization, Person, StudyGroup, User
 
@@ -218,3 +221,83 @@ def first_topic_ledger(*, organization: Organization, year: int, user: User) -> 
         action.overdue = is_overdue_by(action, judged_on)
         measures.setdefault(action.session_id, []).append(action)
     return [LedgerRow(session, measures.get(session.pk, []), judged_on) for session in sessions]
+
+
+# 学习报备 and 随机抽查 --------------------------------------------------------------------
+
+
+def calendar_organizations(*, user: User) -> list[Organization]:
+    """The organizations whose calendar the user reads: where they hold a role, with organizations below."""
+    below = Exists(Organization.objects.filter(parent=OuterRef("pk")))
+    return list(access.organizations_held(user, CALENDAR_ROLES).filter(below))
+
+
+@dataclass
+class CalendarRow:
+    report: SessionReport
+    can_open: bool
+    check: SpotCheck | None
+    visits: int
+
+    @property
+    def session(self) -> StudySession:
+        return self.report.session
+
+
+def calendar(
+    *, organization: Organization, start: datetime.date, end: datetime.date, user: User
+) -> list[tuple[datetime.date, list[CalendarRow]]]:
+    """Every session reported to ``organization`` from below that starts between ``start`` and ``end``, by day.
+
+    Five queries whatever the number of sessions: the reports, their topics, which the user may open, and the
+    organization's own records checks and observer visits of them.
+    """
+    zone = timezone.get_current_timezone()
+    reports = list(
+        SessionReport.objects.filter(
+            session__group__organization__path__startswith=organization.path,
+            session__starts_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=zone),
+            session__starts_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone),
+        )
+        .exclude(session__group__organization=organization)
+        .select_related("session__group__organization")
+        .prefetch_related("session__topics")
+        .order_by("session__starts_at", "pk")
+    )
+    ids = [report.session_id for report in reports]
+    readable = set(access.visible(StudySession.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+    checks = {c.session_id: c for c in SpotCheck.objects.filter(organization=organization, session_id__in=ids)}
+    visits = dict(
+        ObserverVisit.objects.filter(organization=organization, session_id__in=ids)
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values_list("session_id", "n")
+    )
+    days: dict[datetime.date, list[CalendarRow]] = {}
+    for report in reports:
+        day = timezone.localdate(report.session.starts_at)
+        row = CalendarRow(
+            report, report.session_id in readable, checks.get(report.session_id), visits.get(report.session_id, 0)
+        )
+        days.setdefault(day, []).append(row)
+    return list(days.items())
+
+
+def spot_check_records(*, check: SpotCheck, user: User) -> dict:
+    """What a records check reviews: the session's attendance, minutes and submissions, as the user may read them."""
+    session = check.session
+    attendance = list(session.attendances.select_related("person").order_by("person__name"))
+    return {
+        "attendance": attendance,
+        "counts": [
+            (label, count)
+            for status, label in Attendance.Status.choices
+            if (count := sum(1 for row in attendance if row.status == status))
+        ],
+        "speeches": list(session.speeches.select_related("person")),
+        "attachments": list(session.attachments.all()),
+        "submissions": list(
+            access.visible(session.submissions.select_related("person"), user).order_by("kind", "person__name")
+        ),
+        "raised": {row.finding: row.action for row in check.raised.select_related("action__owner")},
+    }

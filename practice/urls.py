@@ -16,4 +16,9 @@ urlpatterns = [
     path("sessions/<int:pk>/measures/new/", views.measure_add_view, name="measure-add"),
     path("first-topic/", views.first_topic_ledger_view, name="first-topic-ledger"),
     path("first-topic.xlsx", views.first_topic_xlsx_view, name="first-topic-xlsx"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("spot-checks/draw/", views.spot_draw_view, name="spot-draw"),
+    path("spot-checks/draws/<int:pk>/", views.spot_draw_detail_view, name="spot-draw-detail"),
+    path("spot-checks/<int:pk>/", views.spot_check_view, name="spot-check"),
+    path("spot-checks/<int:pk>/action/", views.spot_check_action_view, name="spot-check-action"),
 ]

@@ -48,6 +48,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.models import SessionReport, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory, SelfStudyTargetFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
@@ -227,6 +228,36 @@ def build_world() -> World:
         ends_at=now - datetime.timedelta(days=3) + datetime.timedelta(hours=1),
     )
     ActionFactory(group=group, owner=member, session=session_first, problem="落实举措一")
+    # Reported upward; the upper level drew two for records checks (one recorded) and may still draw the third.
+    session_reported = StudySessionFactory(
+        group=group,
+        title="已报备学习会",
+        starts_at=now - datetime.timedelta(days=1),
+        ends_at=now - datetime.timedelta(days=1) + datetime.timedelta(hours=2),
+    )
+    for reported in (session_next, session_past, session_first, session_reported):
+        SessionReport.objects.create(
+            session=reported, reported_at=now - datetime.timedelta(days=9), starts_at=reported.starts_at
+        )
+    spot_draw = SpotCheckDraw.objects.create(
+        organization=upper,
+        seed="crawl",
+        date_from=timezone.localdate() - datetime.timedelta(days=9),
+        date_to=timezone.localdate(),
+        count=2,
+        inputs={"sessions": [[session_past.pk, group.pk], [session_first.pk, group.pk]], "checked": {}, "count": 2},
+        result=[session_past.pk, session_first.pk],
+        by=insiders["staff"],
+    )
+    spot_check_open = SpotCheck.objects.create(organization=upper, session=session_past, draw=spot_draw)
+    spot_check_done = SpotCheck.objects.create(
+        organization=upper,
+        session=session_first,
+        draw=spot_draw,
+        verdict="needs_work",
+        findings="学习记录不全",
+        checked_on=timezone.localdate(),
+    )
     SelfStudyTargetFactory(plan=plan_approved, kind="book", per="quarter", count=1)
     entry = SelfStudyEntryFactory(
         person=member,
@@ -286,6 +317,9 @@ def build_world() -> World:
         "entry": entry,
         "colleague_entry": colleague_entry,
         "session_first": session_first,
+        "spot_draw": spot_draw,
+        "spot_check_open": spot_check_open,
+        "spot_check_done": spot_check_done,
     }
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))

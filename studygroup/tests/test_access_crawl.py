@@ -23,6 +23,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.models import SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
@@ -103,6 +104,23 @@ def other():
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
     objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
+    objects["spot_draw"] = SpotCheckDraw.objects.create(
+        organization=county,
+        seed=SECRET,
+        date_from=datetime.date(2026, 1, 1),
+        date_to=datetime.date(2026, 1, 31),
+        count=1,
+        inputs={"sessions": [], "checked": {}, "count": 1},
+        result=[],
+        by=UserFactory(),
+    )
+    objects["spot_check"] = SpotCheck.objects.create(
+        organization=county,
+        session=session,
+        draw=objects["spot_draw"],
+        findings=SECRET,
+        checked_on=datetime.date(2026, 1, 5),
+    )
     return root, objects
 
 
@@ -145,6 +163,8 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("reports:archive", "group"),
         ("practice:entry-", "entry"),
         ("practice:measure-", "session"),
+        ("practice:spot-draw-", "spot_draw"),
+        ("practice:spot-check", "spot_check"),
         ("practice:group-", "group"),
         ("practice:plan-", "plan"),
     ]

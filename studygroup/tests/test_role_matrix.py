@@ -69,6 +69,7 @@ MATRIX = [
     ("staff", POST, "practice:plan-targets", "plan_draft", ""),
     ("staff", POST, "practice:measure-add", "session_first", ""),
     ("staff", GET, "practice:first-topic-ledger", None, ""),
+    ("staff", GET, "practice:spot-check", "spot_check_done", ""),
     ("leader", GET, "home", None, ""),
     ("leader", GET, "plans:plan-detail", "plan_submitted", ""),
     ("leader", POST, "plans:plan-approve", "plan_submitted", ""),
@@ -133,6 +134,11 @@ MATRIX = [
     ("upper staff", GET, "core:org-people", "org", ""),
     ("upper staff", POST, "core:grant-create", "org", ""),
     ("upper staff", POST, "reports:records", None, "org={upper}"),
+    ("upper staff", GET, "practice:calendar", None, "org={upper}"),
+    ("upper staff", POST, "practice:spot-draw", None, "org={upper}"),
+    ("upper staff", GET, "practice:spot-draw-detail", "spot_draw", ""),
+    ("upper staff", POST, "practice:spot-check", "spot_check_open", ""),
+    ("upper staff", POST, "practice:spot-check-action", "spot_check_done", "finding=学习记录不全"),
     # Everyone keeps their own password and e-mail address.
     *[
         (role, method, name, None, "")

@@ -136,6 +136,14 @@ WRITES = {
     "practice:entry-edit": Write("entry", "member", values=(("research", None),)),
     "practice:entry-delete": Write("entry", "member", source="practice:entry-edit"),
     "practice:measure-add": Write("session_first", "staff"),
+    # The upper level draws its towns' reported sessions for records checks, records the result and raises actions.
+    "practice:spot-draw": Write(
+        None, "upper staff", source="practice:calendar", query="org={upper}", upper_may=frozenset({"staff"})
+    ),
+    "practice:spot-check": Write("spot_check_open", "upper staff", upper_may=frozenset({"staff", "inspector"})),
+    "practice:spot-check-action": Write(
+        "spot_check_done", "upper staff", query="finding=学习记录不全", upper_may=frozenset({"staff", "inspector"})
+    ),
 }
 
 

@@ -1,5 +1,4 @@
-"""Every write of the practice app: self-study targets and entries, the reminder near a period's end, and the
-measures of a 第一议题 study."""
+"""Writes of the self-study ledger: targets, entries, and the reminder near a period's end."""
 
 from __future__ import annotations
 
@@ -14,14 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audits import services as audit_services
-from audits.models import Action
 from plans.models import ResearchTopic, StudyPlan
 from plans.uploads import clean_name
 from practice import ledger, selectors
 from practice.models import Per, SelfStudyEntry, SelfStudyKind, SelfStudyReminder, SelfStudyTarget
 from practice.periods import period_of
-from sessions.models import StudySession
 from studygroup import access, notifications
 from studygroup.models import Person, StudyGroup, User
 
@@ -191,30 +187,3 @@ def _claim(person: Person, group: StudyGroup, kind: str, period_start: datetime.
     except IntegrityError:
         return False
     return True
-
-
-# 第一议题 follow-through ---------------------------------------------------------------------
-
-
-def measure_add(
-    *,
-    session: StudySession,
-    decision: str,
-    measure: str,
-    owner: Person,
-    due_on: datetime.date,
-    by: User,
-    request_key: uuid.UUID | None = None,
-) -> Action:
-    """Record a measure decided at a 第一议题 study: an action with an owner and a due date, decided at the session."""
-    access.require(by, "practice.measure_add", session)
-    return audit_services.action_create(
-        group=session.group,
-        problem=decision,
-        measure=measure,
-        owner=owner,
-        due_on=due_on,
-        session=session,
-        request_key=request_key,
-        by=by,
-    )
