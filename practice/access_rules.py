@@ -10,7 +10,7 @@ from studygroup.access import Scope, rule
 
 if TYPE_CHECKING:
     from plans.models import StudyPlan
-    from practice.models import SelfStudyEntry, SpotCheck
+    from practice.models import Recommendation, SelfStudyEntry, SpotCheck
     from sessions.models import StudySession
     from studygroup.models import Organization, Person, StudyGroup
 
@@ -71,3 +71,15 @@ def _spot_check_record(scope: Scope, check: SpotCheck) -> bool:
     return scope.holds_at(access.STAFF, check.organization_id) or scope.holds_at(
         access.INSPECTOR, check.organization_id
     )
+
+
+@rule("practice.recommend")
+def _recommend(scope: Scope, group: StudyGroup) -> bool:
+    """Members seated in the group, and its own staff, recommend readings to it (荐读)."""
+    return group.pk in scope.member_group_ids or scope.holds_at(access.STAFF, group.organization_id)
+
+
+@rule("practice.recommendation_pick")
+def _recommendation_pick(scope: Scope, recommendation: Recommendation) -> bool:
+    """The group's staff pick a recommended reading into a session's materials and name the lead reader."""
+    return scope.holds_at(access.STAFF, recommendation.group.organization_id)

@@ -145,3 +145,28 @@ class FindingActionForm(OnceForm, CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = people
         self.fields["owner"].label_from_instance = person_label
+
+
+class RecommendationForm(OnceForm, CrispyForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    source = forms.CharField(
+        label=_("Source"), required=False, max_length=300, help_text=_("For example: 《求是》2026年第5期.")
+    )
+    url = forms.URLField(label=_("Link"), required=False, max_length=500, assume_scheme="https")
+    upload = UploadField(label=_("File"), required=False, help_text=UPLOAD_HELP)
+    why = forms.CharField(label=_("Why it is worth reading"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PickForm(CrispyForm):
+    session = forms.ModelChoiceField(label=_("Into the materials of the session"), queryset=None)
+    lead = forms.ModelChoiceField(label=_("Lead reader"), queryset=None)
+    publish = forms.BooleanField(label=_("Publish the material now and tell the members"), required=False, initial=True)
+
+    def __init__(self, *args, sessions=None, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+        self.fields["session"].label_from_instance = lambda s: (
+            f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} {s.title}"
+        )
+        self.fields["lead"].queryset = members
+        self.fields["lead"].label_from_instance = person_label

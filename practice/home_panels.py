@@ -51,3 +51,11 @@ nav_item(
     order=42,
     menu=PRACTICE,
 )
+nav_item(
+    label=_("Recommended readings"),
+    url_name="practice:readings",
+    icon="bookmark-star",
+    roles={access.STAFF, access.MEMBER},
+    order=43,
+    menu=PRACTICE,
+)

@@ -316,3 +316,72 @@ class SpotCheckAction(models.Model):
 
     def __str__(self) -> str:
         return self.finding[:60]
+
+
+def recommendation_file_to(instance: Recommendation, filename: str) -> str:
+    return f"recommendations/{instance.group_id}/{filename}"
+
+
+class Recommendation(TimeStampedModel):
+    """A reading a member recommends to the group (荐读); staff pick it into a session's materials and name the
+    lead reader who guides the group through it (领学)."""
+
+    group = models.ForeignKey(
+        "studygroup.StudyGroup", verbose_name=_("study group"), on_delete=models.PROTECT, related_name="recommendations"
+    )
+    recommended_by = models.ForeignKey(
+        "studygroup.Person", verbose_name=_("recommended by"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=recommendation_file_to, blank=True, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    why = models.TextField(_("why it is worth reading"))
+    session = models.ForeignKey(
+        "study_sessions.StudySession",
+        verbose_name=_("picked for the session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+    )
+    material = models.OneToOneField(
+        "plans.Material",
+        verbose_name=_("study material"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendation",
+    )
+    lead = models.ForeignKey(
+        "studygroup.Person",
+        verbose_name=_("lead reader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    picked_at = models.DateTimeField(_("picked at"), null=True, blank=True)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("picked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    access_org_field = "group__organization"
+    access_group_field = "group"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("recommended reading")
+        verbose_name_plural = _("recommended readings")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice:recommendation", args=[self.pk])

@@ -15,7 +15,7 @@ from audits.selectors import judge_date
 from plans.models import ResearchTopic, StudyPlan
 from practice import ledger
 from practice.access_rules import CALENDAR_ROLES
-from practice.models import SelfStudyEntry, SelfStudyTarget, SessionReport, SpotCheck
+from practice.models import Recommendation, SelfStudyEntry, SelfStudyTarget, SessionReport, SpotCheck
 from practice.periods import judging_day
 from sessions.models import Attendance, SessionKind, StudySession
 from studygroup import access
@@ -301,3 +301,32 @@ def spot_check_records(*, check: SpotCheck, user: User) -> dict:
         ),
         "raised": {row.finding: row.action for row in check.raised.select_related("action__owner")},
     }
+
+
+# 荐读领学 ------------------------------------------------------------------------------------
+
+
+def reading_groups(*, user: User) -> QuerySet[StudyGroup]:
+    """The groups whose reading list the user keeps or reads first: where they sit, and their staff's groups."""
+    scope = access.scope_for(user)
+    queryset = StudyGroup.objects.select_related("organization").order_by("organization__path")
+    if scope.is_superuser:
+        return queryset
+    return queryset.filter(
+        Q(pk__in=scope.member_group_ids) | Q(organization_id__in=scope.organization_ids(access.READING_ROLES))
+    )
+
+
+def reading_list(*, group: StudyGroup, year: int, user: User) -> tuple[list[Recommendation], list[Recommendation]]:
+    """The year's reading list of a group: the readings picked for its sessions of the year, in session order, and
+    the recommendations of the year still waiting to be picked."""
+    readable = access.visible(Recommendation.objects.filter(group=group), user).select_related(
+        "recommended_by", "lead", "session", "material"
+    )
+    picked = list(readable.filter(session__starts_at__year=year).order_by("session__starts_at", "pk"))
+    waiting = list(readable.filter(picked_at__isnull=True, created_at__year=year).order_by("-created_at", "-pk"))
+    return picked, waiting
+
+
+def coming_sessions(*, group: StudyGroup) -> QuerySet[StudySession]:
+    return StudySession.objects.filter(group=group, starts_at__gt=timezone.now()).order_by("starts_at")

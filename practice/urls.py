@@ -21,4 +21,9 @@ urlpatterns = [
     path("spot-checks/draws/<int:pk>/", views.spot_draw_detail_view, name="spot-draw-detail"),
     path("spot-checks/<int:pk>/", views.spot_check_view, name="spot-check"),
     path("spot-checks/<int:pk>/action/", views.spot_check_action_view, name="spot-check-action"),
+    path("readings/", views.readings_view, name="readings"),
+    path("groups/<int:pk>/readings/", views.reading_list_view, name="reading-list"),
+    path("groups/<int:pk>/readings/new/", views.recommend_view, name="recommend"),
+    path("readings/<int:pk>/", views.recommendation_view, name="recommendation"),
+    path("readings/<int:pk>/file/", views.recommendation_download_view, name="recommendation-download"),
 ]

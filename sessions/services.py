@@ -118,6 +118,15 @@ def session_update(
     return session
 
 
+@transaction.atomic
+def session_lead_set(*, session: StudySession, lead: Person, by: User) -> StudySession:
+    """Name the lead reader (领学人) of a session, e.g. when a recommended reading is picked for it."""
+    access.require(by, "change", session)
+    session.lead = lead
+    session.save(update_fields=["lead", "updated_at"])
+    return session
+
+
 def _set_people(session: StudySession, topics, speakers, invited) -> None:
     wrong = [t.title for t in topics if t.plan.group_id != session.group_id]
     if wrong:

@@ -1,6 +1,7 @@
 """Every write of the practice app, by subject; callers use ``practice.services.<function>``."""
 
 from practice.services.first_topic import measure_add
+from practice.services.readings import recommendation_create, recommendation_pick
 from practice.services.reporting import (
     ALREADY_DONE,
     session_report,
@@ -24,6 +25,8 @@ __all__ = [
     "entry_delete",
     "entry_update",
     "measure_add",
+    "recommendation_create",
+    "recommendation_pick",
     "reminders_send",
     "session_report",
     "spot_check_action",

@@ -48,7 +48,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
-from practice.models import SessionReport, SpotCheck, SpotCheckDraw
+from practice.models import Recommendation, SessionReport, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory, SelfStudyTargetFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
@@ -258,6 +258,14 @@ def build_world() -> World:
         findings="学习记录不全",
         checked_on=timezone.localdate(),
     )
+    recommendation = Recommendation.objects.create(
+        group=group,
+        recommended_by=colleague,
+        title="推荐读物",
+        why="切合工作",
+        file=ContentFile("荐读原文".encode(), name="reading.txt"),
+        original_name="原文.txt",
+    )
     SelfStudyTargetFactory(plan=plan_approved, kind="book", per="quarter", count=1)
     entry = SelfStudyEntryFactory(
         person=member,
@@ -320,6 +328,7 @@ def build_world() -> World:
         "spot_draw": spot_draw,
         "spot_check_open": spot_check_open,
         "spot_check_done": spot_check_done,
+        "recommendation": recommendation,
     }
     world.protected = {(table, row[0]) for table, rows in diff(before, fingerprint())[1].items() for row in rows}
     world.protected.add(("studygroup_organization", owner.pk))

@@ -5,6 +5,7 @@ the login page, and nothing answers 500."""
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
-from practice.models import SpotCheck, SpotCheckDraw
+from practice.models import Recommendation, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
@@ -104,6 +105,9 @@ def other():
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
     objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
+    objects["recommendation"] = Recommendation.objects.create(
+        group=group, recommended_by=seat.person, title=f"{SECRET}读物", why=SECRET, file=ContentFile(b"x", name="r.txt")
+    )
     objects["spot_draw"] = SpotCheckDraw.objects.create(
         organization=county,
         seed=SECRET,
@@ -165,6 +169,9 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("practice:measure-", "session"),
         ("practice:spot-draw-", "spot_draw"),
         ("practice:spot-check", "spot_check"),
+        ("practice:recommendation", "recommendation"),
+        ("practice:recommend", "group"),
+        ("practice:reading-", "group"),
         ("practice:group-", "group"),
         ("practice:plan-", "plan"),
     ]

@@ -42,6 +42,7 @@ DOWNLOADS = {
     "reports:records": (None, "download=1", "owner staff", SESSION),
     "practice:entry-download": ("colleague_entry", "", "owner colleague", crawl.MARK_SELFSTUDY),
     "practice:first-topic-xlsx": (None, "org={owner}&year={year}", "owner staff", "落实举措一"),
+    "practice:recommendation-download": ("recommendation", "", "owner member", "荐读原文"),
 }
 # The upper level reads the owner's records, but never a member's draft or what only the owner's deciders read.
 READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role in crawl.ROLES]

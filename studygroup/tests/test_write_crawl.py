@@ -140,6 +140,8 @@ WRITES = {
     "practice:spot-draw": Write(
         None, "upper staff", source="practice:calendar", query="org={upper}", upper_may=frozenset({"staff"})
     ),
+    "practice:recommend": Write("group", "member"),
+    "practice:recommendation": Write("recommendation", "staff"),
     "practice:spot-check": Write("spot_check_open", "upper staff", upper_may=frozenset({"staff", "inspector"})),
     "practice:spot-check-action": Write(
         "spot_check_done", "upper staff", query="finding=学习记录不全", upper_may=frozenset({"staff", "inspector"})
