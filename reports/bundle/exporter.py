@@ -186,11 +186,12 @@ def export(organization: Organization, year: int | None = None) -> dict:
 
 
 def _plans(path: str, in_year) -> list[dict]:
-    plans = (
+    plans = list(
         in_year(StudyPlan.objects.filter(group__organization__path__startswith=path), "year")
         .select_related("group")
         .order_by("year", "group__code")
     )
+    fields = extensions.plan_field_values(plans)
     topics: dict[int, list[PlanTopic]] = {}
     for topic in PlanTopic.objects.filter(plan__in=plans).select_related("lead").order_by("month", "code"):
         topics.setdefault(topic.plan_id, []).append(topic)
@@ -201,6 +202,7 @@ def _plans(path: str, in_year) -> list[dict]:
             "main_line": p.main_line or None,
             "status": p.status,
             "selfstudy_targets": {},
+            **extensions.plan_fields_of(fields, p),
             "topics": [
                 {
                     "code": t.code,

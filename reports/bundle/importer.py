@@ -489,6 +489,7 @@ class _Writer:
                     _("only the group leader approves a plan; this page does not import an approval."),
                 )
             self._topics(place, plan, items_of(item.get("topics")))
+            extensions.write_plan_fields(self, place, plan, item)
 
     def _topics(self, place: str, plan: StudyPlan, topics: list[dict]) -> None:
         existing = {

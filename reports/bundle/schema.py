@@ -404,8 +404,12 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
         _check_source(report, where, value, resolvable)
     elif kind == "verdicts":
         _check_verdicts(report, where, value, item, checklist_items)
-    elif kind == "targets" and value != {}:
-        report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
+    elif kind == "targets":
+        field = extensions.PLAN_FIELDS.get("selfstudy_targets")
+        if field is not None:
+            field.validate(value, report, where)
+        elif value != {}:
+            report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
 
 
 def _check_verdicts(report, where, value, item, checklist_items) -> None:
