@@ -8,4 +8,8 @@ class PracticeConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the access rules, navigation, home panels, page panels and session hooks.
-        from practice import access_rules, home_panels, hooks  # noqa: F401
+        from practice import access_rules, figures, home_panels, hooks, records  # noqa: F401
+
+        # What the reports show of the practice app's records: year figures, bundle parts, dashboard, digest, summary.
+        figures.register()
+        records.register()
