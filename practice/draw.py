@@ -2,7 +2,7 @@
 
 Inputs are plain data kept with the draw:
 
-* ``sessions``: ``[session_id, group_id]`` of the candidate sessions (reported upward, held in the dates, not
+* ``sessions``: ``[session_id, group_id]`` of the candidate sessions (reported upward, starting in the dates, not
   yet checked by the drawing organization);
 * ``checked``: group id → records checks of the group by the drawing organization this year before the draw;
 * ``count``: how many sessions to draw.

@@ -101,7 +101,7 @@ class SpotDrawForm(OnceForm, CrispyForm):
     kind = forms.ChoiceField(
         label=_("Kind of spot check"),
         choices=[
-            (KIND_RECORDS, _("Records check: attendance, minutes and submissions of held sessions")),
+            (KIND_RECORDS, _("Records check: attendance, minutes and submissions, once the session is held")),
             (KIND_VISIT, _("Random visit: an observer from the pool attends (列席旁听)")),
         ],
         widget=forms.RadioSelect,

@@ -60,11 +60,11 @@ def session_report(*, session: StudySession, by: User | None, created: bool) -> 
 
 
 def draw_inputs(*, organization: Organization, date_from: datetime.date, date_to: datetime.date, count: int) -> dict:
-    """The plain data a draw runs on (``practice.draw``): reported sessions below, held in the dates, unchecked."""
+    """The plain data a draw runs on (``practice.draw``): sessions reported from below that start in the dates and
+    are not checked yet. A session drawn before it is held is checked once it has been."""
     sessions = [
         [pk, group_id]
-        for pk, group_id in StudySession.objects.held()
-        .filter(
+        for pk, group_id in StudySession.objects.filter(
             upward_report__isnull=False,
             group__organization__path__startswith=organization.path,
             starts_at__date__gte=date_from,
@@ -104,7 +104,7 @@ def spot_draw(
         raise ValidationError(_("This draw has already been made."), code=ALREADY_DONE)
     inputs = draw_inputs(organization=organization, date_from=date_from, date_to=date_to, count=count)
     if not inputs["sessions"]:
-        raise ValidationError(_("No reported session below was held in these dates that is not already checked."))
+        raise ValidationError(_("No session reported from below starts in these dates that is not already checked."))
     seed = seed or secrets.token_hex(8)
     result = drawing.run(seed, inputs)
     record = SpotCheckDraw.objects.create(
@@ -133,6 +133,8 @@ def spot_check_record(*, check: SpotCheck, verdict: str, findings: str, comment:
     access.require(by, "practice.spot_check_record", check)
     if SpotCheck.objects.select_for_update().get(pk=check.pk).checked_on is not None:
         raise ValidationError(_("The result of this check has already been recorded."), code=ALREADY_DONE)
+    if not check.session.has_started:
+        raise ValidationError(_("The records are checked once the session has been held."))
     if verdict not in SpotCheck.Verdict.values:
         raise ValidationError({"verdict": _("Choose a verdict.")})
     if verdict != SpotCheck.Verdict.PASS and not findings.strip():

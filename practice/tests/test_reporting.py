@@ -161,12 +161,12 @@ def test_the_draw_is_a_pure_function_of_its_seed_and_takes_each_group_once_first
         assert sorted(draw.run(seed, {**inputs, "count": 9})) == [1, 2, 3, 4]
 
 
-def test_staff_draw_held_reported_sessions_only_and_a_second_click_draws_nothing(county, town):
+def test_staff_draw_reported_sessions_of_the_dates_only_and_a_second_click_draws_nothing(county, town):
     staff = user_with_role("staff", county)
     held = _held(town, days_ago=3)
     _held(town, days_ago=40)  # outside the dates
     StudySessionFactory(group=town.study_group, starts_at=timezone.now() - datetime.timedelta(days=2))  # unreported
-    _schedule(town, user_with_role("staff", town), days_ahead=4)  # reported but not held yet
+    coming = _schedule(town, user_with_role("staff", town), days_ahead=4)  # checked once it is held
     StudyGroupFactory(organization=county)
     _held(county, days_ago=1)  # the county's own
     today = timezone.localdate()
@@ -174,13 +174,18 @@ def test_staff_draw_held_reported_sessions_only_and_a_second_click_draws_nothing
     record = services.spot_draw(
         organization=county,
         date_from=today - datetime.timedelta(days=10),
-        date_to=today,
+        date_to=today + datetime.timedelta(days=10),
         count=5,
         seed="fixed",
         request_key=key,
         by=staff,
     )
-    assert record.result == [held.pk] and list(SpotCheck.objects.values_list("session", flat=True)) == [held.pk]
+    assert sorted(record.result) == sorted([held.pk, coming.pk])
+    assert sorted(SpotCheck.objects.values_list("session", flat=True)) == sorted([held.pk, coming.pk])
+    with pytest.raises(ValidationError):
+        services.spot_check_record(
+            check=SpotCheck.objects.get(session=coming), verdict="pass", findings="", comment="", by=staff
+        )
     with pytest.raises(ValidationError) as refused:
         services.spot_draw(organization=county, date_from=today, date_to=today, count=1, request_key=key, by=staff)
     assert refused.value.code == services.ALREADY_DONE

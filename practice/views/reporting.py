@@ -46,7 +46,7 @@ def _month_end(first: datetime.date) -> datetime.date:
 
 
 def _draw_start(first: datetime.date) -> datetime.date:
-    """Records checks look at held sessions: on this month's calendar the draw reaches back thirty days."""
+    """On this month's calendar the draw reaches back thirty days too: sessions held lately are checked most."""
     today = timezone.localdate()
     if first == today.replace(day=1):
         return min(first, today - datetime.timedelta(days=30))
@@ -143,7 +143,11 @@ def _spot_check(request, pk) -> SpotCheck:
 @require_http_methods(["GET", "POST"])
 def spot_check_view(request, pk):
     check = _spot_check(request, pk)
-    can_record = check.checked_on is None and access.can(request.user, "practice.spot_check_record", check)
+    can_record = (
+        check.checked_on is None
+        and check.session.has_started
+        and access.can(request.user, "practice.spot_check_record", check)
+    )
     form = SpotCheckForm(request.POST or None)
     if request.method == "POST":
         if not can_record:
