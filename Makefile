@@ -1,4 +1,7 @@
 # Two commands for a newcomer: `make run` and `make test`.
+# Development mode is asked for, never inferred: the commands that run the app here set DEBUG=1 (without it, or
+# a SECRET_KEY, the settings refuse to start). `make test` runs with DEBUG off and pytest.ini's test-only key;
+# `make bench` sets its own bench-only key with DEBUG=0.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
+from audits.models import ObserverVisit
+from plans.models import Material
+from sessions.models import StudySession
 from studygroup import access
 from studygroup.access import Scope, rule
 
 if TYPE_CHECKING:
-    from audits.models import Action, ObserverVisit
+    from audits.models import Action
     from studygroup.models import StudyGroup
+
+
+def _observed_session_ids(scope: Scope):
+    return ObserverVisit.objects.filter(observer_id=scope.person_id).values("session_id")
+
+
+@access.extra_q(StudySession)
+def _observers_read_their_sessions(scope: Scope) -> Q | None:
+    """Observers read the sessions they are assigned to observe."""
+    return None if scope.person_id is None else Q(pk__in=_observed_session_ids(scope))
+
+
+@access.extra_q(Material)
+def _observers_read_their_sessions_materials(scope: Scope) -> Q | None:
+    """Observers read the materials of the sessions they observe (published ones: ``Material.access_restrict_q``)."""
+    return None if scope.person_id is None else Q(session_id__in=_observed_session_ids(scope))
 
 
 @rule("audits.raise_from_visit", superuser=False)

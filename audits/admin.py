@@ -14,35 +14,36 @@ from audits.models import (
     RulesDocument,
     VisitInvitation,
 )
+from studygroup.admin import AuditedAdmin
 
 
 @admin.register(ObserverPoolMember)
-class ObserverPoolMemberAdmin(admin.ModelAdmin):
+class ObserverPoolMemberAdmin(AuditedAdmin):
     list_display = ["person", "organization", "is_active"]
     raw_id_fields = ["person", "organization"]
 
 
 @admin.register(ObserverVisit)
-class ObserverVisitAdmin(admin.ModelAdmin):
+class ObserverVisitAdmin(AuditedAdmin):
     list_display = ["code", "session", "observer", "mode", "pre_review_on", "reported_on", "rating"]
     list_filter = ["mode", "rating"]
     raw_id_fields = ["organization", "session", "observer", "draw"]
 
 
 @admin.register(RandomDraw)
-class RandomDrawAdmin(admin.ModelAdmin):
+class RandomDrawAdmin(AuditedAdmin):
     list_display = ["organization", "seed", "at"]
     raw_id_fields = ["organization", "by"]
 
 
 @admin.register(VisitInvitation)
-class VisitInvitationAdmin(admin.ModelAdmin):
+class VisitInvitationAdmin(AuditedAdmin):
     list_display = ["session", "organization", "status"]
     raw_id_fields = ["session", "organization", "visit"]
 
 
 @admin.register(RulesDocument)
-class RulesDocumentAdmin(admin.ModelAdmin):
+class RulesDocumentAdmin(AuditedAdmin):
     list_display = ["title", "organization", "adopted_on"]
     raw_id_fields = ["organization"]
 
@@ -53,7 +54,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(admin.ModelAdmin):
+class ChecklistAdmin(AuditedAdmin):
     list_display = ["code", "name"]
     inlines = [ChecklistItemInline]
 
@@ -64,7 +65,7 @@ class VerdictInline(admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(AuditedAdmin):
     list_display = ["group", "year", "checklist", "inspector", "on"]
     raw_id_fields = ["group", "inspector"]
     inlines = [VerdictInline]
@@ -77,7 +78,7 @@ class ActionChangeInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(AuditedAdmin):
     list_display = ["code", "problem", "group", "owner", "due_on", "status"]
     list_filter = ["status"]
     raw_id_fields = ["group", "visit", "research", "inspection", "owner", "raised_by"]
@@ -91,17 +92,17 @@ class ChecklistStatusAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(AuditedAdmin):
     list_display = ["checklist", "code", "name", "order"]
 
 
 @admin.register(InspectionVerdict)
-class InspectionVerdictAdmin(admin.ModelAdmin):
+class InspectionVerdictAdmin(AuditedAdmin):
     list_display = ["inspection", "item", "verdict"]
     raw_id_fields = ["inspection"]
 
 
 @admin.register(ActionChange)
-class ActionChangeAdmin(admin.ModelAdmin):
+class ActionChangeAdmin(AuditedAdmin):
     list_display = ["action", "from_status", "to_status", "by", "at"]
     raw_id_fields = ["action", "by"]

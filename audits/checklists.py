@@ -31,16 +31,15 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from audits import hooks
 from audits.models import Inspection, ObserverVisit, RulesDocument
 from plans.models import Material, StudyPlan
-from reports.models import YearSummary
 from sessions.models import Attendance, Speech, StudySession, Submission, held_q
 from studygroup.models import Membership, StudyGroup
 
 MET, PARTIAL, MISSING = "met", "partial", "missing"
 STATUS_LABELS = {MET: _("Met"), PARTIAL: _("Partly met"), MISSING: _("Missing")}
 BAYOU_ITEMS = ["rules", "plan", "attendance", "minutes", "notes", "reflections", "inspection", "summary"]
-QIYOU_ITEMS = ["plan_early", "session_plan", "discussion", "report_up", "circular_down", "summary", "support"]
 
 
 def share(done: int, total: int) -> str:
@@ -98,10 +97,10 @@ def collect(groups: Iterable[StudyGroup], year: int) -> dict[int, GroupYear]:
     inspected = Inspection.objects.filter(group_id__in=ids, year=year).values_list("group_id", flat=True)
     for group_id in set(observed) | set(inspected):
         data[group_id].observed_or_inspected = True
-    for group_id in YearSummary.objects.filter(group_id__in=ids, year=year, is_final=True).values_list(
-        "group_id", flat=True
-    ):
-        data[group_id].has_summary = True
+    summaries = hooks.final_year_summaries()
+    if summaries is not None:
+        for group_id in summaries.filter(group_id__in=ids, year=year).values_list("group_id", flat=True):
+            data[group_id].has_summary = True
     return data
 
 

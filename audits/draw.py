@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import random
 
+from studygroup.models import Organization
+
 
 def eligible(observer_path: str, session_path: str) -> bool:
     """An observer may not observe a session of their own organization or of an organization above it."""
-    return not observer_path.startswith(session_path)
+    return not Organization.is_path_within(observer_path, session_path)
 
 
 def overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:

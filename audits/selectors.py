@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from audits import checklists, draw
+from audits import checklists, draw, hooks
 from audits.models import (
     Action,
     Checklist,
@@ -19,7 +19,6 @@ from audits.models import (
     VisitInvitation,
 )
 from plans.models import StudyPlan
-from reports.models import YearSummary
 from sessions.models import StudySession, Submission, held_q
 from studygroup import access
 from studygroup.models import Membership, Organization, StudyGroup, User
@@ -233,62 +232,80 @@ def compliance(*, organization: Organization, year: int, checklist: Checklist) -
 
 def evidence(*, group: StudyGroup, year: int, item: str) -> list[dict]:
     """The records behind one item of a group's year: ``{"text", "url", "ok"}`` rows."""
-    sessions = StudySession.objects.held_in(year).filter(group=group).order_by("starts_at")
     if item == "rules":
         return [
             {"text": d.title, "url": "", "ok": True}
             for d in RulesDocument.objects.filter(organization=group.organization)
         ]
     if item in ("plan", "plan_early", "report_up"):
-        plan = StudyPlan.objects.filter(group=group, year=year).first()
-        if plan is None:
-            return []
-        return [
-            {
-                "text": f"{plan} · {plan.get_status_display()}",
-                "url": plan.get_absolute_url(),
-                "ok": plan.status == StudyPlan.Status.APPROVED,
-            }
-        ]
-    per_session = {
-        "attendance": lambda s: s.attendances.exists(),
-        "minutes": lambda s: bool(s.minutes.strip()),
-        "session_plan": lambda s: s.has_plan,
-        "discussion": lambda s: (
-            s.speeches.exists() or s.submissions.filter(kind="discussion").exclude(status="draft").exists()
-        ),
-        "circular_down": lambda s: s.circular_sent_at is not None,
-        "support": lambda s: s.materials.filter(published_at__isnull=False).exists(),
-    }
-    if item in per_session:
-        return [{"text": str(s), "url": s.get_absolute_url(), "ok": per_session[item](s)} for s in sessions]
+        return _plan_evidence(group, year)
+    if item in SESSION_EVIDENCE:
+        sessions = StudySession.objects.held_in(year).filter(group=group).order_by("starts_at")
+        return [{"text": str(s), "url": s.get_absolute_url(), "ok": SESSION_EVIDENCE[item](s)} for s in sessions]
     if item in ("notes", "reflections"):
-        kind = "notes" if item == "notes" else "reflection"
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        seats = (
-            Membership.objects.filter(group=group, start_on__lte=last)
-            .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
-            .exclude(role="secretary")
-            .select_related("person")
-        )
-        wrote = set(
-            Submission.objects.filter(group=group, kind=kind, submitted_on__year=year)
-            .exclude(status="draft")
-            .values_list("person_id", flat=True)
-        )
-        return [{"text": seat.person.name, "url": "", "ok": seat.person_id in wrote} for seat in seats]
+        return _writer_evidence(group, year, kind="notes" if item == "notes" else "reflection")
     if item == "inspection":
-        rows = [
-            {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
-            for v in ObserverVisit.objects.filter(
-                held_q("session__"), session__group=group, session__starts_at__year=year
-            ).select_related("observer", "session")
-        ]
-        rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
-        return rows
+        return _inspection_evidence(group, year)
     if item == "summary":
-        return [
-            {"text": str(s), "url": "", "ok": True}
-            for s in YearSummary.objects.filter(group=group, year=year, is_final=True)
-        ]
+        summaries = hooks.final_year_summaries()
+        return (
+            []
+            if summaries is None
+            else [{"text": str(s), "url": "", "ok": True} for s in summaries.filter(group=group, year=year)]
+        )
     return []
+
+
+# Items judged session by session: whether each held session has what the item asks for.
+SESSION_EVIDENCE = {
+    "attendance": lambda s: s.attendances.exists(),
+    "minutes": lambda s: bool(s.minutes.strip()),
+    "session_plan": lambda s: s.has_plan,
+    "discussion": lambda s: (
+        s.speeches.exists() or s.submissions.filter(kind="discussion").exclude(status="draft").exists()
+    ),
+    "circular_down": lambda s: s.circular_sent_at is not None,
+    "support": lambda s: s.materials.filter(published_at__isnull=False).exists(),
+}
+
+
+def _plan_evidence(group: StudyGroup, year: int) -> list[dict]:
+    plan = StudyPlan.objects.filter(group=group, year=year).first()
+    if plan is None:
+        return []
+    return [
+        {
+            "text": f"{plan} · {plan.get_status_display()}",
+            "url": plan.get_absolute_url(),
+            "ok": plan.status == StudyPlan.Status.APPROVED,
+        }
+    ]
+
+
+def _writer_evidence(group: StudyGroup, year: int, kind: str) -> list[dict]:
+    """Every member seated during the year (secretaries aside) and whether they handed in a ``kind``."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    seats = (
+        Membership.objects.filter(group=group, start_on__lte=last)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+        .exclude(role="secretary")
+        .select_related("person")
+    )
+    wrote = set(
+        Submission.objects.filter(group=group, kind=kind, submitted_on__year=year)
+        .exclude(status="draft")
+        .values_list("person_id", flat=True)
+    )
+    return [{"text": seat.person.name, "url": "", "ok": seat.person_id in wrote} for seat in seats]
+
+
+def _inspection_evidence(group: StudyGroup, year: int) -> list[dict]:
+    """The year's observer visits to held sessions, then the inspections of the group."""
+    rows = [
+        {"text": f"{v.observer.name} → {v.session}", "url": reverse("audits:visit-detail", args=[v.pk]), "ok": True}
+        for v in ObserverVisit.objects.filter(
+            held_q("session__"), session__group=group, session__starts_at__year=year
+        ).select_related("observer", "session")
+    ]
+    rows += [{"text": str(i), "url": "", "ok": True} for i in Inspection.objects.filter(group=group, year=year)]
+    return rows

@@ -81,9 +81,7 @@ def main() -> None:
 
 
 def measure(size: int, seed: int) -> list[str]:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from reports.figures import year_figures
@@ -107,13 +105,43 @@ def measure(size: int, seed: int) -> list[str]:
         "dashboard": f"/reports/dashboard/?org={root.pk}&year={year}",
         "compliance": f"/audits/compliance/?org={root.pk}&year={year}",
     }
+    queries = query_counts(client, urls)
+    server_times = served(client.cookies["sessionid"].value, urls)
+    hand = timed(lambda: hand_written(root.path, year), 5)
+    digest = timed(lambda: compile_digests(year, max(1, timezone.localdate().month - 1)))[0]
+    summary = timed(lambda: year_figures(root, year))[0]
+    lines = [f"## {size} groups", "", f"- data generated in {generated:.0f} s; rollups rebuilt in {rollup:.1f} s"]
+    for name in urls:
+        p50, p95 = percentile(server_times[name], 0.5), percentile(server_times[name], 0.95)
+        lines.append(
+            f"- {name}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {queries[name]} SQL queries; "
+            f"ratio to hand-written SQL (p50 {statistics.median(hand) * 1000:.0f} ms): "
+            f"{p50 / statistics.median(hand):.1f}×"
+        )
+    lines += [
+        f"- compiling every organization's monthly digest with one worker: {digest:.1f} s",
+        f"- year summary of the root organization: {summary:.2f} s",
+        "",
+    ]
+    return lines
+
+
+def query_counts(client, urls: dict[str, str]) -> dict[str, int]:
+    """How many SQL queries each page runs once warm."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     queries = {}
     for name, url in urls.items():
         client.get(url)
         with CaptureQueriesContext(connection) as context:
             client.get(url)
         queries[name] = len(context)
-    cookie = client.cookies["sessionid"].value
+    return queries
+
+
+def served(cookie: str, urls: dict[str, str]) -> dict[str, list[float]]:
+    """Twenty timings of each page served by gunicorn (two workers) to the session ``cookie``."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -140,23 +168,7 @@ def measure(size: int, seed: int) -> list[str]:
     finally:
         server.terminate()
         server.wait()
-    hand = timed(lambda: hand_written(root.path, year), 5)
-    digest = timed(lambda: compile_digests(year, max(1, timezone.localdate().month - 1)))[0]
-    summary = timed(lambda: year_figures(root, year))[0]
-    lines = [f"## {size} groups", "", f"- data generated in {generated:.0f} s; rollups rebuilt in {rollup:.1f} s"]
-    for name in urls:
-        p50, p95 = percentile(server_times[name], 0.5), percentile(server_times[name], 0.95)
-        lines.append(
-            f"- {name}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {queries[name]} SQL queries; "
-            f"ratio to hand-written SQL (p50 {statistics.median(hand) * 1000:.0f} ms): "
-            f"{p50 / statistics.median(hand):.1f}×"
-        )
-    lines += [
-        f"- compiling every organization's monthly digest with one worker: {digest:.1f} s",
-        f"- year summary of the root organization: {summary:.2f} s",
-        "",
-    ]
-    return lines
+    return server_times
 
 
 def hand_written(path: str, year: int) -> tuple:

@@ -11,6 +11,7 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
+from studygroup.admin import AuditedAdmin
 
 
 class PlanMonthInline(admin.TabularInline):
@@ -25,7 +26,7 @@ class PlanTopicInline(admin.TabularInline):
 
 
 @admin.register(StudyPlan)
-class StudyPlanAdmin(admin.ModelAdmin):
+class StudyPlanAdmin(AuditedAdmin):
     list_display = ["group", "year", "status", "approved_at", "filed_at"]
     list_filter = ["status", "year"]
     search_fields = ["group__name", "group__organization__name"]
@@ -34,7 +35,7 @@ class StudyPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanTopic)
-class PlanTopicAdmin(admin.ModelAdmin):
+class PlanTopicAdmin(AuditedAdmin):
     list_display = ["title", "plan", "month", "source", "is_supplementary"]
     list_filter = ["source", "is_supplementary"]
     search_fields = ["title", "code"]
@@ -42,13 +43,13 @@ class PlanTopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanRevision, PlanComment)
-class PlanNoteAdmin(admin.ModelAdmin):
+class PlanNoteAdmin(AuditedAdmin):
     list_display = ["plan", "at"]
     raw_id_fields = ["plan"]
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(AuditedAdmin):
     list_display = ["title", "group", "kind", "session", "published_at"]
     list_filter = ["kind"]
     search_fields = ["title"]
@@ -62,7 +63,7 @@ class StudyConfirmationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResearchTopic)
-class ResearchTopicAdmin(admin.ModelAdmin):
+class ResearchTopicAdmin(AuditedAdmin):
     list_display = ["title", "group", "year", "owner"]
     list_filter = ["year"]
     search_fields = ["title", "code"]
@@ -70,12 +71,12 @@ class ResearchTopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResearchReport)
-class ResearchReportAdmin(admin.ModelAdmin):
+class ResearchReportAdmin(AuditedAdmin):
     list_display = ["title", "topic", "submitted_on", "submitted_by"]
     raw_id_fields = ["topic", "submitted_by"]
 
 
 @admin.register(PlanMonth)
-class PlanMonthAdmin(admin.ModelAdmin):
+class PlanMonthAdmin(AuditedAdmin):
     list_display = ["plan", "month", "theme"]
     raw_id_fields = ["plan"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from plans.models import StudyPlan
 from plans.selectors import MonthRow
-from studygroup import documents
+from studygroup import documents, formats
 
 
 def plan_document(*, plan: StudyPlan, rows: list[MonthRow]) -> bytes:
@@ -31,7 +31,7 @@ def plan_document(*, plan: StudyPlan, rows: list[MonthRow]) -> bytes:
             if topic.lead:
                 line += _(" Lead reader: %(name)s.") % {"name": topic.lead.name}
             if topic.is_supplementary:
-                line += _(" (Supplementary, added on %(date)s.)") % {"date": f"{topic.added_on:%Y-%m-%d}"}
+                line += _(" (Supplementary, added on %(date)s.)") % {"date": formats.date_zh(topic.added_on)}
             documents.add_paragraph(document, line)
         if not row.topics:
             documents.add_paragraph(document, _("Topics of this month will be arranged separately."))

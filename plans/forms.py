@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import MONTHS, Material, PlanTopic
-from plans.uploads import validate_upload
-from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
+from studygroup import formats
+from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.once import OnceForm
 
 
 class PlanCreateForm(CrispyForm):
@@ -81,13 +81,6 @@ class CommentForm(CrispyForm):
     text = forms.CharField(label=_("Comment for the group"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class UploadField(forms.FileField):
-    def validate(self, value):
-        super().validate(value)
-        if value:
-            validate_upload(value)
-
-
 class MaterialForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     kind = forms.ChoiceField(
@@ -110,7 +103,7 @@ class MaterialForm(CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions
         self.fields["topic"].queryset = topics
-        self.fields["topic"].label_from_instance = lambda t: f"{t.plan.year}年{t.month}月 · {t.title}"
+        self.fields["topic"].label_from_instance = lambda t: f"{formats.month_zh(t.month, t.plan.year)} · {t.title}"
 
     def clean(self):
         data = super().clean()

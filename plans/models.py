@@ -9,10 +9,23 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import SessionKind
+from studygroup import formats
 from studygroup.models import TimeStampedModel
 
-MONTHS = [(month, _("%(month)d月") % {"month": month}) for month in range(1, 13)]
+MONTHS = [(month, formats.month_zh(month)) for month in range(1, 13)]
+
+
+class SessionKind(models.TextChoices):
+    """The kinds of study session: a plan topic names the kind it is meant for, a session is one of them."""
+
+    COLLECTIVE = "collective", _("Collective study and discussion")
+    READING_CLASS = "reading_class", _("Reading class")
+    EXPERT_LECTURE = "expert_lecture", _("Expert lecture")
+    FIELD_TEACHING = "field_teaching", _("Field teaching")
+    FIRST_TOPIC = "first_topic", _("First topic of a meeting")
+    MICRO_LECTURE = "micro_lecture", _("Micro party lecture")
+    CASE_REVIEW = "case_review", _("Case review")
+    RESEARCH_EXCHANGE = "research_exchange", _("Research exchange")
 
 
 class StudyPlan(TimeStampedModel):
@@ -91,7 +104,7 @@ class PlanMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "month"], name="plan_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.month}月 {self.theme}"
+        return f"{formats.month_zh(self.month)} {self.theme}"
 
 
 class PlanTopic(TimeStampedModel):
@@ -235,15 +248,6 @@ class Material(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("plans:material-detail", args=[self.pk])
-
-    @classmethod
-    def access_extra_q(cls, scope) -> Q | None:
-        """An observer reads the published materials of the sessions they observe."""
-        if scope.person_id is None:
-            return None
-        from audits.models import ObserverVisit
-
-        return Q(session_id__in=ObserverVisit.objects.filter(observer_id=scope.person_id).values("session_id"))
 
     @classmethod
     def access_restrict_q(cls, scope) -> Q | None:

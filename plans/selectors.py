@@ -11,8 +11,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from plans import hooks
+from plans.hooks import Session
 from plans.models import Material, PlanMonth, PlanTopic, ResearchTopic, StudyConfirmation, StudyPlan
-from sessions.models import StudySession, held_q
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Membership, Organization, Person, StudyGroup, User
@@ -28,7 +29,7 @@ def plan_list(*, user: User, year: int | None = None) -> QuerySet[StudyPlan]:
         queryset = queryset.filter(year=year)
     return queryset.annotate(
         topic_count=Count("topics", distinct=True),
-        held_count=Count("topics", filter=held_q("topics__sessions__"), distinct=True),
+        held_count=Count("topics", filter=hooks.held_q("topics__sessions__"), distinct=True),
     ).order_by("-year", "group__organization__path")
 
 
@@ -64,11 +65,11 @@ def plan_year(*, plan: StudyPlan) -> list[MonthRow]:
 
     A fixed number of queries whatever the number of topics.
     """
-    held = StudySession.objects.held().filter(topics=OuterRef("pk"))
+    held = hooks.sessions().filter(hooks.held_q(), topics=OuterRef("pk"))
     topics = (
         plan.topics.select_related("lead")
         .annotate(is_held=Exists(held))
-        .prefetch_related(Prefetch("sessions", queryset=StudySession.objects.order_by("starts_at")))
+        .prefetch_related(Prefetch("sessions", queryset=hooks.sessions().order_by("starts_at")))
         .order_by("month", "is_supplementary", "id")
     )
     rows = {month.month: MonthRow(month) for month in plan.months.all()}
@@ -100,7 +101,7 @@ def lead_time() -> datetime.timedelta:
     return datetime.timedelta(days=settings.PRESTUDY_LEAD_DAYS)
 
 
-def is_published_late(material: Material, session: StudySession | None = None) -> bool:
+def is_published_late(material: Material, session: Session | None = None) -> bool:
     """A material published less than the lead time before its session is flagged."""
     session = session or material.session
     if session is None or material.published_at is None:
@@ -137,7 +138,7 @@ def _seated(group: str, person: str | None, day: str) -> QuerySet[Membership]:
     return seats.filter(person=OuterRef(person)) if person else seats
 
 
-def prestudy_count(sessions: QuerySet[StudySession]) -> PrestudyCount:
+def prestudy_count(sessions: QuerySet) -> PrestudyCount:
     """Pre-study completion over ``sessions`` (the dashboard passes the held sessions of a subtree and year).
 
     Two queries whatever the number of sessions.
@@ -180,7 +181,7 @@ class PrestudyRow:
 
 @dataclass
 class PrestudyStatus:
-    session: StudySession
+    session: Session
     materials: list[Material]
     rows: list[PrestudyRow]
 
@@ -208,7 +209,7 @@ class PrestudyStatus:
         return [m for m in self.materials if is_published_late(m, self.session)]
 
 
-def prestudy_status(*, session: StudySession) -> PrestudyStatus:
+def prestudy_status(*, session: Session) -> PrestudyStatus:
     """Return who on the session's roster has studied its published materials (three queries)."""
     materials = list(session.materials.filter(published_at__isnull=False).order_by("published_at"))
     people = list(core_selectors.roster(group=session.group, on=timezone.localdate(session.starts_at)))
@@ -235,7 +236,7 @@ def prestudy_status(*, session: StudySession) -> PrestudyStatus:
 
 def material_list(*, user: User, session_id: int | None = None, group_id: int | None = None) -> QuerySet[Material]:
     """Return the materials the user reads, newest first, each knowing whether the user confirmed it."""
-    person = Person.objects.filter(user=user).first()
+    person = access.person_of(user)
     queryset = access.visible(Material.objects.all(), user).select_related("group__organization", "session", "topic")
     if session_id:
         queryset = queryset.filter(session_id=session_id)
@@ -255,7 +256,7 @@ def my_upcoming_materials(*, user: User) -> QuerySet[Material]:
     )
 
 
-def sessions_for_materials(*, group: StudyGroup) -> QuerySet[StudySession]:
+def sessions_for_materials(*, group: StudyGroup) -> QuerySet:
     return group.sessions.filter(starts_at__gte=timezone.now() - datetime.timedelta(days=60)).order_by("starts_at")
 
 

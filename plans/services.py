@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plans import selectors
+from plans.hooks import Session
 from plans.models import (
     Material,
     PlanComment,
@@ -23,22 +24,17 @@ from plans.models import (
     StudyConfirmation,
     StudyPlan,
 )
-from plans.uploads import clean_name
-from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, audit, formats, notifications
 from studygroup import selectors as core_selectors
 from studygroup import services as core_services
-from studygroup.models import Person, StudyGroup, User
+from studygroup.models import AuditEntry, Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 LOCKED_MESSAGE = gettext_lazy("An approved plan changes only through a supplementary topic or a recorded revision.")
 
 
 def _code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def _person_of(user: User) -> Person | None:
-    return Person.objects.filter(user=user).first()
 
 
 def _require_draft(plan: StudyPlan) -> None:
@@ -61,7 +57,10 @@ def plan_create(*, group: StudyGroup, year: int, main_line: str = "", by: User) 
             plan = StudyPlan.objects.create(group=group, year=year, main_line=main_line)
     except IntegrityError as exc:
         raise ValidationError({"year": _("The group already has a plan for %(year)d.") % {"year": year}}) from exc
-    PlanMonth.objects.bulk_create(PlanMonth(plan=plan, month=month) for month in range(1, 13))
+    audit.record(AuditEntry.Action.CREATE, plan, by=by)
+    months = PlanMonth.objects.bulk_create(PlanMonth(plan=plan, month=month) for month in range(1, 13))
+    path = group.organization.path
+    audit.write_many(action=AuditEntry.Action.CREATE, instances=months, user=by, organization_path_for=lambda _m: path)
     return plan
 
 
@@ -69,21 +68,24 @@ def plan_create(*, group: StudyGroup, year: int, main_line: str = "", by: User) 
 def plan_update(*, plan: StudyPlan, main_line: str, themes: dict[int, str], by: User) -> StudyPlan:
     access.require(by, "change", plan)
     _require_draft(plan)
+    before = audit.stored(plan)
     plan.main_line = main_line
     plan.save(update_fields=["main_line", "updated_at"])
-    _save_themes(plan, themes)
+    audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
+    _save_themes(plan, themes, by)
     return plan
 
 
-def _save_themes(plan: StudyPlan, themes: dict[int, str]) -> list[tuple[int, str, str]]:
+def _save_themes(plan: StudyPlan, themes: dict[int, str], by: User) -> list[tuple[int, str, str]]:
     """Store the month themes; return the (month, old, new) that changed."""
     changed = []
     for month in plan.months.filter(month__in=list(themes)):
         new = themes[month.month].strip()
         if month.theme != new:
-            changed.append((month.month, month.theme, new))
-            month.theme = new
+            old, month.theme = month.theme, new
+            changed.append((month.month, old, new))
             month.save(update_fields=["theme"])
+            audit.record(AuditEntry.Action.UPDATE, month, by=by, changes={"theme": [old, new]})
     return changed
 
 
@@ -97,8 +99,10 @@ def plan_submit(*, plan: StudyPlan, by: User) -> StudyPlan:
         raise ValidationError(_("Write the main line of the year before submitting the plan."))
     if not plan.topics.exists():
         raise ValidationError(_("Add at least one topic before submitting the plan."))
+    before = audit.stored(plan)
     plan.status, plan.submitted_at, plan.submitted_by = StudyPlan.Status.SUBMITTED, timezone.now(), by
     plan.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
     notifications.send(
         to=core_selectors.group_leaders(group=plan.group),
         verb="plan_submitted",
@@ -133,9 +137,11 @@ def plan_approve(*, plan: StudyPlan, by: User) -> StudyPlan:
         # Separation of duties: the one who drafts or submits a plan never approves it.
         raise ValidationError(_("You drafted or submitted this plan; another leader must approve it."))
     now = timezone.now()
+    before = audit.stored(plan)
     plan.status, plan.approved_at, plan.approved_by, plan.filed_at = StudyPlan.Status.APPROVED, now, by, now
     plan.return_comment = ""
     plan.save(update_fields=["status", "approved_at", "approved_by", "filed_at", "return_comment", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
     organization = plan.group.organization
     notifications.send(
         to=core_selectors.users_holding(organization=organization, roles=[access.STAFF]),
@@ -162,8 +168,10 @@ def plan_return(*, plan: StudyPlan, comment: str, by: User) -> StudyPlan:
         raise ValidationError(_("Only a submitted plan can be returned."))
     if not comment.strip():
         raise ValidationError({"comment": _("Say what should change.")})
+    before = audit.stored(plan)
     plan.status, plan.return_comment, plan.returned_at = StudyPlan.Status.DRAFT, comment.strip(), timezone.now()
     plan.save(update_fields=["status", "return_comment", "returned_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
     notifications.send(
         to=core_selectors.users_holding(organization=plan.group.organization, roles=[access.STAFF]),
         verb="plan_returned",
@@ -185,13 +193,21 @@ def plan_revise(*, plan: StudyPlan, main_line: str, themes: dict[int, str], why:
     lines = []
     if plan.main_line != main_line:
         lines.append(_("Main line: %(old)s → %(new)s") % {"old": plan.main_line, "new": main_line})
+        before = audit.stored(plan)
         plan.main_line = main_line
         plan.save(update_fields=["main_line", "updated_at"])
-    for month, old, new in _save_themes(plan, themes):
+        audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
+    for month, old, new in _save_themes(plan, themes, by):
         lines.append(_("Theme of month %(month)d: %(old)s → %(new)s") % {"month": month, "old": old or "—", "new": new})
     if not lines:
         return None
-    return PlanRevision.objects.create(plan=plan, by=by, what="\n".join(lines), why=why.strip())
+    return _revision(plan=plan, by=by, what="\n".join(lines), why=why.strip())
+
+
+def _revision(*, plan: StudyPlan, by: User, what: str, why: str) -> PlanRevision:
+    revision = PlanRevision.objects.create(plan=plan, by=by, what=what, why=why)
+    audit.record(AuditEntry.Action.CREATE, revision, by=by)
+    return revision
 
 
 @transaction.atomic
@@ -199,10 +215,11 @@ def plan_comment(*, plan: StudyPlan, text: str, by: User) -> PlanComment:
     access.require(by, "comment_upward", plan)
     if plan.status != StudyPlan.Status.APPROVED:
         raise ValidationError(_("Only a filed plan can be commented on."))
-    author = _person_of(by)
+    author = access.person_of(by)
     if author is None or not text.strip():
         raise ValidationError({"text": _("Write the comment.")})
     comment = PlanComment.objects.create(plan=plan, author=author, text=text.strip())
+    audit.record(AuditEntry.Action.CREATE, comment, by=by)
     notifications.send(
         to=core_selectors.users_holding(organization=plan.group.organization, roles=[access.STAFF, access.LEADER]),
         verb="plan_commented",
@@ -238,8 +255,9 @@ def topic_add(*, plan: StudyPlan, by: User, **fields) -> PlanTopic:
         added_on=timezone.localdate() if supplementary else None,
         **{name: fields[name] for name in TOPIC_FIELDS if name in fields},
     )
+    audit.record(AuditEntry.Action.CREATE, topic, by=by)
     if supplementary:
-        PlanRevision.objects.create(
+        _revision(
             plan=plan,
             by=by,
             what=_("Supplementary topic added to month %(month)d: %(title)s")
@@ -260,6 +278,7 @@ def topic_update(*, topic: PlanTopic, by: User, why: str = "", **fields) -> Plan
     elif not why.strip():
         raise ValidationError({"why": _("Give the reason for the revision.")})
     _check_lead(plan, fields.get("lead"))
+    before = audit.stored(topic)
     changes = []
     for name in TOPIC_FIELDS:
         if name in fields and getattr(topic, name) != fields[name]:
@@ -268,13 +287,14 @@ def topic_update(*, topic: PlanTopic, by: User, why: str = "", **fields) -> Plan
     if not changes:
         return topic
     topic.save(update_fields=[name for name, _old, _new in changes] + ["updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, topic, by=by, before=before)
     if approved:
         labels = {name: str(PlanTopic._meta.get_field(name).verbose_name) for name in TOPIC_FIELDS}
         what = "\n".join(
             f"{topic.title} · {labels[name]}:{_shown(topic, name, old)} → {_shown(topic, name, new)}"
             for name, old, new in changes
         )
-        PlanRevision.objects.create(plan=plan, by=by, what=what, why=why.strip())
+        _revision(plan=plan, by=by, what=what, why=why.strip())
     return topic
 
 
@@ -290,13 +310,13 @@ def _shown(topic: PlanTopic, name: str, value) -> str:
 def topic_delete(*, topic: PlanTopic, by: User) -> None:
     access.require(by, "change", topic.plan)
     _require_draft(topic.plan)
-    topic.delete()
+    audit.delete(topic, by=by)
 
 
 # Materials and pre-study ----------------------------------------------------------------------
 
 
-def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: StudySession | None) -> None:
+def _check_material_links(group: StudyGroup, topic: PlanTopic | None, session: Session | None) -> None:
     if topic is not None and topic.plan.group_id != group.pk:
         raise ValidationError({"topic": _("The topic belongs to another group.")})
     if session is not None and session.group_id != group.pk:
@@ -314,7 +334,7 @@ def material_create(
     url: str = "",
     text: str = "",
     topic: PlanTopic | None = None,
-    session: StudySession | None = None,
+    session: Session | None = None,
 ) -> Material:
     access.require(by, "change", group)
     _check_material_links(group, topic, session)
@@ -333,6 +353,7 @@ def material_create(
     else:
         material.text = text.strip()
     material.save()
+    audit.record(AuditEntry.Action.CREATE, material, by=by)
     return material
 
 
@@ -348,13 +369,15 @@ def material_publish(*, material: Material, by: User) -> Material:
     core_services.lock(material)
     if material.published_at is not None:
         raise ValidationError(_("The material has already been published."))
+    before = audit.stored(material)
     material.published_at = timezone.now()
     material.save(update_fields=["published_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, material, by=by, before=before)
     session = material.session
     on = timezone.localdate(session.starts_at) if session else timezone.localdate()
     body = (
         _("Please study it before the session of %(date)s and confirm in the app.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"}
+        % {"date": formats.month_day_time_zh(session.starts_at)}
         if session
         else _("Please study it and confirm in the app.")
     )
@@ -374,7 +397,7 @@ def material_delete(*, material: Material, by: User) -> None:
     if material.published_at is not None:
         raise ValidationError(_("A published material is kept in the record and cannot be deleted."))
     material.file.delete(save=False)
-    material.delete()
+    audit.delete(material, by=by)
 
 
 def study_confirm(*, material: Material, by: User) -> StudyConfirmation:
@@ -382,13 +405,13 @@ def study_confirm(*, material: Material, by: User) -> StudyConfirmation:
     access.require(by, "study", material)
     if material.published_at is None:
         raise ValidationError(_("The material has not been published yet."))
-    person = _person_of(by)
+    person = access.person_of(by)
     confirmation, _created = StudyConfirmation.objects.get_or_create(material=material, person=person)
     return confirmation
 
 
 @transaction.atomic
-def prestudy_remind(*, session: StudySession, by: User) -> int:
+def prestudy_remind(*, session: Session, by: User) -> int:
     """Remind the members who have not yet studied every material of the session; return how many."""
     access.require(by, "change", session)
     status = selectors.prestudy_status(session=session)
@@ -401,7 +424,7 @@ def prestudy_remind(*, session: StudySession, by: User) -> int:
         verb="prestudy_reminder",
         title=_("Reminder: study the materials before %(session)s") % {"session": session.title},
         body=_("The session starts on %(date)s. Open the materials and confirm when you have studied them.")
-        % {"date": f"{timezone.localtime(session.starts_at):%m月%d日 %H:%M}"},
+        % {"date": formats.month_day_time_zh(session.starts_at)},
         url=f"{selectors.materials_url()}?session={session.pk}",
     )
     return len(users)
@@ -415,9 +438,11 @@ def research_topic_create(
     *, group: StudyGroup, year: int, title: str, description: str = "", by: User
 ) -> ResearchTopic:
     access.require(by, "plans.research_propose", group)
-    return ResearchTopic.objects.create(
-        group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=_person_of(by)
+    topic = ResearchTopic.objects.create(
+        group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=access.person_of(by)
     )
+    audit.record(AuditEntry.Action.CREATE, topic, by=by)
+    return topic
 
 
 @transaction.atomic
@@ -426,8 +451,10 @@ def research_claim(*, topic: ResearchTopic, by: User) -> ResearchTopic:
     locked = ResearchTopic.objects.select_for_update().get(pk=topic.pk)
     if locked.owner_id is not None:
         raise ValidationError(_("%(name)s has already claimed this topic.") % {"name": locked.owner.name})
-    topic.owner, topic.claimed_at = _person_of(by), timezone.now()
+    before = audit.stored(topic)
+    topic.owner, topic.claimed_at = access.person_of(by), timezone.now()
     topic.save(update_fields=["owner", "claimed_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, topic, by=by, before=before)
     return topic
 
 
@@ -437,7 +464,11 @@ def research_set_co_researchers(*, topic: ResearchTopic, people: list[Person], b
     outside = [p.name for p in people if not p.organization.is_within(topic.group.organization)]
     if outside:
         raise ValidationError({"people": _("Not of this organization: %(names)s") % {"names": "、".join(outside)}})
+    before = "、".join(sorted(topic.co_researchers.values_list("name", flat=True)))
     topic.co_researchers.set([p for p in people if p.pk != topic.owner_id])
+    after = "、".join(sorted(topic.co_researchers.values_list("name", flat=True)))
+    if after != before:
+        audit.record(AuditEntry.Action.UPDATE, topic, by=by, changes={"co_researchers": [before, after]})
     return topic
 
 
@@ -455,10 +486,11 @@ def research_report_submit(
         title=title,
         text=text.strip(),
         submitted_on=submitted_on,
-        submitted_by=_person_of(by) or topic.owner,
+        submitted_by=access.person_of(by) or topic.owner,
     )
     if upload is not None:
         report.original_name = clean_name(upload.name)
         report.file.save(f"{uuid.uuid4().hex}{_extension(report.original_name)}", upload, save=False)
     report.save()
+    audit.record(AuditEntry.Action.CREATE, report, by=by)
     return report

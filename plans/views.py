@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from plans import docx, selectors, services
+from plans import docx, hooks, selectors, services
 from plans.forms import (
     CommentForm,
     CoResearchersForm,
@@ -25,11 +25,10 @@ from plans.forms import (
     TopicForm,
 )
 from plans.models import Material, PlanTopic, ResearchTopic, StudyPlan
-from sessions.models import StudySession
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
-from studygroup.models import Person, StudyGroup
+from studygroup.models import StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
 
 
@@ -259,7 +258,7 @@ def material_list_view(request):
     session_id = request.GET.get("session")
     session = None
     if session_id:
-        session = access.get_visible_or_404(StudySession.objects.select_related("group"), request.user, pk=session_id)
+        session = access.get_visible_or_404(hooks.sessions().select_related("group"), request.user, pk=session_id)
     scope = access.scope_for(request.user)
     context = {
         "session": session,
@@ -320,7 +319,7 @@ def _material(request, pk) -> Material:
 @login_required
 def material_detail_view(request, pk):
     material = _material(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     context = {
         "material": material,
         "can_change": access.can(request.user, "change", material),
@@ -382,7 +381,7 @@ def material_confirm_view(request, pk):
 
 @login_required
 def session_prestudy_view(request, pk):
-    session = access.get_visible_or_404(StudySession.objects.select_related("group__organization"), request.user, pk=pk)
+    session = access.get_visible_or_404(hooks.sessions().select_related("group__organization"), request.user, pk=pk)
     context = {
         "session": session,
         "status": selectors.prestudy_status(session=session),
@@ -395,7 +394,7 @@ def session_prestudy_view(request, pk):
 @login_required
 @require_POST
 def session_remind_view(request, pk):
-    session = access.get_visible_or_404(StudySession.objects.select_related("group"), request.user, pk=pk)
+    session = access.get_visible_or_404(hooks.sessions().select_related("group"), request.user, pk=pk)
     try:
         count = services.prestudy_remind(session=session, by=request.user)
     except ValidationError as exc:

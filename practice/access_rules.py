@@ -44,7 +44,7 @@ def _selfstudy_table(scope: Scope, group: StudyGroup) -> bool:
 @rule("practice.measure_add")
 def _measure_add(scope: Scope, session: StudySession) -> bool:
     """The staff of the group record the measures decided at one of its 第一议题 studies."""
-    from sessions.models import SessionKind
+    from plans.models import SessionKind
 
     return session.kind == SessionKind.FIRST_TOPIC and scope.holds_at(access.STAFF, session.group.organization_id)
 

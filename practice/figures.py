@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import Action
+from plans.models import SessionKind
 from practice import ledger
 from practice.models import SelfStudyEntry, SelfStudyKind, SelfStudyTarget
 from practice.periods import judging_day
 from practice.selectors import month_counts
 from reports import extensions
-from sessions.models import SessionKind, StudySession
+from sessions.models import StudySession
 from studygroup.models import Membership, Organization
 
 KEYS = ["first_topic_actions", "first_topic_actions_done", "selfstudy_entries", "selfstudy_on_target_rate"]

@@ -7,10 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from plans.forms import UploadField
 from practice.models import KIND_ORDER, Per, SelfStudyKind, SpotCheck
-from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
+from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.once import OnceForm
 
 UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
 

@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import Action
+from plans.models import SessionKind
 from practice import ledger, selectors, services
 from practice.models import SessionReport, SpotCheck
 from sessions.hooks import on_scheduled
-from sessions.models import SessionKind
 from studygroup import access
 from studygroup.page_panels import page_panel
 

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from audits.models import Action, ObserverVisit
 from audits.selectors import judge_date
-from plans.models import ResearchTopic, StudyPlan
+from plans.models import ResearchTopic, SessionKind, StudyPlan
 from practice import ledger
 from practice.access_rules import CALENDAR_ROLES
 from practice.models import Recommendation, SelfStudyEntry, SelfStudyTarget, SessionReport, SpotCheck
 from practice.periods import judging_day
-from sessions.models import Attendance, SessionKind, StudySession
+from sessions.models import Attendance, StudySession
 from studygroup import access
 from studygroup.models import Membership, Organization, Person, StudyGroup, User
 

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
 from reports.models import MonthlyDigest, Rollup, TaskRun, YearSummary
+from studygroup.admin import AuditedAdmin
 
 
 @admin.register(YearSummary)
-class YearSummaryAdmin(admin.ModelAdmin):
+class YearSummaryAdmin(AuditedAdmin):
     list_display = ["group", "year", "is_final", "updated_at"]
     raw_id_fields = ["group"]
 
 
 @admin.register(MonthlyDigest)
-class MonthlyDigestAdmin(admin.ModelAdmin):
+class MonthlyDigestAdmin(AuditedAdmin):
     list_display = ["organization", "year", "month", "number", "status", "compiled_at"]
     list_filter = ["status", "year"]
     raw_id_fields = ["organization"]

@@ -17,6 +17,7 @@ from audits.selectors import overdue_in_year_q
 from plans import selectors as plan_selectors
 from reports.figures import year_figures
 from sessions.models import ATTENDED, Attendance, StudySession
+from studygroup import formats
 from studygroup.models import Organization, StudyGroup
 
 # The columns of the ranking a user may sort by; anything else gives the default.
@@ -55,12 +56,15 @@ def build(*, organization: Organization, year: int) -> dict:
     return build_live(organization=organization, year=year)
 
 
-def _actions(organization: Organization, year: int) -> tuple[dict, dict[str, dict]]:
-    """Actions raised in ``year`` in the subtree and of them overdue (``actions_overdue``), in all and per child."""
+def _actions(organization: Organization, year: int) -> dict[str, dict]:
+    """Actions raised in ``year`` in the subtree (``n``) and of them overdue (``overdue``), per child's path.
+
+    One grouped query. The organization's own groups count under its own path, so the rows add up to the
+    subtree's ``actions`` and ``actions_overdue``.
+    """
     raised = Action.objects.filter(group__organization__path__startswith=organization.path, raised_on__year=year)
     counts = {"n": Count("pk"), "overdue": Count("pk", filter=overdue_in_year_q(year))}
-    per_child = _by_prefix(raised, "group__organization__path", len(organization.path) + 5, **counts)
-    return raised.aggregate(**counts), per_child
+    return _by_prefix(raised, "group__organization__path", Organization.path_length(organization.depth + 1), **counts)
 
 
 def build_from_rollups(*, organization: Organization, year: int) -> dict:
@@ -78,8 +82,11 @@ def build_from_rollups(*, organization: Organization, year: int) -> dict:
         "bayou_all_met": total.bayou_all_met,
         "observation_coverage": round(total.groups_observed / total.groups, 4) if total.groups else None,
     }
-    actions, by_child = _actions(organization, year)
-    figures.update(actions=actions["n"], actions_overdue=actions["overdue"])
+    by_child = _actions(organization, year)
+    figures.update(
+        actions=sum(row["n"] for row in by_child.values()),
+        actions_overdue=sum(row["overdue"] for row in by_child.values()),
+    )
     ranking = []
     for child_row in (
         Rollup.objects.filter(organization__parent=organization, year=year, month=0)
@@ -112,7 +119,7 @@ def build_from_rollups(*, organization: Organization, year: int) -> dict:
 def _chart(per_month: list[int], ranking: list[dict]) -> dict:
     return {
         "labels": {"attendance": str(_("Attendance rate")), "coverage": str(_("Coverage"))},
-        "months": [f"{m}月" for m in range(1, 13)],
+        "months": [formats.month_zh(m) for m in range(1, 13)],
         "sessions": per_month,
         "children": [c["name"] for c in ranking],
         "attendance": [round((c["attendance_rate"] or 0) * 100, 1) for c in ranking],
@@ -131,7 +138,7 @@ def build_live(*, organization: Organization, year: int) -> dict:
         .values_list("m", "n")
     )
     prestudy = plan_selectors.prestudy_count(sessions)
-    length = len(path) + 5
+    length = Organization.path_length(organization.depth + 1)
     children = list(Organization.objects.filter(parent=organization).order_by("path"))
     groups = _by_prefix(
         StudyGroup.objects.filter(organization__path__startswith=path), "organization__path", length, n=Count("pk")
@@ -150,7 +157,7 @@ def build_live(*, organization: Organization, year: int) -> dict:
         length,
         groups=Count("session__group", distinct=True),
     )
-    _totals, actions = _actions(organization, year)
+    actions = _actions(organization, year)  # the subtree's totals are in ``figures`` already
     ranking = []
     for child in children:
         key = child.path

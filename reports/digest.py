@@ -16,6 +16,7 @@ from audits.models import ObserverVisit
 from plans.models import Material, PlanMonth, PlanTopic
 from reports import extensions
 from sessions.models import ATTENDED, StudySession, Submission
+from studygroup import formats
 from studygroup.models import Organization
 
 SECTIONS = ["themes", "speeches", "materials", "groups", "visits", "reflections", "next_topics"]
@@ -40,14 +41,47 @@ def build(organization: Organization, year: int, month: int) -> dict:
     """Compile the sections of the digest in a fixed number of queries."""
     path = organization.path
     start, end = month_bounds(year, month)
-    in_subtree = {"group__organization__path__startswith": path}
-    sessions = list(
+    sessions = _held_sessions(path, start, end)
+    groups = _groups_studied(sessions)
+    rows = sum(s.rows for s in sessions)
+    attended = sum(s.attended for s in sessions)
+    visits = list(
+        ObserverVisit.objects.filter(session__in=[s.pk for s in sessions]).select_related(
+            "observer", "session__group__organization"
+        )
+    )
+    return {
+        "period": formats.month_zh(month, year),
+        "figures": {
+            "sessions": len(sessions),
+            "groups_studied": len(groups),
+            "attendance_rate": round(attended / rows, 4) if rows else None,
+            "visits": len(visits),
+        },
+        "themes": _themes(path, year, month),
+        "speeches": latest_speeches(path, year, month),
+        "materials": _materials(path, start, end),
+        "groups": groups,
+        "visits": [_visit(v) for v in visits],
+        "reflections": _reflections(path, start, end),
+        "next_topics": _next_topics(path, *next_month(year, month)),
+        **extensions.digest_content(organization, year, month),
+    }
+
+
+def _held_sessions(path: str, start: datetime.datetime, end: datetime.datetime) -> list[StudySession]:
+    """The month's held sessions of the subtree, each with its attendance rows and how many of them attended."""
+    return list(
         StudySession.objects.held()
-        .filter(starts_at__gte=start, starts_at__lt=end, **in_subtree)
+        .filter(starts_at__gte=start, starts_at__lt=end, group__organization__path__startswith=path)
         .select_related("group__organization")
         .annotate(rows=Count("attendances"), attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED)))
         .order_by("group__organization__path", "starts_at")
     )
+
+
+def _groups_studied(sessions: list[StudySession]) -> list[dict]:
+    """A group an item, in the order of ``sessions``, with the sessions it held and their attendance rates."""
     groups: dict[int, dict] = {}
     for session in sessions:
         entry = groups.setdefault(
@@ -58,81 +92,78 @@ def build(organization: Organization, year: int, month: int) -> dict:
             {
                 "title": session.title,
                 "kind": str(session.get_kind_display()),
-                "date": f"{timezone.localtime(session.starts_at):%m月%d日}",
+                "date": formats.month_day_zh(session.starts_at),
                 "rate": round(session.attended / session.rows, 4) if session.rows else None,
             }
         )
-    rows = sum(s.rows for s in sessions)
-    attended = sum(s.attended for s in sessions)
-    next_year, following = next_month(year, month)
-    visits = list(
-        ObserverVisit.objects.filter(session__in=[s.pk for s in sessions]).select_related(
-            "observer", "session__group__organization"
+    return list(groups.values())
+
+
+def _themes(path: str, year: int, month: int) -> list[dict]:
+    return [
+        {"key": f"theme-{m.pk}", "org": m.plan.group.organization.name, "theme": m.theme}
+        for m in PlanMonth.objects.filter(
+            plan__group__organization__path__startswith=path, plan__year=year, month=month
         )
-    )
+        .exclude(theme="")
+        .select_related("plan__group__organization")
+        .order_by("plan__group__organization__path")
+    ]
+
+
+def _materials(path: str, start: datetime.datetime, end: datetime.datetime) -> list[dict]:
+    return [
+        {"key": f"material-{m.pk}", "org": m.group.organization.name, "title": m.title}
+        for m in Material.objects.filter(
+            published_at__gte=start, published_at__lt=end, group__organization__path__startswith=path
+        )
+        .select_related("group__organization")
+        .order_by("published_at")[:50]
+    ]
+
+
+def _visit(visit: ObserverVisit) -> dict:
     return {
-        "period": f"{year}年{month}月",
-        "figures": {
-            "sessions": len(sessions),
-            "groups_studied": len(groups),
-            "attendance_rate": round(attended / rows, 4) if rows else None,
-            "visits": len(visits),
-        },
-        "themes": [
-            {"key": f"theme-{m.pk}", "org": m.plan.group.organization.name, "theme": m.theme}
-            for m in PlanMonth.objects.filter(
-                plan__group__organization__path__startswith=path, plan__year=year, month=month
-            )
-            .exclude(theme="")
-            .select_related("plan__group__organization")
-            .order_by("plan__group__organization__path")
-        ],
-        "speeches": latest_speeches(path, year, month),
-        "materials": [
-            {"key": f"material-{m.pk}", "org": m.group.organization.name, "title": m.title}
-            for m in Material.objects.filter(published_at__gte=start, published_at__lt=end, **in_subtree)
-            .select_related("group__organization")
-            .order_by("published_at")[:50]
-        ],
-        "groups": list(groups.values()),
-        "visits": [
-            {
-                "key": f"visit-{v.pk}",
-                "org": v.session.group.organization.name,
-                "observer": v.observer.name,
-                "rating": str(v.get_rating_display()) if v.rating else "",
-                "findings": v.finding_lines,
-            }
-            for v in visits
-        ],
-        "reflections": [
-            {
-                "key": f"reflection-{s.pk}",
-                "org": s.group.organization.name,
-                "author": s.person.name,
-                "title": s.title,
-                "excerpt": s.text[:300],
-            }
-            for s in Submission.objects.filter(
-                is_recommended=True,
-                status=Submission.Status.APPROVED,
-                submitted_on__gte=start.date(),
-                submitted_on__lt=end.date(),
-                **in_subtree,
-            )
-            .select_related("group__organization", "person")
-            .order_by("submitted_on")[:20]
-        ],
-        "next_topics": [
-            {"key": f"next-{t.pk}", "org": t.plan.group.organization.name, "title": t.title}
-            for t in PlanTopic.objects.filter(
-                plan__group__organization__path__startswith=path, plan__year=next_year, month=following
-            )
-            .select_related("plan__group__organization")
-            .order_by("plan__group__organization__path", "id")
-        ],
-        **extensions.digest_content(organization, year, month),
+        "key": f"visit-{visit.pk}",
+        "org": visit.session.group.organization.name,
+        "observer": visit.observer.name,
+        "rating": str(visit.get_rating_display()) if visit.rating else "",
+        "findings": visit.finding_lines,
     }
+
+
+def _reflections(path: str, start: datetime.datetime, end: datetime.datetime) -> list[dict]:
+    """The month's approved reflections recommended for the digest, with the start of their text."""
+    return [
+        {
+            "key": f"reflection-{s.pk}",
+            "org": s.group.organization.name,
+            "author": s.person.name,
+            "title": s.title,
+            "excerpt": s.text[:300],
+        }
+        for s in Submission.objects.filter(
+            is_recommended=True,
+            status=Submission.Status.APPROVED,
+            submitted_on__gte=start.date(),
+            submitted_on__lt=end.date(),
+            group__organization__path__startswith=path,
+        )
+        .select_related("group__organization", "person")
+        .order_by("submitted_on")[:20]
+    ]
+
+
+def _next_topics(path: str, year: int, month: int) -> list[dict]:
+    """The topics planned for ``month`` of ``year`` (the month after the digest's)."""
+    return [
+        {"key": f"next-{t.pk}", "org": t.plan.group.organization.name, "title": t.title}
+        for t in PlanTopic.objects.filter(
+            plan__group__organization__path__startswith=path, plan__year=year, month=month
+        )
+        .select_related("plan__group__organization")
+        .order_by("plan__group__organization__path", "id")
+    ]
 
 
 def latest_speeches(path: str, year: int, month: int) -> list[dict]:

@@ -43,6 +43,16 @@ def ledger(organization: Organization, year: int) -> bytes:
         .order_by("group__organization__path", "starts_at")
     )
     workbook = Workbook()
+    _ledger_sessions(workbook, sessions)
+    _ledger_attendance(workbook, sessions)
+    _ledger_members(workbook, sessions)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _ledger_sessions(workbook: Workbook, sessions) -> None:
+    """The first sheet: a session a row, with its attendance counted."""
     sheet = _sheet(
         workbook,
         _("Sessions"),
@@ -78,6 +88,10 @@ def ledger(organization: Organization, year: int) -> bytes:
                 _("Yes") if s.minutes.strip() else _("No"),
             ],
         )
+
+
+def _ledger_attendance(workbook: Workbook, sessions) -> None:
+    """The second sheet: an attendance record a row, session by session."""
     rows = (
         Attendance.objects.filter(session__in=sessions)
         .select_related("session__group__organization", "person")
@@ -109,6 +123,10 @@ def ledger(organization: Organization, year: int) -> bytes:
                 str(row.get_method_display()),
             ],
         )
+
+
+def _ledger_members(workbook: Workbook, sessions) -> None:
+    """The third sheet: a member a row, with the count of each attendance status and the member's rate."""
     per_member = (
         Attendance.objects.filter(session__in=sessions)
         .values("person__name", "person__organization__name")
@@ -135,9 +153,6 @@ def ledger(organization: Organization, year: int) -> bytes:
                 round(attended / row["total"], 4),
             ],
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def archive(group: StudyGroup, year: int, *, user) -> bytes:

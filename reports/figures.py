@@ -13,9 +13,9 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from audits import checklists
 from audits.models import Action, ObserverVisit
 from audits.selectors import overdue_in_year_q
-from plans.models import PlanTopic, ResearchReport, ResearchTopic
+from plans.models import PlanTopic, ResearchReport, ResearchTopic, SessionKind
 from reports import extensions
-from sessions.models import Attendance, Lecture, SessionKind, StudySession, Submission, held_q
+from sessions.models import Attendance, Lecture, StudySession, Submission, held_q
 from studygroup.models import Organization, StudyGroup
 
 KEYS = [
@@ -77,6 +77,28 @@ def year_figures(organization: Organization, year: int) -> dict:
     path = organization.path
     groups = list(StudyGroup.objects.filter(organization__path__startswith=path).select_related("organization"))
     sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
+    bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
+    figures = {
+        "groups": len(groups),
+        **_session_figures(sessions),
+        **_submission_figures(path, year),
+        "research_topics": ResearchTopic.objects.filter(group__organization__path__startswith=path, year=year).count(),
+        "research_reports": ResearchReport.objects.filter(
+            topic__group__organization__path__startswith=path, submitted_on__year=year
+        ).count(),
+        **_lecture_figures(path, year),
+        **_visit_figures(sessions, len(groups)),
+        **_action_figures(path, year),
+        **_topic_figures(path, year),
+        "bayou_met": bayou_met,
+        "bayou_all_met": bayou_all_met,
+        **extensions.year_figures(organization, year),
+    }
+    return {key: figures[key] for key in figure_keys()}
+
+
+def _session_figures(sessions) -> dict:
+    """Sessions held, by kind and expanded, and their attendance."""
     by_kind = dict(sessions.values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     attendance = dict(
         Attendance.objects.filter(session__in=sessions)
@@ -88,32 +110,7 @@ def year_figures(organization: Organization, year: int) -> dict:
     attended = sum(
         attendance.get(s, 0) for s in (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.MADE_UP)
     )
-    submitted = dict(
-        Submission.objects.filter(group__organization__path__startswith=path, submitted_on__year=year)
-        .exclude(status=Submission.Status.DRAFT)
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
-    )
-    lectures = Lecture.objects.filter(group__organization__path__startswith=path, on__year=year).aggregate(
-        n=Count("pk"), audience=Sum("audience")
-    )
-    visits = ObserverVisit.objects.filter(session__in=sessions).aggregate(
-        n=Count("pk"), groups=Count("session__group", distinct=True)
-    )
-    actions = Action.objects.filter(group__organization__path__startswith=path, raised_on__year=year).aggregate(
-        n=Count("pk"),
-        done=Count("pk", filter=Q(status=Action.Status.DONE)),
-        overdue=Count("pk", filter=overdue_in_year_q(year)),
-    )
-    topics_covered = StudySession.topics.through.objects.filter(held_q("studysession__"))
-    topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(
-        planned=Count("pk"),
-        held=Count("pk", filter=Q(Exists(topics_covered.filter(plantopic_id=OuterRef("pk"))))),
-    )
-    bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
-    figures = {
-        "groups": len(groups),
+    return {
         "sessions": sum(by_kind.values()),
         "sessions_by_kind": {kind: by_kind.get(kind, 0) for kind in SessionKind.values},
         "expanded_sessions": sessions.filter(is_expanded=True).count(),
@@ -121,25 +118,58 @@ def year_figures(organization: Organization, year: int) -> dict:
         "leave": attendance.get(Attendance.Status.LEAVE, 0),
         "absent": attendance.get(Attendance.Status.ABSENT, 0),
         "made_up": attendance.get(Attendance.Status.MADE_UP, 0),
+    }
+
+
+def _submission_figures(path: str, year: int) -> dict:
+    """Submissions handed in during the year (drafts are not), by kind."""
+    submitted = dict(
+        Submission.objects.filter(group__organization__path__startswith=path, submitted_on__year=year)
+        .exclude(status=Submission.Status.DRAFT)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    return {
         "notes": submitted.get(Submission.Kind.NOTES, 0),
         "reflections": submitted.get(Submission.Kind.REFLECTION, 0),
         "discussion_materials": submitted.get(Submission.Kind.DISCUSSION, 0),
-        "research_topics": ResearchTopic.objects.filter(group__organization__path__startswith=path, year=year).count(),
-        "research_reports": ResearchReport.objects.filter(
-            topic__group__organization__path__startswith=path, submitted_on__year=year
-        ).count(),
-        "lectures": lectures["n"],
-        "lecture_audience": lectures["audience"] or 0,
+    }
+
+
+def _lecture_figures(path: str, year: int) -> dict:
+    lectures = Lecture.objects.filter(group__organization__path__startswith=path, on__year=year).aggregate(
+        n=Count("pk"), audience=Sum("audience")
+    )
+    return {"lectures": lectures["n"], "lecture_audience": lectures["audience"] or 0}
+
+
+def _visit_figures(sessions, group_count: int) -> dict:
+    """Observer visits to the held sessions, the groups they observed and the share of groups observed."""
+    visits = ObserverVisit.objects.filter(session__in=sessions).aggregate(
+        n=Count("pk"), groups=Count("session__group", distinct=True)
+    )
+    return {
         "observer_visits": visits["n"],
         "groups_observed": visits["groups"],
-        "observation_coverage": _ratio(visits["groups"], len(groups)),
-        "actions": actions["n"],
-        "actions_done": actions["done"],
-        "actions_overdue": actions["overdue"],
-        "topics_planned": topics["planned"],
-        "topics_held": topics["held"],
-        "bayou_met": bayou_met,
-        "bayou_all_met": bayou_all_met,
-        **extensions.year_figures(organization, year),
+        "observation_coverage": _ratio(visits["groups"], group_count),
     }
-    return {key: figures[key] for key in figure_keys()}
+
+
+def _action_figures(path: str, year: int) -> dict:
+    actions = Action.objects.filter(group__organization__path__startswith=path, raised_on__year=year).aggregate(
+        n=Count("pk"),
+        done=Count("pk", filter=Q(status=Action.Status.DONE)),
+        overdue=Count("pk", filter=overdue_in_year_q(year)),
+    )
+    return {"actions": actions["n"], "actions_done": actions["done"], "actions_overdue": actions["overdue"]}
+
+
+def _topic_figures(path: str, year: int) -> dict:
+    """Topics planned for the year and those a held session took up."""
+    topics_covered = StudySession.topics.through.objects.filter(held_q("studysession__"))
+    topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(
+        planned=Count("pk"),
+        held=Count("pk", filter=Q(Exists(topics_covered.filter(plantopic_id=OuterRef("pk"))))),
+    )
+    return {"topics_planned": topics["planned"], "topics_held": topics["held"]}

@@ -10,6 +10,12 @@ from django.utils.translation import pgettext_lazy
 from studygroup.models import TimeStampedModel
 
 
+class YearSummaryQuerySet(models.QuerySet):
+    def final(self) -> YearSummaryQuerySet:
+        """The summaries staff saved as the summary: what 有总结 reads (a compiled draft is not one yet)."""
+        return self.filter(is_final=True)
+
+
 class YearSummary(TimeStampedModel):
     """A group's year-end summary (年终总结) as staff saved it."""
 
@@ -20,6 +26,8 @@ class YearSummary(TimeStampedModel):
     text = models.TextField(_("text"))
     # A draft compiled on 20 December is not yet the summary; staff saving it makes 有总结 met.
     is_final = models.BooleanField(_("saved as the summary"), default=True)
+
+    objects = YearSummaryQuerySet.as_manager()
 
     access_org_field = "group__organization"
     access_group_field = "group"
@@ -79,14 +87,14 @@ class MonthlyDigest(TimeStampedModel):
         """Members read the published digests of the organizations above their groups."""
         from django.db.models import Q
 
-        from studygroup.models import StudyGroup
+        from studygroup.models import Organization, StudyGroup
 
         if not scope.member_group_ids:
             return None
         paths = list(
             StudyGroup.objects.filter(pk__in=scope.member_group_ids).values_list("organization__path", flat=True)
         )
-        ancestors = {path[:end] for path in paths for end in range(5, len(path) + 1, 5)}
+        ancestors = {above for path in paths for above in Organization.ancestor_paths(path, include_self=True)}
         return Q(status=cls.Status.PUBLISHED, organization__path__in=ancestors)
 
 

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from audits.models import Action, ChecklistItem, ObserverVisit
 from audits.selectors import judge_date
-from plans.models import PlanMonth, ResearchReport, StudyPlan
+from plans.models import PlanMonth, ResearchReport, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import SessionKind, StudySession, Submission
+from sessions.models import StudySession, Submission
 from studygroup.models import Organization
 
 # How many titles, findings or actions a sentence names before it stops (the figures give the whole count).
@@ -223,6 +223,10 @@ def _overview(name: str, year: int, figures: dict, records: Records) -> list[str
 
 
 def _achievements(figures: dict, records: Records) -> list[str]:
+    return [*_what_was_studied(records), *_what_members_did(figures, records), *_oversight(figures)]
+
+
+def _what_was_studied(records: Records) -> list[str]:
     sentences = []
     if records.main_lines:
         sentences.append(
@@ -232,6 +236,11 @@ def _achievements(figures: dict, records: Records) -> list[str]:
         sentences.append(_("The monthly themes were %(themes)s.") % {"themes": _quoted(records.themes)})
     if records.topics:
         sentences.append(_("Sessions studied %(topics)s, among others.") % {"topics": _quoted(records.topics)})
+    return sentences
+
+
+def _what_members_did(figures: dict, records: Records) -> list[str]:
+    sentences = []
     if figures["notes"] or figures["reflections"] or figures["discussion_materials"]:
         sentences.append(
             _(
@@ -261,6 +270,11 @@ def _achievements(figures: dict, records: Records) -> list[str]:
             _("Members gave %(lectures)d lectures to %(audience)d listeners.")
             % {"lectures": figures["lectures"], "audience": figures["lecture_audience"]}
         )
+    return sentences
+
+
+def _oversight(figures: dict) -> list[str]:
+    sentences = []
     if figures["observer_visits"] and figures["groups"] == 1:
         sentences.append(
             _("Observers from above attended %(visits)d sessions.") % {"visits": figures["observer_visits"]}

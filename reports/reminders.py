@@ -12,7 +12,7 @@ from audits.models import Action, ObserverVisit
 from plans import selectors as plan_selectors
 from sessions import selectors as session_selectors
 from sessions.models import StudySession
-from studygroup import notifications
+from studygroup import formats, notifications
 
 
 def send_all(today: datetime.date) -> int:
@@ -41,10 +41,10 @@ def _prestudy(today: datetime.date) -> int:
 
 
 def _makeups(today: datetime.date) -> int:
-    from sessions.models import Attendance
+    from sessions.models import MISSED, Attendance
 
     rows = Attendance.objects.filter(
-        status__in=["leave", "absent"], session__ends_at__lte=timezone.now(), person__user__isnull=False
+        status__in=MISSED, session__ends_at__lte=timezone.now(), person__user__isnull=False
     ).select_related("session", "person__user")
     due = [
         row
@@ -58,7 +58,10 @@ def _makeups(today: datetime.date) -> int:
                 to=[row.person.user],
                 verb="makeup_due",
                 title=_("Make up the study of %(session)s by %(date)s")
-                % {"session": row.session.title, "date": f"{session_selectors.makeup_due_on(row.session):%m月%d日}"},
+                % {
+                    "session": row.session.title,
+                    "date": formats.month_day_zh(session_selectors.makeup_due_on(row.session)),
+                },
                 url=row.session.get_absolute_url(),
             )
         )

@@ -9,14 +9,17 @@ from django.utils.translation import gettext as _
 
 from reports import digest as digest_content
 from reports.models import MonthlyDigest, TaskRun, YearSummary
-from studygroup import access, notifications
+from studygroup import access, audit, notifications
 from studygroup import services as core_services
-from studygroup.models import Organization, StudyGroup, User
+from studygroup.models import AuditEntry, Organization, StudyGroup, User
 
 
 @transaction.atomic
-def digest_compile(*, organization: Organization, year: int, month: int) -> MonthlyDigest:
-    """Compile (or recompile) the month's digest; one per organization and month; a published one is kept as is."""
+def digest_compile(*, organization: Organization, year: int, month: int, by: User | None = None) -> MonthlyDigest:
+    """Compile (or recompile) the month's digest; one per organization and month; a published one is kept as is.
+
+    ``by``: the user who asked for the run (``None`` for the monthly schedule).
+    """
     existing = (
         MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year, month=month).first()
     )
@@ -31,7 +34,8 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
                 created = MonthlyDigest.objects.create(
                     organization=organization, year=year, month=month, number=number, content=content, compiled_at=now
                 )
-            _renumber_drafts(organization, year)
+            audit.record(AuditEntry.Action.CREATE, created, by=by)
+            _renumber_drafts(organization, year, by)
             created.refresh_from_db(fields=["number"])
             return created
         except IntegrityError:
@@ -39,18 +43,21 @@ def digest_compile(*, organization: Organization, year: int, month: int) -> Mont
             existing = MonthlyDigest.objects.select_for_update().get(organization=organization, year=year, month=month)
             if existing.status == MonthlyDigest.Status.PUBLISHED:
                 return existing
+    before = audit.stored(existing)
     existing.content, existing.compiled_at = content, now
     existing.save(update_fields=["content", "compiled_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, existing, by=by, before=before)
     return existing
 
 
-def _renumber_drafts(organization: Organization, year: int) -> None:
+def _renumber_drafts(organization: Organization, year: int, by: User | None) -> None:
     """Number the year's issues in month order, whatever order they were compiled in; a published number stays."""
     digests = MonthlyDigest.objects.select_for_update().filter(organization=organization, year=year).order_by("month")
     for number, digest in enumerate(digests, start=1):
         if digest.status != MonthlyDigest.Status.PUBLISHED and digest.number != number:
-            digest.number = number
+            old, digest.number = digest.number, number
             digest.save(update_fields=["number", "updated_at"])
+            audit.record(AuditEntry.Action.UPDATE, digest, by=by, changes={"number": [old, number]})
 
 
 @transaction.atomic
@@ -74,8 +81,10 @@ def digest_update(*, digest: MonthlyDigest, foreword: str, excluded: list[str], 
     access.require(by, "change", digest)
     if digest.status == MonthlyDigest.Status.PUBLISHED:
         raise ValidationError(_("A published digest is not changed."))
+    before = audit.stored(digest)
     digest.foreword, digest.excluded = foreword.strip(), sorted(set(excluded))
     digest.save(update_fields=["foreword", "excluded", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, digest, by=by, before=before)
     return digest
 
 
@@ -85,8 +94,10 @@ def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
     core_services.lock(digest)
     if digest.status == MonthlyDigest.Status.PUBLISHED:
         raise ValidationError(_("The digest has already been published."))
+    before = audit.stored(digest)
     digest.status, digest.published_at = MonthlyDigest.Status.PUBLISHED, timezone.now()
     digest.save(update_fields=["status", "published_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, digest, by=by, before=before)
     members = User.objects.filter(
         is_active=True,
         person__memberships__group__organization__path__startswith=digest.organization.path,
@@ -108,9 +119,14 @@ def summary_save(*, group: StudyGroup, year: int, text: str, by: User) -> YearSu
     access.require(by, "change", group)
     if not text.strip():
         raise ValidationError({"text": _("Write the summary.")})
-    summary, _created = YearSummary.objects.update_or_create(
+    before = audit.stored(YearSummary.objects.filter(group=group, year=year).first())
+    summary, created = YearSummary.objects.update_or_create(
         group=group, year=year, defaults={"text": text.strip(), "is_final": True}
     )
+    if created:
+        audit.record(AuditEntry.Action.CREATE, summary, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, summary, by=by, before=before)
     return summary
 
 
@@ -120,7 +136,11 @@ def summary_draft(*, group: StudyGroup, year: int, text: str) -> YearSummary:
     summary, created = YearSummary.objects.get_or_create(
         group=group, year=year, defaults={"text": text, "is_final": False}
     )
-    if not created and not summary.is_final:
+    if created:
+        audit.record(AuditEntry.Action.CREATE, summary, by=None)
+    elif not summary.is_final:
+        before = audit.stored(summary)
         summary.text = text
         summary.save(update_fields=["text", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, summary, by=None, before=before)
     return summary

@@ -4,10 +4,8 @@ idempotent: a digest per organization and month however often it runs, a publish
 from __future__ import annotations
 
 import datetime
-import time
 
 from celery import shared_task
-from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -33,7 +31,7 @@ def organizations_with_groups(root: Organization | None = None) -> list[Organiza
         groups = groups.filter(organization__path__startswith=root.path)
     paths = set()
     for path in groups.values_list("organization__path", flat=True):
-        paths.update(path[:end] for end in range(5, len(path) + 1, 5))
+        paths.update(Organization.ancestor_paths(path, include_self=True))
     queryset = Organization.objects.filter(path__in=paths)
     if root is not None:
         queryset = queryset.filter(path__startswith=root.path)
@@ -71,13 +69,10 @@ def compile_digests(
         organizations = organizations_with_groups(root)
         run.state, run.started_at, run.total, run.done = TaskRun.State.RUNNING, timezone.now(), len(organizations), 0
         run.save(update_fields=["state", "started_at", "total", "done"])
-        pause = settings.DIGEST_TEST_PAUSE  # lets a test stop a worker in the middle of a run
         for organization in organizations:
-            services.digest_compile(organization=organization, year=year, month=month)
+            services.digest_compile(organization=organization, year=year, month=month, by=run.triggered_by)
             run.done += 1
             TaskRun.objects.filter(pk=run.pk).update(done=run.done)
-            if pause:
-                time.sleep(pause)
         _finish(run, TaskRun.State.SUCCEEDED)
         return len(organizations)
     except TRANSIENT:

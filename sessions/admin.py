@@ -2,7 +2,6 @@ from django.contrib import admin
 
 from sessions.models import (
     Attendance,
-    FormReceipt,
     LeaveRequest,
     Lecture,
     MakeUp,
@@ -13,10 +12,11 @@ from sessions.models import (
     StudySession,
     Submission,
 )
+from studygroup.admin import AuditedAdmin
 
 
 @admin.register(StudySession)
-class StudySessionAdmin(admin.ModelAdmin):
+class StudySessionAdmin(AuditedAdmin):
     list_display = ["title", "group", "kind", "starts_at", "is_expanded"]
     list_filter = ["kind", "is_expanded", "is_online"]
     search_fields = ["title", "code"]
@@ -25,14 +25,14 @@ class StudySessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(AuditedAdmin):
     list_display = ["session", "person", "status", "method", "signed_at"]
     list_filter = ["status", "method"]
     raw_id_fields = ["session", "person", "recorded_by"]
 
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(admin.ModelAdmin):
+class LeaveRequestAdmin(AuditedAdmin):
     list_display = ["session", "person", "status", "decided_at"]
     list_filter = ["status"]
     raw_id_fields = ["session", "person", "decided_by"]
@@ -45,7 +45,7 @@ class ReviewStepInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(AuditedAdmin):
     list_display = ["title", "person", "kind", "status", "submitted_on", "is_recommended"]
     list_filter = ["kind", "status", "is_makeup", "is_recommended"]
     search_fields = ["title", "person__name"]
@@ -54,30 +54,24 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lecture)
-class LectureAdmin(admin.ModelAdmin):
+class LectureAdmin(AuditedAdmin):
     list_display = ["title", "person", "on", "audience"]
     raw_id_fields = ["group", "person"]
 
 
 @admin.register(SessionGuest, Speech, MinutesAttachment)
-class SessionPartAdmin(admin.ModelAdmin):
+class SessionPartAdmin(AuditedAdmin):
     raw_id_fields = ["session"]
 
 
 @admin.register(ReviewStep)
-class ReviewStepAdmin(admin.ModelAdmin):
+class ReviewStepAdmin(AuditedAdmin):
     list_display = ["submission", "action", "by", "at"]
     raw_id_fields = ["submission", "by"]
 
 
 @admin.register(MakeUp)
-class MakeUpAdmin(admin.ModelAdmin):
+class MakeUpAdmin(AuditedAdmin):
     list_display = ["attendance", "on", "method", "given_by"]
     list_filter = ["method"]
     raw_id_fields = ["attendance", "recorded_by"]
-
-
-@admin.register(FormReceipt)
-class FormReceiptAdmin(admin.ModelAdmin):
-    list_display = ["key", "user", "url", "created_at"]
-    raw_id_fields = ["user"]

@@ -6,10 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.forms import UploadField
-from sessions.models import MakeUp, SessionKind, Submission
-from sessions.once import OnceForm
-from studygroup.forms import DATE_WIDGET, CrispyForm, person_label
+from plans.models import SessionKind
+from sessions.models import MakeUp, Submission
+from studygroup import formats
+from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.once import OnceForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -53,7 +54,7 @@ class SessionForm(OnceForm, CrispyForm):
     def __init__(self, *args, topics=None, members=None, others=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = topics
-        self.fields["topics"].label_from_instance = lambda t: f"{t.month}月 · {t.title}"
+        self.fields["topics"].label_from_instance = lambda t: f"{formats.month_zh(t.month)} · {t.title}"
         for name in ("lead", "speakers"):
             self.fields[name].queryset = members
             self.fields[name].label_from_instance = person_label

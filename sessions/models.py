@@ -11,18 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plans.models import SessionKind
 from studygroup.models import TimeStampedModel
-
-
-class SessionKind(models.TextChoices):
-    COLLECTIVE = "collective", _("Collective study and discussion")
-    READING_CLASS = "reading_class", _("Reading class")
-    EXPERT_LECTURE = "expert_lecture", _("Expert lecture")
-    FIELD_TEACHING = "field_teaching", _("Field teaching")
-    FIRST_TOPIC = "first_topic", _("First topic of a meeting")
-    MICRO_LECTURE = "micro_lecture", _("Micro party lecture")
-    CASE_REVIEW = "case_review", _("Case review")
-    RESEARCH_EXCHANGE = "research_exchange", _("Research exchange")
 
 
 def session_file_to(instance, filename: str) -> str:
@@ -109,14 +99,11 @@ class StudySession(TimeStampedModel):
 
     @classmethod
     def access_extra_q(cls, scope) -> Q | None:
-        """People invited to an expanded session, and observers assigned to it, read it."""
+        """People invited to an expanded session read it (observers too: ``audits.access_rules``)."""
         if scope.person_id is None:
             return None
-        from audits.models import ObserverVisit
-
         invited = cls.invited.through.objects.filter(person_id=scope.person_id).values("studysession_id")
-        observed = ObserverVisit.objects.filter(observer_id=scope.person_id).values("session_id")
-        return Q(pk__in=invited) | Q(pk__in=observed)
+        return Q(pk__in=invited)
 
     @property
     def has_plan(self) -> bool:
@@ -474,23 +461,3 @@ class MakeUp(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.attendance.person} · {self.get_method_display()}"
-
-
-class FormReceipt(models.Model):
-    """One post of a form that creates a record: its key and where it led, so a double click leads there too."""
-
-    key = models.UUIDField(_("key"), unique=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
-    )
-    url = models.CharField(_("address"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    audit_exclude = True
-
-    class Meta:
-        verbose_name = _("form receipt")
-        verbose_name_plural = _("form receipts")
-
-    def __str__(self) -> str:
-        return str(self.key)

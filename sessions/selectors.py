@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sessions.models import (
     ATTENDED,
+    MISSED,
     Attendance,
     LeaveRequest,
     Lecture,
@@ -142,7 +143,7 @@ def makeups_open(*, user: User) -> QuerySet[Attendance]:
         session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status=Submission.Status.APPROVED
     )
     return (
-        access.visible(Attendance.objects.filter(status__in=[Attendance.Status.LEAVE, Attendance.Status.ABSENT]), user)
+        access.visible(Attendance.objects.filter(status__in=MISSED), user)
         .filter(session__ends_at__lte=timezone.now())
         .exclude(Exists(accepted))
         .select_related("session__group__organization", "person")

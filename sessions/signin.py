@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions.models import Attendance, StudySession
+from studygroup import formats
 
 SALT = "studygroup.sessions.signin"
 QR, LINK = "qr", "link"
@@ -52,7 +53,7 @@ def check_window(session: StudySession, now=None) -> None:
     now = now or timezone.now()
     opens = session.starts_at - timezone.timedelta(minutes=settings.SIGNIN_OPENS_MINUTES)
     if now < opens:
-        raise SignInRefused(_("Sign-in opens at %(time)s.") % {"time": f"{timezone.localtime(opens):%m月%d日 %H:%M}"})
+        raise SignInRefused(_("Sign-in opens at %(time)s.") % {"time": formats.month_day_time_zh(opens)})
     if now > session.ends_at:
         raise SignInRefused(_("The session has ended; sign-in is closed. Ask the office if you attended."))
 

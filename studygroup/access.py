@@ -17,7 +17,10 @@ to its owning organization (``access_org_field``; ``""`` for ``Organization``
 itself) and, where members should see it, the lookup to its study group
 (``access_group_field``). A model may narrow what the rule lets through with a
 classmethod ``access_restrict_q(scope)`` (e.g. an upper level reads a plan only
-once it is filed). Objects outside a user's reach answer 404 in views.
+once it is filed), and widen it with ``access_extra_q(scope)`` (people invited to
+a session read it). A higher app widens a lower app's model through the hook
+``@access.extra_q(Model)`` (audits: an observer reads the sessions they observe).
+Objects outside a user's reach answer 404 in views.
 
 The rule book. Every other check, read or write, is a named rule:
 
@@ -48,7 +51,7 @@ from django.http import Http404
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from studygroup.models import Organization, User
+    from studygroup.models import Organization, Person, User
 
 STAFF = "staff"
 LEADER = "leader"
@@ -93,16 +96,20 @@ class Scope:
         An observer's grant does not open the subtree: observers read a lower
         group's session, its plan and materials only through their visits.
         """
+        from studygroup.models import Organization
+
         wanted = set(roles) if roles is not None else READING_ROLES
         paths = sorted({g.path for g in self.grants if g.role in wanted})
         collapsed: list[str] = []
         for path in paths:
-            if not collapsed or not path.startswith(collapsed[-1]):
+            if not collapsed or not Organization.is_path_within(path, collapsed[-1]):
                 collapsed.append(path)
         return collapsed
 
     def reaches(self, path: str, roles: Iterable[str] | None = None) -> bool:
-        return any(path.startswith(prefix) for prefix in self.paths(roles))
+        from studygroup.models import Organization
+
+        return any(Organization.is_path_within(path, prefix) for prefix in self.paths(roles))
 
     def organization_ids(self, roles: Iterable[str]) -> list[int]:
         """The organizations where the user holds one of ``roles`` (not those below them)."""
@@ -127,21 +134,24 @@ def scope_for(user: User) -> Scope:
     return scope
 
 
-def forget_scope(user: User) -> None:
-    """Drop the cached scope, after the user's grants or memberships changed."""
-    if hasattr(user, SCOPE_CACHE_ATTRIBUTE):
-        delattr(user, SCOPE_CACHE_ATTRIBUTE)
+def person_of(user: User) -> Person | None:
+    """Return the person behind ``user``'s login, or None (anonymous, or a login without a person).
+
+    The scope knows the person's id; the record is read once per user object, when first asked for.
+    """
+    if scope_for(user).person_id is None:
+        return None
+    return user.person  # Django keeps the related record on the user object after the first read.
 
 
 def _load_scope(user: User) -> Scope:
-    from studygroup.models import Membership, Organization, Person, RoleGrant
+    from studygroup.models import Membership, Organization, RoleGrant
 
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
         # Rules about who someone is (the author, the observer) still ask superusers for their person.
-        person_id = Person.objects.filter(user=user).values_list("pk", flat=True).first()
-        return Scope(is_superuser=True, user_id=user.pk, person_id=person_id)
+        return Scope(is_superuser=True, user_id=user.pk, person_id=getattr(getattr(user, "person", None), "pk", None))
     below = Exists(Organization.objects.filter(parent=OuterRef("organization")))
     grants = [
         Grant(role=role, organization_id=org_id, path=path, has_organizations_below=has_below)
@@ -168,7 +178,33 @@ def _load_scope(user: User) -> Scope:
 
 def _org_lookup(model: type[Model]) -> str:
     prefix = model.access_org_field
-    return f"{prefix}__path__startswith" if prefix else "path__startswith"
+    return f"{prefix}__path" if prefix else "path"
+
+
+ExtraQ = Callable[[Scope], Q | None]
+EXTRA_Q: dict[type[Model], list[ExtraQ]] = {}
+
+
+def extra_q(model: type[Model]) -> Callable[[ExtraQ], ExtraQ]:
+    """Register the decorated ``(scope) -> Q | None`` as more records of ``model`` the scope reads.
+
+    The hook through which an app above ``model``'s own widens who reads it (its docstring's first line says
+    who); ``visible`` adds it to the model's own ``access_extra_q``. Registered from the app's ``AppConfig.ready``.
+    """
+
+    def register(function: ExtraQ) -> ExtraQ:
+        functions = EXTRA_Q.setdefault(model, [])
+        if function not in functions:
+            functions.append(function)
+        return function
+
+    return register
+
+
+def _extra_conditions(model: type[Model], scope: Scope) -> list[Q]:
+    own = getattr(model, "access_extra_q", None)
+    functions = ([own] if own is not None else []) + EXTRA_Q.get(model, [])
+    return [condition for function in functions if (condition := function(scope)) is not None]
 
 
 def visible(queryset: QuerySet, user: User) -> QuerySet:
@@ -176,18 +212,17 @@ def visible(queryset: QuerySet, user: User) -> QuerySet:
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
+    from studygroup.models import Organization
+
     model = queryset.model
-    conditions = [Q(**{_org_lookup(model): path}) for path in scope.paths()]
+    paths = scope.paths()
+    conditions = [Organization.subtree_q(paths, _org_lookup(model))] if paths else []
     group_field = getattr(model, "access_group_field", None)
     if group_field is not None and scope.member_group_ids:
         lookup = f"{group_field}__in" if group_field else "pk__in"
         members_see = model._default_manager.filter(**{lookup: scope.member_group_ids}).values("pk")
         conditions.append(Q(pk__in=members_see))
-    extra = getattr(model, "access_extra_q", None)
-    if extra is not None:
-        extra_condition = extra(scope)
-        if extra_condition is not None:
-            conditions.append(extra_condition)
+    conditions += _extra_conditions(model, scope)
     if not conditions:
         return queryset.none()
     queryset = queryset.filter(reduce(or_, conditions))
@@ -209,7 +244,7 @@ def organizations_reached(user: User, roles: Iterable[str] | None = None) -> Que
     paths = scope.paths(roles)
     if not paths:
         return Organization.objects.none()
-    return Organization.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+    return Organization.objects.filter(Organization.subtree_q(paths))
 
 
 def organizations_held(user: User, roles: Iterable[str]) -> QuerySet[Organization]:
@@ -366,9 +401,11 @@ def _group_id(obj: Model) -> int | None:
 
 
 def _holds_above(scope: Scope, organization: Organization, roles: Iterable[str]) -> bool:
+    from studygroup.models import Organization
+
     wanted = set(roles)
     return any(
-        g.role in wanted and organization.path.startswith(g.path) and g.path != organization.path for g in scope.grants
+        g.role in wanted and Organization.is_path_within(organization.path, g.path, strictly=True) for g in scope.grants
     )
 
 
@@ -411,10 +448,12 @@ def _can_review_second(scope: Scope, obj: Model) -> bool:
 
 def grant_reach_q(scope: Scope, lookup: str) -> Q:
     """A condition matching records whose organization path (at ``lookup``) a grant of the scope reaches."""
+    from studygroup.models import Organization
+
     paths = scope.paths()
     if not paths:
         return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{lookup}__startswith": path}) for path in paths))
+    return Organization.subtree_q(paths, lookup)
 
 
 def can(user: User, action: str, obj: Any) -> bool:
@@ -433,10 +472,12 @@ def require(user: User, action: str, obj: Any) -> None:
 
 def audit_entries_visible(queryset: QuerySet, user: User) -> QuerySet:
     """Return the audit entries a user may read: staff read their subtree's."""
+    from studygroup.models import Organization
+
     scope = scope_for(user)
     if scope.is_superuser:
         return queryset
     paths = scope.paths([STAFF])
     if not paths:
         return queryset.none()
-    return queryset.filter(reduce(or_, (Q(organization_path__startswith=p) for p in paths)))
+    return queryset.filter(Organization.subtree_q(paths, "organization_path"))

@@ -1,19 +1,74 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 
-from studygroup import services
-from studygroup.models import AuditEntry, Membership, Notification, Organization, Person, RoleGrant, StudyGroup, User
+from studygroup import audit, services
+from studygroup.models import (
+    AuditEntry,
+    FormReceipt,
+    Membership,
+    Notification,
+    Organization,
+    Person,
+    RoleGrant,
+    StudyGroup,
+    User,
+)
+
+
+class AuditedAdminMixin:
+    """Log what the Django admin writes, which calls no service: records saved or deleted, rows of its inlines."""
+
+    def save_model(self, request, obj, form, change):
+        before = audit.stored(obj) if change else None
+        super().save_model(request, obj, form, change)
+        if change:
+            audit.record(AuditEntry.Action.UPDATE, obj, by=request.user, before=before)
+        else:
+            audit.record(AuditEntry.Action.CREATE, obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        audit.delete(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        audit.delete(queryset, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        rows = formset.save(commit=False)
+        for row in formset.deleted_objects:
+            audit.delete(row, by=request.user)
+        for row in rows:
+            before = audit.stored(row)
+            row.save()
+            if before is None:
+                audit.record(AuditEntry.Action.CREATE, row, by=request.user)
+            else:
+                audit.record(AuditEntry.Action.UPDATE, row, by=request.user, before=before)
+        formset.save_m2m()
+
+
+class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(User)
-class StudyGroupUserAdmin(UserAdmin):
+class StudyGroupUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "person", "is_active", "is_staff", "last_login"]
     readonly_fields = ["password_changed_at", "last_login", "date_joined"]
     fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]
 
+    def user_change_password(self, request, id, form_url=""):
+        # The password form saves the user itself, past ``save_model``.
+        user = self.get_object(request, unquote(id))
+        before = audit.stored(user) if request.method == "POST" else None
+        response = super().user_change_password(request, id, form_url)
+        if before is not None:
+            audit.record(AuditEntry.Action.UPDATE, User.objects.get(pk=user.pk), by=request.user, before=before)
+        return response
+
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     list_display = ["name", "code", "kind", "parent", "depth", "path"]
     list_filter = ["kind", "depth"]
     search_fields = ["name", "code"]
@@ -25,10 +80,13 @@ class OrganizationAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "parent"] if obj else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
+        # The services log the change.
         if change:
-            services.organization_update(organization=obj, code=obj.code, name=obj.name, kind=obj.kind)
+            services.organization_update(organization=obj, code=obj.code, name=obj.name, kind=obj.kind, by=request.user)
         else:
-            created = services.organization_create(code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent)
+            created = services.organization_create(
+                code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent, by=request.user
+            )
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 
 
@@ -39,7 +97,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(StudyGroup)
-class StudyGroupAdmin(admin.ModelAdmin):
+class StudyGroupAdmin(AuditedAdmin):
     list_display = ["name", "code", "organization", "is_active"]
     search_fields = ["name", "code", "organization__name"]
     autocomplete_fields = ["organization"]
@@ -53,7 +111,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["name", "post", "organization", "code", "user"]
     search_fields = ["name", "code", "post", "organization__name"]
     autocomplete_fields = ["organization", "user"]
@@ -61,7 +119,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["person", "group", "role", "start_on", "end_on"]
     list_filter = ["role"]
     search_fields = ["person__name", "group__name"]
@@ -69,7 +127,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(AuditedAdmin):
     list_display = ["person", "role", "organization"]
     list_filter = ["role"]
     search_fields = ["person__name", "organization__name"]
@@ -98,3 +156,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["verb"]
     search_fields = ["title", "recipient__username"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(FormReceipt)
+class FormReceiptAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "url", "created_at"]
+    raw_id_fields = ["user"]

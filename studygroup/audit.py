@@ -1,9 +1,14 @@
 """The append-only audit log: logins, failed logins and every change of a record.
 
-Changes are caught by model signals rather than in each service, so that no
-write escapes the log, whether it comes from a service, the admin or a
-command. Who and from where come from the request being served
-(``AuditContextMiddleware``); outside a request they are left empty.
+The code that writes says so: each service records what it creates, changes
+or deletes (``record`` after a save, with ``stored`` read before an update;
+``delete``; ``write_many`` for rows written in bulk), and so do the admin
+(``studygroup.admin.AuditedAdminMixin``), the importer and the commands. No
+model signal is involved: bulk writes skip signals, and a log kept as a side
+effect of saving is easily lost. The models logged are those of
+``audited_models()``. Where from comes from the request being served
+(``AuditContextMiddleware``), and who too where the writer does not say;
+outside a request they are left empty.
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Model
+from django.db import models, router
+from django.db.models import Model, QuerySet
+from django.db.models.deletion import Collector
 from django.db.models.fields.files import FieldFile
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from studygroup import formats
 from studygroup.models import AuditEntry
 
 AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports", "practice"}
@@ -60,9 +66,15 @@ def client_address(request) -> str | None:
 
 
 def is_audited(model: type[Model]) -> bool:
+    """Answer whether writes to ``model`` are logged: every model of our apps but the log itself and those that
+    set ``audit_exclude`` (notifications, form receipts, rollups, task runs, ...)."""
     return (
         model._meta.app_label in AUDITED_APPS and not getattr(model, "audit_exclude", False) and model is not AuditEntry
     )
+
+
+def audited_models() -> list[type[Model]]:
+    return [model for model in apps.get_models() if is_audited(model)]
 
 
 def _plain(value: Any) -> Any:
@@ -89,7 +101,7 @@ def _field_values(instance: Model) -> dict[str, Any]:
 def _organization_path(instance: Model) -> str:
     from studygroup.access import owning_organization
 
-    if not hasattr(type(instance), "access_org_field"):
+    if not hasattr(instance._meta.model, "access_org_field"):
         person = getattr(instance, "person", None) if instance._meta.model_name == "user" else None
         return person.organization.path if person is not None else ""
     try:
@@ -138,7 +150,7 @@ def write_many(
     organization_path_for=None,
     repr_for=None,
 ) -> int:
-    """Record one entry per instance written in bulk (``bulk_create``/``bulk_update`` skip the signals).
+    """Record one entry per instance written in bulk (``bulk_create``, ``bulk_update``, a queryset's ``update``).
 
     ``changes_for(instance)`` returns the entry's changes; by default a creation
     lists the instance's non-empty fields. Each entry is filed under the
@@ -153,7 +165,7 @@ def write_many(
     entries = []
     for instance in instances:
         values = _field_values(instance)
-        changes = changes_for(instance) if changes_for is not None else _created_changes(type(instance), values)
+        changes = changes_for(instance) if changes_for is not None else _created_changes(instance._meta.model, values)
         entries.append(
             AuditEntry(
                 action=action,
@@ -165,7 +177,7 @@ def write_many(
                 object_id=str(instance.pk),
                 object_repr=(
                     MASK
-                    if _is_private(type(instance), values)
+                    if _is_private(instance._meta.model, values)
                     else (repr_for(instance) if repr_for else str(instance))[:200]
                 ),
                 organization_path=(
@@ -177,28 +189,60 @@ def write_many(
     return len(entries)
 
 
-def _before_save(sender, instance, raw=False, **kwargs) -> None:
-    if raw or not is_audited(sender) or instance._state.adding or instance.pk is None:
-        return
-    before = sender._default_manager.filter(pk=instance.pk).first()
-    instance._audit_before = _field_values(before) if before is not None else None
+def stored(instance: Model | None) -> dict | None:
+    """Return the field values of ``instance`` as stored (``None`` if it is not), to give ``record`` as ``before``.
+
+    Read from the database, not from the instance: a bound form may already
+    have changed the instance in memory before the service sees it.
+    """
+    if instance is None or instance.pk is None:
+        return None
+    row = instance._meta.model._default_manager.filter(pk=instance.pk).first()
+    return _field_values(row) if row is not None else None
 
 
-def _after_save(sender, instance, created, raw=False, **kwargs) -> None:
-    if raw or not is_audited(sender):
+def record(action: str, instance: Model, *, by, before: dict | None = None, changes: dict | None = None):
+    """Write the entry of one record that ``by`` created, changed or is about to delete; return it.
+
+    ``by`` ``None`` means the user of the request being served (or nobody
+    outside a request); the address is always the request's. The changes are
+    worked out unless given: a creation lists the record's non-empty fields;
+    an update compares with ``before`` (``stored(instance)`` read before the
+    change) and writes nothing when no field differs; a deletion, recorded
+    before the record is deleted, lists the fields it held. Secrets, and the
+    private fields of a draft, are masked.
+    """
+    model, after = instance._meta.model, _field_values(instance)
+    if changes is None and action == AuditEntry.Action.UPDATE:
+        if before is None:
+            raise TypeError("An update is recorded with the values stored before it (audit.stored).")
+        shown_before, shown_after = _masked(model, before), _masked(model, after)
+        changes = {
+            name: [shown_before.get(name), shown_after[name]] for name in after if before.get(name) != after[name]
+        }
+        if not changes:
+            return None
+    elif changes is None:
+        changes = (_deleted_changes if action == AuditEntry.Action.DELETE else _created_changes)(model, after)
+    return write(action=action, instance=instance, changes=changes, user=by)
+
+
+def delete(target: Model | QuerySet, *, by) -> None:
+    """Delete a record (or a queryset's records) and log each audited record deleted with it, cascades included."""
+    records = [target] if isinstance(target, Model) else list(target)
+    if not records:
         return
-    after = _field_values(instance)
-    before = getattr(instance, "_audit_before", None)
-    if created or before is None:
-        write(action=AuditEntry.Action.CREATE, instance=instance, changes=_created_changes(sender, after))
-        return
-    shown_before, shown_after = _masked(sender, before), _masked(sender, after)
-    changes = {
-        name: [shown_before.get(name), shown_after[name]] for name, value in after.items() if before.get(name) != value
-    }
-    if changes:
-        write(action=AuditEntry.Action.UPDATE, instance=instance, changes=changes)
-    instance._audit_before = None
+    collector = Collector(using=router.db_for_write(records[0]._meta.model))
+    collector.collect(records)
+    doomed = [row for model, found in collector.data.items() if is_audited(model) for row in found]
+    doomed += [row for queryset in collector.fast_deletes if is_audited(queryset.model) for row in queryset]
+    write_many(
+        action=AuditEntry.Action.DELETE,
+        instances=doomed,
+        changes_for=lambda row: _deleted_changes(row._meta.model, _field_values(row)),
+        user=by,
+    )
+    target.delete()
 
 
 def _is_private(model: type[Model], values: dict | None) -> bool:
@@ -220,15 +264,11 @@ def _created_changes(model: type[Model], values: dict) -> dict:
 
 
 def _shown_repr(instance: Model, values: dict) -> str:
-    return MASK if _is_private(type(instance), values) else str(instance)[:200]
+    return MASK if _is_private(instance._meta.model, values) else str(instance)[:200]
 
 
-def _after_delete(sender, instance, **kwargs) -> None:
-    if not is_audited(sender):
-        return
-    values = _masked(sender, _field_values(instance))
-    changes = {name: [value, None] for name, value in values.items() if value not in (None, "")}
-    write(action=AuditEntry.Action.DELETE, instance=instance, changes=changes)
+def _deleted_changes(model: type[Model], values: dict) -> dict:
+    return {name: [value, None] for name, value in _masked(model, values).items() if value not in (None, "")}
 
 
 def _person_path(user) -> str:
@@ -271,12 +311,7 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 def connect() -> None:
-    """Connect the audit handlers; called once from ``StudyGroupConfig.ready``."""
-    for model in apps.get_models():
-        if is_audited(model):
-            pre_save.connect(_before_save, sender=model, dispatch_uid=f"audit-pre-{model._meta.label}")
-            post_save.connect(_after_save, sender=model, dispatch_uid=f"audit-post-{model._meta.label}")
-            post_delete.connect(_after_delete, sender=model, dispatch_uid=f"audit-del-{model._meta.label}")
+    """Log sign-ins, sign-outs and failed sign-ins (Django's own signals); called once from ``StudyGroupConfig.ready``."""
     user_logged_in.connect(_logged_in, dispatch_uid="audit-login")
     user_logged_out.connect(_logged_out, dispatch_uid="audit-logout")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
@@ -453,11 +488,11 @@ def _shown(field, value: Any, names: dict) -> str:
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment, datetime.UTC)
-            return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+            return formats.datetime_zh(moment)
     if isinstance(field, models.DateField) and isinstance(value, str):
         day = parse_date(value)
         if day is not None:
-            return formats.date_format(day, "DATE_FORMAT")
+            return formats.date_zh(day)
     return _cut(str(value))
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from studygroup.models import AuditEntry, Membership, Person, RoleGrant
+from studygroup.uploads import validate_upload
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -24,6 +25,15 @@ class CrispyForm(CrispyMixin, forms.Form):
     pass
 
 
+class UploadField(forms.FileField):
+    """A file field that refuses empty, oversized and disguised files (``uploads.validate_upload``)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            validate_upload(value)
+
+
 def person_label(person: Person) -> str:
     return f"{person.name}({person.post or person.organization.name})"
 
@@ -35,12 +45,6 @@ def person_with_organization(person: Person) -> str:
 class PersonChoiceField(forms.ModelChoiceField):
     """A choice of person, shown with their post (or organization)."""
 
-    def __init__(self, *args, label_from=person_label, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.label_from_instance = label_from
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def __init__(self, *args, label_from=person_label, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_from_instance = label_from

@@ -1,6 +1,10 @@
-"""Core records: organizations, study groups, people, memberships, role grants, audit log."""
+"""Core records: organizations, study groups, people, memberships, role grants, audit log, notifications, form receipts."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -10,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # One level of the materialized path: four base-36 digits and a dot.
-PATH_STEP = 5
 PATH_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-PATH_MAX_CHILDREN = 36**4 - 1
+PATH_SEGMENT_DIGITS = 4
+PATH_STEP = PATH_SEGMENT_DIGITS + 1
+PATH_MAX_CHILDREN = len(PATH_DIGITS) ** PATH_SEGMENT_DIGITS - 1
 
 
 class TimeStampedModel(models.Model):
@@ -80,20 +85,59 @@ class Organization(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("core:org-detail", kwargs={"pk": self.pk})
 
-    @property
-    def ancestor_paths(self) -> list[str]:
-        """Return the paths of every ancestor, root first, without this one."""
-        return [self.path[:end] for end in range(PATH_STEP, len(self.path), PATH_STEP)]
+    # The arithmetic of paths lives here and nowhere else: callers hold a path string as often as an
+    # organization (values_list rows, audit entries, grants of a scope), so these take paths.
+
+    @staticmethod
+    def path_segment(number: int) -> str:
+        """Return the path segment of the ``number``-th child (1-based): four base-36 digits and a dot."""
+        digits = []
+        for _position in range(PATH_SEGMENT_DIGITS):
+            number, remainder = divmod(number, len(PATH_DIGITS))
+            digits.append(PATH_DIGITS[remainder])
+        return "".join(reversed(digits)) + "."
+
+    @staticmethod
+    def child_number(path: str) -> int:
+        """Return the number the last segment of ``path`` encodes: the inverse of ``path_segment``."""
+        return int(path[-PATH_STEP:].rstrip("."), len(PATH_DIGITS))
+
+    @staticmethod
+    def path_depth(path: str) -> int:
+        """Return the depth of the organization at ``path`` (a root is 1)."""
+        return len(path) // PATH_STEP
+
+    @staticmethod
+    def path_length(depth: int) -> int:
+        """Return the length of a path at ``depth``: the prefix that names an ancestor at that depth."""
+        return depth * PATH_STEP
+
+    @staticmethod
+    def ancestor_paths(path: str, *, include_self: bool = False) -> list[str]:
+        """Return the paths of every ancestor of ``path``, root first; with ``include_self``, ``path`` last."""
+        end = len(path) + 1 if include_self else len(path)
+        return [path[:length] for length in range(PATH_STEP, end, PATH_STEP)]
+
+    @staticmethod
+    def is_path_within(path: str, prefix: str, *, strictly: bool = False) -> bool:
+        """Answer whether ``path`` is in the subtree at ``prefix`` (``strictly``: below it, not ``prefix`` itself)."""
+        return path.startswith(prefix) and not (strictly and path == prefix)
+
+    @staticmethod
+    def subtree_q(prefixes: Iterable[str], lookup: str = "path") -> Q:
+        """Return the condition "``lookup`` lies in one of the subtrees at ``prefixes``" (at least one prefix)."""
+        return reduce(or_, (Q(**{f"{lookup}__startswith": prefix}) for prefix in prefixes))
 
     def subtree(self, *, include_self: bool = True) -> models.QuerySet[Organization]:
         queryset = Organization.objects.filter(path__startswith=self.path)
         return queryset if include_self else queryset.exclude(pk=self.pk)
 
     def ancestors(self) -> models.QuerySet[Organization]:
-        return Organization.objects.filter(path__in=self.ancestor_paths)
+        return Organization.objects.filter(path__in=self.ancestor_paths(self.path))
 
-    def is_within(self, other: Organization) -> bool:
-        return self.path.startswith(other.path)
+    def is_within(self, other: Organization, *, strictly: bool = False) -> bool:
+        """Answer whether this organization is ``other`` or below it (``strictly``: below it only)."""
+        return self.is_path_within(self.path, other.path, strictly=strictly)
 
 
 class StudyGroup(TimeStampedModel):
@@ -335,3 +379,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FormReceipt(models.Model):
+    """One post of a form that creates a record: its key and where it led, so a double click leads there too."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(_("address"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    audit_exclude = True
+
+    class Meta:
+        # Kept in the table of the sessions app, where receipts were first stored.
+        db_table = "study_sessions_formreceipt"
+        verbose_name = _("form receipt")
+        verbose_name_plural = _("form receipts")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from studygroup import access
+from studygroup import access, audit
 from studygroup.models import (
-    PATH_DIGITS,
     PATH_MAX_CHILDREN,
+    AuditEntry,
     Membership,
     Organization,
     Person,
@@ -34,55 +34,60 @@ def lock(instance):
     return instance
 
 
-def _path_segment(number: int) -> str:
-    digits = []
-    for _position in range(4):
-        number, remainder = divmod(number, len(PATH_DIGITS))
-        digits.append(PATH_DIGITS[remainder])
-    return "".join(reversed(digits)) + "."
-
-
-def _segment_number(segment: str) -> int:
-    return int(segment.rstrip("."), len(PATH_DIGITS))
-
-
 def _next_path(parent: Organization | None) -> str:
     """Return the path of a new last child of ``parent`` (or a new root)."""
     prefix = parent.path if parent else ""
-    depth = len(prefix) // 5 + 1
-    siblings = Organization.objects.filter(path__startswith=prefix, depth=depth)
+    siblings = Organization.objects.filter(path__startswith=prefix, depth=Organization.path_depth(prefix) + 1)
     last = siblings.order_by("-path").values_list("path", flat=True).first()
-    number = _segment_number(last[-5:]) + 1 if last else 1
+    number = Organization.child_number(last) + 1 if last else 1
     if number > PATH_MAX_CHILDREN:
         raise ValidationError(_("This organization cannot take more sub-organizations."))
-    return prefix + _path_segment(number)
+    return prefix + Organization.path_segment(number)
 
 
 @transaction.atomic
 def organization_create(
-    *, code: str, name: str, kind: str = Organization.Kind.OTHER, parent: Organization | None = None
+    *,
+    code: str,
+    name: str,
+    kind: str = Organization.Kind.OTHER,
+    parent: Organization | None = None,
+    by: User | None = None,
+    audited: bool = True,
 ) -> Organization:
+    """Create an organization as the last child of ``parent``; ``audited=False`` for a caller that logs it itself."""
     if parent is not None:
         # Lock the parent so two children created at once get different paths.
         Organization.objects.select_for_update().get(pk=parent.pk)
     path = _next_path(parent)
-    return Organization.objects.create(code=code, name=name, kind=kind, parent=parent, path=path, depth=len(path) // 5)
-
-
-@transaction.atomic
-def organization_update(*, organization: Organization, code: str, name: str, kind: str) -> Organization:
-    organization.code, organization.name, organization.kind = code, name, kind
-    organization.save(update_fields=["code", "name", "kind", "updated_at"])
+    organization = Organization.objects.create(
+        code=code, name=name, kind=kind, parent=parent, path=path, depth=Organization.path_depth(path)
+    )
+    if audited:
+        audit.record(AuditEntry.Action.CREATE, organization, by=by)
     return organization
 
 
 @transaction.atomic
-def group_create(*, organization: Organization, code: str, name: str = "") -> StudyGroup:
+def organization_update(
+    *, organization: Organization, code: str, name: str, kind: str, by: User | None = None
+) -> Organization:
+    before = audit.stored(organization)
+    organization.code, organization.name, organization.kind = code, name, kind
+    organization.save(update_fields=["code", "name", "kind", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, organization, by=by, before=before)
+    return organization
+
+
+@transaction.atomic
+def group_create(*, organization: Organization, code: str, name: str = "", by: User | None = None) -> StudyGroup:
     if not name:
         # A stored name, not interface text: always in the deployment's language.
         with translation.override(settings.LANGUAGE_CODE):
             name = _("%(organization)s theoretical study central group") % {"organization": organization.name}
-    return StudyGroup.objects.create(organization=organization, code=code, name=name)
+    group = StudyGroup.objects.create(organization=organization, code=code, name=name)
+    audit.record(AuditEntry.Action.CREATE, group, by=by)
+    return group
 
 
 @transaction.atomic
@@ -93,10 +98,12 @@ def person_create(
     post: str = "",
     code: str = "",
     user: User | None = None,
+    by: User | None = None,
 ) -> Person:
     person = Person.objects.create(
         organization=organization, name=name, post=post, code=code or _new_person_code(), user=user
     )
+    audit.record(AuditEntry.Action.CREATE, person, by=by)
     return person
 
 
@@ -107,8 +114,10 @@ def _new_person_code() -> str:
 
 
 @transaction.atomic
-def role_grant(*, person: Person, organization: Organization, role: str) -> RoleGrant:
-    grant, _created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=role)
+def role_grant(*, person: Person, organization: Organization, role: str, by: User | None = None) -> RoleGrant:
+    grant, created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=role)
+    if created:
+        audit.record(AuditEntry.Action.CREATE, grant, by=by)
     return grant
 
 
@@ -141,7 +150,9 @@ def membership_add(
         raise ValidationError({"person": _("You cannot give yourself a seat. Ask another member of the office.")})
     start_on = start_on or timezone.localdate()
     _check_seat_free(group=group, person=person)
-    return Membership.objects.create(group=group, person=person, role=role, start_on=start_on)
+    membership = Membership.objects.create(group=group, person=person, role=role, start_on=start_on)
+    audit.record(AuditEntry.Action.CREATE, membership, by=by)
+    return membership
 
 
 @transaction.atomic
@@ -157,8 +168,10 @@ def membership_update(
     if not access.can(by, "studygroup.seat_or_grant_to", membership.person):
         raise ValidationError(_("You cannot change your own seat. Ask another member of the office."))
     _check_dates(start_on, end_on)
+    before = audit.stored(membership)
     membership.role, membership.start_on, membership.end_on = role, start_on, end_on
     membership.save(update_fields=["role", "start_on", "end_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, membership, by=by, before=before)
     return membership
 
 
@@ -168,8 +181,10 @@ def membership_end(*, membership: Membership, end_on: datetime.date, by: User) -
     if membership.end_on is not None:
         raise ValidationError(_("This membership has already ended."))
     _check_dates(membership.start_on, end_on)
+    before = audit.stored(membership)
     membership.end_on = end_on
     membership.save(update_fields=["end_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, membership, by=by, before=before)
     return membership
 
 
@@ -185,7 +200,7 @@ def member_add_new_person(
 ) -> Membership:
     """Record a person who is not yet on file and seat them in the group."""
     access.require(by, "manage_members", group)
-    person = person_create(organization=group.organization, name=name, post=post)
+    person = person_create(organization=group.organization, name=name, post=post, by=by)
     return membership_add(group=group, person=person, role=role, start_on=start_on, by=by)
 
 
@@ -214,7 +229,7 @@ def account_create(
     """Give a login to a person of ``organization`` (or to a new person typed in); they choose their own password."""
     access.require(by, "manage_accounts", organization)
     if person is None:
-        person = person_create(organization=organization, name=name, post=post)
+        person = person_create(organization=organization, name=name, post=post, by=by)
     person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
     if not person.organization.is_within(organization):
         raise ValidationError({"person": _("The person must belong to this organization or one below it.")})
@@ -227,8 +242,11 @@ def account_create(
     _check_new_password(password, user)
     user.set_password(password)
     user.save()
+    audit.record(AuditEntry.Action.CREATE, user, by=by)
+    before = audit.stored(person)
     person.user = user
     person.save(update_fields=["user", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, person, by=by, before=before)
     return user
 
 
@@ -242,15 +260,17 @@ def account_password_reset(*, person: Person, password: str, by: User) -> User:
         raise ValidationError(_("This person has no login."))
     user = User.objects.select_for_update().get(pk=person.user_id)
     _check_new_password(password, user)
+    before = audit.stored(user)
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    audit.record(AuditEntry.Action.UPDATE, user, by=by, before=before)
     notifications.send(
         to=[user],
         verb="password_reset",
         title=_("Your password was reset by the office"),
         body=_("Your password was reset by %(name)s. If you did not ask for this, tell your office at once.")
-        % {"name": getattr(getattr(by, "person", None), "name", by.get_username())},
+        % {"name": getattr(access.person_of(by), "name", by.get_username())},
         url="",
     )
     return user
@@ -261,9 +281,11 @@ def password_change(*, user: User, password: str) -> User:
     """Change one's own password (already checked against the rules); a temporary password must not be kept."""
     if user.check_password(password):
         raise ValidationError({"new_password1": _("Choose a password different from the current one.")})
+    before = audit.stored(user)
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    audit.record(AuditEntry.Action.UPDATE, user, by=user, before=before)
     return user
 
 
@@ -272,8 +294,10 @@ def email_change(*, user: User, email: str, password: str) -> User:
     """Change one's own e-mail address, confirmed with the password."""
     if not user.check_password(password):
         raise ValidationError({"password": _("The password is not correct.")})
+    before = audit.stored(user)
     user.email = email
     user.save(update_fields=["email"])
+    audit.record(AuditEntry.Action.UPDATE, user, by=user, before=before)
     return user
 
 
@@ -290,6 +314,7 @@ def grant_create(*, person: Person, organization: Organization, role: str, by: U
     grant, created = RoleGrant.objects.get_or_create(person=person, organization=organization, role=role)
     if not created:
         raise ValidationError({"role": _("This person already holds this role here.")})
+    audit.record(AuditEntry.Action.CREATE, grant, by=by)
     return grant
 
 
@@ -300,4 +325,4 @@ def grant_withdraw(*, grant: RoleGrant, by: User) -> None:
     access.require(by, "manage_accounts", grant.organization)
     if not access.can(by, "studygroup.seat_or_grant_to", grant.person):
         raise ValidationError(_("You cannot withdraw your own role. Ask another member of the office."))
-    grant.delete()
+    audit.delete(grant, by=by)

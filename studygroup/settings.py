@@ -31,12 +31,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Development mode is asked for (DEBUG=1: `make run`, `make messages`), never inferred from what is missing.
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. A deployment sets SECRET_KEY (a long random string); "
+            "on a developer's machine set DEBUG=1 to run in development mode with a development-only key."
+        )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
     "audits",
     "reports",
     "practice",
+    "demo",  # the demo and benchmark data: above every app (ARCHITECTURE.md)
 ]
 
 MIDDLEWARE = [
@@ -274,10 +279,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 45 * 60
 CELERY_TASK_TIME_LIMIT = 50 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Seconds to wait after each organization while compiling digests: only the worker-loss test sets it.
 # Dashboards of subtrees with more groups than this read the rollup tables instead of live joins.
 DASHBOARD_LIVE_LIMIT = int(os.environ.get("DASHBOARD_LIVE_LIMIT", "500"))
-DIGEST_TEST_PAUSE = float(os.environ.get("DIGEST_TEST_PAUSE", "0"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOGGING = {

@@ -118,11 +118,11 @@ def reach_trail(organization, held) -> list:
     """
     from studygroup.models import Organization
 
-    tops = [o.path for o in held if organization.path.startswith(o.path)]
+    tops = [o.path for o in held if organization.is_within(o)]
     if not tops:
         return [organization]
     top = min(tops, key=len)
-    paths = [path for path in organization.ancestor_paths if path.startswith(top)]
+    paths = [path for path in Organization.ancestor_paths(organization.path) if Organization.is_path_within(path, top)]
     return [*Organization.objects.filter(path__in=paths).order_by("path"), organization]
 
 

@@ -16,7 +16,6 @@ from audits.models import (
     RulesDocument,
     VisitInvitation,
 )
-from reports.models import YearSummary
 from sessions.tests.factories import StudySessionFactory
 from studygroup.tests.factories import OrganizationFactory, PersonFactory, StudyGroupFactory, UserFactory
 
@@ -129,12 +128,3 @@ class ActionChangeFactory(DjangoModelFactory):
     action = factory.SubFactory(ActionFactory)
     by = factory.SubFactory(UserFactory)
     to_status = Action.Status.OPEN
-
-
-class YearSummaryFactory(DjangoModelFactory):
-    class Meta:
-        model = YearSummary
-
-    group = factory.SubFactory(StudyGroupFactory)
-    year = 2026
-    text = "全年共开展集体学习8次……"

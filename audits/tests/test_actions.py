@@ -9,11 +9,18 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from audits import services
-from audits.models import ObserverVisit
+from audits.models import Action, ActionChange, ObserverVisit
 from audits.tests.factories import ActionFactory, ObserverVisitFactory
 from sessions.tests.factories import StudySessionFactory
+from studygroup import access
 from studygroup.tests.browser import log_in, needs_chromium
-from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.factories import (
+    OrganizationFactory,
+    PersonFactory,
+    StudyGroupFactory,
+    UserFactory,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -336,3 +343,28 @@ def test_my_actions_and_coverage_pages_keep_their_query_count(
         client.force_login(user)
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def test_a_status_change_is_named_in_chinese():
+    assert str(ActionChange(from_status="open", to_status="done")) == "待整改 → 已整改"
+
+
+def test_a_superuser_passes_reach_rules_but_not_rules_about_who_he_is():
+    superuser = UserFactory(is_superuser=True)
+    action = ActionFactory(status=Action.Status.DONE, raised_by=UserFactory())
+    assert access.can(superuser, "change", action)
+    assert access.can(superuser, "audits.raise_for_group", action.group)
+    assert not access.can(superuser, "audits.action_accept", action)
+    with pytest.raises(PermissionDenied):
+        services.action_accept(action=action, accept=True, by=superuser)
+    action.refresh_from_db()
+    assert (action.status, action.accepted_on) == (Action.Status.DONE, None)
+
+
+def test_a_superuser_who_raised_an_action_accepts_it():
+    superuser = UserFactory(is_superuser=True)
+    PersonFactory(user=superuser)
+    action = ActionFactory(status=Action.Status.DONE, raised_by=superuser)
+    services.action_accept(action=action, accept=True, by=superuser)
+    action.refresh_from_db()
+    assert action.accepted_by == superuser

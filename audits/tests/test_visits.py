@@ -13,7 +13,7 @@ from audits import draw, services
 from audits.models import ObserverVisit, RandomDraw
 from audits.tests.factories import ObserverPoolMemberFactory, ObserverVisitFactory
 from plans.tests.factories import MaterialFactory, StudyPlanFactory
-from sessions.tests.factories import StudySessionFactory
+from sessions.tests.factories import LeaveRequestFactory, StudySessionFactory
 from studygroup.models import Organization
 from studygroup.tests.factories import (
     MembershipFactory,
@@ -264,6 +264,17 @@ def test_observer_sees_only_through_the_visit(client):
         assert client.get(url).status_code == 404, url
     page = client.get(reverse("core:org-tree")).content.decode()
     assert town.name not in page
+
+
+def test_an_observer_sees_who_is_on_leave_but_not_why(client):
+    group = StudyGroupFactory(organization=OrganizationFactory(parent=OrganizationFactory()))
+    session = StudySessionFactory(group=group)
+    leave = LeaveRequestFactory(session=session, reason="赴省委党校参加培训")
+    observer = user_with_role("observer", group.organization.parent)
+    ObserverVisitFactory(session=session, observer=observer.person)
+    client.force_login(observer)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert leave.person.name in page and "赴省委党校参加培训" not in page
 
 
 def test_invited_mode(client):

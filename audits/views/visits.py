@@ -16,7 +16,6 @@ from audits.forms import ListenForm, PreReviewForm, ReportForm
 from audits.models import ObserverVisit
 from audits.views.actions import _raise_action
 from studygroup import access
-from studygroup.models import Person
 from studygroup.viewutils import add_errors, post_action
 
 
@@ -39,7 +38,7 @@ def _visit(request, pk) -> ObserverVisit:
 @login_required
 def visit_detail_view(request, pk):
     visit = _visit(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     is_observer = person is not None and person.pk == visit.observer_id
     session = visit.session
     yes_no = {True: "yes", False: "no", None: None}

@@ -1,6 +1,9 @@
-"""Materials: uploads checked by content, publication, pre-study confirmations, completion and late flags."""
+"""Materials: uploads checked by content, drafts kept from members, downloads through the access rule.
 
-import datetime
+Materials of a session (publication, pre-study, completion, late flags) are tested with sessions, above plans:
+``sessions/tests/test_prestudy.py``.
+"""
+
 import io
 import zipfile
 
@@ -8,15 +11,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
-from plans import selectors, services
-from plans.models import Material, StudyConfirmation
-from plans.tests.factories import FileMaterialFactory, MaterialFactory, StudyConfirmationFactory
-from sessions.models import StudySession
-from sessions.tests.factories import StudySessionFactory
-from studygroup.models import Notification
-from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+from plans import services
+from plans.models import Material
+from plans.tests.factories import FileMaterialFactory, MaterialFactory
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -95,20 +94,6 @@ def test_link_and_text_materials_need_their_content(client, group, staff):
     assert client.post(url, {"title": "链接", "kind": "link", "url": "https://www.12371.cn/"}).status_code == 302
 
 
-def test_publish_notifies_members_and_member_confirms_once(client, group, staff):
-    member = user_with_role("member", group.organization)
-    session = StudySessionFactory(group=group)
-    material = MaterialFactory(group=group, session=session, published_at=None)
-    services.material_publish(material=material, by=staff)
-    assert Notification.objects.filter(recipient=member, verb="material_published").exists()
-    client.force_login(member)
-    client.post(reverse("plans:material-confirm", args=[material.pk]))
-    client.post(reverse("plans:material-confirm", args=[material.pk]))
-    assert StudyConfirmation.objects.filter(material=material).count() == 1
-    page = client.get(reverse("plans:material-list")).content.decode()
-    assert "已学" in page
-
-
 def test_members_do_not_see_drafts(client, group):
     member = user_with_role("member", group.organization)
     draft = MaterialFactory(group=group, published_at=None)
@@ -116,59 +101,6 @@ def test_members_do_not_see_drafts(client, group):
     assert client.get(draft.get_absolute_url()).status_code == 404
     with pytest.raises(PermissionDenied):
         services.study_confirm(material=draft, by=user_with_role("member", OrganizationFactory()))
-
-
-def test_prestudy_completion_rate_from_confirmations(group):
-    session = StudySessionFactory(group=group, starts_at=timezone.now() + datetime.timedelta(days=5))
-    seats = MembershipFactory.create_batch(4, group=group)
-    first, second = MaterialFactory.create_batch(2, group=group, session=session)
-    MaterialFactory(group=group, session=session, published_at=None)  # a draft does not count
-    for seat in seats[:2]:
-        StudyConfirmationFactory(material=first, person=seat.person)
-        StudyConfirmationFactory(material=second, person=seat.person)
-    StudyConfirmationFactory(material=first, person=seats[2].person)
-    StudyConfirmationFactory(material=first)  # someone not on the roster: not counted
-    status = selectors.prestudy_status(session=session)
-    assert len(status.materials) == 2
-    assert status.completed == 2
-    # 5 confirmations of the 2 materials × 4 members expected.
-    assert status.count == selectors.PrestudyCount(confirmed=5, expected=8)
-    assert status.rate == 0.625
-    assert selectors.prestudy_count(StudySession.objects.filter(pk=session.pk)) == status.count
-    assert {row.person.pk: row.confirmed for row in status.rows}[seats[2].person.pk] == 1
-
-
-def test_no_materials_means_no_rate(group):
-    MembershipFactory(group=group)
-    assert selectors.prestudy_status(session=StudySessionFactory(group=group)).rate is None
-
-
-def test_late_publication_is_flagged(group, settings):
-    settings.PRESTUDY_LEAD_DAYS = 3
-    starts = timezone.now() + datetime.timedelta(days=10)
-    session = StudySessionFactory(group=group, starts_at=starts)
-    early = MaterialFactory(group=group, session=session, published_at=starts - datetime.timedelta(days=3, minutes=1))
-    late = MaterialFactory(group=group, session=session, published_at=starts - datetime.timedelta(days=2, hours=23))
-    assert not selectors.is_published_late(early)
-    assert selectors.is_published_late(late)
-    assert selectors.prestudy_status(session=session).late_materials == [late]
-    settings.PRESTUDY_LEAD_DAYS = 2
-    assert not selectors.is_published_late(late)
-
-
-def test_staff_see_who_has_not_studied_and_remind_them(client, group, staff):
-    session = StudySessionFactory(group=group)
-    done = user_with_role("member", group.organization)
-    pending = user_with_role("member", group.organization)
-    material = MaterialFactory(group=group, session=session)
-    StudyConfirmationFactory(material=material, person=done.person)
-    client.force_login(staff)
-    page = client.get(reverse("plans:session-prestudy", args=[session.pk])).content.decode()
-    assert "50%" in page
-    assert pending.person.name in page
-    client.post(reverse("plans:session-remind", args=[session.pk]))
-    assert Notification.objects.filter(recipient=pending, verb="prestudy_reminder").count() == 1
-    assert not Notification.objects.filter(recipient=done, verb="prestudy_reminder").exists()
 
 
 def test_file_download_goes_through_the_access_rule(client, group):
@@ -179,21 +111,6 @@ def test_file_download_goes_through_the_access_rule(client, group):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     client.force_login(user_with_role("member", OrganizationFactory()))
     assert client.get(reverse("plans:material-download", args=[material.pk])).status_code == 404
-
-
-def test_other_organization_gets_nothing_of_materials(client, group):
-    material = MaterialFactory(group=group, session=StudySessionFactory(group=group))
-    client.force_login(user_with_role("staff", OrganizationFactory()))
-    for url in [
-        reverse("plans:material-detail", args=[material.pk]),
-        reverse("plans:material-delete", args=[material.pk]),
-        reverse("plans:material-add", args=[group.pk]),
-        reverse("plans:session-prestudy", args=[material.session_id]),
-    ]:
-        assert client.get(url).status_code == 404, url
-    for name in ["plans:material-publish", "plans:material-confirm"]:
-        assert client.post(reverse(name, args=[material.pk])).status_code == 404
-    assert material.title not in client.get(reverse("plans:material-list")).content.decode()
 
 
 def test_draft_delete_asks_then_deletes_and_published_is_kept(client, group, staff):

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from plans import services as plan_services
 from plans.models import Material
-from plans.uploads import clean_name
 from practice.models import Recommendation
 from practice.services.reporting import ALREADY_DONE
 from sessions import services as session_services
 from sessions.models import StudySession
 from studygroup import access
 from studygroup.models import Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 
 @transaction.atomic

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans.models import ResearchTopic, StudyPlan
-from plans.uploads import clean_name
 from practice import ledger, selectors
 from practice.models import Per, SelfStudyEntry, SelfStudyKind, SelfStudyReminder, SelfStudyTarget
 from practice.periods import period_of
 from studygroup import access, notifications
 from studygroup.models import Person, StudyGroup, User
+from studygroup.uploads import clean_name
 
 # The "1112" practice of seed 004: a book each quarter, a village stay each month, two reports a year
 # (the fourth "1", reading theory every day, is not tracked: no time-on-app figure of any kind).

@@ -15,9 +15,9 @@ from practice import documents as practice_documents
 from practice import selectors, services
 from practice.forms import MeasureForm
 from sessions.models import StudySession
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup.models import Person
+from studygroup.once import run_once
 from studygroup.viewutils import (
     chosen_organization,
     reach_trail,

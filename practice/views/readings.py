@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 from practice import selectors, services
 from practice.forms import PickForm, RecommendationForm
 from practice.models import Recommendation
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import requested_year, run_service, year_choices
 
 

@@ -16,9 +16,9 @@ from plans.models import StudyPlan
 from practice import selectors, services
 from practice.forms import EntryForm, TargetsForm
 from practice.models import SelfStudyEntry, SelfStudyKind
-from sessions.once import run_once
 from studygroup import access, documents
 from studygroup.models import Person, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import (
     post_action,
     requested_year,

@@ -23,14 +23,10 @@ def _dt(value) -> str | None:
 
 
 def export(organization: Organization, year: int | None = None) -> dict:
+    """Return the bundle of ``organization``'s subtree, of one ``year`` or of every year, in canonical form."""
     path = organization.path
     in_year = (lambda qs, lookup: qs.filter(**{lookup: year})) if year else (lambda qs, lookup: qs)
-    sessions = list(
-        in_year(StudySession.objects.filter(group__organization__path__startswith=path), "starts_at__year")
-        .select_related("group", "lead")
-        .prefetch_related("topics", "speakers", "guests", "attendances__person", "submissions__person")
-        .order_by("starts_at", "code")
-    )
+    sessions = _sessions(path, in_year)
     visits = list(
         ObserverVisit.objects.filter(session__in=sessions)
         .select_related("session", "observer")
@@ -47,7 +43,41 @@ def export(organization: Organization, year: int | None = None) -> dict:
         .select_related("visit", "research", "inspection__group", "session", "owner")
         .order_by("raised_on", "code")
     )
-    outsiders = {v.observer_id for v in visits} | {i.inspector_id for i in inspections}
+    people = _people(path, outsiders={v.observer_id for v in visits} | {i.inspector_id for i in inspections})
+    organizations = _organizations(path, people)
+    codes = {o.pk: o.code for o in organizations}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "organizations": [{"code": o.code, "name": o.name, "parent": codes.get(o.parent_id)} for o in organizations],
+        "people": [
+            {"code": p.code, "name": p.name, "org": p.organization.code, "post": p.post or None} for p in people
+        ],
+        "groups": _groups(path),
+        "plans": _plans(path, in_year),
+        "sessions": [_session(s) for s in sessions],
+        "research": _research(path, in_year),
+        "lectures": _lectures(path, in_year),
+        "visits": [_visit(v) for v in visits],
+        "actions": [_action(a) for a in actions],
+        "inspections": [_inspection(i) for i in inspections],
+        "summaries": _summaries(path, in_year),
+        # The optional parts (records-format.md: always written, empty when there is nothing).
+        **extensions.export_parts(organization, year, FUTURE_PARTS),
+    }
+
+
+def _sessions(path: str, in_year) -> list[StudySession]:
+    return list(
+        in_year(StudySession.objects.filter(group__organization__path__startswith=path), "starts_at__year")
+        .select_related("group", "lead")
+        .prefetch_related("topics", "speakers", "guests", "attendances__person", "submissions__person")
+        .order_by("starts_at", "code")
+    )
+
+
+def _people(path: str, outsiders: set[int]) -> list[Person]:
+    """The people of the subtree and those from outside it who observed or inspected in it, by code."""
     people = list(Person.objects.filter(organization__path__startswith=path).select_related("organization"))
     people += list(
         Person.objects.filter(pk__in=outsiders)
@@ -55,13 +85,23 @@ def export(organization: Organization, year: int | None = None) -> dict:
         .select_related("organization")
     )
     people.sort(key=lambda p: p.code)
-    paths = {path[:end] for end in range(5, len(path) + 1, 5)}
+    return people
+
+
+def _organizations(path: str, people: list[Person]) -> list[Organization]:
+    """The subtree, its ancestors and those of every person exported, in tree order."""
+    paths = set(Organization.ancestor_paths(path, include_self=True))
     for person in people:
-        paths.update(person.organization.path[:end] for end in range(5, len(person.organization.path) + 1, 5))
+        paths.update(Organization.ancestor_paths(person.organization.path, include_self=True))
     organizations = list(Organization.objects.filter(path__startswith=path)) + list(
         Organization.objects.filter(path__in=paths).exclude(path__startswith=path)
     )
     organizations.sort(key=lambda o: o.path)
+    return organizations
+
+
+def _groups(path: str) -> list[dict]:
+    """The groups of the subtree with their members (each person once, the latest seat) and rules documents."""
     groups = list(
         StudyGroup.objects.filter(organization__path__startswith=path)
         .select_related("organization")
@@ -82,107 +122,59 @@ def export(organization: Organization, year: int | None = None) -> dict:
         if (seat.group_id, seat.person_id) not in seen:
             seen.add((seat.group_id, seat.person_id))
             members.setdefault(seat.group_id, []).append({"person": seat.person.code, "role": seat.role})
-    codes = {o.pk: o.code for o in organizations}
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "organizations": [{"code": o.code, "name": o.name, "parent": codes.get(o.parent_id)} for o in organizations],
-        "people": [
-            {"code": p.code, "name": p.name, "org": p.organization.code, "post": p.post or None} for p in people
-        ],
-        "groups": [
-            {
-                "code": g.code,
-                "org": g.organization.code,
-                "name": g.name,
-                "members": members.get(g.pk, []),
-                "rules": rules.get(g.organization_id, []),
-            }
-            for g in groups
-        ],
-        "plans": _plans(path, in_year),
-        "sessions": [_session(s) for s in sessions],
-        "research": [
-            {
-                "code": r.code,
-                "group": r.group.code,
-                "year": r.year,
-                "title": r.title,
-                "owner": r.owner.code if r.owner else None,
-                "reports": [
-                    {"title": x.title, "submitted_on": _d(x.submitted_on)}
-                    for x in r.reports.order_by("submitted_on", "title")
-                ],
-            }
-            for r in in_year(ResearchTopic.objects.filter(group__organization__path__startswith=path), "year")
-            .select_related("group", "owner")
-            .order_by("year", "code")
-        ],
-        "lectures": [
-            {
-                "person": x.person.code,
-                "on": _d(x.on),
-                "title": x.title,
-                "audience": x.audience,
-                "place": x.place or None,
-            }
-            for x in in_year(Lecture.objects.filter(group__organization__path__startswith=path), "on__year")
-            .select_related("person")
-            .order_by("on", "person__code", "title")
-        ],
-        "visits": [
-            {
-                "code": v.code,
-                "session": v.session.code,
-                "observer": v.observer.code,
-                "mode": v.mode or None,
-                "online": v.is_online,
-                "pre_review_on": _d(v.pre_review_on),
-                "discussion_focused": v.discussion_focused,
-                "summary_deep": v.summary_deep,
-                "report": v.report or None,
-                "reported_on": _d(v.reported_on),
-                "rating": v.rating or None,
-            }
-            for v in visits
-        ],
-        "actions": [
-            {
-                "code": a.code,
-                "source": _source(a),
-                "problem": a.problem,
-                "measure": a.measure or None,
-                "raised_on": _d(a.raised_on),
-                "owner": a.owner.code,
-                "due_on": _d(a.due_on),
-                "status": a.status,
-                "done_on": _d(a.done_on),
-            }
-            for a in actions
-        ],
-        "inspections": [
-            {
-                "group": i.group.code,
-                "year": i.year,
-                "checklist": i.checklist.code,
-                "inspector": i.inspector.code,
-                "on": _d(i.on),
-                "verdicts": {v.item.code: v.verdict for v in sorted(i.verdicts.all(), key=lambda v: v.item.order)},
-                "comment": i.comment or None,
-            }
-            for i in inspections
-        ],
-        "summaries": [
-            {"group": s.group.code, "year": s.year, "text": s.text}
-            for s in in_year(
-                YearSummary.objects.filter(group__organization__path__startswith=path, is_final=True), "year"
-            )
-            .select_related("group")
-            .order_by("year", "group__code")
-        ],
-        # The optional parts (records-format.md: always written, empty when there is nothing).
-        **extensions.export_parts(organization, year, FUTURE_PARTS),
-    }
+    return [
+        {
+            "code": g.code,
+            "org": g.organization.code,
+            "name": g.name,
+            "members": members.get(g.pk, []),
+            "rules": rules.get(g.organization_id, []),
+        }
+        for g in groups
+    ]
+
+
+def _research(path: str, in_year) -> list[dict]:
+    return [
+        {
+            "code": r.code,
+            "group": r.group.code,
+            "year": r.year,
+            "title": r.title,
+            "owner": r.owner.code if r.owner else None,
+            "reports": [
+                {"title": x.title, "submitted_on": _d(x.submitted_on)}
+                for x in r.reports.order_by("submitted_on", "title")
+            ],
+        }
+        for r in in_year(ResearchTopic.objects.filter(group__organization__path__startswith=path), "year")
+        .select_related("group", "owner")
+        .order_by("year", "code")
+    ]
+
+
+def _lectures(path: str, in_year) -> list[dict]:
+    return [
+        {
+            "person": x.person.code,
+            "on": _d(x.on),
+            "title": x.title,
+            "audience": x.audience,
+            "place": x.place or None,
+        }
+        for x in in_year(Lecture.objects.filter(group__organization__path__startswith=path), "on__year")
+        .select_related("person")
+        .order_by("on", "person__code", "title")
+    ]
+
+
+def _summaries(path: str, in_year) -> list[dict]:
+    return [
+        {"group": s.group.code, "year": s.year, "text": s.text}
+        for s in in_year(YearSummary.objects.filter(group__organization__path__startswith=path, is_final=True), "year")
+        .select_related("group")
+        .order_by("year", "group__code")
+    ]
 
 
 def _plans(path: str, in_year) -> list[dict]:
@@ -254,6 +246,48 @@ def _session(s: StudySession) -> dict:
             # A draft is its author's only.
             if x.status != Submission.Status.DRAFT
         ],
+    }
+
+
+def _visit(v: ObserverVisit) -> dict:
+    return {
+        "code": v.code,
+        "session": v.session.code,
+        "observer": v.observer.code,
+        "mode": v.mode or None,
+        "online": v.is_online,
+        "pre_review_on": _d(v.pre_review_on),
+        "discussion_focused": v.discussion_focused,
+        "summary_deep": v.summary_deep,
+        "report": v.report or None,
+        "reported_on": _d(v.reported_on),
+        "rating": v.rating or None,
+    }
+
+
+def _action(a: Action) -> dict:
+    return {
+        "code": a.code,
+        "source": _source(a),
+        "problem": a.problem,
+        "measure": a.measure or None,
+        "raised_on": _d(a.raised_on),
+        "owner": a.owner.code,
+        "due_on": _d(a.due_on),
+        "status": a.status,
+        "done_on": _d(a.done_on),
+    }
+
+
+def _inspection(i: Inspection) -> dict:
+    return {
+        "group": i.group.code,
+        "year": i.year,
+        "checklist": i.checklist.code,
+        "inspector": i.inspector.code,
+        "on": _d(i.on),
+        "verdicts": {v.item.code: v.verdict for v in sorted(i.verdicts.all(), key=lambda v: v.item.order)},
+        "comment": i.comment or None,
     }
 
 

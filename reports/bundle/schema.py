@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
-from plans.models import PlanTopic, StudyPlan
+from plans.models import PlanTopic, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import Attendance, SessionKind, Submission
+from sessions.models import Attendance, Submission
 from studygroup.models import Membership
 
 FORMAT, VERSION = "studygroup-records", 1
@@ -331,8 +331,28 @@ def _check_object(report: Report, place: str, item, spec: dict, resolvable, chec
 
 
 def _check_value(report, where, value, kind, resolvable, item, checklist_items) -> None:
+    """Check ``value`` against its ``kind`` in ``SCHEMA``; add each problem to ``report`` at ``where``."""
     kind, _colon, limit = kind.partition(":") if kind.startswith(("str:", "strs:")) else (kind, "", "")
-    if kind in ("code", "str", "text", "strs") and "\x00" in str(value):
+    if kind in ("code", "str", "text", "strs"):
+        _check_text(report, where, value, kind, limit)
+    elif kind in ("int", "year", "month", "bool", "date", "datetime") or kind.startswith("enum:"):
+        _check_scalar(report, where, value, kind)
+    elif kind.startswith(("ref:", "refs:")):
+        _check_reference(report, where, value, kind, resolvable)
+    elif kind == "source":
+        _check_source(report, where, value, resolvable)
+    elif kind == "verdicts":
+        _check_verdicts(report, where, value, item, checklist_items)
+    elif kind == "targets":
+        field = extensions.PLAN_FIELDS.get("selfstudy_targets")
+        if field is not None:
+            field.validate(value, report, where)
+        elif value != {}:
+            report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
+
+
+def _check_text(report, where, value, kind: str, limit: str) -> None:
+    if "\x00" in str(value):
         # PostgreSQL stores no NUL character in text.
         report.add(where, _("contains a NUL character."))
         return
@@ -350,7 +370,10 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
             isinstance(v, str) and v.strip() and len(v) <= int(limit) for v in value
         ):
             report.add(where, _("must be a list of texts of at most %(count)d characters.") % {"count": int(limit)})
-    elif kind in ("int", "year", "month"):
+
+
+def _check_scalar(report, where, value, kind: str) -> None:
+    if kind in ("int", "year", "month"):
         low, high = {"int": (0, 10**9), "year": YEARS, "month": (1, 12)}[kind]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             report.add(
@@ -385,7 +408,10 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
                 where,
                 _("%(value)s is not one of %(choices)s.") % {"value": shown(value), "choices": ", ".join(choices)},
             )
-    elif kind.startswith("ref:"):
+
+
+def _check_reference(report, where, value, kind: str, resolvable) -> None:
+    if kind.startswith("ref:"):
         if not isinstance(value, str) or value not in resolvable[kind[4:]]:
             report.add(where, _("unknown code %(code)s.") % {"code": shown(value)})
     elif kind.startswith("refs:"):
@@ -400,16 +426,6 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
                 report.add(f"{where}[{index}]", _("%(code)s is listed twice.") % {"code": shown(code)})
             else:
                 seen.add(code)
-    elif kind == "source":
-        _check_source(report, where, value, resolvable)
-    elif kind == "verdicts":
-        _check_verdicts(report, where, value, item, checklist_items)
-    elif kind == "targets":
-        field = extensions.PLAN_FIELDS.get("selfstudy_targets")
-        if field is not None:
-            field.validate(value, report, where)
-        elif value != {}:
-            report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
 
 
 def _check_verdicts(report, where, value, item, checklist_items) -> None:

@@ -282,24 +282,19 @@ def test_import_twice_equals_import_once():
     assert imported > 60
 
 
-@pytest.mark.django_db(transaction=True)
-def test_demo_export_import_export_is_identical():
-    # Transactional: emptying the database (TRUNCATE on PostgreSQL) cannot run inside the test's transaction.
-    call_command("seed_demo", stdout=StringIO())
-    first = export(Organization.objects.get(code="lj"))
-    _empty_database()
-    import_bundle(json.dumps(first, ensure_ascii=False))
-    assert export(Organization.objects.get(code="lj")) == first
+def test_an_import_files_exactly_one_entry_per_record_it_writes():
+    """New organizations were logged twice (created by the service, then imported): one entry per record now."""
+    from collections import Counter
 
+    from studygroup.models import AuditEntry
 
-def _empty_database():
-    import importlib
-
-    from django.apps import apps
-
-    call_command("flush", interactive=False, verbosity=0)
-    seed = importlib.import_module("audits.migrations.0002_checklists")
-    seed.seed(apps, None)
+    imported = import_bundle(full_bundle())
+    entries = list(AuditEntry.objects.values_list("action", "object_type", "object_id"))
+    per_record = Counter((kind, pk) for _action, kind, pk in entries)
+    assert set(per_record.values()) == {1}
+    assert len(entries) == imported.written
+    assert {action for action, _kind, _pk in entries} == {"import"}
+    assert {"studygroup.organization", "study_sessions.attendance"} <= {kind for kind, _pk in per_record}
 
 
 def _deep(depth: int) -> str:

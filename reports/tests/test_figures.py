@@ -13,10 +13,10 @@ from audits.tests.factories import (
     InspectionFactory,
     ObserverVisitFactory,
     RulesDocumentFactory,
-    YearSummaryFactory,
 )
 from plans.tests.factories import PlanTopicFactory, ResearchReportFactory, ResearchTopicFactory, StudyPlanFactory
 from reports.figures import KEYS, figure_keys, year_figures
+from reports.tests.factories import YearSummaryFactory
 from sessions.tests.factories import AttendanceFactory, LectureFactory, StudySessionFactory, SubmissionFactory
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory
 

@@ -12,14 +12,16 @@ from docx import Document
 from freezegun import freeze_time
 
 from audits import checklists
+from audits.selectors import evidence
 from audits.tests.factories import ObserverVisitFactory
 from conftest import needs_weasyprint
 from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
 from reports import extensions, services
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.tasks import compile_digests, organizations_with_groups, year_summary_drafts
+from reports.tests.factories import YearSummaryFactory
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
-from studygroup.models import Notification
+from studygroup.models import AuditEntry, Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +162,11 @@ def test_a_compile_started_by_hand_is_recorded_and_runs_after_commit(county, dja
     run.refresh_from_db()
     assert (run.state, run.done, run.total) == (TaskRun.State.SUCCEEDED, 2, 2)
     assert MonthlyDigest.objects.count() == 2
+    # The job runs without a request: the log names who started it.
+    entries = AuditEntry.objects.filter(object_type="reports.monthlydigest", action="create")
+    assert sorted(entries.values_list("user", "object_id")) == sorted(
+        (staff.pk, str(pk)) for pk in MonthlyDigest.objects.values_list("pk", flat=True)
+    )
 
 
 def test_members_read_published_digests_only(client, county):
@@ -195,6 +202,15 @@ def test_digest_pdf_has_the_chinese_text_and_figures(client, county, tmp_path):
         assert expected in text, expected
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "CJK" in fonts
+
+
+def test_a_saved_year_summary_meets_the_summary_item_of_both_checklists_and_is_its_evidence(county):
+    group = county["group"]
+    assert evidence(group=group, year=2026, item="summary") == []
+    summary = YearSummaryFactory(group=group, year=2026)
+    statuses = {code: checklists.compute([group], 2026, code)[group.pk]["summary"] for code in ["bayou", "qiyou"]}
+    assert statuses == {"bayou": "met", "qiyou": "met"}
+    assert evidence(group=group, year=2026, item="summary") == [{"text": str(summary), "url": "", "ok": True}]
 
 
 def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, county):

@@ -7,12 +7,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audits.tests.factories import ObserverVisitFactory
+from audits import checklists
+from audits.models import ChecklistStatus
+from audits.tests.factories import ActionFactory, ObserverVisitFactory, RulesDocumentFactory
+from reports import dashboard
 from reports.figures import year_figures
 from reports.models import Rollup
 from reports.rollups import rebuild
 from reports.tasks import refresh_rollups
 from sessions.tests.factories import AttendanceFactory, StudySessionFactory, SubmissionFactory
+from studygroup.models import StudyGroup
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +119,39 @@ def test_rollups_count_only_sessions_held_at_the_rebuild():
     assert row.leave == live["leave"] == 2  # towns 2 and 3, not next week's leave
     assert row.groups_observed == live["groups_observed"] == 3
     assert not Rollup.objects.filter(organization=city, year=2026, month=6, sessions__gt=1).exists()
+
+
+def test_large_subtree_checklist_table_reads_the_statuses_the_rollup_job_keeps(client, settings):
+    top = OrganizationFactory()
+    groups = [StudyGroupFactory(organization=OrganizationFactory(parent=top)) for _ in range(6)]
+    RulesDocumentFactory(organization=groups[0].organization)
+    starts = datetime.datetime(2026, 3, 10, 1, tzinfo=datetime.UTC)
+    StudySessionFactory(group=groups[1], starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    rebuild(2026)
+    live = checklists.compute(groups, 2026)
+    stored = dict(ChecklistStatus.objects.filter(year=2026, checklist="bayou").values_list("group_id", "statuses"))
+    assert all(stored[g.pk] == live[g.pk] for g in groups)
+    settings.DASHBOARD_LIVE_LIMIT = 3
+    RulesDocumentFactory(organization=groups[2].organization)  # after the rebuild: not yet in the stored table
+    client.force_login(user_with_role("viewer", top))
+    page = client.get(reverse("audits:compliance") + "?year=2026&item=rules&status=met").content.decode()
+    assert groups[0].organization.name in page and groups[2].organization.name not in page
+
+
+def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_organizations_own():
+    from freezegun import freeze_time
+
+    city, counties = tree(4)
+    raised, late, ahead = datetime.date(2026, 2, 1), datetime.date(2026, 3, 1), datetime.date(2026, 12, 20)
+    groups = [StudyGroup.objects.get(organization=o) for o in (city, counties[0], *counties[1].children.all())]
+    overdue = [ActionFactory(group=group, raised_on=raised, due_on=late) for group in groups]
+    on_time = [ActionFactory(group=group, raised_on=raised, due_on=ahead) for group in groups[:2]]
+    with freeze_time("2026-12-01 10:00"):
+        rebuild(2026)
+        live = dashboard.build_live(organization=city, year=2026)
+        rolled = dashboard.build_from_rollups(organization=city, year=2026)
+    for figures in (live["figures"], rolled["figures"]):
+        assert (figures["actions"], figures["actions_overdue"]) == (len(overdue) + len(on_time), len(overdue))
+    per_child = {c["name"]: c["overdue"] for c in live["children"]}
+    assert {c["name"]: c["overdue"] for c in rolled["children"]} == per_child
+    assert per_child == {counties[0].name: 1, counties[1].name: counties[1].children.count()}

@@ -74,16 +74,13 @@ def test_killing_the_worker_process_mid_compile_still_compiles_each_digest_once(
         **os.environ,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         f"/{database['NAME']}",
-        "DIGEST_TEST_PAUSE": "1",
         "SECRET_KEY": settings.SECRET_KEY,
     }
     worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "celery",
-            "-A",
-            "studygroup",
+            "reports.tests.slow_worker",  # pauses after each digest, so the kill lands mid-run
             "worker",
             "--pool=prefork",
             "--concurrency=1",
@@ -104,6 +101,8 @@ def test_killing_the_worker_process_mid_compile_still_compiles_each_digest_once(
         compile_digests.apply_async(args=[2026, 10, county.pk, run.pk], queue=queue)
         _wait(lambda: TaskRun.objects.get(pk=run.pk).done >= 2, 60, "the worker never started compiling")
         children = _wait(lambda: _children(worker.pid), 10, "no pool process found")
+        killed_at = TaskRun.objects.get(pk=run.pk)
+        assert killed_at.state == "running" and killed_at.done < killed_at.total  # the kill lands mid-run
         for child in children:
             os.kill(child, signal.SIGKILL)
         # The pool starts another process; the task, rejected on worker loss, runs again there.

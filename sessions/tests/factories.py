@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from plans.models import SessionKind
 from sessions.models import (
     Attendance,
     LeaveRequest,
@@ -12,7 +13,6 @@ from sessions.models import (
     MinutesAttachment,
     ReviewStep,
     SessionGuest,
-    SessionKind,
     Speech,
     StudySession,
     Submission,

@@ -1,4 +1,7 @@
-"""What the room and the upper level must not read: the lasting sign-in link, members' leave reasons."""
+"""What the room and the upper level must not read: the lasting sign-in link, members' leave reasons, drafts.
+
+That an observer reads who is on leave but not why is in ``audits/tests/test_visits.py``.
+"""
 
 import datetime
 
@@ -6,11 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audits.tests.factories import ObserverVisitFactory
 from sessions import signin
 from sessions.models import Attendance
 from sessions.tests.factories import AttendanceFactory, LeaveRequestFactory, StudySessionFactory
-from studygroup.models import Notification
+from studygroup.models import AuditEntry, Notification
 from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -64,16 +66,6 @@ def test_staff_of_another_organization_cannot_send_the_link(client, group):
     assert not Notification.objects.exists()
 
 
-def test_an_observer_sees_who_is_on_leave_but_not_why(client, group):
-    session = StudySessionFactory(group=group)
-    leave = LeaveRequestFactory(session=session, reason=REASON)
-    observer = user_with_role("observer", group.organization.parent)
-    ObserverVisitFactory(session=session, observer=observer.person)
-    client.force_login(observer)
-    page = client.get(session.get_absolute_url()).content.decode()
-    assert leave.person.name in page and REASON not in page
-
-
 def test_a_member_reads_his_own_leave_reason_not_a_colleague_s(client, group):
     session = StudySessionFactory(group=group)
     member = user_with_role("member", group.organization)
@@ -104,3 +96,44 @@ def test_a_double_click_sends_the_link_once(client, group):
     for _ in range(2):
         client.post(reverse("sessions:signin-screen", args=[session.pk]), {"send_link": "1"})
     assert Notification.objects.filter(verb="signin_link", recipient=away).count() == 1
+
+
+def test_a_members_draft_text_never_reaches_the_log(client):
+    from sessions import services as session_services
+
+    organization = OrganizationFactory()
+    member = user_with_role("member", organization)
+    group = member.person.memberships.get().group
+    draft = session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第一稿的私密内容"
+    )
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第二稿的私密内容", submission=draft
+    )
+    session_services.submission_submit(submission=draft, by=member)
+    staff = user_with_role("staff", organization)
+    session_services.submission_review(submission=draft, action="return", comment="请充实", by=staff)
+    draft.refresh_from_db()
+    session_services.submission_save(
+        by=member, group=group, kind="notes", title="草稿标题", text="第三稿的私密内容", submission=draft
+    )
+    entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
+    assert "私密内容" not in str(list(AuditEntry.objects.values_list("object_repr", "changes")))
+    assert [(entry.action, entry.object_repr, entry.user) for entry in entries] == [
+        ("create", "******", member),
+        ("update", "******", member),
+        ("update", "草稿标题", member),
+        ("update", "******", staff),
+        ("update", "******", member),
+    ]
+    assert entries[0].changes["title"] == [None, "******"]
+    assert [entry.changes for entry in entries[1:]] == [
+        {"text": ["******", "******"]},
+        {"status": ["draft", "submitted"], "submitted_on": [None, timezone.localdate().isoformat()]},
+        {"status": ["submitted", "returned"]},
+        {"text": ["******", "******"]},
+    ]
+    client.force_login(staff)
+    page = client.get(reverse("core:audit-log")).content.decode()
+    assert "私密内容" not in page
+    assert "(不予显示)" in page

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sessions import selectors, services
 from sessions.forms import LeaveForm, MakeUpForm
 from sessions.models import Attendance, LeaveRequest
-from sessions.once import run_once
 from sessions.views.common import _session
 from studygroup import access
+from studygroup.once import run_once
 from studygroup.viewutils import post_action
 
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from sessions import selectors, services
 from sessions.forms import LectureForm
-from sessions.once import run_once
 from studygroup import access
 from studygroup import selectors as core_selectors
 from studygroup.models import Person, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import requested_year, year_choices
 
 
@@ -39,7 +39,7 @@ def lecture_list_view(request):
 def lecture_create_view(request):
     scope = access.scope_for(request.user)
     staffed = list(core_selectors.groups_staffed(user=request.user))
-    me = Person.objects.filter(user=request.user).first()
+    me = access.person_of(request.user)
     if staffed:
         group = staffed[0]
         people = Person.objects.filter(organization__path__startswith=group.organization.path).order_by("name")

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sessions import selectors, services
 from sessions.forms import AttachmentForm, CircularForm, MinutesForm
 from sessions.models import MinutesAttachment
-from sessions.once import run_once
 from sessions.views.common import _session
 from studygroup import access, documents
+from studygroup.once import run_once
 from studygroup.viewutils import run_service
 
 

@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from plans import selectors as plan_selectors
 from sessions import selectors
-from studygroup.models import Person
+from studygroup import access
 
 
 @login_required
 def my_study_view(request):
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     year = timezone.localdate().year
     records, rate = selectors.member_year_attendance(person=person, year=year) if person else ([], None)
     context = {

@@ -15,11 +15,11 @@ from plans.models import PlanTopic
 from sessions import selectors, services
 from sessions.forms import LeaveDecisionForm, SessionForm
 from sessions.models import Attendance, StudySession
-from sessions.once import run_once
 from sessions.views.common import _session
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import active_filters, requested_year, run_service, year_choices
 
 
@@ -153,7 +153,7 @@ def session_edit_view(request, pk):
 @login_required
 def session_detail_view(request, pk):
     session = _session(request, pk)
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     can_change = access.can(request.user, "change", session)
     on_roster = access.can(request.user, "sessions.roster", session)
     attendances = list(session.attendances.all())

@@ -72,7 +72,7 @@ def signin_view(request, pk, token):
     """What a member sees after scanning: one tap to sign in."""
     session = _session(request, pk)
     error, attendance, created = None, None, False
-    person = Person.objects.filter(user=request.user).first()
+    person = access.person_of(request.user)
     try:
         signin.read_token(token, session)
         signin.check_window(session)

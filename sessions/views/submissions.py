@@ -17,11 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sessions import selectors, services
 from sessions.forms import ReviewerForm, ReviewForm, SubmissionForm
 from sessions.models import StudySession, Submission
-from sessions.once import run_once
 from sessions.views.common import _session
 from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, StudyGroup
+from studygroup.once import run_once
 from studygroup.viewutils import post_action, requested_year, run_service
 
 # How far back the session list of the notes form reaches.

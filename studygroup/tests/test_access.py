@@ -1,13 +1,20 @@
 """Who sees what: the one rule, through the pages."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from studygroup import access
 from studygroup.models import Organization, StudyGroup
-from studygroup.tests.factories import MembershipFactory, OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    StudyGroupFactory,
+    UserFactory,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,25 @@ def test_visible_organizations_query_count_does_not_grow_with_depth(django_user_
         assert leaf in reached
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("role", ["member", "staff", "viewer"])
+def test_the_person_of_a_user_comes_from_the_scope_and_is_read_once(django_assert_num_queries, role):
+    user = user_with_role(role, OrganizationFactory())
+    fresh = type(user).objects.get(pk=user.pk)
+    access.scope_for(fresh)
+    with django_assert_num_queries(1 if role == "member" else 0):  # members' scope holds only the person's id
+        person = access.person_of(fresh)
+    with django_assert_num_queries(0):
+        assert access.person_of(fresh) == person
+    assert person.user_id == user.pk and access.scope_for(fresh).person_id == person.pk
+
+
+def test_a_login_without_a_person_and_an_anonymous_visitor_have_none(django_assert_num_queries):
+    lone = UserFactory()
+    access.scope_for(lone)
+    with django_assert_num_queries(0):
+        assert access.person_of(lone) is None
+    assert access.person_of(AnonymousUser()) is None
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    assert access.person_of(admin) is None

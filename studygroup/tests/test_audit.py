@@ -9,7 +9,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from studygroup.models import AuditEntry, Membership
+from studygroup import audit, services
+from studygroup.models import AuditEntry, StudyGroup
 from studygroup.tests.factories import (
     PASSWORD,
     AuditEntryFactory,
@@ -52,16 +53,28 @@ def test_membership_change_through_a_page_is_logged_with_who_and_what(client):
     assert "角色:成员 → 副组长" in page
 
 
-def test_create_and_delete_are_logged():
-    membership = MembershipFactory()
-    pk = membership.pk
-    Membership.objects.filter(pk=pk).first().delete()
-    actions = set(
-        AuditEntry.objects.filter(object_type="studygroup.membership", object_id=str(pk)).values_list(
-            "action", flat=True
-        )
-    )
-    assert actions == {"create", "delete"}
+def test_create_and_delete_are_logged_by_the_service_with_who_and_where():
+    organization = OrganizationFactory()
+    staff = user_with_role("staff", organization)
+    person = PersonFactory(organization=organization)
+    with audit.acting(staff, "10.4.4.4"):
+        grant = services.grant_create(person=person, organization=organization, role="viewer", by=staff)
+        services.grant_withdraw(grant=grant, by=staff)
+    entries = AuditEntry.objects.filter(object_type="studygroup.rolegrant", object_id=str(grant.pk)).order_by("id")
+    assert [(e.action, e.username, e.ip_address, e.organization_path) for e in entries] == [
+        ("create", staff.username, "10.4.4.4", organization.path),
+        ("delete", staff.username, "10.4.4.4", organization.path),
+    ]
+    assert entries[0].changes["role"] == [None, "viewer"]
+    assert entries[1].changes["role"] == ["viewer", None]
+
+
+def _seat(organization, name, by=None):
+    """Seat a new person through the service, as the organization's staff do (the service logs it)."""
+    group = StudyGroup.objects.filter(organization=organization).first() or StudyGroupFactory(organization=organization)
+    person = PersonFactory(organization=organization, name=name)
+    by = by or user_with_role("staff", organization)
+    return services.membership_add(group=group, person=person, role="member", by=by)
 
 
 def test_entries_cannot_be_changed_or_deleted_through_the_model():
@@ -87,8 +100,8 @@ def test_staff_read_their_subtree_entries_only(client):
     county = OrganizationFactory()
     town = OrganizationFactory(parent=county)
     neighbour = OrganizationFactory()
-    MembershipFactory(group=StudyGroupFactory(organization=town), person__name="镇里的人")
-    MembershipFactory(group=StudyGroupFactory(organization=neighbour), person__name="邻县的人")
+    _seat(town, "镇里的人")
+    _seat(neighbour, "邻县的人")
     client.force_login(user_with_role("staff", county))
     page = client.get(reverse("core:audit-log")).content.decode()
     assert "镇里的人" in page
@@ -102,8 +115,11 @@ def test_members_cannot_read_the_audit_log(client):
 
 def test_audit_log_query_count_does_not_grow_with_entries(client, django_assert_max_num_queries):
     organization = OrganizationFactory()
-    client.force_login(user_with_role("staff", organization))
-    MembershipFactory.create_batch(30, group=StudyGroupFactory(organization=organization))
+    staff = user_with_role("staff", organization)
+    client.force_login(staff)
+    for index in range(30):
+        _seat(organization, f"成员{index}", by=staff)
+    assert AuditEntry.objects.filter(organization_path=organization.path, action="create").count() >= 30
     client.get(reverse("core:audit-log"))
     with django_assert_max_num_queries(12):
         response = client.get(reverse("core:audit-log"))
@@ -206,38 +222,6 @@ def test_audit_log_query_count_is_the_same_at_two_sizes(client, django_assert_nu
     assert f"人员:— → {last.name}" in page
 
 
-# Drafts stay private --------------------------------------------------------------------------------------
-
-
-def test_a_members_draft_text_never_reaches_the_log(client):
-    from sessions.models import Submission
-    from sessions.tests.factories import SubmissionFactory
-
-    organization = OrganizationFactory()
-    draft = SubmissionFactory(
-        group=StudyGroupFactory(organization=organization), title="草稿标题", text="第一稿的私密内容"
-    )
-    draft.text = "第二稿的私密内容"
-    draft.save()
-    draft.status = Submission.Status.SUBMITTED
-    draft.save()
-    entries = AuditEntry.objects.filter(object_type="study_sessions.submission", object_id=str(draft.pk)).order_by("id")
-    assert "私密内容" not in str([(entry.object_repr, entry.changes) for entry in entries])
-    assert [(entry.action, entry.object_repr) for entry in entries] == [
-        ("create", "******"),
-        ("update", "******"),
-        ("update", "草稿标题"),
-    ]
-    assert entries[0].changes["title"] == [None, "******"]
-    assert [entry.changes for entry in entries[1:]] == [
-        {"text": ["******", "******"]},
-        {"status": ["draft", "submitted"]},
-    ]
-    page = staff_reading(client, organization)()
-    assert "私密内容" not in page
-    assert "(不予显示)" in page
-
-
 # Downloads, retention ------------------------------------------------------------------------------------
 
 
@@ -294,7 +278,132 @@ def test_the_nightly_prune_is_scheduled():
     assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("3", "0", True)
 
 
-def test_a_status_change_is_named_in_chinese():
-    from audits.models import ActionChange
+# The Django admin calls no service: its mixin logs what it writes -------------------------------------------
 
-    assert str(ActionChange(from_status="open", to_status="done")) == "待整改 → 已整改"
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def _entries_of(instance):
+    return list(
+        AuditEntry.objects.filter(object_type=instance._meta.label_lower, object_id=str(instance.pk))
+        .order_by("id")
+        .values_list("action", "username", "ip_address", "changes")
+    )
+
+
+def test_the_admin_logs_what_it_adds_changes_and_deletes(admin_client):
+    from studygroup.models import Membership
+
+    group = StudyGroupFactory()
+    person = PersonFactory(organization=group.organization)
+    body = {"person": person.pk, "group": group.pk, "role": "member", "start_on": "2026-01-01", "end_on": ""}
+    response = admin_client.post("/admin/studygroup/membership/add/", body, REMOTE_ADDR="10.5.5.5")
+    assert response.status_code == 302
+    membership = Membership.objects.get(person=person)
+    admin_client.post(
+        f"/admin/studygroup/membership/{membership.pk}/change/", {**body, "role": "deputy"}, REMOTE_ADDR="10.5.5.5"
+    )
+    admin_client.post(f"/admin/studygroup/membership/{membership.pk}/delete/", {"post": "yes"}, REMOTE_ADDR="10.5.5.5")
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    entries = _entries_of(membership)
+    assert [entry[:3] for entry in entries] == [
+        ("create", "root", "10.5.5.5"),
+        ("update", "root", "10.5.5.5"),
+        ("delete", "root", "10.5.5.5"),
+    ]
+    assert entries[1][3] == {"role": ["member", "deputy"]}
+    assert entries[2][3]["role"] == ["deputy", None]
+    assert AuditEntry.objects.get(action="update").organization_path == group.organization.path
+
+
+def test_the_admin_logs_the_rows_of_its_inlines_and_a_deletion_of_many(admin_client):
+    from studygroup.models import RoleGrant
+
+    organization = OrganizationFactory()
+    person = PersonFactory(organization=organization, name="赵强")
+    body = {
+        "name": person.name,
+        "post": person.post,
+        "organization": organization.pk,
+        "code": person.code,
+        "user": "",
+        "grants-TOTAL_FORMS": "1",
+        "grants-INITIAL_FORMS": "0",
+        "grants-0-organization": organization.pk,
+        "grants-0-role": "viewer",
+        "grants-0-person": person.pk,
+    }
+    response = admin_client.post(f"/admin/studygroup/person/{person.pk}/change/", body)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = RoleGrant.objects.get(person=person)
+    assert [entry[:2] for entry in _entries_of(grant)] == [("create", "root")]
+    admin_client.post(
+        "/admin/studygroup/rolegrant/",
+        {"action": "delete_selected", "_selected_action": [grant.pk], "post": "yes"},
+    )
+    assert not RoleGrant.objects.filter(pk=grant.pk).exists()
+    assert [entry[:2] for entry in _entries_of(grant)] == [("create", "root"), ("delete", "root")]
+
+
+def test_a_password_set_in_the_admin_is_logged_masked(admin_client):
+    user = UserFactory()
+    url = f"/admin/studygroup/user/{user.pk}/password/"
+    response = admin_client.post(url, {"password1": "Admin-Set-2026!", "password2": "Admin-Set-2026!"})
+    assert response.status_code == 302
+    ((action, username, _address, changes),) = _entries_of(user)
+    assert (action, username, changes["password"]) == ("update", "root", ["******", "******"])
+
+
+# Explicit calls, no signals ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", audit.audited_models(), ids=lambda model: model._meta.label)
+def test_no_audit_receiver_listens_to_an_audited_model(model):
+    from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+    for signal in (pre_save, post_save, pre_delete, post_delete):
+        sync_receivers, async_receivers = signal._live_receivers(model)
+        listening = [
+            receiver for receiver in [*sync_receivers, *async_receivers] if receiver.__module__ == audit.__name__
+        ]
+        assert listening == [], f"{signal} of {model._meta.label}"
+
+
+def test_the_audited_models_are_the_records_of_our_apps():
+    labels = {model._meta.label for model in audit.audited_models()}
+    assert {"studygroup.Membership", "plans.StudyPlan", "study_sessions.Submission", "audits.Action"} <= labels
+    assert {"studygroup.AuditEntry", "studygroup.Notification", "study_sessions.FormReceipt"}.isdisjoint(labels)
+
+
+def test_every_admin_of_an_audited_model_logs_what_it_writes():
+    from django.contrib import admin
+
+    from studygroup.admin import AuditedAdminMixin
+
+    for model, model_admin in admin.site._registry.items():
+        inlines = [inline.model for inline in model_admin.inlines]
+        if audit.is_audited(model) or any(audit.is_audited(inline) for inline in inlines):
+            assert isinstance(model_admin, AuditedAdminMixin), model._meta.label
+
+
+# Writes no page of the crawl makes as an insider: one's own account, scheduled jobs --------------------------
+
+
+def test_ones_own_password_and_address_changes_are_logged_with_the_password_masked():
+    organization = OrganizationFactory()
+    user = user_with_role("member", organization, email="old@example.org")
+    with audit.acting(user, "10.6.6.6"):
+        services.password_change(user=user, password="Another-Pass-2026")
+        services.email_change(user=user, email="new@example.org", password="Another-Pass-2026")
+    entries = AuditEntry.objects.filter(object_type="studygroup.user", object_id=str(user.pk)).order_by("id")
+    assert [(e.action, e.user, e.ip_address, e.organization_path) for e in entries] == [
+        ("update", user, "10.6.6.6", organization.path),
+        ("update", user, "10.6.6.6", organization.path),
+    ]
+    assert entries[0].changes["password"] == ["******", "******"]
+    assert "Another-Pass-2026" not in str(entries[0].changes)
+    assert entries[1].changes == {"email": ["old@example.org", "new@example.org"]}

@@ -1,0 +1,87 @@
+"""Import a valid bundle: every step in one transaction, all or nothing, then its audit entries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DataError, IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from reports import extensions
+from reports.bundle import schema
+from reports.bundle.importer.audits import AuditSteps
+from reports.bundle.importer.base import WriterBase
+from reports.bundle.importer.document import BundleError, _checklist_items, _group_conflicts, _known, load
+from reports.bundle.importer.people import PeopleSteps
+from reports.bundle.importer.plans import PlanSteps
+from reports.bundle.importer.sessions import SessionSteps
+from reports.bundle.schema import problem_at
+from studygroup import audit
+from studygroup.models import Organization
+
+
+@dataclass
+class Imported:
+    """What an import read (records per list of the file) and how many records it created or changed."""
+
+    counts: dict[str, int]
+    written: int
+
+
+def import_bundle(
+    raw: bytes | str | dict,
+    *,
+    root: Organization | None = None,
+    by=None,
+    ip_address: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Imported:
+    """Validate and import. Raise ``BundleError`` and write nothing on any problem.
+
+    ``root``: the organization whose page imports; ``None`` for a system administrator's command.
+    """
+    document = raw if isinstance(raw, dict) else load(raw)
+    report = schema.validate(document, _known(), _checklist_items())
+    errors = report.errors or _group_conflicts(document)
+    if errors:
+        raise BundleError(errors)
+    progress = progress or (lambda section, count: None)
+    with transaction.atomic(), audit.acting(by, ip_address):
+        writer = _Writer(document, root=root, by=by)
+        try:
+            counts = writer.run(progress)
+        except (IntegrityError, DataError) as exc:
+            raise BundleError(
+                [*writer.errors, problem_at("$", _("the records could not be written; nothing was imported."))]
+            ) from exc
+        if writer.errors:
+            raise BundleError(writer.errors)
+        written = writer.write_audit(by=by, ip_address=ip_address)
+    return Imported(counts=counts, written=written)
+
+
+class _Writer(PeopleSteps, PlanSteps, SessionSteps, AuditSteps, WriterBase):
+    """Write a valid bundle step by step, one step per list of the format, in the order they depend on."""
+
+    def run(self, progress) -> dict[str, int]:
+        steps = [
+            ("organizations", self.organizations),
+            ("people", self.persons),
+            ("groups", self.group_list),
+            ("plans", self.plans),
+            ("sessions", self.session_list),
+            ("research", self.research_list),
+            ("lectures", self.lectures),
+            ("visits", self.visit_list),
+            ("inspections", self.inspection_list),
+            ("actions", self.actions),
+            ("summaries", self.summaries),
+            *extensions.import_steps(self),  # the parts apps above register, written through this writer
+        ]
+        counts = {}
+        for name, step in steps:
+            step()
+            counts[name] = len(self.list(name))
+            progress(name, counts[name])
+        return counts
