@@ -30,6 +30,7 @@ from practice.periods import judging_day
 from practice.selectors import month_counts
 from reports import extensions
 from sessions.models import StudySession
+from studygroup import formats
 from studygroup.models import Membership, Organization
 
 KEYS = ["first_topic_actions", "first_topic_actions_done", "selfstudy_entries", "selfstudy_on_target_rate"]
@@ -150,7 +151,7 @@ def digest_first_topic(organization: Organization, year: int, month: int) -> lis
             "key": f"first-topic-{session.pk}",
             "org": session.group.organization.name,
             "title": session.title,
-            "date": f"{timezone.localtime(session.starts_at):%m月%d日}",
+            "date": formats.month_day_zh(session.starts_at),
             "measures": measures.get(session.pk, []),
         }
         for session in sessions

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from practice.models import Per
+from studygroup import formats
 
 MONTHS_PER = {Per.MONTH: 1, Per.QUARTER: 3, Per.YEAR: 12}
 
@@ -39,7 +40,7 @@ class Period:
     @property
     def label(self) -> str:
         if self.per == Per.MONTH:
-            return _("%(month)d月") % {"month": self.index}
+            return formats.month_zh(self.index)
         if self.per == Per.QUARTER:
             return _("Q%(quarter)d") % {"quarter": self.index}
         return _("%(year)d (whole year)") % {"year": self.year}

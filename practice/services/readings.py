@@ -18,8 +18,8 @@ from practice.models import Recommendation
 from practice.services.reporting import ALREADY_DONE
 from sessions import services as session_services
 from sessions.models import StudySession
-from studygroup import access
-from studygroup.models import Person, StudyGroup, User
+from studygroup import access, audit
+from studygroup.models import AuditEntry, Person, StudyGroup, User
 from studygroup.uploads import clean_name
 
 
@@ -45,6 +45,7 @@ def recommendation_create(
         extension = os.path.splitext(recommendation.original_name)[1].lower()
         recommendation.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
     recommendation.save()
+    audit.record(AuditEntry.Action.CREATE, recommendation, by=by)
     return recommendation
 
 
@@ -66,9 +67,11 @@ def recommendation_pick(
     if publish:
         plan_services.material_publish(material=material, by=by)
     session_services.session_lead_set(session=session, lead=lead, by=by)
+    before = audit.stored(recommendation)
     recommendation.session, recommendation.material, recommendation.lead = session, material, lead
     recommendation.picked_at, recommendation.picked_by = timezone.now(), by
     recommendation.save(update_fields=["session", "material", "lead", "picked_at", "picked_by", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, recommendation, by=by, before=before)
     return material
 
 

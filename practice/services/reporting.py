@@ -19,9 +19,9 @@ from audits.models import Action
 from practice import draw as drawing
 from practice.models import SessionReport, SpotCheck, SpotCheckAction, SpotCheckDraw
 from sessions.models import StudySession
-from studygroup import access, notifications
+from studygroup import access, audit, notifications
 from studygroup import selectors as core_selectors
-from studygroup.models import Organization, Person, User
+from studygroup.models import AuditEntry, Organization, Person, User
 
 # The code of the refusal of a second request for what is already done (a double click).
 ALREADY_DONE = "already_done"
@@ -44,7 +44,8 @@ def session_report(*, session: StudySession, by: User | None, created: bool) -> 
     if report is not None and report.starts_at == session.starts_at:
         return report
     now = timezone.now()
-    report, _created = SessionReport.objects.update_or_create(
+    before = audit.stored(report)
+    report, created = SessionReport.objects.update_or_create(
         session=session,
         defaults={
             "reported_at": now,
@@ -53,6 +54,10 @@ def session_report(*, session: StudySession, by: User | None, created: bool) -> 
             "reported_by": by,
         },
     )
+    if created:
+        audit.record(AuditEntry.Action.CREATE, report, by=by)
+    else:
+        audit.record(AuditEntry.Action.UPDATE, report, by=by, before=before)
     return report
 
 
@@ -118,9 +123,11 @@ def spot_draw(
         by=by,
         request_key=request_key,
     )
+    audit.record(AuditEntry.Action.CREATE, record, by=by)
     sessions = StudySession.objects.in_bulk(result)
     for session_id in result:
-        SpotCheck.objects.create(organization=organization, session=sessions[session_id], draw=record)
+        check = SpotCheck.objects.create(organization=organization, session=sessions[session_id], draw=record)
+        audit.record(AuditEntry.Action.CREATE, check, by=by)
     return record
 
 
@@ -139,10 +146,12 @@ def spot_check_record(*, check: SpotCheck, verdict: str, findings: str, comment:
         raise ValidationError({"verdict": _("Choose a verdict.")})
     if verdict != SpotCheck.Verdict.PASS and not findings.strip():
         raise ValidationError({"findings": _("Write down what was found.")})
+    before = audit.stored(check)
     check.verdict, check.findings, check.comment = verdict, findings.strip(), comment.strip()
     check.inspector = Person.objects.filter(user=by).first()
     check.checked_on = timezone.localdate()
     check.save(update_fields=["verdict", "findings", "comment", "inspector", "checked_on", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, check, by=by, before=before)
     session = check.session
     notifications.send(
         to=core_selectors.users_holding(organization=session.group.organization, roles=[access.STAFF]),
@@ -183,5 +192,6 @@ def spot_check_action(
         request_key=request_key,
         by=by,
     )
-    SpotCheckAction.objects.create(spot_check=check, finding=finding, action=action)
+    raised = SpotCheckAction.objects.create(spot_check=check, finding=finding, action=action)
+    audit.record(AuditEntry.Action.CREATE, raised, by=by)
     return action

@@ -17,8 +17,8 @@ from plans.models import ResearchTopic, StudyPlan
 from practice import ledger, selectors
 from practice.models import Per, SelfStudyEntry, SelfStudyKind, SelfStudyReminder, SelfStudyTarget
 from practice.periods import period_of
-from studygroup import access, notifications
-from studygroup.models import Person, StudyGroup, User
+from studygroup import access, audit, formats, notifications
+from studygroup.models import AuditEntry, Person, StudyGroup, User
 from studygroup.uploads import clean_name
 
 # The "1112" practice of seed 004: a book each quarter, a village stay each month, two reports a year
@@ -41,13 +41,22 @@ def targets_set(*, plan: StudyPlan, targets: dict[str, tuple[str, int] | None], 
     for kind, value in targets.items():
         if kind not in SelfStudyKind.values:
             raise ValidationError(_("Unknown kind of self-study."))
+        target = SelfStudyTarget.objects.filter(plan=plan, kind=kind).first()
         if value is None:
-            SelfStudyTarget.objects.filter(plan=plan, kind=kind).delete()
+            if target is not None:
+                audit.delete(target, by=by)
             continue
         per, count = value
         if per not in Per.values or not 1 <= count <= 99:
             raise ValidationError({kind: _("Choose a period and a count from 1 to 99.")})
-        SelfStudyTarget.objects.update_or_create(plan=plan, kind=kind, defaults={"per": per, "count": count})
+        if target is None:
+            target = SelfStudyTarget.objects.create(plan=plan, kind=kind, per=per, count=count)
+            audit.record(AuditEntry.Action.CREATE, target, by=by)
+        elif (target.per, target.count) != (per, count):
+            before = audit.stored(target)
+            target.per, target.count = per, count
+            target.save(update_fields=["per", "count", "updated_at"])
+            audit.record(AuditEntry.Action.UPDATE, target, by=by, before=before)
     return ledger.sorted_targets(plan.selfstudy_targets.all())
 
 
@@ -95,6 +104,7 @@ def entry_create(
     if upload is not None:
         _store(entry, upload)
     entry.save()
+    audit.record(AuditEntry.Action.CREATE, entry, by=by)
     return entry
 
 
@@ -112,17 +122,19 @@ def entry_update(
 ) -> SelfStudyEntry:
     access.require(by, "practice.entry_change", entry)
     _check_entry(person=entry.person, kind=kind, on=on, title=title, research=research)
+    before = audit.stored(entry)
     entry.kind, entry.on, entry.title, entry.note, entry.research = kind, on, title.strip(), note.strip(), research
     if upload is not None:
         _store(entry, upload)
     entry.save()
+    audit.record(AuditEntry.Action.UPDATE, entry, by=by, before=before)
     return entry
 
 
 @transaction.atomic
 def entry_delete(*, entry: SelfStudyEntry, by: User) -> None:
     access.require(by, "practice.entry_change", entry)
-    entry.delete()
+    audit.delete(entry, by=by)
 
 
 # The reminder near the end of a period ---------------------------------------------------------
@@ -164,7 +176,7 @@ def _remind_group(group: StudyGroup, targets: list[SelfStudyTarget], today: date
                         "target": target.get_kind_display(),
                         "done": done,
                         "count": target.count,
-                        "date": f"{period.end.month}月{period.end.day}日",
+                        "date": formats.month_day_zh(period.end),
                     }
                 )
         if behind:
