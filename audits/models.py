@@ -341,6 +341,15 @@ class Action(TimeStampedModel):
         blank=True,
         related_name="actions",
     )
+    # A measure decided at a session (第一议题: what the study is to be put into practice by).
+    session = models.ForeignKey(
+        "study_sessions.StudySession",
+        verbose_name=_("decided at the session"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
     problem = models.TextField(_("problem"))
     # The visit report's finding line the action was raised from: each finding becomes one action at most.
     finding = models.TextField(_("finding"), blank=True)

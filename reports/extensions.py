@@ -11,6 +11,10 @@ registers a contributor here from its ``AppConfig.ready``:
   exporter always writes it (empty when there is nothing); the validator checks it when present (``known``:
   the codes the document and the database define, per list); the importer writes it last, in the same
   transaction, through the importer's writer (its ``_create``/``_set``/``_owned`` checks);
+* ``register_plan_field(name, export=fn(plans) -> {plan pk: value}, validate=fn(value, report, place),
+  write=fn(writer, plan, value, place))``: a key of each ``plans[]`` entry of the records bundle that the
+  format names and an app above keeps (``plans[].selfstudy_targets``). Without a registered field the key stays
+  empty on export and must be empty on import;
 * ``register_tile(name, build=fn(organization, year, figures) -> Tile | None)``: a figure on the dashboard;
 * ``register_digest_section(key, title=..., template=..., build=fn(organization, year, month) -> list[dict])``:
   a section of the monthly digest; each item has a ``key`` so staff can leave it out;
@@ -41,6 +45,14 @@ class BundlePart:
     export: Callable[[Any, int | None], list[dict]]
     validate: Callable[[list, Any, dict[str, set[str]]], None]
     write: Callable[[Any, list[dict]], None]
+
+
+@dataclass(frozen=True)
+class PlanField:
+    name: str
+    export: Callable[[list], dict[int, Any]]
+    validate: Callable[[Any, Any, str], None]
+    write: Callable[[Any, Any, Any, str], None]
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class SentenceSource:
 
 YEAR_FIGURES: dict[str, FigureContributor] = {}
 BUNDLE_PARTS: dict[str, BundlePart] = {}
+PLAN_FIELDS: dict[str, PlanField] = {}
 TILES: dict[str, TileSource] = {}
 DIGEST_SECTIONS: dict[str, DigestSection] = {}
 SUMMARY_SENTENCES: dict[str, SentenceSource] = {}
@@ -133,6 +146,33 @@ def export_parts(organization, year: int | None, names: tuple[str, ...]) -> dict
         name: BUNDLE_PARTS[name].export(organization, year) if name in BUNDLE_PARTS else []
         for name in dict.fromkeys([*names, *BUNDLE_PARTS])
     }
+
+
+def register_plan_field(
+    name: str,
+    *,
+    export: Callable[[list], dict[int, Any]],
+    validate: Callable[[Any, Any, str], None],
+    write: Callable[[Any, Any, Any, str], None],
+) -> None:
+    PLAN_FIELDS[name] = PlanField(name, export, validate, write)
+
+
+def plan_field_values(plans: list) -> dict[str, dict[int, Any]]:
+    """Each registered plan field's exported value per plan pk (each field reads all the plans at once)."""
+    return {name: field.export(plans) for name, field in PLAN_FIELDS.items()}
+
+
+def plan_fields_of(values: dict[str, dict[int, Any]], plan) -> dict[str, Any]:
+    """The registered fields of one exported plan entry (a plan a field has nothing for is left as it is)."""
+    return {name: by_plan[plan.pk] for name, by_plan in values.items() if plan.pk in by_plan}
+
+
+def write_plan_fields(writer, place: str, plan, item: dict) -> None:
+    """Write the registered fields a ``plans[]`` entry carries, through the importer's writer."""
+    for name, field in PLAN_FIELDS.items():
+        if item.get(name) is not None:
+            field.write(writer, plan, item[name], f"{place}.{name}")
 
 
 # Dashboard, digest, year summary ----------------------------------------------------------------

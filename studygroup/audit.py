@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from studygroup import formats
 from studygroup.models import AuditEntry
 
-AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports", "assessments"}
+AUDITED_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports", "assessments", "practice"}
 # Fields whose changes say nothing a reader of the log needs.
 IGNORED_FIELDS = {"created_at", "updated_at", "last_login", "path", "depth"}
 SECRET_FIELDS = {"password"}

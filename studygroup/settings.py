@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "audits",
     "reports",
     "assessments",
+    "practice",
     "demo",  # the demo and benchmark data: above every app (ARCHITECTURE.md)
 ]
 
@@ -204,6 +205,10 @@ MAKEUP_DAYS = int(os.environ.get("MAKEUP_DAYS", "14"))
 # Observer visits: review the session plan at least this many days before (学前两审); report within these days after.
 PRE_REVIEW_DAYS = int(os.environ.get("PRE_REVIEW_DAYS", "14"))
 VISIT_REPORT_DAYS = int(os.environ.get("VISIT_REPORT_DAYS", "7"))
+# 学习报备: a session is reported upward at least this many days before it starts, else it is flagged late.
+REPORT_DAYS = int(os.environ.get("REPORT_DAYS", "3"))
+# Self-study: members behind on a target are reminded once in the last this-many days of its period.
+SELFSTUDY_REMINDER_DAYS = int(os.environ.get("SELFSTUDY_REMINDER_DAYS", "5"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

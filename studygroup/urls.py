@@ -41,5 +41,6 @@ urlpatterns = [
     path("audits/", include("audits.urls")),
     path("reports/", include("reports.urls")),
     path("assessments/", include("assessments.urls")),
+    path("practice/", include("practice.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -48,6 +48,8 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.models import Recommendation, SessionReport, SpotCheck, SpotCheckDraw
+from practice.tests.factories import SelfStudyEntryFactory, SelfStudyTargetFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
     AttendanceFactory,
@@ -77,6 +79,7 @@ MARK_NEIGHBOUR = "邻县标记戊"  # anything of the neighbouring county
 MARK_LEAVE = "请假事由标记己"  # a colleague's leave reason
 MARK_SUBMITTED = "待审心得标记庚"  # a colleague's submission under review
 MARK_OTHER_GROUP_SESSION = "他组学习会标记辛"  # a session of another group of the same county
+MARK_SELFSTUDY = "自学记录标记壬"  # a colleague's self-study entry
 
 # Tables whose rows change on every request or that record refusals: not part of the fingerprint.
 UNWATCHED_TABLES = {"django_session", "studygroup_auditentry"}
@@ -218,6 +221,68 @@ def build_world() -> World:
     invitation = VisitInvitationFactory(session=session_invited, organization=upper)
     action = ActionFactory(group=group, owner=member, problem="研讨不够聚焦")
     digest = MonthlyDigest.objects.create(organization=owner, year=year, month=1, number=1, content={})
+    session_first = StudySessionFactory(
+        group=group,
+        kind="first_topic",
+        title="第一议题学习",
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(days=3) + datetime.timedelta(hours=1),
+    )
+    ActionFactory(group=group, owner=member, session=session_first, problem="落实举措一")
+    # Reported upward; the upper level drew two for records checks (one recorded) and may still draw the third.
+    session_reported = StudySessionFactory(
+        group=group,
+        title="已报备学习会",
+        starts_at=now - datetime.timedelta(days=1),
+        ends_at=now - datetime.timedelta(days=1) + datetime.timedelta(hours=2),
+    )
+    for reported in (session_next, session_past, session_first, session_reported):
+        SessionReport.objects.create(
+            session=reported, reported_at=now - datetime.timedelta(days=9), starts_at=reported.starts_at
+        )
+    spot_draw = SpotCheckDraw.objects.create(
+        organization=upper,
+        seed="crawl",
+        date_from=timezone.localdate() - datetime.timedelta(days=9),
+        date_to=timezone.localdate(),
+        count=2,
+        inputs={"sessions": [[session_past.pk, group.pk], [session_first.pk, group.pk]], "checked": {}, "count": 2},
+        result=[session_past.pk, session_first.pk],
+        by=insiders["staff"],
+    )
+    spot_check_open = SpotCheck.objects.create(organization=upper, session=session_past, draw=spot_draw)
+    spot_check_done = SpotCheck.objects.create(
+        organization=upper,
+        session=session_first,
+        draw=spot_draw,
+        verdict="needs_work",
+        findings="学习记录不全",
+        checked_on=timezone.localdate(),
+    )
+    recommendation = Recommendation.objects.create(
+        group=group,
+        recommended_by=colleague,
+        title="推荐读物",
+        why="切合工作",
+        file=ContentFile("荐读原文".encode(), name="reading.txt"),
+        original_name="原文.txt",
+    )
+    SelfStudyTargetFactory(plan=plan_approved, kind="book", per="quarter", count=1)
+    entry = SelfStudyEntryFactory(
+        person=member,
+        title="我的读书记录",
+        on=timezone.localdate(),
+        file=ContentFile("读书笔记".encode(), name="notes.txt"),
+        original_name="笔记.txt",
+    )
+    colleague_entry = SelfStudyEntryFactory(
+        person=colleague,
+        title=MARK_SELFSTUDY,
+        note=MARK_SELFSTUDY,
+        on=timezone.localdate(),
+        file=ContentFile(f"{MARK_SELFSTUDY} 附件".encode(), name="selfstudy.txt"),
+        original_name="读书.txt",
+    )
     NotificationFactory(recipient=insiders["staff"], title="未读通知")
     insiders["observer"] = observer_user
     insiders["colleague"] = colleague_user
@@ -258,6 +323,13 @@ def build_world() -> World:
         "absence": absence,
         "clerk": clerk,
         "clerk_grant": clerk.grants.get(),
+        "entry": entry,
+        "colleague_entry": colleague_entry,
+        "session_first": session_first,
+        "spot_draw": spot_draw,
+        "spot_check_open": spot_check_open,
+        "spot_check_done": spot_check_done,
+        "recommendation": recommendation,
     }
     for module in app_crawl_modules():
         world.objects.update(module.build(world))

@@ -5,6 +5,7 @@ the login page, and nothing answers 500."""
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -23,6 +24,8 @@ from plans.tests.factories import (
     ResearchTopicFactory,
     StudyPlanFactory,
 )
+from practice.models import Recommendation, SpotCheck, SpotCheckDraw
+from practice.tests.factories import SelfStudyEntryFactory
 from reports.models import MonthlyDigest
 from sessions.tests.factories import (
     AttendanceFactory,
@@ -104,6 +107,27 @@ def other():
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
     for build_other in crawl.app_entries("build_other"):  # the apps above the core add their own records
         objects.update(build_other(objects, SECRET))
+    objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
+    objects["recommendation"] = Recommendation.objects.create(
+        group=group, recommended_by=seat.person, title=f"{SECRET}读物", why=SECRET, file=ContentFile(b"x", name="r.txt")
+    )
+    objects["spot_draw"] = SpotCheckDraw.objects.create(
+        organization=county,
+        seed=SECRET,
+        date_from=datetime.date(2026, 1, 1),
+        date_to=datetime.date(2026, 1, 31),
+        count=1,
+        inputs={"sessions": [], "checked": {}, "count": 1},
+        result=[],
+        by=UserFactory(),
+    )
+    objects["spot_check"] = SpotCheck.objects.create(
+        organization=county,
+        session=session,
+        draw=objects["spot_draw"],
+        findings=SECRET,
+        checked_on=datetime.date(2026, 1, 5),
+    )
     return root, objects
 
 
@@ -145,6 +169,15 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("reports:digest-", "digest"),
         ("reports:archive", "group"),
         *(target for targets in crawl.app_entries("ACCESS_TARGETS") for target in targets),
+        ("practice:entry-", "entry"),
+        ("practice:measure-", "session"),
+        ("practice:spot-draw-", "spot_draw"),
+        ("practice:spot-check", "spot_check"),
+        ("practice:recommendation", "recommendation"),
+        ("practice:recommend", "group"),
+        ("practice:reading-", "group"),
+        ("practice:group-", "group"),
+        ("practice:plan-", "plan"),
     ]
     key = next((target for prefix, target in by_prefix if name.startswith(prefix)), None)
     values = {}

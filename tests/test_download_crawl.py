@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits.models import ObserverVisit
+from practice.models import SelfStudyEntry
 from sessions.models import StudySession, Submission
 from studygroup import access
 from studygroup.models import Organization
@@ -39,6 +40,9 @@ DOWNLOADS = {
     "reports:ledger": (None, "org={owner}&year={year}", "owner staff", SESSION),
     "reports:archive": ("group", "", "owner staff", SESSION),
     "reports:records": (None, "download=1", "owner staff", SESSION),
+    "practice:entry-download": ("colleague_entry", "", "owner colleague", crawl.MARK_SELFSTUDY),
+    "practice:first-topic-xlsx": (None, "org={owner}&year={year}", "owner staff", "落实举措一"),
+    "practice:recommendation-download": ("recommendation", "", "owner member", "荐读原文"),
 }
 # The apps above the core name their own (``crawl_support.app_crawl_modules``).
 DOWNLOADS.update({name: spec for downloads in crawl.app_entries("DOWNLOADS") for name, spec in downloads.items()})
@@ -98,6 +102,7 @@ def forbidden_markers(world: crawl.World, user) -> list[str]:
         (crawl.MARK_OTHER_GROUP_SESSION, StudySession, objects["sibling_session"]),
         (crawl.MARK_NEIGHBOUR, Organization, world.neighbour),
         *((marker, model, objects[key]) for markers in crawl.app_entries("MARKERS") for marker, model, key in markers),
+        (crawl.MARK_SELFSTUDY, SelfStudyEntry, objects["colleague_entry"]),
     ]
     hidden = [
         marker
@@ -167,6 +172,7 @@ WHAT = {
     crawl.MARK_OTHER_GROUP_SESSION: "a session of another group",
     crawl.MARK_NEIGHBOUR: "the neighbouring county",
     crawl.MARK_LEAVE: "a colleague's leave reason",
+    crawl.MARK_SELFSTUDY: "a colleague's self-study entry",
 }
 
 

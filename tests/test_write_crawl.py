@@ -132,6 +132,23 @@ WRITES = {
     # in their towns' records, and a town's staff may not write the county's, is
     # ``test_records_import_writes_only_the_importers_subtree``.
     "reports:records": Write(None, "staff"),
+    "practice:plan-targets": Write("plan_draft", "staff"),
+    # Members of any organization record their own self-study (``own``); a book, so no research topic (the first
+    # the form offers) goes with it.
+    "practice:entry-create": Write(None, "member", own=True, values=(("research", None),)),
+    "practice:entry-edit": Write("entry", "member", values=(("research", None),)),
+    "practice:entry-delete": Write("entry", "member", source="practice:entry-edit"),
+    "practice:measure-add": Write("session_first", "staff"),
+    # The upper level draws its towns' reported sessions for records checks, records the result and raises actions.
+    "practice:spot-draw": Write(
+        None, "upper staff", source="practice:calendar", query="org={upper}", upper_may=frozenset({"staff"})
+    ),
+    "practice:recommend": Write("group", "member"),
+    "practice:recommendation": Write("recommendation", "staff"),
+    "practice:spot-check": Write("spot_check_open", "upper staff", upper_may=frozenset({"staff", "inspector"})),
+    "practice:spot-check-action": Write(
+        "spot_check_done", "upper staff", query="finding=学习记录不全", upper_may=frozenset({"staff", "inspector"})
+    ),
 }
 # The apps above the core name their own (``crawl_support.app_crawl_modules``).
 WRITES.update({name: Write(**spec) for writes in crawl.app_entries("WRITES") for name, spec in writes.items()})

@@ -22,6 +22,7 @@ from audits.models import (
     RulesDocument,
 )
 from audits.services import ALREADY_RAISED, _code, _lock, _require_staff_at
+from sessions.models import StudySession
 from studygroup import access, audit, notifications
 from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
@@ -39,14 +40,20 @@ def action_create(
     finding: str = "",
     research=None,
     inspection: Inspection | None = None,
+    session: StudySession | None = None,
     request_key: uuid.UUID | None = None,
 ) -> Action:
-    """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once."""
+    """Raise an action; a visit's finding becomes one action at most, and a form's ``request_key`` raises once.
+
+    ``session`` is the session the action was decided at (a measure of a 第一议题 study): one of the group's own.
+    """
     if visit is not None:
         access.require(by, "audits.raise_from_visit", visit)
     else:
         access.require(by, "audits.raise_for_group", group)
     finding = finding.strip() if visit is not None else ""
+    if session is not None and session.group_id != group.pk:
+        raise ValidationError(_("The session belongs to another study group."))
     _refuse_new_action(group=group, problem=problem, owner=owner, visit=visit, finding=finding, request_key=request_key)
     try:
         with transaction.atomic():
@@ -57,6 +64,7 @@ def action_create(
                 finding=finding,
                 research=research,
                 inspection=inspection,
+                session=session,
                 problem=problem.strip(),
                 measure=measure.strip(),
                 owner=owner,

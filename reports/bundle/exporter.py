@@ -40,7 +40,7 @@ def export(organization: Organization, year: int | None = None) -> dict:
     )
     actions = list(
         in_year(Action.objects.filter(group__organization__path__startswith=path), "raised_on__year")
-        .select_related("visit", "research", "inspection__group", "owner")
+        .select_related("visit", "research", "inspection__group", "session", "owner")
         .order_by("raised_on", "code")
     )
     people = _people(path, outsiders={v.observer_id for v in visits} | {i.inspector_id for i in inspections})
@@ -178,11 +178,12 @@ def _summaries(path: str, in_year) -> list[dict]:
 
 
 def _plans(path: str, in_year) -> list[dict]:
-    plans = (
+    plans = list(
         in_year(StudyPlan.objects.filter(group__organization__path__startswith=path), "year")
         .select_related("group")
         .order_by("year", "group__code")
     )
+    fields = extensions.plan_field_values(plans)
     topics: dict[int, list[PlanTopic]] = {}
     for topic in PlanTopic.objects.filter(plan__in=plans).select_related("lead").order_by("month", "code"):
         topics.setdefault(topic.plan_id, []).append(topic)
@@ -193,6 +194,7 @@ def _plans(path: str, in_year) -> list[dict]:
             "main_line": p.main_line or None,
             "status": p.status,
             "selfstudy_targets": {},
+            **extensions.plan_fields_of(fields, p),
             "topics": [
                 {
                     "code": t.code,
@@ -296,4 +298,6 @@ def _source(action: Action) -> dict | None:
         return {"research": action.research.code}
     if action.inspection_id:
         return {"inspection": {"group": action.inspection.group.code, "year": action.inspection.year}}
+    if action.session_id:
+        return {"session": action.session.code}
     return None

@@ -356,8 +356,12 @@ def _check_value(report, where, value, kind, resolvable, item, checklist_items) 
         _check_source(report, where, value, resolvable)
     elif kind == "verdicts":
         _check_verdicts(report, where, value, item, checklist_items)
-    elif kind == "targets" and value != {}:
-        report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
+    elif kind == "targets":
+        field = extensions.PLAN_FIELDS.get("selfstudy_targets")
+        if field is not None:
+            field.validate(value, report, where)
+        elif value != {}:
+            report.add(where, _("this deployment does not keep self-study targets yet; leave it empty or out."))
 
 
 def _check_text(report, where, value, kind: str, limit: str) -> None:
@@ -459,7 +463,10 @@ def _check_source(report, where, value, resolvable) -> None:
     if not isinstance(value, dict) or len(value) != 1:
         report.add(
             where,
-            _('must be one of {"visit": code}, {"research": code}, {"inspection": {"group": code, "year": YYYY}}.'),
+            _(
+                'must be one of {"visit": code}, {"research": code}, {"inspection": {"group": code, "year": YYYY}}, '
+                '{"session": code}.'
+            ),
         )
         return
     ((kind, target),) = value.items()
@@ -478,7 +485,8 @@ def _check_source(report, where, value, resolvable) -> None:
                 % {"low": YEARS[0], "high": YEARS[1], "value": shown(target["year"])},
             )
     elif kind == "session":
-        report.add(f"{where}.session", _("this deployment does not keep actions decided at a session yet."))
+        if not isinstance(target, str) or target not in resolvable["sessions"]:
+            report.add(f"{where}.session", _("unknown code %(code)s.") % {"code": shown(target)})
     else:
         report.add(f"{where}.{kind}", _("unknown key."))
 

@@ -13,13 +13,15 @@ from reports.figures import FORMAT_ORDER, KEYS, figure_keys, year_figures
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
-REGISTRIES = ("YEAR_FIGURES", "BUNDLE_PARTS", "TILES", "DIGEST_SECTIONS", "SUMMARY_SENTENCES")
+REGISTRIES = ("YEAR_FIGURES", "BUNDLE_PARTS", "PLAN_FIELDS", "TILES", "DIGEST_SECTIONS", "SUMMARY_SENTENCES")
 
 
 @pytest.fixture
 def registry():
-    """The registries as the installed apps left them, restored after the test."""
+    """The registries emptied of what the installed apps registered (so a probe stands alone), restored after."""
     saved = {name: copy.copy(getattr(extensions, name)) for name in REGISTRIES}
+    for name in REGISTRIES:
+        getattr(extensions, name).clear()
     yield extensions
     for name, value in saved.items():
         registry_dict = getattr(extensions, name)

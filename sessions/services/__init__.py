@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions import selectors, signin
+from sessions import hooks, selectors, signin
 from sessions.models import (
     ATTENDED,
     MISSED,
@@ -88,6 +88,7 @@ def session_create(
     audit.record(AuditEntry.Action.CREATE, session, by=by)
     _set_people(session, topics, speakers, invited)
     rollup_marks.mark(group.pk, session.starts_at)
+    hooks.scheduled(session=session, by=by, created=True)
     return session
 
 
@@ -107,6 +108,18 @@ def session_update(
     audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     _set_people(session, topics, speakers, invited)
     rollup_marks.mark(session.group_id, session.starts_at)
+    hooks.scheduled(session=session, by=by, created=False)
+    return session
+
+
+@transaction.atomic
+def session_lead_set(*, session: StudySession, lead: Person, by: User) -> StudySession:
+    """Name the lead reader (领学人) of a session, e.g. when a recommended reading is picked for it."""
+    access.require(by, "change", session)
+    before = audit.stored(session)
+    session.lead = lead
+    session.save(update_fields=["lead", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
     return session
 
 

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.conf import settings
 
 # Bottom to top. A new app takes its place here and in ARCHITECTURE.md.
-LAYERS = ["studygroup", "plans", "sessions", "audits", "reports", "assessments", "demo"]
+LAYERS = ["studygroup", "plans", "sessions", "audits", "reports", "assessments", "practice", "demo"]
 # App labels that are not the package's name (``apps.get_model`` takes labels).
 PACKAGE_OF_LABEL = {"study_sessions": "sessions"}
 # Calls whose first argument, a string, names a module or an app label.

@@ -182,7 +182,7 @@ class AuditSteps:
 
     def _action_values(self, place: str, item: dict) -> dict:
         source = item.get("source") or {}
-        visit = research = inspection = None
+        visit = research = inspection = session = None
         if "visit" in source:
             visit = self.visits.get(source["visit"]) or ObserverVisit.objects.select_related(
                 "organization", "session__group__organization"
@@ -193,6 +193,9 @@ class AuditSteps:
                 "group__organization"
             ).get(code=source["research"])
             group = research.group
+        elif "session" in source:
+            session = self._session(source["session"])
+            group = session.group
         elif "inspection" in source:
             target = source["inspection"]
             group = self._group(target["group"])
@@ -219,6 +222,7 @@ class AuditSteps:
             "visit": visit,
             "research": research,
             "inspection": inspection,
+            "session": session,
             "problem": item["problem"],
             "measure": item.get("measure") or "",
             "raised_on": raised_on,

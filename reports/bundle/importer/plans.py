@@ -7,6 +7,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from plans.models import PlanMonth, PlanTopic, ResearchReport, ResearchTopic, StudyPlan
+from reports import extensions
 from reports.bundle.importer.document import BundleError, _label
 from reports.bundle.schema import items_of, parse_date, problem_at
 from sessions.models import Lecture
@@ -37,6 +38,7 @@ class PlanSteps:
                     _("only the group leader approves a plan; this page does not import an approval."),
                 )
             self._topics(place, plan, items_of(item.get("topics")))
+            extensions.write_plan_fields(self, place, plan, item)
 
     def _topics(self, place: str, plan: StudyPlan, topics: list[dict]) -> None:
         existing = {

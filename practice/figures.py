@@ -1,0 +1,210 @@
+"""The practice app's year figures, exactly as ``records-format.md`` ("Year figures") defines them, and what the
+dashboard, the monthly digest and the year summary show of them (registered in ``reports.extensions``).
+
+* ``first_topic_actions`` / ``first_topic_actions_done``: actions raised in the year in the subtree whose source is
+  a ``first_topic`` session; of them done.
+* ``selfstudy_entries``: self-study kind → entries dated in the year by people seated in a group of the subtree on
+  the entry's date, every kind present.
+* ``selfstudy_on_target_rate``: of the seats (role other than ``secretary``) held on the judging day (the last day of
+  the year; today, for the current year) in a group of the subtree whose plan of the year has targets, the share
+  whose holder meets every target in every period of the year ended by then (a ``per: year`` target is judged only
+  once the year has ended); 4 places, ``null`` when there is none. A person seated in two such groups is judged
+  once per group, against each group's targets.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audits.models import Action
+from plans.models import SessionKind
+from practice import ledger
+from practice.models import SelfStudyEntry, SelfStudyKind, SelfStudyTarget
+from practice.periods import judging_day
+from practice.selectors import month_counts
+from reports import extensions
+from sessions.models import StudySession
+from studygroup import formats
+from studygroup.models import Membership, Organization
+
+KEYS = ["first_topic_actions", "first_topic_actions_done", "selfstudy_entries", "selfstudy_on_target_rate"]
+
+
+def year_figures(organization: Organization, year: int) -> dict:
+    """The four figures of ``organization``'s subtree for ``year``, in a fixed number of queries."""
+    path = organization.path
+    actions, done = first_topic_actions(path, year)
+    return {
+        "first_topic_actions": actions,
+        "first_topic_actions_done": done,
+        "selfstudy_entries": selfstudy_entries(path, year),
+        "selfstudy_on_target_rate": on_target_rate(path, year, timezone.localdate()),
+    }
+
+
+def first_topic_actions(path: str, year: int) -> tuple[int, int]:
+    actions = Action.objects.filter(
+        group__organization__path__startswith=path, raised_on__year=year, session__kind=SessionKind.FIRST_TOPIC
+    ).aggregate(n=Count("pk"), done=Count("pk", filter=Q(status=Action.Status.DONE)))
+    return actions["n"], actions["done"]
+
+
+def selfstudy_entries(path: str, year: int) -> dict[str, int]:
+    seated = Membership.objects.filter(
+        person_id=OuterRef("person_id"),
+        group__organization__path__startswith=path,
+        start_on__lte=OuterRef("on"),
+    ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("on")))
+    counts = dict(
+        SelfStudyEntry.objects.filter(on__year=year)
+        .filter(Exists(seated))
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    return {kind: counts.get(kind, 0) for kind in SelfStudyKind.values}
+
+
+def on_target_rate(path: str, year: int, today: datetime.date) -> float | None:
+    seat_day = today if year == today.year else datetime.date(year, 12, 31)
+    targets: dict[int, list[SelfStudyTarget]] = {}
+    for target in SelfStudyTarget.objects.filter(
+        plan__year=year, plan__group__organization__path__startswith=path
+    ).select_related("plan"):
+        targets.setdefault(target.plan.group_id, []).append(target)
+    seats = list(
+        Membership.objects.filter(group_id__in=list(targets), start_on__lte=seat_day)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=seat_day))
+        .exclude(role=Membership.Role.SECRETARY)
+        .values_list("group_id", "person_id")
+    )
+    if not seats:
+        return None
+    counts = month_counts(person_ids={person_id for _group, person_id in seats}, year=year)
+    day = judging_day(year, today)
+    met = sum(
+        1 for group_id, person_id in seats if ledger.on_target(targets[group_id], counts.get(person_id, {}), year, day)
+    )
+    return round(met / len(seats), 4)
+
+
+# What the reports show ------------------------------------------------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def dashboard_tiles_first_topic(organization: Organization, year: int, figures: dict) -> extensions.Tile:
+    if "first_topic_actions" in figures:
+        actions, done = figures["first_topic_actions"], figures["first_topic_actions_done"]
+    else:  # a large subtree's dashboard reads rollups, not the year figures: one aggregate query
+        actions, done = first_topic_actions(organization.path, year)
+    return extensions.Tile(
+        label=gettext_lazy("第一议题 measures done"),
+        value=f"{done}/{actions}",
+        url=f"{reverse('practice:first-topic-ledger')}?org={organization.pk}&year={year}",
+    )
+
+
+def dashboard_tiles_selfstudy(organization: Organization, year: int, figures: dict) -> extensions.Tile | None:
+    """The share of members on their targets; not on a large subtree's dashboard, which reads rollups (judging
+    every seat of a province is the year summary's job)."""
+    if "selfstudy_on_target_rate" not in figures:
+        return None
+    return extensions.Tile(
+        label=gettext_lazy("Members on their self-study targets"),
+        value=_percent(figures["selfstudy_on_target_rate"]),
+        url=reverse("practice:selfstudy-groups"),
+    )
+
+
+def digest_first_topic(organization: Organization, year: int, month: int) -> list[dict]:
+    """The month's 第一议题 studies held in the subtree, each with the measures decided there."""
+    start = timezone.make_aware(datetime.datetime(year, month, 1))
+    end = timezone.make_aware(datetime.datetime(year + month // 12, month % 12 + 1, 1))
+    sessions = list(
+        StudySession.objects.held()
+        .filter(
+            kind=SessionKind.FIRST_TOPIC,
+            group__organization__path__startswith=organization.path,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("group__organization")
+        .order_by("starts_at", "pk")
+    )
+    measures: dict[int, list[str]] = {}
+    for session_id, problem, owner in (
+        Action.objects.filter(session__in=sessions).order_by("pk").values_list("session_id", "problem", "owner__name")
+    ):
+        measures.setdefault(session_id, []).append(f"{problem}({owner})")
+    return [
+        {
+            "key": f"first-topic-{session.pk}",
+            "org": session.group.organization.name,
+            "title": session.title,
+            "date": formats.month_day_zh(session.starts_at),
+            "measures": measures.get(session.pk, []),
+        }
+        for session in sessions
+    ]
+
+
+def summary_sentences(organization: Organization, year: int, figures: dict) -> list[str]:
+    """What the year summary says of the 第一议题 follow-through and the self-study ledger (never of people)."""
+    sentences = []
+    studies = (
+        StudySession.objects.held_in(year)
+        .filter(kind=SessionKind.FIRST_TOPIC, group__organization__path__startswith=organization.path)
+        .count()
+    )
+    if studies or figures["first_topic_actions"]:
+        sentences.append(
+            _(
+                "%(studies)d 第一议题 studies were held; %(actions)d measures were decided there to put them into "
+                "practice, of which %(done)d are done."
+            )
+            % {
+                "studies": studies,
+                "actions": figures["first_topic_actions"],
+                "done": figures["first_topic_actions_done"],
+            }
+        )
+    entries = figures["selfstudy_entries"]
+    if any(entries.values()):
+        sentence = _(
+            "Members recorded their self-study: %(books)d books read, %(stays)d stays in villages for research and "
+            "%(reports)d research reports."
+        ) % {
+            "books": entries[SelfStudyKind.BOOK],
+            "stays": entries[SelfStudyKind.FIELD_STAY],
+            "reports": entries[SelfStudyKind.REPORT],
+        }
+        if figures["selfstudy_on_target_rate"] is not None:
+            sentence += _(" %(rate)s of the members met their self-study targets.") % {
+                "rate": _percent(figures["selfstudy_on_target_rate"])
+            }
+        sentences.append(sentence)
+    return sentences
+
+
+def register() -> None:
+    """Add the figures, tiles, digest section and summary sentences to what the reports show."""
+    extensions.register_year_figures(name="practice", keys=KEYS, compute=year_figures)
+    extensions.register_tile("practice-first-topic", build=dashboard_tiles_first_topic)
+    extensions.register_tile("practice-selfstudy", build=dashboard_tiles_selfstudy)
+    extensions.register_digest_section(
+        "first_topic",
+        title=gettext_lazy("第一议题 studies and the measures decided"),
+        template="practice/digest_first_topic.html",
+        build=digest_first_topic,
+    )
+    extensions.register_summary_sentences("practice", build=summary_sentences)
