@@ -12,16 +12,17 @@ from assessments.models import (
     TestPart,
     TestQuestion,
 )
+from studygroup.admin import AuditedAdminMixin
 
 
 @admin.register(QuestionBank)
-class QuestionBankAdmin(admin.ModelAdmin):
+class QuestionBankAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization"]
     raw_id_fields = ["organization"]
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "topic", "theme"]
     raw_id_fields = ["organization", "topic", "theme"]
 
@@ -33,7 +34,7 @@ class QuestionVersionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "bank", "is_archived"]
     raw_id_fields = ["bank", "current"]
     inlines = [QuestionVersionInline]
@@ -52,7 +53,7 @@ class TestQuestionInline(admin.TabularInline):
 
 
 @admin.register(KnowledgeTest)
-class KnowledgeTestAdmin(admin.ModelAdmin):
+class KnowledgeTestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "organization", "held_on", "status", "delivery"]
     list_filter = ["status", "delivery"]
     raw_id_fields = ["organization", "visit", "markers", "created_by"]
@@ -60,18 +61,18 @@ class KnowledgeTestAdmin(admin.ModelAdmin):
 
 
 @admin.register(SittingDraw)
-class SittingDrawAdmin(admin.ModelAdmin):
+class SittingDrawAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["test", "mode", "amount", "seed", "at"]
     raw_id_fields = ["test", "visit", "by"]
 
 
 @admin.register(Sitting)
-class SittingAdmin(admin.ModelAdmin):
+class SittingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["person", "test", "submitted_at", "score"]
     raw_id_fields = ["test", "person", "group", "draw"]
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["sitting", "question", "points"]
     raw_id_fields = ["sitting", "question", "marked_by"]

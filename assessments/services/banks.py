@@ -25,16 +25,19 @@ def bank_create(*, organization: Organization, name: str, description: str = "",
         raise ValidationError(
             {"name": _("%(organization)s already has a bank of this name.") % {"organization": organization.name}}
         )
-    return QuestionBank.objects.create(organization=organization, name=name, description=description)
+    bank = QuestionBank.objects.create(organization=organization, name=name, description=description)
+    audit.record(AuditEntry.Action.CREATE, bank, by=by)
+    return bank
 
 
-def _tags(organization: Organization, names: list[str]) -> list[Tag]:
+def _tags(organization: Organization, names: list[str], by: User) -> list[Tag]:
     """The organization's tags of these names, created where missing (race-free on the unique constraint)."""
     existing = {t.name: t for t in Tag.objects.filter(organization=organization, name__in=names)}
-    missing = [Tag(organization=organization, name=name) for name in names if name not in existing]
+    missing = [name for name in names if name not in existing]
     if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        Tag.objects.bulk_create([Tag(organization=organization, name=name) for name in missing], ignore_conflicts=True)
         existing = {t.name: t for t in Tag.objects.filter(organization=organization, name__in=names)}
+        audit.write_many(action=AuditEntry.Action.CREATE, instances=[existing[name] for name in missing], user=by)
     return [existing[name] for name in names]
 
 
@@ -45,7 +48,9 @@ def question_create(*, bank: QuestionBank, parsed: ParsedQuestion, by: User) -> 
     version = QuestionVersion.objects.create(question=question, number=1, created_by=by, **parsed.version_fields)
     question.current = version
     question.save(update_fields=["current", "updated_at"])
-    question.tags.set(_tags(bank.organization, parsed.tags))
+    question.tags.set(_tags(bank.organization, parsed.tags, by))
+    audit.record(AuditEntry.Action.CREATE, question, by=by)
+    audit.record(AuditEntry.Action.CREATE, version, by=by)
     return question
 
 
@@ -66,17 +71,22 @@ def question_update(*, question: Question, parsed: ParsedQuestion, by: User) -> 
     fields = parsed.version_fields
     if any(getattr(current, name) != value for name, value in fields.items()):
         if TestQuestion.objects.filter(version=current).exists():
+            before = audit.stored(question)
             number = (question.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             current = QuestionVersion.objects.create(question=question, number=number, created_by=by, **fields)
             question.current = current
             question.save(update_fields=["current", "updated_at"])
+            audit.record(AuditEntry.Action.CREATE, current, by=by)
+            audit.record(AuditEntry.Action.UPDATE, question, by=by, before=before)
         else:
+            before = audit.stored(current)
             for name, value in fields.items():
                 setattr(current, name, value)
             current.created_by = by
             current.save(update_fields=[*fields, "created_by"])
             question.save(update_fields=["updated_at"])
-    question.tags.set(_tags(question.bank.organization, parsed.tags))
+            audit.record(AuditEntry.Action.UPDATE, current, by=by, before=before)
+    question.tags.set(_tags(question.bank.organization, parsed.tags, by))
     return question
 
 
@@ -86,13 +96,16 @@ def question_delete(*, question: Question, by: User) -> bool:
     access.require(by, "change", question)
     question = lock(Question, question.pk)
     if is_used(question):
+        before = audit.stored(question)
         question.is_archived = True
         question.save(update_fields=["is_archived", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, question, by=by, before=before)
         return False
-    # The current version is protected while a question points at it: let go of it, then delete both.
+    # The current version is protected while a question points at it: let go of it, then delete both (the log
+    # names the question and each of its versions).
     question.current = None
     question.save(update_fields=["current", "updated_at"])
-    question.delete()
+    audit.delete(question, by=by)
     return True
 
 
@@ -106,8 +119,10 @@ def tag_update(*, tag: Tag, name: str, topic: PlanTopic | None, theme: PlanMonth
             raise ValidationError(_("A tag is linked only to the plans of its own organization."))
     if name != tag.name and Tag.objects.filter(organization_id=tag.organization_id, name=name).exists():
         raise ValidationError({"name": _("Another tag already has this name.")})
+    before = audit.stored(tag)
     tag.name, tag.topic, tag.theme = name, topic, theme
     tag.save(update_fields=["name", "topic", "theme"])
+    audit.record(AuditEntry.Action.UPDATE, tag, by=by, before=before)
     return tag
 
 
@@ -117,7 +132,7 @@ def bank_import(*, bank: QuestionBank, content: bytes, by: User) -> list[Questio
     access.require(by, "change", bank)
     parsed = read_questions(content)
     lock(QuestionBank, bank.pk)
-    tags = {t.name: t for t in _tags(bank.organization, list(dict.fromkeys(n for q in parsed for n in q.tags)))}
+    tags = {t.name: t for t in _tags(bank.organization, list(dict.fromkeys(n for q in parsed for n in q.tags)), by)}
     questions = Question.objects.bulk_create([Question(bank=bank) for _item in parsed], batch_size=500)
     versions = QuestionVersion.objects.bulk_create(
         [
@@ -135,8 +150,14 @@ def bank_import(*, bank: QuestionBank, content: bytes, by: User) -> list[Questio
         for name in item.tags
     ]
     Question.tags.through.objects.bulk_create(links, batch_size=1000)
-    # Bulk writes send no signals: one entry says what came in.
-    audit.write(action=AuditEntry.Action.IMPORT, instance=bank, changes={"questions": len(questions)}, user=by)
+    # One entry per record written in bulk, filed under the bank's organization.
+    path = bank.organization.path
+    audit.write_many(
+        action=AuditEntry.Action.IMPORT,
+        instances=[*questions, *versions],
+        user=by,
+        organization_path_for=lambda _r: path,
+    )
     return questions
 
 

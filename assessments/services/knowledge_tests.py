@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import paper
-from assessments.models import KnowledgeTest, Question, QuestionBank, QuestionKind, Tag, TestPart, TestQuestion
+from assessments.models import KnowledgeTest, Question, QuestionBank, QuestionKind, Sitting, Tag, TestPart, TestQuestion
 from assessments.services.common import lock, new_code
 from audits.models import ObserverVisit
-from studygroup import access
-from studygroup.models import Organization, Person, User
+from studygroup import access, audit
+from studygroup.models import AuditEntry, Organization, Person, User
 
 SETTINGS = (
     "title",
@@ -68,6 +68,7 @@ def test_create(*, organization: Organization, by: User, markers: list[Person] =
         **{name: values[name] for name in SETTINGS if name in values},
     )
     test.markers.set(markers)
+    audit.record(AuditEntry.Action.CREATE, test, by=by)
     return test
 
 
@@ -81,12 +82,14 @@ def test_update(*, test: KnowledgeTest, by: User, markers: list[Person] | None =
         if changing - {"is_blind"}:
             raise ValidationError(_("A published test keeps its settings; only the markers and blind marking change."))
     _check_settings(test.organization, {**{name: getattr(test, name) for name in SETTINGS}, **values})
+    before = audit.stored(test)
     for name in SETTINGS:
         if name in values:
             setattr(test, name, values[name])
     if test.is_draft:
         test.held_on = _held_on({"opens_at": test.opens_at, "held_on": values.get("held_on") or test.held_on})
     test.save()
+    audit.record(AuditEntry.Action.UPDATE, test, by=by, before=before)
     if markers is not None:
         test.markers.set(markers)
     return test
@@ -130,10 +133,13 @@ def part_add(
         raise ValidationError({"tag": _("Choose a tag of the bank's organization.")})
     order = test.parts.count() + 1
     if question is not None:
-        return TestPart.objects.create(test=test, order=order, question=question, points=points, count=1)
-    return TestPart.objects.create(
-        test=test, order=order, bank=bank, kind=kind, tag=tag, difficulty=difficulty, count=count, points=points
-    )
+        part = TestPart.objects.create(test=test, order=order, question=question, points=points, count=1)
+    else:
+        part = TestPart.objects.create(
+            test=test, order=order, bank=bank, kind=kind, tag=tag, difficulty=difficulty, count=count, points=points
+        )
+    audit.record(AuditEntry.Action.CREATE, part, by=by)
+    return part
 
 
 @transaction.atomic
@@ -141,7 +147,7 @@ def part_delete(*, part: TestPart, by: User) -> None:
     access.require(by, "assessments.test_manage", part.test)
     test = lock(KnowledgeTest, part.test_id)
     _require_draft(test)
-    part.delete()
+    audit.delete(part, by=by)
 
 
 def candidates(part: TestPart) -> list[int]:
@@ -215,14 +221,20 @@ def test_publish(*, test: KnowledgeTest, by: User) -> KnowledgeTest:
                 "available": short.available,
             }
         ) from short
-    TestQuestion.objects.bulk_create(
+    questions = TestQuestion.objects.bulk_create(
         TestQuestion(test=test, part_id=part_id, version_id=version_id, number=number, points=points)
         for number, (part_id, version_id, points) in enumerate(drawn, start=1)
     )
+    path = test.organization.path
+    audit.write_many(
+        action=AuditEntry.Action.CREATE, instances=questions, user=by, organization_path_for=lambda _q: path
+    )
+    before = audit.stored(test)
     test.paper_inputs = inputs
     test.status = KnowledgeTest.Status.PUBLISHED
     test.published_at = timezone.now()
     test.save(update_fields=["paper_inputs", "status", "published_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, test, by=by, before=before)
     return test
 
 
@@ -245,10 +257,20 @@ def test_close(*, test: KnowledgeTest, by: User) -> KnowledgeTest:
     now = timezone.now()
     if not test.is_open(now):
         raise ValidationError(_("Only a test that is open now can be closed early."))
+    before = audit.stored(test)
     test.closes_at = now
     test.save(update_fields=["closes_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, test, by=by, before=before)
     # Nobody's deadline runs past the window.
-    test.sittings.filter(deadline__gt=test.closes_at).update(deadline=test.closes_at)
+    cut = list(test.sittings.filter(deadline__gt=now))
+    Sitting.objects.filter(pk__in=[s.pk for s in cut]).update(deadline=now)
+    audit.write_many(
+        action=AuditEntry.Action.UPDATE,
+        instances=cut,
+        changes_for=lambda s: {"deadline": [s.deadline.isoformat(), now.isoformat()]},
+        user=by,
+        organization_path_for=lambda _s: test.organization.path,
+    )
     return test
 
 

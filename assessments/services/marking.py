@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from assessments.models import Answer, KnowledgeTest, QuestionKind, Sitting
 from assessments.services.common import lock
 from assessments.services.sittings import finish_expired
-from studygroup import access, notifications
-from studygroup.models import User
+from studygroup import access, audit, notifications
+from studygroup.models import AuditEntry, User
 
 
 def _check_mark(answer: Answer, points: int, comment: str) -> None:
@@ -26,7 +26,7 @@ def _check_mark(answer: Answer, points: int, comment: str) -> None:
         raise ValidationError(_("A comment is at most 2000 characters."))
 
 
-def rescore(sitting_ids: set[int]) -> None:
+def rescore(sitting_ids: set[int], by: User) -> None:
     """Give each sitting whose answers are all marked its score (the sum of its answers' points)."""
     unmarked = set(
         Answer.objects.filter(sitting_id__in=sitting_ids, points__isnull=True).values_list("sitting_id", flat=True)
@@ -37,8 +37,19 @@ def rescore(sitting_ids: set[int]) -> None:
         .annotate(total=Sum("points"))
         .values_list("sitting_id", "total")
     )
-    for sitting_id, total in totals.items():
-        Sitting.objects.filter(pk=sitting_id).update(score=total or 0)
+    changed = []
+    for sitting in Sitting.objects.filter(pk__in=list(totals)).select_related("person", "test"):
+        total = totals[sitting.pk] or 0
+        if sitting.score != total:
+            sitting.before, sitting.score = sitting.score, total
+            changed.append(sitting)
+    Sitting.objects.bulk_update(changed, ["score"])
+    audit.write_many(
+        action=AuditEntry.Action.UPDATE,
+        instances=changed,
+        changes_for=lambda s: {"score": [s.before, s.score]},
+        user=by,
+    )
 
 
 @transaction.atomic
@@ -61,7 +72,7 @@ def answers_mark(*, test: KnowledgeTest, marks: dict[int, tuple[int, str]], by: 
         _check_mark(answer, points, comment)
         answer.points, answer.comment, answer.marked_by, answer.marked_at = points, comment, by, now
     Answer.objects.bulk_update(answers, ["points", "comment", "marked_by", "marked_at"])
-    rescore({answer.sitting_id for answer in answers})
+    rescore({answer.sitting_id for answer in answers}, by)
     return len(answers)
 
 
@@ -74,15 +85,17 @@ def results_publish(*, test: KnowledgeTest, by: User) -> KnowledgeTest:
         raise ValidationError(_("Only the results of a published test are published, once."))
     if test.delivery == KnowledgeTest.Delivery.ONLINE and not test.has_closed():
         raise ValidationError(_("The results are published after the test has closed."))
-    finish_expired(test=test)
+    finish_expired(test=test, by=by)
     waiting = Answer.objects.filter(
         sitting__test=test, sitting__submitted_at__isnull=False, points__isnull=True
     ).count()
     if waiting:
         raise ValidationError(_("%(count)d short answers are still to be marked.") % {"count": waiting})
+    before = audit.stored(test)
     test.status = KnowledgeTest.Status.RESULTS
     test.results_published_at = timezone.now()
     test.save(update_fields=["status", "results_published_at", "updated_at"])
+    audit.record(AuditEntry.Action.UPDATE, test, by=by, before=before)
     notifications.send(
         to=User.objects.filter(person__test_sittings__test=test, person__test_sittings__score__isnull=False),
         verb="test_results",

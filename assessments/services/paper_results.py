@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Answer, KnowledgeTest, Sitting
 from assessments.services.common import lock
-from studygroup import access
-from studygroup.models import User
+from studygroup import access, audit
+from studygroup.models import AuditEntry, User
 
 
 def entry_sittings(test: KnowledgeTest):
@@ -58,10 +58,12 @@ def paper_results_enter(*, test: KnowledgeTest, rows: dict[int, dict[int, int] |
     for sitting_id, points in rows.items():
         sitting = sittings[sitting_id]
         Answer.objects.filter(sitting=sitting).delete()
+        before = audit.stored(sitting)
         sitting.mode = Sitting.Mode.PAPER
         if points is None:
             sitting.submitted_at = sitting.score = None
             sitting.save(update_fields=["submitted_at", "score", "mode", "updated_at"])
+            audit.record(AuditEntry.Action.UPDATE, sitting, by=by, before=before)
             continue
         Answer.objects.bulk_create(
             Answer(
@@ -77,4 +79,5 @@ def paper_results_enter(*, test: KnowledgeTest, rows: dict[int, dict[int, int] |
         )
         sitting.submitted_at, sitting.score = at, sum(points.get(q, 0) for q in questions)
         sitting.save(update_fields=["submitted_at", "score", "mode", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, sitting, by=by, before=before)
     return len(rows)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from assessments import draw as drawing
 from assessments.models import KnowledgeTest, Sitting, SittingDraw
 from assessments.services.common import lock
-from studygroup import access, formats, notifications
-from studygroup.models import Membership, StudyGroup, User
+from studygroup import access, audit, formats, notifications
+from studygroup.models import AuditEntry, Membership, Person, StudyGroup, User
 
 # The code of the refusal of a second request for what is already done (a double click).
 ALREADY_DONE = "already_done"
@@ -80,13 +80,7 @@ def sitting_draw(
         raise ValidationError(_("People are called to a published test whose results are not out yet."))
     if request_key is not None and SittingDraw.objects.filter(request_key=request_key).exists():
         raise ValidationError(_("This draw has already been made."), code=ALREADY_DONE)
-    if test.delivery == KnowledgeTest.Delivery.ONLINE and test.has_closed():
-        raise ValidationError(_("The test has closed: nobody can sit it any more."))
-    _check_groups(test, groups, on_visit)
-    if mode != SittingDraw.Mode.ALL and not amount:
-        raise ValidationError({"amount": _("Say how many people to draw.")})
-    if mode == SittingDraw.Mode.PERCENT and amount > 100:
-        raise ValidationError({"amount": _("A share is at most 100%.")})
+    _check_request(test, groups, mode, amount, on_visit)
     inputs = draw_inputs(test=test, groups=groups, mode=mode, amount=amount, roles=list(roles))
     if not inputs["candidates"]:
         raise ValidationError(
@@ -105,8 +99,26 @@ def sitting_draw(
         by=by,
         request_key=request_key,
     )
+    audit.record(AuditEntry.Action.CREATE, record, by=by)
+    _call(test, record, by)
+    _notify(test, [person_id for person_id, _group in result])
+    return record
+
+
+def _check_request(test: KnowledgeTest, groups: list[StudyGroup], mode: str, amount: int | None, on_visit: bool):
+    if test.delivery == KnowledgeTest.Delivery.ONLINE and test.has_closed():
+        raise ValidationError(_("The test has closed: nobody can sit it any more."))
+    _check_groups(test, groups, on_visit)
+    if mode != SittingDraw.Mode.ALL and not amount:
+        raise ValidationError({"amount": _("Say how many people to draw.")})
+    if mode == SittingDraw.Mode.PERCENT and amount > 100:
+        raise ValidationError({"amount": _("A share is at most 100%.")})
+
+
+def _call(test: KnowledgeTest, record: SittingDraw, by: User) -> list[Sitting]:
+    """A sitting for each person the draw took, each logged under the test's organization."""
     mode_of_sitting = Sitting.Mode.PAPER if test.delivery == KnowledgeTest.Delivery.PAPER else Sitting.Mode.ONLINE
-    Sitting.objects.bulk_create(
+    sittings = Sitting.objects.bulk_create(
         [
             Sitting(
                 test=test,
@@ -116,12 +128,20 @@ def sitting_draw(
                 seed=f"{test.seed}:{person_id}",
                 mode=mode_of_sitting,
             )
-            for person_id, group_id in result
+            for person_id, group_id in record.result
         ],
         batch_size=1000,
     )
-    _notify(test, [person_id for person_id, _group in result])
-    return record
+    path = test.organization.path
+    names = dict(Person.objects.filter(pk__in=[s.person_id for s in sittings]).values_list("pk", "name"))
+    audit.write_many(
+        action=AuditEntry.Action.CREATE,
+        instances=sittings,
+        user=by,
+        organization_path_for=lambda _s: path,
+        repr_for=lambda s: f"{names[s.person_id]} · {test.title}",
+    )
+    return sittings
 
 
 def _notify(test: KnowledgeTest, person_ids: list[int]) -> None:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.models import Answer, KnowledgeTest, QuestionKind, Sitting, TestQuestion
-from studygroup import access
-from studygroup.models import User
+from studygroup import access, audit
+from studygroup.models import AuditEntry, User
 
 ALREADY_DONE = "already_done"
 TIME_UP = "time_up"
@@ -41,9 +41,13 @@ def sitting_start(*, sitting: Sitting, by: User) -> Sitting:
     if not test.is_open(now):
         raise ValidationError(_("The test is not open now."))
     # One statement: a second tab opening at the same moment does not move the deadline.
-    Sitting.objects.filter(pk=sitting.pk, started_at__isnull=True).update(
-        started_at=now, deadline=_deadline(test, now), updated_at=now
-    )
+    deadline = _deadline(test, now)
+    if Sitting.objects.filter(pk=sitting.pk, started_at__isnull=True).update(
+        started_at=now, deadline=deadline, updated_at=now
+    ):
+        changes = {"started_at": [None, now.isoformat()], "deadline": [None, deadline.isoformat()]}
+        sitting.started_at, sitting.deadline = now, deadline
+        audit.record(AuditEntry.Action.UPDATE, sitting, by=by, changes=changes)
     sitting.refresh_from_db(fields=["started_at", "deadline", "updated_at"])
     return sitting
 
@@ -124,14 +128,17 @@ def _score(sitting: Sitting) -> int | None:
     return sum(a.points for a in answers.values())
 
 
-def _hand_in(sitting: Sitting, at: datetime.datetime) -> Sitting:
+def _hand_in(sitting: Sitting, at: datetime.datetime, by: User | None) -> Sitting:
     """Mark the sitting handed in (once: a statement that only the first caller changes) and score it."""
     if not Sitting.objects.filter(pk=sitting.pk, submitted_at__isnull=True).update(submitted_at=at, updated_at=at):
         raise ValidationError(_("You have already handed in this test."), code=ALREADY_DONE)
     sitting.submitted_at = at
     sitting.score = _score(sitting)
+    changes = {"submitted_at": [None, at.isoformat()]}
     if sitting.score is not None:
         Sitting.objects.filter(pk=sitting.pk).update(score=sitting.score)
+        changes["score"] = [None, sitting.score]
+    audit.record(AuditEntry.Action.UPDATE, sitting, by=by, changes=changes)
     return sitting
 
 
@@ -143,21 +150,22 @@ def sitting_submit(*, sitting: Sitting, by: User, responses: dict[int, object] |
     """
     access.require(by, "assessments.sit", sitting)
     now = timezone.now()
-    current = Sitting.objects.select_for_update().select_related("test").get(pk=sitting.pk)
+    current = Sitting.objects.select_for_update().select_related("test", "person").get(pk=sitting.pk)
     if current.submitted_at is not None:
         raise ValidationError(_("You have already handed in this test."), code=ALREADY_DONE)
     if current.started_at is None:
         raise ValidationError(_("The test has not been opened."))
     if now >= current.deadline:
-        return _hand_in(current, current.deadline)
+        return _hand_in(current, current.deadline, by)
     if responses:
         _store(current, _questions(current, list(responses)), responses, now)
-    return _hand_in(current, now)
+    return _hand_in(current, now, by)
 
 
 @transaction.atomic
-def finish_expired(*, test: KnowledgeTest) -> int:
-    """Hand in, as they stood at their deadline, the sittings of ``test`` opened and left past it."""
+def finish_expired(*, test: KnowledgeTest, by: User | None = None) -> int:
+    """Hand in, as they stood at their deadline, the sittings of ``test`` opened and left past it (``by``: who
+    opened the page that did it; the log names them)."""
     now = timezone.now()
     expired = list(
         Sitting.objects.select_for_update()
@@ -166,7 +174,7 @@ def finish_expired(*, test: KnowledgeTest) -> int:
         .select_related("test")
     )
     for sitting in expired:
-        _hand_in(sitting, sitting.deadline)
+        _hand_in(sitting, sitting.deadline, by)
     return len(expired)
 
 
@@ -178,6 +186,6 @@ def finish_if_expired(*, sitting: Sitting, by: User) -> Sitting:
         with transaction.atomic():
             current = Sitting.objects.select_for_update().select_related("test").get(pk=sitting.pk)
             if current.submitted_at is None:
-                _hand_in(current, current.deadline)
+                _hand_in(current, current.deadline, by)
         sitting.refresh_from_db()
     return sitting

@@ -47,7 +47,7 @@ def marking_view(request, pk):
     test = _test(request, pk)
     if not access.can(request.user, "assessments.mark", test):
         raise PermissionDenied
-    services.finish_expired(test=test)
+    services.finish_expired(test=test, by=request.user)
     show_all = request.GET.get("all") == "1"
     answers = (
         Answer.objects.filter(sitting__test=test, sitting__submitted_at__isnull=False)
