@@ -171,12 +171,14 @@ def seed_demo() -> list[DemoLogin]:
     from demo.audits import seed_audits
     from demo.plans import seed_materials, seed_plans, seed_supplements
     from demo.sessions import seed_sessions
+    from practice.demo import seed_practice
 
     seed_plans()
     seed_sessions()
     seed_materials()
     seed_supplements()
     seed_audits()
+    seed_practice()
     _digests(organizations["lj"])
     _log_seeding(counts, organizations["lj"])
     return LOGINS
