@@ -172,6 +172,7 @@ def seed_demo() -> list[DemoLogin]:
     from demo.audits import seed_audits
     from demo.plans import seed_materials, seed_plans, seed_supplements
     from demo.sessions import seed_sessions
+    from practice.demo import seed_practice
 
     seed_plans()
     seed_sessions()
@@ -179,6 +180,7 @@ def seed_demo() -> list[DemoLogin]:
     seed_supplements()
     seed_audits()
     seed_tests()
+    seed_practice()
     _digests(organizations["lj"])
     _log_seeding(counts, organizations["lj"])
     return LOGINS

@@ -368,3 +368,42 @@ def test_every_seeded_action_of_a_visit_records_its_finding(client, year):
     page = client.get(reverse("audits:visit-detail", args=[visit.pk])).content.decode()
     assert page.count("已转为整改事项") == 1
     assert page.count(">转为整改事项<") == 1
+
+
+# The practice app's part of the demo (practice/demo.py) ------------------------------------------------------
+
+
+def test_the_towns_of_qinghe_keep_1112_ledgers_most_on_target_member_chengguan_behind_once(year):
+    from practice import selectors as practice_selectors
+
+    city = Organization.objects.get(code="lj")
+    figures = year_figures(city, year)
+    entries = figures["selfstudy_entries"]
+    assert entries["field_stay"] > entries["book"] > entries["report"] > 0
+    assert 0.3 <= figures["selfstudy_on_target_rate"] < 1
+    chengguan = StudyGroup.objects.get(code="lj-qh-cg-zxz")
+    table = practice_selectors.group_table(group=chengguan, year=year, today=timezone.localdate())
+    row = next(r for r in table.rows if r.seat.person.code == "demo-member.chengguan")
+    assert row.behind == 1  # the village stay of two months ago
+    assert 0 < table.behind_count < len(table.rows)
+
+
+def test_the_first_topic_ledger_reports_and_spot_checks_of_qinghe(client, year):
+    from practice.models import Recommendation, SessionReport, SpotCheck
+
+    city = Organization.objects.get(code="lj")
+    figures = year_figures(city, year)
+    studies = StudySession.objects.filter(group__code="lj-qh-cg-zxz", kind="first_topic", actions__isnull=False)
+    count = studies.distinct().count()  # the last three held, or fewer
+    assert 1 <= count <= 3
+    assert (figures["first_topic_actions"], figures["first_topic_actions_done"]) == (2 * count, [0, 1, 3][count - 1])
+    towns = StudySession.objects.filter(group__organization__parent__isnull=False)
+    assert SessionReport.objects.count() == towns.count()
+    assert 0 < SessionReport.objects.filter(is_late=True).count() < towns.count() / 4
+    checks = SpotCheck.objects.filter(organization__code="lj-qh")
+    assert checks.filter(checked_on__isnull=False).count() == 2 and checks.filter(checked_on__isnull=True).count() == 1
+    assert Action.objects.filter(spot_check_finding__isnull=False).count() == 1
+    client.force_login(User.objects.get(username="staff.qinghe"))
+    assert "已抽中待查记录" in client.get(reverse("practice:calendar")).content.decode()
+    picked = Recommendation.objects.filter(group__code="lj-qh-cg-zxz", picked_at__isnull=False)
+    assert picked.count() == 2 and picked.filter(lead__code="demo-member.chengguan").exists()
