@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,15 +59,49 @@ def _unique(values) -> list[str]:
     return list(seen)
 
 
-def _plans(path: str, year: int) -> tuple[bool, list[str], list[str]]:
-    plans = list(StudyPlan.objects.filter(group__organization__path__startswith=path, year=year).order_by("pk"))
-    themes = (
-        PlanMonth.objects.filter(plan__in=plans)
-        .exclude(theme="")
-        .order_by("month", "plan__group__organization__path")
-        .values_list("theme", flat=True)
+# How many more distinct values than needed ``_first_values`` reads, in case normalising merges a few.
+SPARE = 20
+
+
+def _first_values(queryset, field: str, order: list[str], limit: int) -> list[str]:
+    """The first ``limit`` values of ``field`` in ``order``, as ``_unique`` gives them (normalised, deduplicated).
+
+    The database keeps the first row of each distinct value (a window per value) and returns a few of them, so a
+    subtree's thousands of rows are not all read; only if normalising merged enough values to leave fewer than
+    ``limit`` is everything read, as before.
+    """
+    ordering = [F(name) for name in order]
+    ranked = (
+        queryset.annotate(rank=Window(RowNumber(), partition_by=[F(field)], order_by=ordering))
+        .filter(rank=1)
+        .order_by(*order)
+        .values_list(field, flat=True)
     )
-    return bool(plans), _unique(p.main_line for p in plans)[:2], _unique(themes)[:6]
+    raw = list(ranked[: limit + SPARE])
+    values = _unique(raw)
+    if len(values) < limit and len(raw) == limit + SPARE:
+        values = _unique(queryset.order_by(*order).values_list(field, flat=True))
+    return values[:limit]
+
+
+def _plans(path: str, year: int) -> tuple[bool, list[str], list[str]]:
+    plans = StudyPlan.objects.filter(group__organization__path__startswith=path, year=year)
+    themes = PlanMonth.objects.filter(plan__in=plans).exclude(theme="")
+    return (
+        plans.exists(),
+        _first_values(plans, "main_line", ["pk"], 2),
+        _first_values(themes, "theme", ["month", "plan__group__organization__path"], 6),
+    )
+
+
+def _first_lines(texts, limit: int) -> list[str]:
+    """The first ``limit`` distinct lines (``_unique``) of ``texts``, read only as far as needed."""
+    found: list[str] = []
+    for text in texts.iterator(chunk_size=200):
+        found = _unique([*found, *text.splitlines()])
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 def collect(organization: Organization, year: int, figures: dict) -> Records:
@@ -76,7 +112,7 @@ def collect(organization: Organization, year: int, figures: dict) -> Records:
     records.has_plan, records.main_lines, records.themes = _plans(path, year)
     records.has_next_plan, records.next_main_lines, records.next_themes = _plans(path, year + 1)
     held = StudySession.objects.filter(starts_at__year=year, starts_at__lte=timezone.now(), **in_subtree)
-    records.topics = _unique(held.order_by("starts_at").values_list("title", flat=True))[:NAMED]
+    records.topics = _first_values(held, "title", ["starts_at", "pk"], NAMED)
     records.reflections = [
         (title, name)
         for title, name in Submission.objects.filter(
@@ -95,9 +131,7 @@ def collect(organization: Organization, year: int, figures: dict) -> Records:
         .values_list("title", "submitted_by__name")[:NAMED]
     )
     findings = ObserverVisit.objects.filter(session__in=held).exclude(findings="").order_by("session__starts_at", "pk")
-    records.findings = _unique(
-        line for text in findings.values_list("findings", flat=True) for line in text.splitlines()
-    )[:NAMED]
+    records.findings = _first_lines(findings.values_list("findings", flat=True), NAMED)
     judged = judge_date(year)
     still_open = Action.objects.filter(raised_on__year__lte=year, **in_subtree).exclude(status=Action.Status.DONE)
     records.open_count = still_open.count()

@@ -211,3 +211,44 @@ def test_the_make_up_reminder_reads_only_what_falls_due(settings, old, members):
     with freeze_time(now), assert_queries(3):
         assert reminders._makeups(timezone.localdate()) == 2 * members
     assert Notification.objects.filter(verb="makeup_due").count() == 2 * members
+
+
+@pytest.mark.parametrize("spare", [0, 20])
+def test_the_drafts_first_titles_are_the_old_ones_without_reading_every_row(monkeypatch, spare):
+    """Titles repeated across groups, or differing only in spacing and a final full stop, are named once, in the
+    order of their first session, as when every title was read (also when normalising exhausts the spare)."""
+    from reports import narrative
+    from sessions.models import StudySession
+
+    monkeypatch.setattr(narrative, "SPARE", spare)
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    titles = [
+        "学习党章",
+        "学习党章。",
+        "学习 党章",
+        "学习党章",
+        "理论学习",
+        "第一议题",
+        "理论学习",
+        "调研交流",
+        "案例剖析",
+        "专题辅导",
+    ]
+    for day, title in enumerate(titles, start=1):
+        starts = datetime.datetime(YEAR, 2, day, 1, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, title=title, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2))
+    sessions = StudySession.objects.filter(group=group)
+    old = narrative._unique(sessions.order_by("starts_at", "pk").values_list("title", flat=True))
+    for limit in (1, 3, 5, 8):
+        assert narrative._first_values(sessions, "title", ["starts_at", "pk"], limit) == old[:limit]
+
+
+def test_year_summary_page_runs_a_fixed_number_of_queries(client):
+    for size in (SMALL, LARGE):
+        county = subtree(size, code=f"county{size}")
+        client.force_login(user_with_role("viewer", county))
+        url = reverse("reports:summary") + f"?org={county.pk}&year={YEAR}"
+        with assert_queries(39):
+            page = client.get(url).content.decode()
+        figures = year_figures(county, YEAR)
+        assert f"共开展集中学习{figures['sessions']}次" in page
