@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from studygroup import audit, services
 from studygroup.models import (
     AuditEntry,
+    DirtyRollup,
     FormReceipt,
     Membership,
     Notification,
@@ -162,3 +163,9 @@ class NotificationAdmin(admin.ModelAdmin):
 class FormReceiptAdmin(admin.ModelAdmin):
     list_display = ["key", "user", "url", "created_at"]
     raw_id_fields = ["user"]
+
+
+@admin.register(DirtyRollup)
+class DirtyRollupAdmin(admin.ModelAdmin):
+    list_display = ["group", "year", "month", "marked_at"]
+    raw_id_fields = ["group"]

@@ -411,6 +411,8 @@ class DirtyRollup(models.Model):
     month = models.PositiveSmallIntegerField()
     marked_at = models.DateTimeField(default=timezone.now)
 
+    audit_exclude = True  # bookkeeping of the rollup job, not a record anyone writes
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "year", "month"], name="dirty_rollup_once")]
 

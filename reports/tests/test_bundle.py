@@ -383,7 +383,6 @@ def _second_group_for_town(b):
             lambda b: b["inspections"][0]["verdicts"].update(plan=["pass"]) or b,
             "inspections[0].verdicts.plan:['pass'] 不是以下之一",
         ),
-        (lambda b: b.update(selfstudy=[{"person": "p1"}]) or b, "selfstudy:本系统尚未保存这部分记录,请留空或删去。"),
     ],
 )
 def test_bad_bundles_are_refused_in_chinese_and_change_nothing(mutate, expected):
