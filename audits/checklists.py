@@ -297,6 +297,9 @@ def status_conditions(checklist: str, year: int) -> dict[str, Conditions]:
 
     The same rules as ``collect`` + ``bayou``/``qiyou``, stated as EXISTS / NOT EXISTS so the database answers
     for every group of a subtree at once (the tests hold both to the same results).
+
+    Long because it is one table: each of the sixteen items of 八有 and 七有 is stated once, side by side, so a
+    reader compares it with ``RULES`` in one place.
     """
     group, session = OuterRef("pk"), OuterRef("pk")
     sessions = StudySession.objects.held_in(year).filter(group=group)
