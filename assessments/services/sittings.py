@@ -54,7 +54,7 @@ def sitting_start(*, sitting: Sitting, by: User) -> Sitting:
 
 def _open_for_answers(sitting: Sitting, now: datetime.datetime) -> Sitting:
     """The sitting, locked for the rest of the transaction, if the person may still answer; else a refusal."""
-    current = Sitting.objects.select_for_update().select_related("test").get(pk=sitting.pk)
+    current = Sitting.objects.select_for_update(of=("self",)).select_related("test").get(pk=sitting.pk)
     if current.submitted_at is not None:
         raise ValidationError(_("You have already handed in this test."), code=ALREADY_DONE)
     if current.started_at is None or current.deadline is None or now >= current.deadline:
@@ -150,7 +150,7 @@ def sitting_submit(*, sitting: Sitting, by: User, responses: dict[int, object] |
     """
     access.require(by, "assessments.sit", sitting)
     now = timezone.now()
-    current = Sitting.objects.select_for_update().select_related("test", "person").get(pk=sitting.pk)
+    current = Sitting.objects.select_for_update(of=("self",)).select_related("test", "person").get(pk=sitting.pk)
     if current.submitted_at is not None:
         raise ValidationError(_("You have already handed in this test."), code=ALREADY_DONE)
     if current.started_at is None:
@@ -168,7 +168,7 @@ def finish_expired(*, test: KnowledgeTest, by: User | None = None) -> int:
     opened the page that did it; the log names them)."""
     now = timezone.now()
     expired = list(
-        Sitting.objects.select_for_update()
+        Sitting.objects.select_for_update(of=("self",))
         .filter(test=test, submitted_at__isnull=True, started_at__isnull=False)
         .filter(Q(deadline__lte=now))
         .select_related("test")
@@ -184,7 +184,7 @@ def finish_if_expired(*, sitting: Sitting, by: User) -> Sitting:
         raise PermissionDenied
     if sitting.submitted_at is None and sitting.deadline is not None and timezone.now() >= sitting.deadline:
         with transaction.atomic():
-            current = Sitting.objects.select_for_update().select_related("test").get(pk=sitting.pk)
+            current = Sitting.objects.select_for_update(of=("self",)).select_related("test").get(pk=sitting.pk)
             if current.submitted_at is None:
                 _hand_in(current, current.deadline, by)
         sitting.refresh_from_db()
