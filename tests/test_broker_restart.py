@@ -1,0 +1,44 @@
+"""Issue 15, failure 2: Redis restarted under a busy worker (prefork, ``acks_late``): the worker stays up, consumes
+again within a minute, and runs every task it held once. A real worker and a private, persistent redis-server."""
+
+import uuid
+
+import pytest
+
+from faults import harness
+from studygroup.celery import app
+
+pytestmark = pytest.mark.redis
+
+
+def _done(worker, mark: str) -> int:
+    return worker.output().count(f"faults.busy done {mark}\n")
+
+
+@pytest.fixture
+def broker():
+    server = harness.RedisServer(port=7152, persistent=True)
+    saved = {name: app.conf[name] for name in ("task_always_eager", "broker_url", "broker_write_url")}
+    app.conf.update(task_always_eager=False, broker_url=server.url, broker_write_url=None)
+    with server:
+        yield server
+    app.conf.update(saved)
+    app.pool.force_close_all()
+
+
+def test_a_busy_worker_consumes_again_after_redis_restarts(broker):
+    tag = uuid.uuid4().hex[:6]
+    busy = [f"{tag}-busy-{n}" for n in range(6)]
+    probes = [f"{tag}-probe-{n}" for n in range(3)]
+    with harness.worker(harness.app_env(redis_url=broker.url), concurrency=2, name="busy") as worker:
+        for mark in busy:
+            app.send_task("faults.busy", args=[2.0, mark], ignore_result=True)
+        harness.wait_for(lambda: _done(worker, busy[0]), 60, "the worker never got busy")
+        broker.restart()  # while the worker runs two tasks and holds another prefetched
+        for mark in probes:
+            app.send_task("faults.busy", args=[0.1, mark], ignore_result=True)
+        harness.wait_for(lambda: all(_done(worker, m) for m in probes), 60, "no task consumed after the restart")
+        harness.wait_for(lambda: all(_done(worker, m) for m in busy), 60, "a task held by the worker never ran")
+        assert worker.alive
+        assert "Unrecoverable error" not in worker.output()
+        assert {mark: _done(worker, mark) for mark in busy + probes} == dict.fromkeys(busy + probes, 1)
