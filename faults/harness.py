@@ -85,6 +85,17 @@ class RedisServer:
         self.process = None
         wait_for(lambda: not port_open(self.port), 10, f"redis-server still answers on port {self.port}")
 
+    def unacked(self) -> str:
+        """The messages kombu keeps in Redis until they are acknowledged (its ``unacked`` hash), as text: what a
+        worker held when it lost the connection waits there and is queued again after the visibility timeout."""
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        try:
+            return "\n".join(value.decode(errors="replace") for value in client.hgetall("unacked").values())
+        finally:
+            client.close()
+
     def restart(self) -> None:
         self.stop()
         self.start()

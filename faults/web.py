@@ -41,3 +41,10 @@ def post(user, name: str, *args, data: dict | None = None):
     if response.status_code != 302:
         raise AssertionError(f"{name} answered {response.status_code}")
     return response
+
+
+def warm_up(user) -> None:
+    """Open the home page once, so that the first timed request is not the one that loads the site."""
+    client = Client()
+    client.force_login(user)
+    client.get(reverse("home"))

@@ -12,6 +12,7 @@ YEAR, MONTH = 2026, 3
 
 def run() -> dict:
     towns = [build_town() for _ in range(TOWNS)]
+    web.warm_up(towns[0].staff)
     harness.BROKER.stop()
     with web.timed() as slowest:
         for town in towns:
