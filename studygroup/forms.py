@@ -93,13 +93,9 @@ class MembershipEditForm(CrispyMixin, forms.ModelForm):
         fields = ["role", "start_on", "end_on"]
         widgets = {"start_on": DATE_WIDGET, "end_on": DATE_WIDGET}
 
-    pass
-
 
 class MembershipEndForm(CrispyMixin, forms.Form):
     end_on = forms.DateField(label=_("Last day in the group"), widget=DATE_WIDGET)
-
-    pass
 
 
 class AuditFilterForm(forms.Form):

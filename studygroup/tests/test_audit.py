@@ -80,9 +80,9 @@ def _seat(organization, name, by=None):
 def test_entries_cannot_be_changed_or_deleted_through_the_model():
     entry = AuditEntryFactory()
     entry.object_repr = "改过的"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be changed"):
         entry.save()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be deleted"):
         entry.delete()
 
 
