@@ -199,7 +199,7 @@ def fill(group, *, year: int, sessions: int, with_plan: bool) -> list:
 
 
 def grow(world, *, towns: int = 3, sessions: int = 3) -> None:
-    """Three more towns under the owner's county, each with its group"s records and an observer"s visit, and more
+    """Three more towns under the owner's county, each with its group's records and an observer's visit, and more
     of everything in the owner's own group."""
     year = timezone.localdate().year
     observer = world.insiders["observer"].person
