@@ -61,9 +61,13 @@ def test_an_email_is_a_row_of_the_transaction_and_leaves_once_committed(
 
 
 def test_a_rolled_back_change_leaves_no_row_and_mails_nobody(leader, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        notifications.send(to=[leader], verb="plan_submitted", title="计划待您审批")
-        raise RuntimeError("the change fails after notifying")
+    def notify_then_fail():
+        with transaction.atomic():
+            notifications.send(to=[leader], verb="plan_submitted", title="计划待您审批")
+            raise RuntimeError("the change fails after notifying")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="fails after"):
+        notify_then_fail()
     assert not OutboxMessage.objects.exists()
     assert mailoutbox == []
 
@@ -95,9 +99,14 @@ def test_a_failing_send_releases_its_claim_so_the_retry_mails(leader, mailoutbox
     message = OutboxMessage.objects.create(
         task_name="studygroup.email_notification", kwargs={"user_ids": [leader.pk], "title": "t", "body": "", "url": ""}
     )
-    with pytest.raises(OSError), outbox.deliver_once(outbox.task_id(message)) as first:
-        assert first
-        raise OSError("the mail server hung up")
+
+    def send_and_fail():
+        with outbox.deliver_once(outbox.task_id(message)) as first:
+            assert first
+            raise OSError("the mail server hung up")
+
+    with pytest.raises(OSError, match="hung up"):
+        send_and_fail()
     message.refresh_from_db()
     assert message.delivered_at is None
     with outbox.deliver_once(outbox.task_id(message)) as first:
