@@ -20,6 +20,7 @@ from reports.models import TaskRun
 from sessions.models import LeaveRequest
 from studygroup.celery import app
 from studygroup.models import OutboxMessage
+from studygroup.tasks import beat_tick
 
 pytestmark = [
     pytest.mark.redis,
@@ -137,3 +138,19 @@ def test_with_redis_stopped_leave_submit_now_and_compile_now_commit_and_wait_in_
     finally:
         mails.remove()
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_healthz_follows_the_broker_and_the_outbox(client, broker, settings):
+    settings.REDIS_URL = broker.url
+    beat_tick()
+    healthy = client.get(reverse("healthz"))
+    assert healthy.status_code == 200 and healthy.json()["checks"]["broker"] == {"ok": True}
+    broker.stop()
+    town = build_town("health")
+    client.force_login(town.staff)
+    client.post(reverse("plans:plan-submit", args=[town.plan.pk]))  # its e-mail waits in the outbox
+    client.logout()
+    down = client.get(reverse("healthz"))
+    assert down.status_code == 503
+    assert down.json()["checks"]["broker"] == {"ok": False}
+    assert down.json()["checks"]["outbox"]["pending"] == 1
