@@ -12,6 +12,12 @@ from studygroup.celery import app
 pytestmark = pytest.mark.redis
 
 
+def _send(mark: str, seconds: float) -> None:
+    """Queue a ``faults.busy`` task on the broker configured now (a fresh connection, not the app's pool)."""
+    with app.connection_for_write() as connection:
+        app.send_task("faults.busy", args=[seconds, mark], ignore_result=True, connection=connection)
+
+
 def _done(worker, mark: str) -> int:
     return worker.output().count(f"faults.busy done {mark}\n")
 
@@ -24,7 +30,6 @@ def broker():
     with server:
         yield server
     app.conf.update(saved)
-    app.pool.force_close_all()
 
 
 def test_a_busy_worker_consumes_again_after_redis_restarts(broker):
@@ -33,11 +38,11 @@ def test_a_busy_worker_consumes_again_after_redis_restarts(broker):
     probes = [f"{tag}-probe-{n}" for n in range(3)]
     with harness.worker(harness.app_env(redis_url=broker.url), concurrency=2, name="busy") as worker:
         for mark in busy:
-            app.send_task("faults.busy", args=[2.0, mark], ignore_result=True)
+            _send(mark, 2.0)
         harness.wait_for(lambda: _done(worker, busy[0]), 60, "the worker never got busy")
         broker.restart()  # while the worker runs two tasks and holds another prefetched
         for mark in probes:
-            app.send_task("faults.busy", args=[0.1, mark], ignore_result=True)
+            _send(mark, 0.1)
         harness.wait_for(lambda: all(_done(worker, m) for m in probes), 60, "no task consumed after the restart")
         # A task the worker held when the connection went is run, or waits in Redis's unacked hash, from which
         # kombu queues it again after the visibility timeout: either way it is not lost.

@@ -13,6 +13,12 @@ from studygroup.celery import app
 BUSY, SECONDS, PROBES = 8, 2.0, 3
 
 
+def _send(mark: str, seconds: float) -> None:
+    """Queue a ``faults.busy`` task on the broker configured now (a fresh connection, not the app's pool)."""
+    with app.connection_for_write() as connection:
+        app.send_task("faults.busy", args=[seconds, mark], ignore_result=True, connection=connection)
+
+
 def _done(worker, mark: str) -> int:
     return worker.output().count(f"faults.busy done {mark}\n")
 
@@ -24,12 +30,12 @@ def run() -> dict:
     env = harness.app_env(database_url=harness.DATABASE_URL, redis_url=harness.BROKER.url)
     with harness.worker(env, concurrency=2, name="busy") as worker:
         for mark in busy:
-            app.send_task("faults.busy", args=[SECONDS, mark], ignore_result=True)
+            _send(mark, SECONDS)
         harness.wait_for(lambda: _done(worker, busy[0]), 60, "the worker never got busy")
         harness.BROKER.restart()
         restarted = time.monotonic()
         for mark in probes:
-            app.send_task("faults.busy", args=[0.1, mark], ignore_result=True)
+            _send(mark, 0.1)
         recovery = None
         with contextlib.suppress(AssertionError):
             harness.wait_for(lambda: all(_done(worker, m) for m in probes) or not worker.alive, 60, "no recovery")
