@@ -16,6 +16,7 @@ import pkgutil
 import sys
 import time
 import traceback
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -74,12 +75,21 @@ def scenarios(names: list[str]) -> list:
     return [importlib.import_module(f"faults.scenarios.{name}") for name in found if not names or name in names]
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
 def table(rows: list[dict]) -> str:
     cells = [[str(row.get(column, "")) if row.get(column) is not None else "—" for column in COLUMNS] for row in rows]
-    widths = [max(len(column), *(len(cell[i]) for cell in cells)) for i, column in enumerate(COLUMNS)]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)) + " |"]
+    widths = [max(_width(column), *(_width(cell[i]) for cell in cells)) for i, column in enumerate(COLUMNS)]
+    lines = ["| " + " | ".join(_pad(c, w) for c, w in zip(COLUMNS, widths, strict=True)) + " |"]
     lines.append("| " + " | ".join("-" * w for w in widths) + " |")
-    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) + " |" for cell in cells]
+    lines += ["| " + " | ".join(_pad(c, w) for c, w in zip(cell, widths, strict=True)) + " |" for cell in cells]
     return "\n".join(lines)
 
 
