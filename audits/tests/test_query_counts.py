@@ -69,10 +69,13 @@ def test_checklist_evidence_page_runs_a_fixed_number_of_queries(client, checklis
 
 
 @pytest.mark.parametrize("query", ["", "&item=minutes&status=partial"])
-def test_compliance_page_cuts_the_page_in_sql_at_two_sizes(client, query):
-    """Page 1 of 150 groups costs what page 1 of 5 costs: only the page's statuses are computed."""
-    for size in (5, 150):
-        top = OrganizationFactory()
+@pytest.mark.parametrize(("role", "level"), [("viewer", "county"), ("staff", "province"), ("leader", "county")])
+def test_compliance_page_cuts_the_page_in_sql_at_two_sizes(client, query, role, level):
+    """Page 1 of 80 groups costs what page 1 of 5 costs: only the page's statuses are computed; a group of
+    another county is not in the table."""
+    for size in (5, 80):
+        province = OrganizationFactory(kind="province")
+        top = OrganizationFactory(kind="county", parent=OrganizationFactory(kind="city", parent=province))
         for index in range(size):
             group = StudyGroupFactory(organization=OrganizationFactory(parent=top))
             if index % 2 == 0:  # every other group: one session with minutes, one without (minutes partial)
@@ -81,13 +84,17 @@ def test_compliance_page_cuts_the_page_in_sql_at_two_sizes(client, query):
                     StudySessionFactory(
                         group=group, starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), minutes=minutes
                     )
-        client.force_login(user_with_role("viewer", top))
-        url = reverse("audits:compliance") + f"?org={top.pk}&year={YEAR}{query}"
+        other = StudyGroupFactory(organization=OrganizationFactory(parent=OrganizationFactory(kind="county")))
+        client.force_login(user_with_role(role, top if level == "county" else province))
+        url = reverse("audits:compliance") + f"?year={YEAR}{query}"
+        client.get(url)
         with assert_queries(24):
             page = client.get(url).content.decode()
         shown = (size + 1) // 2 if query else size
-        assert page.count('href="/audits/groups/') == min(shown, 100)
-        assert ("第 1 页,共 2 页" in page) is (100 < shown <= 200)
+        assert page.count('href="/audits/groups/') == min(shown, 50)
+        assert ("第 1 页,共 2 页" in page) is (50 < shown <= 100)
+        assert f'href="/audits/groups/{other.pk}/' not in page
+        assert client.get(url + f"&org={other.organization.pk}").status_code == 404
 
 
 def held_session(group, days: int):
