@@ -61,8 +61,10 @@ def page_latest_first(
     if newer_than is not None:
         value, pk = newer_than
         # An upper bound on the key alone lets the index range scan start at the cursor.
-        rows = queryset.filter(Q(**{f"{key}__gt": value}) | Q(**{key: value, "pk__gt": pk}), **{f"{key}__gte": value})
-        rows = list(rows.order_by(key, "pk")[: size + 1])
+        newer_rows = queryset.filter(
+            Q(**{f"{key}__gt": value}) | Q(**{key: value, "pk__gt": pk}), **{f"{key}__gte": value}
+        )
+        rows = list(newer_rows.order_by(key, "pk")[: size + 1])
         has_more, rows = len(rows) > size, rows[:size]
         rows.reverse()
         page = KeysetPage(rows, older=None, newer=None)
@@ -74,8 +76,8 @@ def page_latest_first(
         queryset = queryset.filter(
             Q(**{f"{key}__lt": value}) | Q(**{key: value, "pk__lt": pk}), **{f"{key}__lte": value}
         )
-    rows = list(queryset.order_by(f"-{key}", "-pk")[: size + 1])
-    has_more, rows = len(rows) > size, rows[:size]
+    latest = list(queryset.order_by(f"-{key}", "-pk")[: size + 1])
+    has_more, rows = len(latest) > size, latest[:size]
     return KeysetPage(
         rows,
         older=_cursor(rows[-1], key) if has_more else None,
