@@ -63,17 +63,24 @@ def _renumber_drafts(organization: Organization, year: int, by: User | None) -> 
 
 @transaction.atomic
 def digest_compile_start(*, organization: Organization, year: int, month: int, by: User) -> TaskRun:
-    """Record a run compiling the month's digests of ``organization``'s subtree; start it once this commits."""
-    # The job calls the services of this module, so it is imported when a run starts.
-    from reports.tasks import compile_digests
+    """Record a run compiling the month's digests of ``organization``'s subtree; start it once this commits.
 
-    run = TaskRun.objects.create(
+    The run is the key's one record: started afresh when it has finished or was interrupted, left alone (and not
+    started twice) while it is going."""
+    # The job calls the services of this module, so it is imported when a run starts.
+    from reports import runs
+    from reports.tasks import compile_digests, digest_key
+
+    run, startable = runs.open_run(
         name="compile_digests",
-        key=f"digests:{year}-{month:02d}:{organization.pk}",
+        key=digest_key(year, month, organization.pk),
         organization=organization,
-        triggered_by=by,
+        by=by,
+        params={"year": year, "month": month, "organization_id": organization.pk},
     )
-    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    if startable:
+        transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    run.started_now = startable
     return run
 
 

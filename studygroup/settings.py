@@ -283,9 +283,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_SOFT_TIME_LIMIT = 45 * 60
-CELERY_TASK_TIME_LIMIT = 50 * 60
+# Jobs are made of short tasks (an organization or a chunk each), so a task whose worker died is delivered again
+# within minutes. A task must end well within the visibility timeout, and a retry's wait (studygroup.jobs.RETRY,
+# at most 240 s) stays below it, or Redis would deliver it twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 280
+# A job's lease (studygroup.jobs) expires this long after its holder's last heartbeat; a run silent this long
+# shows as interrupted on the job runs page.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
+# Queues: heavy report work never delays e-mails, notifications or sign-in side effects. Run a worker per queue
+# (deploy/, README): ``celery -A studygroup worker -Q reports``, ``-Q mail``, ``-Q default``.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "studygroup.email_notification": {"queue": "mail"},
+    "reports.notify_digest_readers": {"queue": "mail"},
+    "reports.daily_reminders": {"queue": "mail"},
+    "practice.selfstudy_reminders": {"queue": "mail"},
+    "reports.*": {"queue": "reports"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Dashboards (and the leaders' home figures) of subtrees with more groups than this read the rollup tables when

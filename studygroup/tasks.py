@@ -3,6 +3,9 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
+
+from studygroup import jobs
 
 
 @shared_task(name="studygroup.ping")
@@ -11,12 +14,7 @@ def ping() -> str:
     return "pong"
 
 
-@shared_task(
-    name="studygroup.email_notification",
-    autoretry_for=(ConnectionError, TimeoutError, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="studygroup.email_notification", **{**jobs.RETRY, "autoretry_for": (*jobs.TRANSIENT, OSError)})
 def email_notification(*, user_ids: list[int], title: str, body: str, url: str) -> int:
     """E-mail one notification to the given users; return how many were sent."""
     from studygroup.models import User
@@ -31,9 +29,13 @@ def email_notification(*, user_ids: list[int], title: str, body: str, url: str) 
     return sent
 
 
-@shared_task(name="studygroup.prune_audit_log", acks_late=True)
-def prune_audit_log() -> int:
-    """Delete the audit entries past the retention period; running it twice deletes nothing more."""
+@shared_task(bind=True, name="studygroup.prune_audit_log", **jobs.RETRY)
+def prune_audit_log(self) -> int:
+    """Delete the audit entries past the retention period, once a night (the day's key is claimed first, so a
+    second beat does nothing); also forget the jobs' claims of long-past days."""
     from studygroup import audit
 
+    if not jobs.claim(f"beat:prune_audit_log:{timezone.localdate():%Y-%m-%d}", jobs.holder_of(self)):
+        return 0
+    jobs.prune_claims()
     return audit.prune()
