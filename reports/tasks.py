@@ -80,7 +80,7 @@ def _start(task, *, name: str, key: str, run_id: int | None, organization=None, 
             return None, holder
     if run.holder == holder and run.state in (TaskRun.State.SUCCEEDED, TaskRun.State.FAILED):
         return None, holder  # delivered again after it finished: nothing left to do
-    if not jobs.lease_take(lease or key, holder):
+    if not jobs.lease_take(lease or run.key, holder):
         return None, holder
     return run, holder
 
