@@ -22,12 +22,12 @@ from django.utils import timezone
 from studygroup.models import JobClaim, JobLease
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
-# Waits of 5, 10, 20, 40, 80, 160, 240 and 240 s: 795 s in all; none longer than the visibility timeout (300 s),
+# Waits of 5, 10, 20, 40, 80, 150, 150 and 150 s: 605 s in all; none as long as the visibility timeout (180 s),
 # so a task waiting for its retry is never delivered a second time.
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": 5,
-    "retry_backoff_max": 240,
+    "retry_backoff_max": 150,
     "retry_jitter": False,
     "max_retries": 8,
 }

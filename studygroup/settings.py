@@ -284,11 +284,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Jobs are made of short tasks (an organization or a chunk each), so a task whose worker died is delivered again
-# within minutes. A task must end well within the visibility timeout, and a retry's wait (studygroup.jobs.RETRY,
-# at most 240 s) stays below it, or Redis would deliver it twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 280
+# within three minutes. A task must end within the visibility timeout, and a retry's wait (studygroup.jobs.RETRY,
+# at most 150 s) stays below it, or Redis would deliver it twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 180}
+CELERY_TASK_SOFT_TIME_LIMIT = 150
+CELERY_TASK_TIME_LIMIT = 170
 # A job's lease (studygroup.jobs) expires this long after its holder's last heartbeat; a run silent this long
 # shows as interrupted on the job runs page.
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
