@@ -7,6 +7,8 @@ from studygroup.models import (
     AuditEntry,
     DirtyRollup,
     FormReceipt,
+    JobClaim,
+    JobLease,
     Membership,
     Notification,
     Organization,
@@ -169,3 +171,14 @@ class FormReceiptAdmin(admin.ModelAdmin):
 class DirtyRollupAdmin(admin.ModelAdmin):
     list_display = ["group", "year", "month", "marked_at"]
     raw_id_fields = ["group"]
+
+
+@admin.register(JobClaim)
+class JobClaimAdmin(admin.ModelAdmin):
+    list_display = ["key", "holder", "claimed_at"]
+    search_fields = ["key"]
+
+
+@admin.register(JobLease)
+class JobLeaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "holder", "expires_at"]

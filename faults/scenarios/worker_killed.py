@@ -39,7 +39,7 @@ def run() -> dict:
             pass
     outcome = support.digest_outcome(county, YEAR, MONTH)
     return {
-        "fault": "worker (main process and pool) killed -9 mid-compile, restarted",
+        "fault": "worker (main process and pool) killed -9 mid-compile, restarted (window: visibility timeout)",
         "in_flight": f"digests of {outcome['total']} organizations, {done_then} done at the kill",
         "lost": outcome["lost"],
         "duplicated": outcome["duplicated"],

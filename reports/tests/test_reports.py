@@ -341,3 +341,25 @@ def test_pages_reached_from_a_drill_down_show_the_child_organization(client, cou
     assert compliance.count('href="/audits/groups/') == 1
     client.force_login(user_with_role("viewer", OrganizationFactory()))
     assert client.get(reverse("reports:summary") + f"?org={town.pk}").status_code == 404
+
+
+def test_year_summaries_are_drafted_a_chunk_per_task_and_one_groups_failure_does_not_stop_the_others(
+    county, monkeypatch
+):
+    from reports import narrative, tasks
+
+    monkeypatch.setattr(tasks, "SUMMARY_CHUNK", 1)
+    real = narrative.draft
+
+    def draft_or_fail(*, organization, year, figures):
+        if organization == county["county"]:
+            raise ValueError("数据异常")
+        return real(organization=organization, year=year, figures=figures)
+
+    monkeypatch.setattr(narrative, "draft", draft_or_fail)
+    with freeze_time("2026-12-20"):
+        assert year_summary_drafts(2026) == 2
+    run = TaskRun.objects.get(key="summaries:2026")
+    assert (run.state, run.done, run.total, run.failures) == ("failed", 1, 2, 1)
+    assert run.failed == [{"item": "清河县委", "error": "数据异常"}]
+    assert list(YearSummary.objects.values_list("group", flat=True)) == [county["group"].pk]
