@@ -145,6 +145,8 @@ class TaskRun(models.Model):
 
     access_org_field = "organization"
     audit_exclude = True
+    # Set by ``services.digest_compile_start``: whether that call started the run (False: it was going already).
+    started_now: bool = False
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -160,7 +160,7 @@ class Process:
 
     def start(self) -> Process:
         with self.log.open("ab") as output:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            self.process = subprocess.Popen(
                 [sys.executable, *self.args], env=self.env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
