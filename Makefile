@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint messages bench
+.PHONY: run test install install-test lint messages bench cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,8 @@ bench: install-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/signin_burst.py
 	$(BIN)/python bench/answer_burst.py
+
+## The production topology on 127.0.0.1 (not part of `make test`): nginx, two gunicorn nodes, PostgreSQL primary and
+## streaming replica, Redis, two workers, beat, the outbox relay; then cluster/smoke.py kills a node and a worker.
+cluster: install
+	bash cluster/run.sh
