@@ -163,13 +163,15 @@ def check_topology() -> None:
 
 
 def check_health(browser: Browser) -> None:
+    """The load balancer's probe through nginx; the first beat tick may take a few seconds after start."""
+    wait_for(lambda: browser.get(BALANCED + "/healthz")[0] in (200, 404), 60, step=2)
     status, _headers, body = browser.get(BALANCED + "/healthz")
     if status == 200:
         row("health endpoint", True, f"/healthz through nginx: 200 {body[:80].decode(errors='replace')!r}")
     elif status == 404:
         row("health endpoint", None, "/healthz answers 404: not on this branch yet (outbox work)")
     else:
-        row("health endpoint", False, f"/healthz through nginx: {status}")
+        row("health endpoint", False, f"/healthz through nginx: {status} {body[:200].decode(errors='replace')!r}")
 
 
 def check_replication() -> None:
