@@ -98,7 +98,7 @@ supervise() {
             echo "$(date -u +%T)" >>"$WORK/run/$name.restarts"
             sleep "$RESTART_SEC"
         done
-    ) &
+    ) 2>>"$WORK/log/$name.log" &
     SUPERVISORS+=($!)
 }
 
