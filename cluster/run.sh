@@ -163,7 +163,8 @@ for node in 1 2; do
         --timeout 30 --graceful-timeout 10 --forwarded-allow-ips 127.0.0.1 --access-logfile - --name "sg-web$node"
 done
 DEFAULT_QUEUE="$("$PY" -c 'from studygroup.celery import app; print(app.conf.task_default_queue)')"
-queues() { local list="$1"; case ",$list," in *",$DEFAULT_QUEUE,"*) ;; *) list="$list,$DEFAULT_QUEUE" ;; esac; echo "$list"; }
+# Without CELERY_TASK_ROUTES every task goes to Celery's own default queue ("celery"): both workers take it then.
+queues() { case "$DEFAULT_QUEUE" in reports|mail|default) echo "$1" ;; *) echo "$1,$DEFAULT_QUEUE" ;; esac; }
 say "Celery worker a ($(queues reports,default)), worker b ($(queues reports,mail)), one beat"
 supervise worker-a "$ROOT/.venv/bin/celery" -A studygroup worker -n "a@%h" -Q "$(queues reports,default)" -c 1 -l info
 supervise worker-b "$ROOT/.venv/bin/celery" -A studygroup worker -n "b@%h" -Q "$(queues reports,mail)" -c 1 -l info
