@@ -344,7 +344,7 @@ def _second_group_for_town(b):
             lambda b: b["actions"][0].update(raised_on="9999-01-01") or b,
             "actions[0].raised_on:不是 1949 年至 2100 年间",
         ),
-        (lambda b: b["plans"][0].update(year="abc") or b, 'plans[0].year:应为 1949 至 2100 之间的整数,而不是 "abc"。'),
+        (lambda b: b["plans"][0].update(year="abc") or b, 'plans[0].year:应为 2000 至 2100 之间的整数,而不是 "abc"。'),
         (
             lambda b: b["inspections"][0]["verdicts"].update(plan="great") or b,
             'inspections[0].verdicts.plan:"great" 不是以下之一:fail, needs_work, pass。',
@@ -888,7 +888,7 @@ def test_staff_page_exports_and_imports_within_the_subtree(tree, client):
 
     client.force_login(tree["staff"])
     response = client.get(reverse("reports:records") + "?download=1")
-    document = json.loads(response.content)
+    document = json.loads(b"".join(response.streaming_content))
     assert {g["code"] for g in document["groups"]} == {"lj-qh-bs-zxz"}
     document["sessions"][0]["title"] = "改过的标题"
     upload = SimpleUploadedFile("town.json", json.dumps(document, ensure_ascii=False).encode())
