@@ -26,7 +26,7 @@ from plans.tests.factories import (
 )
 from practice.models import Recommendation, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory
-from reports.models import MonthlyDigest
+from reports.models import MonthlyDigest, RecordsImport
 from sessions.tests.factories import (
     AttendanceFactory,
     LeaveRequestFactory,
@@ -105,6 +105,9 @@ def other():
         "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
+    objects["records_import"] = RecordsImport.objects.create(
+        organization=town, file_name=f"{SECRET}.json", errors=[SECRET], finished_at=timezone.now()
+    )
     for build_other in crawl.app_entries("build_other"):  # the apps above the core add their own records
         objects.update(build_other(objects, SECRET))
     objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
@@ -167,6 +170,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:group-checklist", "group"),
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
+        ("reports:records-import", "records_import"),
         ("reports:archive", "group"),
         *(target for targets in crawl.app_entries("ACCESS_TARGETS") for target in targets),
         ("practice:entry-", "entry"),
