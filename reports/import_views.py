@@ -42,7 +42,7 @@ def records_import_view(request, pk: int):
     """The progress of an import (the page refreshes itself until the job has finished), then its outcome."""
     found = _records_import(request, pk)
     context = _context(found)
-    context["errors"] = found.errors[:SHOWN_PROBLEMS]
+    context["problems"] = records_import.by_part(found.errors[:SHOWN_PROBLEMS])
     return render(request, "reports/records_import.html", context)
 
 
@@ -53,5 +53,5 @@ def records_import_result_view(request, pk: int):
     if not found.is_finished:
         raise Http404
     context = _context(found)
-    context["errors"] = found.errors
+    context["problems"] = records_import.by_part(found.errors)
     return render(request, "reports/records_import_result.html", context)

@@ -10,6 +10,7 @@ the import's transaction is still open (the cache), then the result, and deletes
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import extensions
+from reports.bundle import schema as bundle_schema
 from reports.bundle.importer import BundleError, import_bundle
 from reports.bundle.schema import SCHEMA
 from reports.models import RecordsImport, TaskRun
@@ -80,6 +82,16 @@ def enqueue(records_import_id: int) -> None:
     transaction.on_commit(lambda: import_records.delay(records_import_id))
 
 
+def by_part(errors: list[str]) -> list[tuple[str, list[str]]]:
+    """The problems grouped under the part of the file they are in, each part called as the page calls it
+    (``学习会``, ``人员``…); problems of the whole document or of no part come first, without a heading."""
+    groups: dict[str, list[str]] = {}
+    for error in errors:
+        name = re.split(r"[\[.:：]", error, maxsplit=1)[0]
+        groups.setdefault(name if name in SCHEMA or name in extensions.BUNDLE_PARTS else "", []).append(error)
+    return [(str(bundle_schema.label_of(name)) if name else "", found) for name, found in groups.items()]
+
+
 def steps() -> int:
     """How many steps the progress counts: the check, then each list of the format and of the apps above."""
     return 1 + len(SCHEMA) + len([name for name in extensions.BUNDLE_PARTS if name not in SCHEMA])
@@ -130,7 +142,7 @@ def records_import_run(*, records_import_id: int) -> RecordsImport | None:
         except BundleError as exc:
             records_import.errors = exc.errors
             message = _("%(count)d problems found; nothing was imported.") % {"count": len(exc.errors)}
-            _finish(records_import, TaskRun.State.FAILED, message, done=run.done)
+            _finish(records_import, TaskRun.State.FAILED, message, done=done)
         else:
             records_import.counts, records_import.written = imported.counts, imported.written
             _finish(records_import, TaskRun.State.SUCCEEDED, "", done=total)

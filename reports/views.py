@@ -320,6 +320,7 @@ def records_view(request):
             "organization": organization,
             "organizations": organizations,
             "errors": errors,
+            "problems": records_import.by_part(errors[:500]),
             "imports": access.visible(organization.records_imports.select_related("run"), request.user)[:5],
             "year": timezone.localdate().year,
         },
