@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from reports import extensions
 from reports.bundle import schema as bundle_schema
-from reports.bundle.importer import BundleError, import_bundle
+from reports.bundle.importer import BundleError, import_bundle, load
 from reports.bundle.schema import SCHEMA
 from reports.models import RecordsImport, TaskRun
 from studygroup import access
@@ -131,14 +131,16 @@ def records_import_run(*, records_import_id: int) -> RecordsImport | None:
 
     with transaction.atomic():
         try:
+            # Parsed straight from the file: the bytes are gone before the import holds the document.
             with default_storage.open(records_import.stored_name, "rb") as stored:
-                imported = import_bundle(
-                    stored.read(),
-                    root=records_import.organization,
-                    by=records_import.uploaded_by,
-                    ip_address=records_import.ip_address,
-                    progress=progress,
-                )
+                document = load(stored.read())
+            imported = import_bundle(
+                document,
+                root=records_import.organization,
+                by=records_import.uploaded_by,
+                ip_address=records_import.ip_address,
+                progress=progress,
+            )
         except BundleError as exc:
             records_import.errors = exc.errors
             message = _("%(count)d problems found; nothing was imported.") % {"count": len(exc.errors)}
