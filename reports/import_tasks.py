@@ -1,6 +1,6 @@
 """The job that imports a records bundle uploaded on the staff page (``reports.records_import``).
 
-Kept apart from ``reports/tasks.py``; it retries the same temporary errors as the other jobs (``TRANSIENT``), and
+Kept apart from ``reports/tasks.py``; it retries the same temporary errors as the other jobs (``jobs.RETRY``), and
 runs again harmlessly: an import that finished is not run twice, and importing a bundle twice equals once.
 """
 
@@ -9,10 +9,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from reports import records_import
-from reports.tasks import TRANSIENT
+from studygroup import jobs
+
+TRANSIENT = jobs.TRANSIENT
 
 
-@shared_task(name="reports.import_records", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+@shared_task(name="reports.import_records", **jobs.RETRY)
 def import_records(records_import_id: int) -> int:
     """Import the stored bundle of one ``RecordsImport``; return how many records it created or changed."""
     try:

@@ -2,8 +2,8 @@
 the import in a worker with its progress, keep the result for the page.
 
 ``records_import_start`` stores the upload in ``default_storage`` (so every web node and worker sees it),
-records a ``RecordsImport`` and its ``TaskRun`` and queues ``reports.import_records`` once the transaction
-commits (``enqueue``, the one place that queues it). ``records_import_run`` is what the job does: it reads the
+records a ``RecordsImport`` and its ``TaskRun`` and queues ``reports.import_records`` through the outbox
+(``enqueue``, the one place that queues it). ``records_import_run`` is what the job does: it reads the
 file, imports it all or nothing (``reports.bundle.importer``), writes the progress where the page reads it while
 the import's transaction is still open (the cache), then the result, and deletes the file.
 """
@@ -25,7 +25,7 @@ from reports.bundle import schema as bundle_schema
 from reports.bundle.importer import BundleError, import_bundle, load
 from reports.bundle.schema import SCHEMA
 from reports.models import RecordsImport, TaskRun
-from studygroup import access
+from studygroup import access, outbox
 from studygroup.models import Organization, User
 
 JOB = "import_records"
@@ -76,10 +76,10 @@ def records_import_start(*, upload, organization: Organization, by: User, ip_add
 
 
 def enqueue(records_import_id: int) -> None:
-    """Queue the import job once the transaction commits (the one place that queues it)."""
-    from reports.import_tasks import import_records
-
-    transaction.on_commit(lambda: import_records.delay(records_import_id))
+    """Queue the import job through the outbox, in the caller's transaction (the one place that queues it)."""
+    outbox.enqueue(
+        "reports.import_records", key=f"records-import:{records_import_id}", records_import_id=records_import_id
+    )
 
 
 def by_part(errors: list[str]) -> list[tuple[str, list[str]]]:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from reports.models import RecordsImport, TaskRun
 from sessions import signin
 from sessions.models import StudySession
+from studygroup.models import OutboxMessage
 from tests import crawl_support as crawl
 from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 from tests.test_access_crawl import walk
@@ -125,6 +126,7 @@ WRITES = {
     "reports:digest-compile": Write(None, "staff", source="reports:digest-list", own=True),
     "reports:digest-detail": Write("digest", "staff"),
     "reports:digest-publish": Write("digest", "staff", source="reports:digest-detail"),
+    "reports:run-restart": Write("run", "staff", source="reports:run-list"),
     "reports:summary": Write(None, "staff", query="org={owner}&year={year}"),
     # The import page writes only records of the importer's subtree (or new ones inside it), never facts only
     # someone else may establish (issue 13, hole 2). Here outsiders send a takeover (the owner's group moved
@@ -336,7 +338,8 @@ def test_records_import_writes_only_the_importers_subtree(crawl_world):
     assert (county.status, county.form_errors) == (302, "")
     assert county.location.startswith("/reports/records/imports/")
     table = StudySession._meta.db_table
-    assert set(county.new) == {table, RecordsImport._meta.db_table, TaskRun._meta.db_table}
+    job = {RecordsImport._meta.db_table, TaskRun._meta.db_table, OutboxMessage._meta.db_table}
+    assert set(county.new) == {table, *job}
     assert sorted(value for row in county.new[table] for value in row if value in titles) == titles
 
     neighbour = crawl.post_and_roll_back(world.clients["neighbour staff"], url, {"bundle": subtree}, baseline)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_nightly_rollup_rebuild'),
+        ('reports', '0007_taskrun_one_per_key_heartbeat'),
         ('studygroup', '0009_dirtyrollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
