@@ -195,6 +195,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Uploaded materials and reports: at most this many bytes (default 20 MB).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Records bundles up to this size are checked by the import page itself (the answer comes at once); larger ones
+# are checked by the import job, whose page shows its progress and then the problems or the result.
+RECORDS_CHECK_IN_PAGE_BYTES = int(float(os.environ.get("RECORDS_CHECK_IN_PAGE_MB", "2")) * 1024 * 1024)
 # Materials published later than this many days before their session are flagged (预学导学).
 PRESTUDY_LEAD_DAYS = int(os.environ.get("PRESTUDY_LEAD_DAYS", "3"))
 # Sessions: a plan (会前方案) is flagged when still missing this many days before the session.
