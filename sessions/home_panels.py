@@ -160,7 +160,8 @@ def makeups_overdue(user, scope) -> list[TodoItem]:
             },
             row.session.get_absolute_url(),
         )
-        for row in overdue[:MAKEUPS_NAMED]
+        # By the session's end alone (then the row): the index on ``ends_at`` stops at the first few.
+        for row in overdue.order_by("session__ends_at", "pk")[:MAKEUPS_NAMED]
     )
     return [TodoItem(text, reverse("sessions:makeup-list"), is_urgent=True, details=details, total=count)]
 

@@ -90,6 +90,8 @@ class StudySession(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="session_ends_after_start")
         ]
+        # The longest overdue make-ups (staff home) walk the sessions in the order they ended and stop at the first.
+        indexes = [models.Index(fields=["ends_at"], name="session_ends_at")]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.title}"

@@ -53,7 +53,7 @@ def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
         # 26 of the core and its apps, 2 of the knowledge tests' to-dos (answers to mark, results to publish).
         with assert_queries(28):
             page = client.get(reverse("home")).content.decode()
-        oldest = list(selectors.makeups_overdue(user=staff)[:3])
+        oldest = list(selectors.makeups_overdue(user=staff).order_by("session__ends_at", "pk")[:3])
     overdue = towns * per_town
     to_do = page.split('id="panel-to-do"')[1].split("</section>")[0]
     assert f"所管中心组有 {overdue} 人次补学逾期。" in to_do
