@@ -87,11 +87,17 @@ class StudySession(TimeStampedModel):
         ordering = ["-starts_at"]
         verbose_name = _("study session")
         verbose_name_plural = _("study sessions")
+        # Serves the session list's sort and its keyset cut ("-starts_at", "-pk"): sessions of many groups share
+        # a start time, so an index on the time alone still sorts every tie.
+        # The ends serve the longest overdue make-ups (staff home): walked in the order sessions ended, stopping at
+        # the first few.
+        indexes = [
+            models.Index(fields=["starts_at", "id"], name="session_starts_at_id"),
+            models.Index(fields=["ends_at"], name="session_ends_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="session_ends_after_start")
         ]
-        # The longest overdue make-ups (staff home) walk the sessions in the order they ended and stop at the first.
-        indexes = [models.Index(fields=["ends_at"], name="session_ends_at")]
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d} {self.title}"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('study_sessions', '0004_formreceipt_moves_to_core'),
+        ('study_sessions', '0005_session_list_sort_index'),
         ('studygroup', '0009_dirtyrollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plans', '0002_initial'),
-        ('study_sessions', '0005_makeup_partial_indexes'),
+        ('study_sessions', '0006_makeup_partial_indexes'),
         ('studygroup', '0009_dirtyrollup'),
     ]
 
