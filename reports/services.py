@@ -64,14 +64,26 @@ def _renumber_drafts(organization: Organization, year: int, by: User | None) -> 
 @transaction.atomic
 def digest_compile_start(*, organization: Organization, year: int, month: int, by: User) -> TaskRun:
     """Record a run compiling the month's digests of ``organization``'s subtree; its job is an outbox message,
-    started once this commits (at once, or by the relay when the broker is down)."""
-    run = TaskRun.objects.create(
+    started once this commits (at once, or by the relay when the broker is down).
+
+    The run is the key's one record: started afresh when it has finished or was interrupted, left alone (and not
+    started twice) while it is going."""
+    # The job calls the services of this module, so it is imported when a run starts.
+    from reports import runs
+    from reports.tasks import digest_key
+
+    run, startable = runs.open_run(
         name="compile_digests",
-        key=f"digests:{year}-{month:02d}:{organization.pk}",
+        key=digest_key(year, month, organization.pk),
         organization=organization,
-        triggered_by=by,
+        by=by,
+        params={"year": year, "month": month, "organization_id": organization.pk},
     )
-    outbox.enqueue("reports.compile_digests", year=year, month=month, organization_id=organization.pk, run_id=run.pk)
+    if startable:
+        outbox.enqueue(
+            "reports.compile_digests", year=year, month=month, organization_id=organization.pk, run_id=run.pk
+        )
+    run.started_now = startable
     return run
 
 

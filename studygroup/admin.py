@@ -7,6 +7,8 @@ from studygroup.models import (
     AuditEntry,
     DirtyRollup,
     FormReceipt,
+    JobClaim,
+    JobLease,
     Membership,
     Notification,
     Organization,
@@ -187,3 +189,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 class TickAdmin(admin.ModelAdmin):
     list_display = ["name", "at"]
     readonly_fields = ["name", "at"]
+
+
+@admin.register(JobClaim)
+class JobClaimAdmin(admin.ModelAdmin):
+    list_display = ["key", "holder", "claimed_at"]
+    search_fields = ["key"]
+
+
+@admin.register(JobLease)
+class JobLeaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "holder", "expires_at"]

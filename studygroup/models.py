@@ -460,3 +460,39 @@ class Tick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobClaim(models.Model):
+    """A periodic job's key for its day or month (``reminders:2026-12-07``), taken by one delivery: a second beat
+    inserting the same key fails on the unique index and does nothing (``studygroup.jobs.claim``)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    audit_exclude = True  # bookkeeping of the jobs, not a record anyone writes
+
+    class Meta:
+        verbose_name = _("job claim")
+        verbose_name_plural = _("job claims")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class JobLease(models.Model):
+    """A lock held only while its holder is alive: the holder renews ``expires_at`` with its heartbeat, and after
+    a couple of minutes of silence anyone may take it over (``studygroup.jobs.lease_take``)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("job lease")
+        verbose_name_plural = _("job leases")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.holder}"
