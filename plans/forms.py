@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from plans.models import MONTHS, Material, PlanTopic
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
-from studygroup.once import OnceForm
 
 
 class PlanCreateForm(CrispyForm):
@@ -142,7 +141,7 @@ class CoResearchersForm(CrispyForm):
         self.fields["people"].queryset = people
 
 
-class ResearchReportForm(OnceForm, CrispyForm):
+class ResearchReportForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     submitted_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     text = forms.CharField(label=_("Text of the report"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
