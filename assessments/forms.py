@@ -13,6 +13,7 @@ from assessments.spreadsheets import DIFFICULTY_NAMES, KIND_NAMES, ParsedQuestio
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, CrispyMixin, person_with_organization
 from studygroup.models import Membership
+from studygroup.versions import VersionedForm
 
 
 class RequestKeyField(forms.UUIDField):
@@ -29,7 +30,7 @@ class BankForm(CrispyMixin, forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class QuestionForm(CrispyMixin, forms.Form):
+class QuestionForm(CrispyMixin, VersionedForm):
     """A question in the same fields as a row of the bank's workbook (one reading: ``parse_question``)."""
 
     kind = forms.ChoiceField(label=_("Question type"), choices=QuestionKind.choices)
@@ -109,7 +110,7 @@ class TagForm(CrispyForm):
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TestForm(CrispyMixin, forms.Form):
+class TestForm(CrispyMixin, VersionedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     instructions = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     delivery = forms.ChoiceField(label=_("How it is sat"), choices=KnowledgeTest.Delivery.choices)

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from practice.models import KIND_ORDER, Per, SelfStudyKind, SpotCheck
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.versions import VersionedForm
 
 UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
 
@@ -46,7 +47,7 @@ class TargetsForm(CrispyForm):
         return [(SelfStudyKind(kind).label, self[f"{kind}_per"], self[f"{kind}_count"]) for kind in KIND_ORDER]
 
 
-class EntryForm(CrispyForm):
+class EntryForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("What"), choices=SelfStudyKind.choices, widget=forms.RadioSelect)
     on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     title = forms.CharField(

@@ -10,11 +10,12 @@ from plans.models import SessionKind
 from sessions.models import MakeUp, Submission
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
+from studygroup.versions import VersionedForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SessionForm(CrispyForm):
+class SessionForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_WIDGET)
@@ -107,7 +108,7 @@ class LeaveDecisionForm(CrispyForm):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=1000)
 
 
-class MinutesForm(CrispyForm):
+class MinutesForm(VersionedForm, CrispyForm):
     minutes = forms.CharField(
         label=_("Record of the session"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -144,7 +145,7 @@ class CircularForm(CrispyForm):
     text = forms.CharField(label=_("Summary for the organizations below"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class SubmissionForm(CrispyForm):
+class SubmissionForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Submission.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     session = forms.ModelChoiceField(label=_("For the session"), queryset=None, required=False)

@@ -59,6 +59,7 @@ def _test_form(request, organization, test: KnowledgeTest | None = None):
         people=people,
         visits=knowledge_tests.visits_to_attach(organization),
         initial=initial,
+        record=test,
     )
 
 

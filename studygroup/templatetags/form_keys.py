@@ -9,7 +9,7 @@ from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import format_html
 
-from studygroup import once
+from studygroup import once, versions
 
 register = template.Library()
 
@@ -25,3 +25,9 @@ class KeyedCsrfTokenNode(CsrfTokenNode):
 @register.tag
 def csrf_token(parser, token):
     return KeyedCsrfTokenNode()
+
+
+@register.filter
+def version(record) -> str:
+    """The version an edit form of ``record`` carries (``studygroup/versions.py``): ``{{ digest|version }}``."""
+    return versions.token(record)
