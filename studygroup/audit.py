@@ -47,8 +47,6 @@ MASK = "******"
 PRIVATE_STATUSES = {"draft", "returned"}
 
 _actor: ContextVar[tuple[Any, str | None]] = ContextVar("audit_actor", default=(None, None))
-# The entries written inside ``counting()`` (a one-item list), so a request can tell whether it wrote anything.
-_count: ContextVar[list[int] | None] = ContextVar("audit_count", default=None)
 
 
 @contextmanager
@@ -59,23 +57,6 @@ def acting(user: Any, ip_address: str | None):
         yield
     finally:
         _actor.reset(token)
-
-
-@contextmanager
-def counting():
-    """Count the entries written inside the block: ``with counting() as written: ...; written[0]``."""
-    written = [0]
-    token = _count.set(written)
-    try:
-        yield written
-    finally:
-        _count.reset(token)
-
-
-def _counted(number: int) -> None:
-    written = _count.get()
-    if written is not None:
-        written[0] += number
 
 
 def client_address(request) -> str | None:
@@ -156,7 +137,6 @@ def write(
         entry.object_repr = _shown_repr(instance, _field_values(instance))
         entry.organization_path = organization_path or _organization_path(instance)
     entry.save()
-    _counted(1)
     return entry
 
 
@@ -206,7 +186,6 @@ def write_many(
             )
         )
     AuditEntry.objects.bulk_create(entries, batch_size=1000)
-    _counted(len(entries))
     return len(entries)
 
 

@@ -9,9 +9,10 @@ One piece serves every form of every app; no view or form asks for it:
   runs the view in the same transaction. A second post with the key waits on the unique index until the first
   has committed, then creates nothing: it is sent where the first post led, with a calm message, or shown
   a page saying the form was already sent (``studygroup/once_repeat.html``). A post that wrote nothing (a form
-  shown again with its errors, a refusal) or failed (4xx, 5xx: everything it did is rolled back) drops its
-  receipt, so the corrected form can be sent. htmx posts (autosave, answers saved as they are chosen) carry no
-  such promise: they are repeated on purpose, and their services are idempotent.
+  shown again with its errors, a refusal: no INSERT, UPDATE or DELETE was sent) or failed (4xx, 5xx: everything
+  it did is rolled back) drops its receipt, so the corrected form can be sent. htmx posts (autosave, answers
+  saved as they are chosen) carry no such promise: they are repeated on purpose, and their services are
+  idempotent.
 
 Pages also disable their buttons on submit (``static/js/busy.js``, loaded by the base template); the key is for
 what gets through anyway (a resent page, a slow network, two quick taps on a phone).
@@ -24,12 +25,11 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from studygroup import audit
 from studygroup.models import FormReceipt
 from studygroup.viewutils import add_errors, is_safe_target
 
@@ -69,16 +69,31 @@ class OnceMiddleware:
                     receipt = FormReceipt.objects.create(key=key, user=request.user)
             except IntegrityError:
                 return repeated(request, key)
-            with audit.counting() as written:
+            writes = Writes()
+            with connection.execute_wrapper(writes):
                 response = self.get_response(request)
             if response.status_code >= 400:
                 transaction.set_rollback(True)
-            elif not written[0]:
+            elif not writes.count:
                 receipt.delete()
             else:
                 receipt.url = response.get("Location", "")[:300] if 300 <= response.status_code < 400 else ""
                 receipt.save(update_fields=["url"])
         return response
+
+
+class Writes:
+    """Count the statements that change the database (a view that wrote nothing needs no receipt)."""
+
+    VERBS = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(self.VERBS):
+            self.count += 1
+        return execute(sql, params, many, context)
 
 
 def repeated(request, key):
