@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from studygroup import formats
+from studygroup import audit, formats
 from studygroup.models import AuditEntry
 
 FIELD = "version"
@@ -55,12 +55,19 @@ def conflict_message(record) -> str:
     )
     if entry is None:
         return _("This record was changed by someone else after you opened this page. Reload the page and try again.")
+    me = audit.actor()
+    when = formats.datetime_zh(entry.at)
+    if entry.user_id is not None and me is not None and entry.user_id == me.pk:
+        return _(
+            "You changed this record in another page or tab at %(time)s, after this page was opened. Your changes "
+            "here were not saved: reload the page to see the latest version, then make your changes again."
+        ) % {"time": when}
     person = getattr(entry.user, "person", None) if entry.user_id else None
     name = person.name if person is not None else (entry.username or _("someone else"))
     return _(
         "This record was changed by %(name)s at %(time)s, after you opened this page. Your changes were not saved, "
         "so as not to overwrite theirs: reload the page to see the latest version, then make your changes again."
-    ) % {"name": name, "time": formats.datetime_zh(entry.at)}
+    ) % {"name": name, "time": when}
 
 
 def oob_input(record) -> str:

@@ -136,7 +136,7 @@ def test_a_visit_report_filed_from_two_tabs_keeps_the_first_and_refuses_the_seco
     refused = client.post(url, {**late, "once": hidden(second_tab, "once"), "version": hidden(second_tab, "version")})
     assert refused.status_code == 200
     page = refused.content.decode()
-    assert "该记录已被他人修改" in page and observer.person.name in page and "请刷新页面查看最新内容后重试" in page
+    assert "您已在另一个页面或标签页中修改了该记录" in page and "请刷新页面查看最新内容后重试" in page
     assert "第二个标签页里的草稿" in page  # what was typed stays on the page
     visit.refresh_from_db()
     assert (visit.report, visit.rating, visit.reported_on) == ("准备充分,研讨深入", "good", timezone.localdate())
