@@ -114,6 +114,7 @@ def digest_detail_view(request, pk):
         post_action(request, save, _("The digest has been saved."))
         return redirect(item)
     content = digest.visible_content(item.content, item.excluded if not can_change else [])
+    content = digest.with_child_links(content, item=item, user=request.user)
     context = {
         "digest": item,
         "content": content,

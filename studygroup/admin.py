@@ -10,9 +10,11 @@ from studygroup.models import (
     Membership,
     Notification,
     Organization,
+    OutboxMessage,
     Person,
     RoleGrant,
     StudyGroup,
+    Tick,
     User,
 )
 
@@ -22,7 +24,7 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         before = audit.stored(obj) if change else None
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
         if change:
             audit.record(AuditEntry.Action.UPDATE, obj, by=request.user, before=before)
         else:
@@ -56,7 +58,7 @@ class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class StudyGroupUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "person", "is_active", "is_staff", "last_login"]
     readonly_fields = ["password_changed_at", "last_login", "date_joined"]
-    fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]
+    fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]  # type: ignore[misc]
 
     def user_change_password(self, request, id, form_url=""):
         # The password form saves the user itself, past ``save_model``.
@@ -64,7 +66,7 @@ class StudyGroupUserAdmin(AuditedAdminMixin, UserAdmin):
         before = audit.stored(user) if request.method == "POST" else None
         response = super().user_change_password(request, id, form_url)
         if before is not None:
-            audit.record(AuditEntry.Action.UPDATE, User.objects.get(pk=user.pk), by=request.user, before=before)
+            audit.record(AuditEntry.Action.UPDATE, User.objects.get(pk=user.pk), by=request.user, before=before)  # type: ignore[union-attr]
         return response
 
 
@@ -169,3 +171,19 @@ class FormReceiptAdmin(admin.ModelAdmin):
 class DirtyRollupAdmin(admin.ModelAdmin):
     list_display = ["group", "year", "month", "marked_at"]
     raw_id_fields = ["group"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox, to read: what waits for the broker and why (``last_error``); the relay does the rest."""
+
+    list_display = ["task_name", "key", "created_at", "attempts", "next_attempt_at", "sent_at", "delivered_at"]
+    list_filter = ["task_name"]
+    search_fields = ["task_name", "key"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+
+@admin.register(Tick)
+class TickAdmin(admin.ModelAdmin):
+    list_display = ["name", "at"]
+    readonly_fields = ["name", "at"]

@@ -418,3 +418,45 @@ class DirtyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} {self.year}-{self.month:02d}"
+
+
+class OutboxMessage(models.Model):
+    """A job or e-mail to hand to Celery, written in the same transaction as the change that asks for it
+    (``studygroup.outbox``). Published at once after the commit when the broker answers, else by the relay
+    (``manage.py relay_outbox``); ``delivered_at`` is set by a consumer that must not act twice (the e-mail task)."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    audit_exclude = True  # bookkeeping of the job queue, not a record anyone writes
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"
+
+
+class Tick(models.Model):
+    """The last time a periodic heartbeat ran, by name: ``beat`` is written by the ``studygroup.beat_tick`` task,
+    which beat sends every minute and a worker runs, so its age says that beat, the broker and a worker all work
+    (``/healthz``)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    audit_exclude = True  # bookkeeping of the health check
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -12,13 +12,24 @@ def ping() -> str:
 
 
 @shared_task(
+    bind=True,
     name="studygroup.email_notification",
     autoretry_for=(ConnectionError, TimeoutError, OSError),
     retry_backoff=True,
     max_retries=5,
 )
-def email_notification(*, user_ids: list[int], title: str, body: str, url: str) -> int:
-    """E-mail one notification to the given users; return how many were sent."""
+def email_notification(self, *, user_ids: list[int], title: str, body: str, url: str) -> int:
+    """E-mail one notification to the given users; return how many were sent.
+
+    Published through the outbox, at least once: a message delivered again (a relay's second publish, a
+    redelivery after a worker died) finds its row delivered and sends nothing."""
+    from studygroup import outbox
+
+    with outbox.deliver_once(self.request.id) as first:
+        return _send_emails(user_ids=user_ids, title=title, body=body, url=url) if first else 0
+
+
+def _send_emails(*, user_ids: list[int], title: str, body: str, url: str) -> int:
     from studygroup.models import User
 
     addresses = list(
@@ -29,6 +40,16 @@ def email_notification(*, user_ids: list[int], title: str, body: str, url: str) 
     for address in addresses:
         sent += send_mail(title, f"{body}{link}", None, [address])
     return sent
+
+
+@shared_task(name="studygroup.beat_tick", ignore_result=True)
+def beat_tick() -> None:
+    """Store the time: beat sends this every minute, so ``/healthz`` tells when beat (or its path) stopped."""
+    from django.utils import timezone
+
+    from studygroup.models import Tick
+
+    Tick.objects.update_or_create(name="beat", defaults={"at": timezone.now()})
 
 
 @shared_task(name="studygroup.prune_audit_log", acks_late=True)
