@@ -89,6 +89,6 @@ class VersionedForm(forms.Form):
             self.initial[FIELD] = token(record)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         check(self.record, data.get(FIELD))
         return data
