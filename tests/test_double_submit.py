@@ -19,6 +19,7 @@ from audits.tests.factories import ObserverVisitFactory
 from plans.tests.factories import StudyPlanFactory
 from sessions.models import LeaveRequest, ReviewStep, Submission
 from sessions.tests.factories import StudySessionFactory, SubmissionFactory
+from studygroup import tasks  # noqa: F401 - registers the e-mail task that the outbox publishes by name
 from studygroup.models import FormReceipt, Notification
 from studygroup.tests.factories import (
     MembershipFactory,
