@@ -138,3 +138,34 @@ def test_the_import_job_is_named_and_retries_temporary_errors():
         compile_digests.max_retries,
         compile_digests.retry_backoff,
     )
+
+
+# A long import: never handed to a second worker, its heartbeat seen while its transaction is open ------------
+
+
+def test_the_import_job_is_acknowledged_on_receipt_and_has_its_own_time_limit(settings):
+    from reports.import_tasks import import_records
+
+    # The short tasks' visibility timeout would hand a long import to a second worker while the first still runs.
+    assert import_records.acks_late is False
+    assert import_records.soft_time_limit == settings.IMPORT_TIME_LIMIT_SECONDS > settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert import_records.time_limit > import_records.soft_time_limit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_of_an_import_is_committed_apart_from_its_open_transaction():
+    import datetime
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a second connection to the same database needs PostgreSQL (SQLite's test database is in memory)")
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    run = TaskRun.objects.create(name="import_records", key="import:heartbeat", state="running", heartbeat_at=long_ago)
+    with transaction.atomic():
+        records_import.HeartbeatApart(run.pk)()
+        transaction.set_rollback(True)  # the import fails: its transaction rolls back
+    run.refresh_from_db()
+    assert run.heartbeat_at > long_ago + datetime.timedelta(minutes=59)
+    assert run.stopped_at is None  # shown running, not 已中断
