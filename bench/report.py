@@ -1,0 +1,107 @@
+"""The benchmark's results: ``bench/results/latest.json`` (machine-readable) and ``bench/results.md``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The figures of issue 16's table, in its order: key → (label, target).
+TABLE = [
+    ("dashboard-root", "root dashboard p95", "≤ 300 ms, ≤ 20 queries"),
+    ("compliance-root", "compliance (八有) root, first page", "≤ 300 ms"),
+    ("digests", "every monthly digest (Celery, -c 1 → -c 2)", "≤ 120 s with 2 processes; ≥ 1.8× faster"),
+    ("year_summary_json", "root year figures (`year_summary --json`)", "≤ 2 s"),
+    ("home-leader-root", "leader home page at the root", "≤ 300 ms"),
+    ("home-viewer-root", "viewer home page at the root", "≤ 300 ms"),
+    ("rollup_refresh", "rollup refresh, 10 changed groups", "≤ 2 s"),
+    ("rollup_rebuild", "rollup full rebuild", "≤ 30 s"),
+    ("signin_burst", "sign-in burst, 500 members in a minute", "p95 ≤ 200 ms, 0 errors, 0 duplicates"),
+    ("checklist_queries", "a group's 八有/七有 checklist page, 5 → 40 sessions", "fixed count"),
+    ("export_memory", "`export_records` memory", "≤ 250 MB"),
+]
+
+
+def git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
+def header(**machine) -> dict:
+    """What every run records: when, which commit, the machine and its load (the machine is shared)."""
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "machine": {"cores": os.cpu_count(), **machine},
+        "contended": True,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "sizes": [],
+    }
+
+
+def write_json(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _ms(page: dict) -> str:
+    if "error" in page:
+        return page["error"]
+    return f"{page['p50_ms']:.0f} / {page['p95_ms']:.0f} ms"
+
+
+def _sql(page: dict) -> str:
+    if "ratio_to_sql" not in page:
+        return "–"
+    return f"{page['sql_p50_ms']:.1f} ms; {page['ratio_to_sql']:.1f}×"
+
+
+def _figure(size: dict, key: str) -> str:
+    pages = {page["key"]: page for page in size.get("pages", [])}
+    if key in pages:
+        page = pages[key]
+        return f"{_ms(page)}, {page.get('queries', '?')} queries (load {page.get('load_average', ['?'])[0]})"
+    figure = size.get("figures", {}).get(key)
+    if figure is None:
+        return "not measured"
+    return figure.get("text") or json.dumps(figure, ensure_ascii=False)
+
+
+def markdown(results: dict, notes: list[str]) -> str:
+    """The Markdown report: issue 16's table at every size, then every page with its SQL."""
+    sizes = results["sizes"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {results['date']} at commit `{results['git_commit'][:10]}` on {results['machine']['cores']} cores "
+        f"shared with other engineers running tests: **these are contended numbers** (the load average is recorded "
+        f"with every figure in `bench/results/latest.json`; at the start it was {results['load_average_at_start']}).",
+        "",
+        *notes,
+        "",
+        "## Issue 16's figures",
+        "",
+        "| figure | target | " + " | ".join(f"{s['groups']:,} groups" for s in sizes) + " |",
+        "|---|---|" + "---|" * len(sizes),
+    ]
+    for key, label, target in TABLE:
+        lines.append(f"| {label} | {target} | " + " | ".join(_figure(s, key) for s in sizes) + " |")
+    for size in sizes:
+        lines += [
+            "",
+            f"## Pages at {size['groups']:,} groups (p50 / p95 over {size.get('repeat', 20)} requests)",
+            "",
+            f"Data: {size.get('data', '')}",
+            "",
+            "| page | as | p50 / p95 | queries | HTML | hand-written SQL p50; app ÷ SQL | load |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for page in size.get("pages", []):
+            lines.append(
+                f"| {page['label']} | {page['role']} | {_ms(page)} | {page.get('queries', '–')} | "
+                f"{page.get('html_kb', '–')} KB | {_sql(page)} | {page.get('load_average', ['–'])[0]} |"
+            )
+    return "\n".join(lines) + "\n"
