@@ -101,7 +101,9 @@ def _judge(year: int) -> datetime.date:
 
 
 def checked_pages(data: Dataset, digest_id: int | None) -> list[Page]:
-    """The pages the issues name, each with its hand-written SQL."""
+    """The pages the issues name, each with its hand-written SQL.
+
+    Long because it is one table: an entry per page, read top to bottom."""
     from django.urls import reverse
 
     from audits.views.compliance import COMPLIANCE_PAGE_SIZE
