@@ -14,13 +14,14 @@ from pathlib import Path
 from bench import checks
 from bench.measure import load
 from bench.pages import Dataset
+from bench.report import git_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGEST_TIMEOUT = int(os.environ.get("BENCH_DIGEST_TIMEOUT", "1800"))
 
 
 def _figure(text: str, **values) -> dict:
-    return {"text": text, "load_average": load(), **values}
+    return {"text": text, "load_average": load(), "git_commit": git_commit(), **values}
 
 
 def previous_month(year: int) -> tuple[int, int]:

@@ -12,6 +12,10 @@ from urllib.parse import urlsplit
 
 from bench import checks
 from bench.pages import REPEAT, ROOT_ROLES, Dataset, Page, checked_pages
+from bench.report import git_commit
+
+# Seconds a page's timed requests should take at most (``BENCH_PAGE_BUDGET``); see ``measure_page``.
+PAGE_BUDGET = float(os.environ.get("BENCH_PAGE_BUDGET", "120"))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -90,12 +94,16 @@ def measure_page(data: Dataset, page: Page, repeat: int = REPEAT) -> dict:
     from django.db import connection
 
     client = _client(data.users[page.role])
+    started = time.perf_counter()
     first = client.get(page.url)
+    # A page slower than the budget allows is timed fewer times (at least 3): the result says how many.
+    repeat = min(repeat, max(3, int(PAGE_BUDGET / max(time.perf_counter() - started, 1e-3))))
     result = {"key": page.key, "label": page.label, "role": page.role, "url": page.url, "status": first.status_code}
     if first.status_code != 200:
         result["error"] = f"HTTP {first.status_code} {first.get('Location', '')}".strip()
         return result
     times = timed(lambda: client.get(page.url), repeat)
+    result["requests"] = repeat
     response, queries = open_page(client, page.url)
     result.update(
         p50_ms=_ms(statistics.median(times)),
@@ -103,6 +111,7 @@ def measure_page(data: Dataset, page: Page, repeat: int = REPEAT) -> dict:
         queries=queries,
         html_kb=round(len(response.content) / 1024, 1),
         load_average=load(),
+        git_commit=git_commit(),
         sql="none written: the page is measured, not compared",
     )
     if page.page_figures is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import subprocess
@@ -25,6 +26,7 @@ TABLE = [
 ]
 
 
+@functools.cache
 def git_commit() -> str:
     result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
     return result.stdout.strip() or "unknown"
@@ -42,6 +44,14 @@ def header(**machine) -> dict:
     }
 
 
+def read_json(path: Path) -> dict[int, dict]:
+    """The sizes an earlier run wrote (groups → entry), or nothing."""
+    try:
+        return {entry["groups"]: entry for entry in json.loads(path.read_text(encoding="utf-8"))["sizes"]}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def write_json(results: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -50,7 +60,8 @@ def write_json(results: dict, path: Path) -> None:
 def _ms(page: dict) -> str:
     if "error" in page:
         return page["error"]
-    return f"{page['p50_ms']:.0f} / {page['p95_ms']:.0f} ms"
+    fewer = f" ({page['requests']} requests)" if page.get("requests", 20) < 20 else ""
+    return f"{page['p50_ms']:.0f} / {page['p95_ms']:.0f} ms{fewer}"
 
 
 def _sql(page: dict) -> str:
@@ -92,9 +103,9 @@ def markdown(results: dict, notes: list[str]) -> str:
     for size in sizes:
         lines += [
             "",
-            f"## Pages at {size['groups']:,} groups (p50 / p95 over {size.get('repeat', 20)} requests)",
+            f"## Pages at {size['groups']:,} groups (p50 / p95 over {size.get('repeat', 20)} requests unless said)",
             "",
-            f"Data: {size.get('data', '')}",
+            f"Measured {size.get('date', '?')} at commit `{size.get('git_commit', '?')[:10]}`. Data: {size.get('data', '')}",
             "",
             "| page | as | p50 / p95 | queries | HTML | hand-written SQL p50; app ÷ SQL | load |",
             "|---|---|---|---|---|---|---|",

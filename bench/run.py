@@ -85,9 +85,14 @@ def main() -> None:
     results = report.header(
         postgres=_setting("server_version"), autovacuum=_setting("autovacuum"), database=DATABASE_URL.rsplit("/", 1)[1]
     )
+    # Sizes measured by an earlier run and not now are kept, each with the commit and date it was measured at.
+    previous = report.read_json(JSON_PATH)
     for seed, size in enumerate(SIZES, start=1):
-        entry = {"groups": size, "seed": seed, "repeat": int(os.environ.get("BENCH_REPEAT", "20")), "figures": {}}
-        results["sizes"].append(entry)
+        entry = previous.get(size) or {"groups": size, "figures": {}}
+        entry.update(seed=seed, repeat=int(os.environ.get("BENCH_REPEAT", "20")), git_commit=results["git_commit"])
+        entry.update(date=results["date"])
+        previous[size] = entry
+        results["sizes"] = [previous[key] for key in sorted(previous)]
         measure(entry, results)
     once = results["sizes"][-1]["figures"]
     if "burst" in STEPS:
@@ -147,7 +152,8 @@ def prepare(entry: dict):
 def measure(entry: dict, results: dict) -> None:
     from bench import measure as pages
 
-    data = _step(f"{entry['groups']} groups: data", lambda: prepare(entry))
+    data = prepare(entry)
+    print(f"-- {entry['groups']} groups: {entry['data']}", flush=True)
     figures = entry["figures"]
     if "rollups" in STEPS:
         figures.update(_step("rollups", lambda: _jobs().rollups(data)))
