@@ -222,19 +222,14 @@ def _group_with_sessions(data: Dataset, count: int):
     return group
 
 
-def export_memory(database_url: str) -> dict | None:
-    """``bench/export_memory.py`` when it exists (it prints one JSON line: groups, peak_rss_mb, seconds)."""
+def export_memory(groups: int = 1000) -> dict | None:
+    """``bench/export_memory.py`` when it exists (it prints one JSON line: groups, peak_rss_mb, seconds), on its
+    own database of ``groups`` groups (``sg_bench_export``, dropped after)."""
     script = ROOT / "bench" / "export_memory.py"
     if not script.exists():
         return None
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "DATABASE_URL": database_url},
-    )
+    command = [sys.executable, str(script), "--groups", str(groups), "--database", "sg_bench_export"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         return _figure(f"export_memory.py failed: {done.stderr.strip()[-300:]}", failed=True)

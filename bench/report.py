@@ -26,6 +26,20 @@ TABLE = [
 ]
 
 
+NOTES = [
+    "How: pages are requested in-process through Django's test client (the whole middleware, view and template "
+    "stack, DEBUG off, on PostgreSQL; the WSGI server and loopback network are left out), one warm-up then the "
+    "timed requests; one more request counts the SQL queries (`CaptureQueriesContext`) and reads the figures the "
+    "template was given, compared with the hand-written SQL in `bench/checks.py` (equal, or the run stops). The "
+    "SQL may read what the application keeps (rollups, stored 八有/七有 statuses, compiled digests) as the pages do. "
+    "The year summary compares the 25 core figures (not the keys the apps above reports add). The accounts are "
+    "those `generate_load` makes: staff, leader, viewer, observer, inspector at the root, staff, leader, viewer at "
+    "the first county — no superuser. Menu pages without figures are timed and counted, with no SQL comparison.",
+    "Digests: `reports.compile_digests(year, month, organization_id, run_id)` sent to a real Celery worker "
+    "(`-c 1`, then `-c 2`, prefork) on Redis at 127.0.0.1, timed from dispatch until its run record is finished.",
+]
+
+
 @functools.cache
 def git_commit() -> str:
     result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -81,7 +95,7 @@ def _figure(size: dict, key: str) -> str:
     return figure.get("text") or json.dumps(figure, ensure_ascii=False)
 
 
-def markdown(results: dict, notes: list[str]) -> str:
+def markdown(results: dict, notes: list[str] = NOTES) -> str:
     """The Markdown report: issue 16's table at every size, then every page with its SQL."""
     sizes = results["sizes"]
     lines = [
@@ -91,7 +105,7 @@ def markdown(results: dict, notes: list[str]) -> str:
         f"shared with other engineers running tests: **these are contended numbers** (the load average is recorded "
         f"with every figure in `bench/results/latest.json`; at the start it was {results['load_average_at_start']}).",
         "",
-        *notes,
+        *[note + "\n" for note in notes],
         "",
         "## Issue 16's figures",
         "",
@@ -116,3 +130,27 @@ def markdown(results: dict, notes: list[str]) -> str:
                 f"{page.get('html_kb', '–')} KB | {_sql(page)} | {page.get('load_average', ['–'])[0]} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def merge(paths: list[Path], into: Path, markdown_path: Path) -> None:
+    """Merge the sizes of several runs' JSON files (a later file's size replaces an earlier's) into ``into``
+    and write its Markdown: ``python -m bench.report a.json b.json``."""
+    results = json.loads(paths[0].read_text(encoding="utf-8"))
+    sizes: dict[int, dict] = {}
+    for path in paths:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        for entry in run["sizes"]:
+            old = sizes.get(entry["groups"], {})
+            sizes[entry["groups"]] = {**old, **entry, "figures": {**old.get("figures", {}), **entry["figures"]}}
+    results["sizes"] = [sizes[key] for key in sorted(sizes)]
+    results["git_commit"] = git_commit()
+    write_json(results, into)
+    markdown_path.write_text(markdown(results), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    merge(
+        [Path(arg) for arg in sys.argv[1:]], ROOT / "bench" / "results" / "latest.json", ROOT / "bench" / "results.md"
+    )
