@@ -66,6 +66,14 @@ def read_json(path: Path) -> dict[int, dict]:
         return {}
 
 
+def read_once(path: Path) -> dict:
+    """The figures an earlier run took once, whatever the size (sign-in burst, export memory)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("once", {})
+    except (OSError, ValueError):
+        return {}
+
+
 def write_json(results: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -84,7 +92,9 @@ def _sql(page: dict) -> str:
     return f"{page['sql_p50_ms']:.1f} ms; {page['ratio_to_sql']:.1f}×"
 
 
-def _figure(size: dict, key: str) -> str:
+def _figure(size: dict, key: str, once: dict) -> str:
+    if key in once:
+        return f"{once[key]['text']} (own data, any size)"
     pages = {page["key"]: page for page in size.get("pages", [])}
     if key in pages:
         page = pages[key]
@@ -113,7 +123,9 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
         "|---|---|" + "---|" * len(sizes),
     ]
     for key, label, target in TABLE:
-        lines.append(f"| {label} | {target} | " + " | ".join(_figure(s, key) for s in sizes) + " |")
+        lines.append(
+            f"| {label} | {target} | " + " | ".join(_figure(s, key, results.get("once", {})) for s in sizes) + " |"
+        )
     for size in sizes:
         lines += [
             "",
@@ -142,6 +154,7 @@ def merge(paths: list[Path], into: Path, markdown_path: Path) -> None:
         for entry in run["sizes"]:
             old = sizes.get(entry["groups"], {})
             sizes[entry["groups"]] = {**old, **entry, "figures": {**old.get("figures", {}), **entry["figures"]}}
+        results.setdefault("once", {}).update(run.get("once", {}))
     results["sizes"] = [sizes[key] for key in sorted(sizes)]
     results["git_commit"] = git_commit()
     write_json(results, into)
