@@ -252,6 +252,8 @@ def signin_burst() -> dict:
         return _figure(f"signin_burst.py failed: {done.stderr.strip()[-300:]}", failed=True)
     value = json.loads(lines[-1])
     return _figure(
-        f"p95 {value['p95_ms']} ms, {value['errors']} errors of {value['requests']}, {value['duplicates']} duplicates",
+        f"p95 {value['p95_ms']} ms, {value['errors']} errors of {value['requests']} sign-ins posted, "
+        f"{value.get('not_signed_in', 0)} of {value['members']} not signed in within the minute, "
+        f"{value['duplicates']} duplicates",
         **value,
     )
