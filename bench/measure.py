@@ -16,6 +16,7 @@ from bench.report import git_commit
 
 # Seconds a page's timed requests should take at most (``BENCH_PAGE_BUDGET``); see ``measure_page``.
 PAGE_BUDGET = float(os.environ.get("BENCH_PAGE_BUDGET", "120"))
+SLOW_SECONDS = float(os.environ.get("BENCH_SLOW_SECONDS", "60"))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -96,11 +97,18 @@ def measure_page(data: Dataset, page: Page, repeat: int = REPEAT) -> dict:
     client = _client(data.users[page.role])
     started = time.perf_counter()
     first = client.get(page.url)
+    once = time.perf_counter() - started
     # A page slower than the budget allows is timed fewer times (at least 3): the result says how many.
-    repeat = min(repeat, max(3, int(PAGE_BUDGET / max(time.perf_counter() - started, 1e-3))))
+    repeat = min(repeat, max(3, int(PAGE_BUDGET / max(once, 1e-3))))
     result = {"key": page.key, "label": page.label, "role": page.role, "url": page.url, "status": first.status_code}
     if first.status_code != 200:
         result["error"] = f"HTTP {first.status_code} {first.get('Location', '')}".strip()
+        return result
+    if once > SLOW_SECONDS and page.page_figures is None:
+        # A page slower than a minute is reported from its one (first) request, its queries not counted.
+        one = _ms(once)
+        result.update(p50_ms=one, p95_ms=one, requests=1, queries=None, load_average=load(), git_commit=git_commit())
+        result.update(html_kb=round(len(first.content) / 1024, 1), sql="none written; one request: too slow to repeat")
         return result
     times = timed(lambda: client.get(page.url), repeat)
     result["requests"] = repeat
@@ -132,14 +140,19 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def measure_pages(data: Dataset, digest_id: int | None, repeat: int = REPEAT, menu: bool = True) -> list[dict]:
-    """Every checked page, then every other menu page; a page whose figures differ from its SQL stops the run."""
+def measure_pages(
+    data: Dataset, digest_id: int | None, repeat: int = REPEAT, menu: bool = True, measured: Callable | None = None
+) -> list[dict]:
+    """Every checked page, then every other menu page; a page whose figures differ from its SQL stops the run.
+    ``measured`` is called with the results so far after each page (the run saves them)."""
     checked = checked_pages(data, digest_id)
     pages = checked + (menu_pages(data, checked) if menu else [])
     results = []
     for page in pages:
         results.append(measure_page(data, page, repeat))
         print(_line(results[-1]), flush=True)
+        if measured is not None:
+            measured(results)
     return results
 
 

@@ -83,6 +83,8 @@ def _ms(page: dict) -> str:
     if "error" in page:
         return page["error"]
     fewer = f" ({page['requests']} requests)" if page.get("requests", 20) < 20 else ""
+    if page.get("requests") == 1:
+        fewer = " (one request: too slow to repeat)"
     return f"{page['p50_ms']:.0f} / {page['p95_ms']:.0f} ms{fewer}"
 
 

@@ -169,8 +169,13 @@ def measure(entry: dict, results: dict) -> None:
         figures["digests"] = _step("digests", lambda: _jobs().digests(data))
         save(results)
     if "pages" in STEPS:
+
+        def measured(done: list[dict]) -> None:
+            entry["pages"] = done
+            save(results)
+
         entry["pages"] = pages.measure_pages(
-            data, _jobs().root_digest_id(data), repeat=entry["repeat"], menu="menu" in STEPS
+            data, _jobs().root_digest_id(data), repeat=entry["repeat"], menu="menu" in STEPS, measured=measured
         )
         save(results)
     if "year" in STEPS:
