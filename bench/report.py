@@ -140,7 +140,7 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
         ]
         for page in size.get("pages", []):
             lines.append(
-                f"| {page['label']} | {page['role']} | {_ms(page)} | {page.get('queries', '–')} | "
+                f"| {page['label']} | {page['role']} | {_ms(page)} | {page.get('queries') if page.get('queries') is not None else '–'} | "
                 f"{page.get('html_kb', '–')} KB | {_sql(page)} | {page.get('load_average', ['–'])[0]} |"
             )
     return "\n".join(lines) + "\n"
