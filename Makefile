@@ -30,6 +30,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy
 
 ## Refresh the zh_Hans catalogue after adding strings, then translate and compile it.
 messages: install-test

@@ -129,7 +129,7 @@ def with_visit_counts(groups: list[StudyGroup], year: int) -> list[StudyGroup]:
     }
     for group in groups:
         row = counts.get(group.pk, {})
-        group.visit_count, group.planned_count = row.get("made", 0), row.get("planned", 0)
+        group.visit_count, group.planned_count = row.get("made", 0), row.get("planned", 0)  # type: ignore[attr-defined]
     return groups
 
 
@@ -175,7 +175,7 @@ def invitations(*, organization: Organization) -> tuple[list[VisitInvitation], l
             busy.setdefault(observer_id, []).append((session_id, starts, ends))
     for invitation in waiting:
         session = invitation.session
-        invitation.free_observers = [
+        invitation.free_observers = [  # type: ignore[attr-defined]
             person
             for person in pool_people
             if draw.eligible(person.organization.path, session.group.organization.path)
@@ -367,12 +367,12 @@ def _evidence_sessions(group: StudyGroup, year: int) -> QuerySet[StudySession]:
 
 def _session_shows(session: StudySession, item: str) -> bool:
     return {
-        "attendance": session.has_attendance,
+        "attendance": session.has_attendance,  # type: ignore[attr-defined]
         "minutes": bool(session.minutes.strip()),
         "session_plan": session.has_plan,
-        "discussion": session.has_speech or session.has_discussion_material,
+        "discussion": session.has_speech or session.has_discussion_material,  # type: ignore[attr-defined]
         "circular_down": session.circular_sent_at is not None,
-        "support": session.has_material,
+        "support": session.has_material,  # type: ignore[attr-defined]
     }[item]
 
 

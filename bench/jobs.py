@@ -26,7 +26,9 @@ def _figure(text: str, **values) -> dict:
 
 def previous_month(year: int) -> tuple[int, int]:
     """The month the scheduled digest run compiles (the previous month of today, or December of ``year``)."""
-    today = datetime.date.today()
+    from django.utils import timezone
+
+    today = timezone.localdate()
     if today.year != year:
         return year, 12
     return (year, today.month - 1) if today.month > 1 else (year - 1, 12)
@@ -207,7 +209,7 @@ def _group_with_sessions(data: Dataset, count: int):
     Membership.objects.bulk_create(
         [Membership(group=group, person=p, start_on=datetime.date(data.year, 1, 1)) for p in people]
     )
-    first = timezone.make_aware(datetime.datetime(data.year, 1, 5, 9))
+    first = datetime.datetime(data.year, 1, 5, 9, tzinfo=timezone.get_current_timezone())
     sessions = StudySession.objects.bulk_create(
         [
             StudySession(

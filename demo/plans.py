@@ -391,7 +391,9 @@ def _research(group: StudyGroup, year: int, today: datetime.date) -> None:
     )
     for index, title in enumerate(rng.sample(RESEARCH, 4)):
         owner = seats[(index + 1) % len(seats)] if index < 3 else None
-        claimed = timezone.make_aware(datetime.datetime(year, 3, 10 + index, 10, 0)) if owner else None
+        claimed = (
+            datetime.datetime(year, 3, 10 + index, 10, 0, tzinfo=timezone.get_current_timezone()) if owner else None
+        )
         topic = ResearchTopic.objects.create(
             group=group,
             code=f"{group.code}-{year}-r{index}",

@@ -211,7 +211,7 @@ def _digests(city: Organization) -> None:
             continue
         digest = digest_compile(organization=city, year=today.year, month=month)
         if month < today.month - 1:
-            out = timezone.make_aware(datetime.datetime(today.year, month + 1, 6, 16, 0))
+            out = datetime.datetime(today.year, month + 1, 6, 16, 0, tzinfo=timezone.get_current_timezone())
             MonthlyDigest.objects.filter(pk=digest.pk).update(
                 status=MonthlyDigest.Status.PUBLISHED, compiled_at=out - datetime.timedelta(days=2), published_at=out
             )

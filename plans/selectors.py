@@ -82,7 +82,7 @@ def plan_figures(rows: list[MonthRow]) -> dict:
     topics = [topic for row in rows for topic in row.topics]
     return {
         "topics": len(topics),
-        "held": sum(1 for topic in topics if topic.is_held),
+        "held": sum(1 for topic in topics if topic.is_held),  # type: ignore[attr-defined, misc]
         "supplementary": sum(1 for topic in topics if topic.is_supplementary),
         "themes_missing": sum(1 for row in rows if not row.month.theme),
     }

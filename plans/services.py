@@ -290,7 +290,7 @@ def topic_update(*, topic: PlanTopic, by: User, why: str = "", **fields) -> Plan
     topic.save(update_fields=[name for name, _old, _new in changes] + ["updated_at"])
     audit.record(AuditEntry.Action.UPDATE, topic, by=by, before=before)
     if approved:
-        labels = {name: str(PlanTopic._meta.get_field(name).verbose_name) for name in TOPIC_FIELDS}
+        labels = {name: str(PlanTopic._meta.get_field(name).verbose_name) for name in TOPIC_FIELDS}  # type: ignore[union-attr]
         what = "\n".join(
             f"{topic.title} · {labels[name]}:{_shown(topic, name, old)} → {_shown(topic, name, new)}"
             for name, old, new in changes
@@ -304,7 +304,7 @@ def _shown(topic: PlanTopic, name: str, value) -> str:
     field = PlanTopic._meta.get_field(name)
     if value is None:
         return "—"
-    choices = dict(field.flatchoices) if field.choices else {}
+    choices = dict(field.flatchoices) if field.choices else {}  # type: ignore[union-attr]
     return str(choices.get(value, value))
 
 
@@ -458,7 +458,7 @@ def research_claim(*, topic: ResearchTopic, by: User) -> ResearchTopic:
     access.require(by, "study", topic)
     locked = ResearchTopic.objects.select_for_update().get(pk=topic.pk)
     if locked.owner_id is not None:
-        raise ValidationError(_("%(name)s has already claimed this topic.") % {"name": locked.owner.name})
+        raise ValidationError(_("%(name)s has already claimed this topic.") % {"name": locked.owner.name})  # type: ignore[union-attr]
     before = audit.stored(topic)
     topic.owner, topic.claimed_at = access.person_of(by), timezone.now()
     topic.save(update_fields=["owner", "claimed_at", "updated_at"])

@@ -128,8 +128,8 @@ def dashboard_tiles_selfstudy(organization: Organization, year: int, figures: di
 
 def digest_first_topic(organization: Organization, year: int, month: int) -> list[dict]:
     """The month's 第一议题 studies held in the subtree, each with the measures decided there."""
-    start = timezone.make_aware(datetime.datetime(year, month, 1))
-    end = timezone.make_aware(datetime.datetime(year + month // 12, month % 12 + 1, 1))
+    start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
     sessions = list(
         StudySession.objects.held()
         .filter(

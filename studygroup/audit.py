@@ -17,6 +17,7 @@ import datetime
 import decimal
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -143,7 +144,7 @@ def write(
 def write_many(
     *,
     action: str,
-    instances: list[Model],
+    instances: Sequence[Model],
     changes_for=None,
     user=None,
     ip_address: str | None = None,
@@ -253,7 +254,7 @@ def _masked(model: type[Model], values: dict | None) -> dict:
     """Return ``values`` with secrets and, while the record is private, its private fields replaced by a mask."""
     hidden = set(SECRET_FIELDS)
     if _is_private(model, values):
-        hidden |= set(model.audit_private_fields)
+        hidden |= set(model.audit_private_fields)  # type: ignore[attr-defined]
     return {
         name: MASK if name in hidden and value not in (None, "") else value for name, value in (values or {}).items()
     }

@@ -11,10 +11,13 @@ import io
 import os
 import re
 import unicodedata
+from typing import TypeVar
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -28,6 +31,8 @@ LEVEL_1_FACE = "黑体"
 LEVEL_1_FALLBACK = "SimHei"
 LEVEL_2_FACE = "楷体"
 LEVEL_2_FALLBACK = "KaiTi"
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 def set_faces(run_or_style, east_asian: str, latin: str) -> None:
@@ -45,7 +50,7 @@ def set_faces(run_or_style, east_asian: str, latin: str) -> None:
     fonts.set(qn("w:hAnsi"), latin)
 
 
-def official_document() -> Document:
+def official_document() -> DocxDocument:
     """Return an empty A4 document in the official layout (GB/T 9704) with real Word styles.
 
     Body: Normal, 仿宋_GB2312 三号. The title is the Title style (方正小标宋 二号, centred); parts are
@@ -114,17 +119,17 @@ def xml_text(text: str) -> str:
     return _NOT_IN_XML.sub("", str(text))
 
 
-def add_title(document: Document, text: str) -> None:
+def add_title(document: DocxDocument, text: str) -> None:
     """The document's title, in the Title style."""
     document.add_paragraph(xml_text(text), style="Title")
 
 
-def add_heading(document: Document, text: str, *, level: int = 1) -> None:
+def add_heading(document: DocxDocument, text: str, *, level: int = 1) -> None:
     """A part (level 1, 标题 1) or a section (level 2, 标题 2) heading."""
     document.add_paragraph(xml_text(text), style=f"Heading {level}")
 
 
-def add_paragraph(document: Document, text: str, *, indent: bool = True):
+def add_paragraph(document: DocxDocument, text: str, *, indent: bool = True):
     paragraph = document.add_paragraph()
     if indent:
         paragraph.paragraph_format.first_line_indent = Pt(32)
@@ -133,7 +138,7 @@ def add_paragraph(document: Document, text: str, *, indent: bool = True):
     return paragraph
 
 
-def to_bytes(document: Document) -> bytes:
+def to_bytes(document: DocxDocument) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -152,7 +157,7 @@ def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return private_attachment(response, filename)
 
 
-def private_attachment(response: HttpResponse, filename: str) -> HttpResponse:
+def private_attachment(response: R, filename: str) -> R:
     """Mark ``response`` as an attachment named ``filename`` that no cache may keep."""
     stem, extension = os.path.splitext(filename)
     extension = "." + entry_name(extension, limit=10) if extension else ""
@@ -164,7 +169,7 @@ def private_attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-def download_stored(field_file, filename: str) -> HttpResponse:
+def download_stored(field_file, filename: str) -> HttpResponseBase:
     """An uploaded file, always as an attachment of an opaque type so no browser renders it."""
     from django.http import FileResponse
 

@@ -47,7 +47,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *args, label_from=person_label, **kwargs):
         super().__init__(*args, **kwargs)
-        self.label_from_instance = label_from
+        self.label_from_instance = label_from  # type: ignore[method-assign]
 
 
 class LoginForm(CrispyMixin, AuthenticationForm):
@@ -74,16 +74,16 @@ class MembershipAddForm(CrispyMixin, forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["person"].queryset = people
+            self.fields["person"].queryset = people  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean()
-        person, name = data.get("person"), (data.get("new_name") or "").strip()
+        person, name = data.get("person"), (data.get("new_name") or "").strip()  # type: ignore[union-attr]
         if person and name:
             self.add_error("new_name", _("Choose a person on file or type a new name, not both."))
         elif not person and not name:
             self.add_error("person", _("Choose a person on file or type the name of a new one."))
-        data["new_name"] = name
+        data["new_name"] = name  # type: ignore[index]
         return data
 
 
@@ -93,13 +93,9 @@ class MembershipEditForm(CrispyMixin, forms.ModelForm):
         fields = ["role", "start_on", "end_on"]
         widgets = {"start_on": DATE_WIDGET, "end_on": DATE_WIDGET}
 
-    pass
-
 
 class MembershipEndForm(CrispyMixin, forms.Form):
     end_on = forms.DateField(label=_("Last day in the group"), widget=DATE_WIDGET)
-
-    pass
 
 
 class AuditFilterForm(forms.Form):
@@ -134,7 +130,7 @@ class NewPasswordForm(CrispyForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("password1") and data.get("password1") != data.get("password2"):
+        if data.get("password1") and data.get("password1") != data.get("password2"):  # type: ignore[union-attr]
             self.add_error("password2", _("The two passwords do not match."))
         return data
 
@@ -157,7 +153,7 @@ class AccountCreateForm(NewPasswordForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["person"].queryset = people
+            self.fields["person"].queryset = people  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean()
@@ -177,7 +173,7 @@ class GrantCreateForm(CrispyForm):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["person"].queryset = people
+            self.fields["person"].queryset = people  # type: ignore[attr-defined]
 
 
 class ConfirmForm(CrispyForm):

@@ -101,14 +101,14 @@ def staff_groups(user, scope):
 def groups_incomplete(user, scope) -> list[TodoItem]:
     items = []
     for group in selectors.groups_staffed(user=user):
-        if not group.leader_count:
+        if not group.leader_count:  # type: ignore[attr-defined]
             items.append(
                 TodoItem(
                     _("%(organization)s: no group leader is on record.") % {"organization": group.organization.name},
                     group.get_absolute_url(),
                 )
             )
-        if not group.secretary_count:
+        if not group.secretary_count:  # type: ignore[attr-defined]
             items.append(
                 TodoItem(
                     _("%(organization)s: no study secretary is on record.") % {"organization": group.organization.name},

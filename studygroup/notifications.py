@@ -16,7 +16,7 @@ from django.utils import timezone
 from studygroup.models import Notification, User
 
 
-def send(*, to: Iterable[User], verb: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+def send(*, to: Iterable[User | None], verb: str, title: str, body: str = "", url: str = "") -> list[Notification]:
     """Notify each distinct active user in ``to``; e-mail those with an address."""
     recipients = {user.pk: user for user in to if user is not None and user.is_active}
     notifications = Notification.objects.bulk_create(

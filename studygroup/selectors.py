@@ -50,7 +50,7 @@ ROLE_ORDER = [Membership.Role.LEADER, Membership.Role.DEPUTY, Membership.Role.ME
 
 
 def sorted_by_role(memberships) -> list[Membership]:
-    return sorted(memberships, key=lambda m: (ROLE_ORDER.index(m.role), m.start_on, m.person.name))
+    return sorted(memberships, key=lambda m: (ROLE_ORDER.index(m.role), m.start_on, m.person.name))  # type: ignore[arg-type]
 
 
 def people_for_seat(*, group: StudyGroup, user: User | None = None) -> QuerySet[Person]:

@@ -223,7 +223,9 @@ def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
     county = OrganizationFactory(name="东山县委")
     group = StudyGroupFactory(organization=county)
     today = timezone.localdate()
-    start = timezone.make_aware(datetime.datetime(today.year, today.month, 1, 9)) - datetime.timedelta(days=10)
+    start = datetime.datetime(
+        today.year, today.month, 1, 9, tzinfo=timezone.get_current_timezone()
+    ) - datetime.timedelta(days=10)
     StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
     staff = user_with_role("staff", county)
     with journey(browser, "digest", staff) as page:

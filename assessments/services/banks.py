@@ -82,10 +82,10 @@ def question_update(*, question: Question, parsed: ParsedQuestion, by: User) -> 
             before = audit.stored(current)
             for name, value in fields.items():
                 setattr(current, name, value)
-            current.created_by = by
-            current.save(update_fields=[*fields, "created_by"])
+            current.created_by = by  # type: ignore[union-attr]
+            current.save(update_fields=[*fields, "created_by"])  # type: ignore[union-attr]
             question.save(update_fields=["updated_at"])
-            audit.record(AuditEntry.Action.UPDATE, current, by=by, before=before)
+            audit.record(AuditEntry.Action.UPDATE, current, by=by, before=before)  # type: ignore[arg-type]
     question.tags.set(_tags(question.bank.organization, parsed.tags, by))
     return question
 

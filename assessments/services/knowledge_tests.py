@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,7 +56,7 @@ def _held_on(values: dict) -> datetime.date:
 
 
 @transaction.atomic
-def test_create(*, organization: Organization, by: User, markers: list[Person] = (), **values) -> KnowledgeTest:
+def test_create(*, organization: Organization, by: User, markers: Sequence[Person] = (), **values) -> KnowledgeTest:
     """A draft test of ``organization`` with the settings of ``SETTINGS`` (and ``held_on`` for a paper test)."""
     access.require(by, "assessments.test_set", organization)
     _check_settings(organization, values)
@@ -126,7 +127,7 @@ def part_add(
     _require_draft(test)
     if (question is None) == (bank is None):
         raise ValidationError(_("Choose a question, or a bank to draw from."))
-    _check_bank(test, question.bank if question else bank, by)
+    _check_bank(test, question.bank if question else bank, by)  # type: ignore[arg-type]
     if question is not None and (question.is_archived or test.parts.filter(question=question).exists()):
         raise ValidationError({"question": _("This question is already on the test or archived.")})
     if tag is not None and bank is not None and tag.organization_id != bank.organization_id:
@@ -170,7 +171,7 @@ def paper_inputs(test: KnowledgeTest) -> dict:
                 "part": part.pk,
                 "points": part.points,
                 "count": part.count,
-                "fixed": part.question.current_id if part.question_id else None,
+                "fixed": part.question.current_id if part.question_id else None,  # type: ignore[union-attr]
                 "candidates": [] if part.question_id else candidates(part),
             }
             for part in parts
@@ -183,7 +184,7 @@ def describe_part(part: TestPart) -> str:
     kind = QuestionKind(part.kind).label if part.kind else _("questions of any type")
     conditions = []
     if part.tag_id:
-        conditions.append(_("tag “%(tag)s”") % {"tag": part.tag.name})
+        conditions.append(_("tag “%(tag)s”") % {"tag": part.tag.name})  # type: ignore[union-attr]
     if part.difficulty:
         conditions.append(_("difficulty %(level)s") % {"level": part.get_difficulty_display()})
     described = _("%(count)d × %(kind)s") % {"count": part.count, "kind": kind}
@@ -206,7 +207,7 @@ def test_publish(*, test: KnowledgeTest, by: User) -> KnowledgeTest:
             _("The questions add up to %(total)d points, not the maximum score of %(max)d.")
             % {"total": total, "max": test.max_score}
         )
-    if test.delivery == KnowledgeTest.Delivery.ONLINE and test.closes_at <= timezone.now():
+    if test.delivery == KnowledgeTest.Delivery.ONLINE and test.closes_at <= timezone.now():  # type: ignore[operator]
         raise ValidationError(_("The test's window has already closed."))
     inputs = paper_inputs(test)
     try:

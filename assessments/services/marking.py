@@ -41,7 +41,7 @@ def rescore(sitting_ids: set[int], by: User) -> None:
     for sitting in Sitting.objects.filter(pk__in=list(totals)).select_related("person", "test"):
         total = totals[sitting.pk] or 0
         if sitting.score != total:
-            sitting.before, sitting.score = sitting.score, total
+            sitting.before, sitting.score = sitting.score, total  # type: ignore[attr-defined]
             changed.append(sitting)
     Sitting.objects.bulk_update(changed, ["score"])
     audit.write_many(

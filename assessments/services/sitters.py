@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,7 +53,7 @@ def _check_groups(test: KnowledgeTest, groups: list[StudyGroup], on_visit: bool)
     if not groups:
         raise ValidationError({"groups": _("Choose at least one study group.")})
     if on_visit:
-        if [g.pk for g in groups] != [test.visit.session.group_id]:
+        if [g.pk for g in groups] != [test.visit.session.group_id]:  # type: ignore[union-attr]
             raise ValidationError({"groups": _("On a visit, the observer draws members of the visited group only.")})
         return
     if any(not g.organization.path.startswith(test.organization.path) for g in groups):
@@ -67,7 +68,7 @@ def sitting_draw(
     mode: str,
     by: User,
     amount: int | None = None,
-    roles: list[str] = (),
+    roles: Sequence[str] = (),
     seed: str = "",
     request_key: uuid.UUID | None = None,
 ) -> SittingDraw:
@@ -111,7 +112,7 @@ def _check_request(test: KnowledgeTest, groups: list[StudyGroup], mode: str, amo
     _check_groups(test, groups, on_visit)
     if mode != SittingDraw.Mode.ALL and not amount:
         raise ValidationError({"amount": _("Say how many people to draw.")})
-    if mode == SittingDraw.Mode.PERCENT and amount > 100:
+    if mode == SittingDraw.Mode.PERCENT and amount > 100:  # type: ignore[operator]
         raise ValidationError({"amount": _("A share is at most 100%.")})
 
 

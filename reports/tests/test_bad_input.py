@@ -72,6 +72,15 @@ WRONG_CONTAINERS = [
 ]
 
 
+def refusal(action) -> list | None:
+    """Run an import; return its refusal's messages, or None when it was accepted."""
+    try:
+        action()
+    except BundleError as exc:
+        return exc.errors
+    return None
+
+
 def _example_all(examples):
     def decorate(test):
         for document in examples:
@@ -86,12 +95,11 @@ def _example_all(examples):
 @given(document=bundles)
 def test_any_bundle_is_imported_or_refused_with_messages(document):
     before = snapshot()
-    try:
-        import_bundle(json.dumps(document))
-    except BundleError as exc:
-        assert exc.errors
+    errors = refusal(lambda: import_bundle(json.dumps(document)))
+    if errors is not None:
+        assert errors
         # Each problem keeps its place in the file and reads in Chinese.
-        assert all(isinstance(e, str) and ":" in e for e in exc.errors), exc.errors
+        assert all(isinstance(e, str) and ":" in e for e in errors), errors
         assert snapshot() == before
 
 
@@ -121,10 +129,8 @@ def test_the_staff_page_answers_any_bundle_without_an_error_page(client, documen
 @given(raw=st.one_of(st.binary(max_size=200), st.text(max_size=200)))
 def test_any_bytes_are_refused_cleanly(raw):
     before = snapshot()
-    try:
-        import_bundle(raw)
-    except BundleError as exc:
-        assert exc.errors
+    errors = refusal(lambda: import_bundle(raw))
+    assert errors is None or errors
     assert snapshot() == before
 
 

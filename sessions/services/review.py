@@ -161,7 +161,7 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
     conflict = duty_conflict(by.pk, submission)
     before = audit.stored(submission)
     if action == "return":
-        rule = RETURN_RULE.get(submission.status)
+        rule = RETURN_RULE.get(submission.status)  # type: ignore[call-overload]
         if rule is None:
             raise ValidationError(_("This submission is not waiting for a review."))
         access.require(by, rule, submission)
@@ -171,7 +171,7 @@ def submission_review(*, submission: Submission, action: str, comment: str = "",
         submission.status = Submission.Status.RETURNED
         step = ReviewStep.Action.RETURN
     else:
-        transition = TRANSITIONS.get((submission.kind, submission.status, action))
+        transition = TRANSITIONS.get((submission.kind, submission.status, action))  # type: ignore[arg-type]
         if transition is None:
             raise ValidationError(_("This step is not possible now."))
         access.require(by, transition[0], submission)
@@ -208,9 +208,9 @@ def _after_review(submission: Submission, step: str, comment: str, by: User) -> 
         )
     if submission.status == Submission.Status.FIRST_REVIEW and submission.group.second_reviewer_id:
         reviewer = submission.group.second_reviewer
-        if reviewer.user_id:
+        if reviewer.user_id:  # type: ignore[union-attr]
             notifications.send(
-                to=[reviewer.user],
+                to=[reviewer.user],  # type: ignore[union-attr]
                 verb="submission_second_review",
                 title=_("Discussion material for your review: %(title)s") % {"title": submission.title},
                 url=submission.get_absolute_url(),

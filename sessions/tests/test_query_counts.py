@@ -43,7 +43,7 @@ def county_with_makeups(towns: int, *, per_town: int):
     return county
 
 
-@pytest.mark.parametrize("towns, per_town", [(1, 1), (6, 4)])
+@pytest.mark.parametrize(("towns", "per_town"), [(1, 1), (6, 4)])
 def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
     with freeze_time(NOW):
         county = county_with_makeups(towns, per_town=per_town)
@@ -57,7 +57,7 @@ def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
     assert f"所管中心组有 {overdue} 人次补学逾期。" in page.split('id="panel-to-do"')[1]
 
 
-@pytest.mark.parametrize("towns, per_town", [(1, 1), (6, 4)])
+@pytest.mark.parametrize(("towns", "per_town"), [(1, 1), (6, 4)])
 def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, per_town):
     with freeze_time(NOW):
         county = county_with_makeups(towns, per_town=per_town)
@@ -89,7 +89,7 @@ def test_make_up_list_is_paginated_and_counts_every_overdue_one(client, settings
 
 @settings(max_examples=60)
 @given(
-    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),
+    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),  # noqa: DTZ001 (Hypothesis takes naive bounds)
     minutes_ago=st.lists(st.integers(min_value=0, max_value=20 * 24 * 60), min_size=1, max_size=5),
     makeup_days=st.integers(min_value=0, max_value=15),
 )
@@ -133,7 +133,7 @@ def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(clien
 
 @settings(max_examples=60)
 @given(
-    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),
+    now=st.datetimes(min_value=datetime.datetime(2026, 3, 1), max_value=datetime.datetime(2026, 3, 3)),  # noqa: DTZ001 (Hypothesis takes naive bounds)
     minutes_ago=st.lists(st.integers(min_value=-600, max_value=25 * 24 * 60), min_size=1, max_size=5),
     makeup_days=st.integers(min_value=0, max_value=15),
 )

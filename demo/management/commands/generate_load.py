@@ -222,8 +222,8 @@ def _sessions(groups: list[StudyGroup], year: int, rng: random.Random) -> list[S
                 code=f"{g.code}-{year}-s{n}",
                 kind=rng.choice(KINDS),
                 title=f"第{n + 1}次学习",
-                starts_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 9)),
-                ends_at=timezone.make_aware(datetime.datetime(year, n % 12 + 1, 10 + n // 12, 11)),
+                starts_at=datetime.datetime(year, n % 12 + 1, 10 + n // 12, 9, tzinfo=timezone.get_current_timezone()),
+                ends_at=datetime.datetime(year, n % 12 + 1, 10 + n // 12, 11, tzinfo=timezone.get_current_timezone()),
                 minutes="会议记录" if rng.random() < 0.9 else "",
             )
             for g in groups
