@@ -341,6 +341,7 @@ def digest_sql(cursor, where: Where) -> dict:
         if isinstance(value, list)
         else value
         for key, value in content.items()
+        if value != []
     }
 
 
@@ -351,6 +352,7 @@ def digest_page(context) -> dict:
         if isinstance(value, list)
         else value
         for key, value in context["content"].items()
+        if value != []  # the page lists every section, an empty one too
     }
 
 
