@@ -117,7 +117,7 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
         f"shared with other engineers running tests: **these are contended numbers** (the load average is recorded "
         f"with every figure in `bench/results/latest.json`; at the start it was {results['load_average_at_start']}).",
         "",
-        *[note + "\n" for note in notes],
+        *[note + "\n" for note in [*notes, *results.get("notes", [])]],
         "",
         "## Issue 16's figures",
         "",
@@ -146,7 +146,7 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
     return "\n".join(lines) + "\n"
 
 
-def merge(paths: list[Path], into: Path, markdown_path: Path) -> None:
+def merge(paths: list[Path], into: Path, markdown_path: Path, notes: list[str] | None = None) -> None:
     """Merge the sizes of several runs' JSON files (a later file's size replaces an earlier's) into ``into``
     and write its Markdown: ``python -m bench.report a.json b.json``."""
     results = json.loads(paths[0].read_text(encoding="utf-8"))
@@ -159,6 +159,7 @@ def merge(paths: list[Path], into: Path, markdown_path: Path) -> None:
         results.setdefault("once", {}).update(run.get("once", {}))
     results["sizes"] = [sizes[key] for key in sorted(sizes)]
     results["git_commit"] = git_commit()
+    results["notes"] = notes or []
     write_json(results, into)
     markdown_path.write_text(markdown(results), encoding="utf-8")
 
@@ -166,6 +167,7 @@ def merge(paths: list[Path], into: Path, markdown_path: Path) -> None:
 if __name__ == "__main__":
     import sys
 
-    merge(
-        [Path(arg) for arg in sys.argv[1:]], ROOT / "bench" / "results" / "latest.json", ROOT / "bench" / "results.md"
-    )
+    # python -m bench.report a.json b.json [--note "text"]...
+    paths = [Path(arg) for arg in sys.argv[1:] if arg.endswith(".json")]
+    notes = [sys.argv[i + 1] for i, arg in enumerate(sys.argv) if arg == "--note"]
+    merge(paths, ROOT / "bench" / "results" / "latest.json", ROOT / "bench" / "results.md", notes)
