@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint messages bench
+.PHONY: run test install install-test lint messages bench faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,8 @@ bench: install-test
 	$(BIN)/pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/answer_burst.py
+
+## Inject faults (Redis down, Redis restarted under a busy worker, ...) into a real worker, Redis and PostgreSQL on
+## 127.0.0.1 and print what was lost or duplicated (not part of `make test`; FAULTS_DATABASE_URL, FAULTS_PORT_BASE).
+faults: install-test
+	$(BIN)/python faults/run.py $(FAULTS)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from practice import services
+from studygroup import jobs
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
-
-@shared_task(name="practice.selfstudy_reminders", autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def selfstudy_reminders() -> int:
-    """Once a day: remind members behind on a self-study target near the end of its period (once a period)."""
-    return services.reminders_send(today=timezone.localdate())
+@shared_task(bind=True, name="practice.selfstudy_reminders", **jobs.RETRY)
+def selfstudy_reminders(self) -> int:
+    """Once a day: remind members behind on a self-study target near the end of its period (once a period). The
+    day's key is claimed first, so a second beat sends nothing."""
+    today = timezone.localdate()
+    if not jobs.claim(f"beat:selfstudy_reminders:{today:%Y-%m-%d}", jobs.holder_of(self)):
+        return 0
+    return services.reminders_send(today=today)

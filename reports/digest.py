@@ -313,3 +313,25 @@ def visible_content(content: dict, excluded: list[str]) -> dict:
     for section in section_keys():
         shown[section] = [item for item in content.get(section, []) if item.get("key") not in dropped]
     return shown
+
+
+def with_child_links(content: dict, *, item, user) -> dict:
+    """The content with each line of ``children`` given the ``url`` of that organization's own digest of the
+    same month, when it exists and ``user`` reads it (one query); a line without one keeps no link.
+
+    The stored lines are unchanged (the PDF and older digests read them as they are): the organization is named
+    by the line's key, ``child-<pk>``.
+    """
+    from reports.models import MonthlyDigest
+    from studygroup import access
+
+    children = content.get("children") or []
+    ids = [int(line["key"].removeprefix("child-")) for line in children if line.get("key", "").startswith("child-")]
+    if not ids:
+        return content
+    found = access.visible(MonthlyDigest.objects.all(), user).filter(
+        organization_id__in=ids, year=item.year, month=item.month
+    )
+    urls = {digest.organization_id: digest.get_absolute_url() for digest in found.order_by()}
+    linked = [{**line, "url": urls.get(int(line["key"].removeprefix("child-")), "")} for line in children]
+    return {**content, "children": linked}

@@ -99,7 +99,10 @@ class MonthlyDigest(TimeStampedModel):
 
 
 class TaskRun(models.Model):
-    """One run of a background job, as staff see it: state, times, progress, error."""
+    """The run of a background job, as staff see it: state, times, progress, errors. One record per job key
+    (``digests:2026-11:all``): a redelivered task carries on the same record, and running the job again later
+    starts it afresh (``reports.runs``). Its workers renew ``heartbeat_at``; a running job whose heartbeat
+    stopped longer than the lease ago shows as interrupted."""
 
     class State(models.TextChoices):
         PENDING = "pending", pgettext_lazy("job state", "Waiting")
@@ -125,6 +128,12 @@ class TaskRun(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     total = models.PositiveIntegerField(_("total"), default=0)
     message = models.TextField(_("message"), blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # The delivery that runs it (its task id): the holder of the job's lease and of the claims of its items.
+    holder = models.CharField(_("holder"), max_length=64, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    failed = models.JSONField(_("failed items"), default=list, blank=True)
     triggered_by = models.ForeignKey(
         "studygroup.User",
         verbose_name=_("started by"),
@@ -136,14 +145,35 @@ class TaskRun(models.Model):
 
     access_org_field = "organization"
     audit_exclude = True
+    # Set by ``services.digest_compile_start``: whether that call started the run (False: it was going already).
+    started_now: bool = False
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
+        constraints = [models.UniqueConstraint(fields=["key"], name="taskrun_once_per_key")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.key}"
+
+    @property
+    def stopped_at(self):
+        """When a running job last showed a sign of life, if that is longer ago than its lease (else None)."""
+        import datetime
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        if self.state != self.State.RUNNING:
+            return None
+        last = self.heartbeat_at or self.started_at or self.created_at
+        silent = datetime.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+        return last if last is not None and timezone.now() - last > silent else None
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.stopped_at is not None
 
     @property
     def percent(self) -> int:

@@ -46,9 +46,11 @@ def _grouped(queryset, path_lookup: str, level: int, month_lookup: str | None, o
     return queryset.values(*keys).annotate(**aggregates)
 
 
-def rebuild(year: int, groups: set[int] | None = None) -> int:
+def rebuild(year: int, groups: set[int] | None = None, statuses_stored: bool = False) -> int:
     """Rebuild the rollups of ``year`` for every organization, or (``groups``) for the organizations of these
-    groups and their ancestors only; return how many rows were written."""
+    groups and their ancestors only; return how many rows were written. ``statuses_stored``: the groups' 八有
+    statuses were stored a moment ago (``store_statuses``, by the chunks of the nightly job): count them as
+    stored instead of computing them again."""
     only = None
     if groups is not None:
         paths = StudyGroup.objects.filter(pk__in=groups).values_list("organization__path", flat=True)
@@ -65,7 +67,7 @@ def rebuild(year: int, groups: set[int] | None = None) -> int:
         _add_submissions(totals, records["submissions"], level, only)
         _add_visits(totals, records["visits"], level, only)
         _add_topics(totals, records["topics"], level, only)
-    _add_bayou(totals, year, groups, only)
+    _add_bayou(totals, year, groups, only, compute=not statuses_stored)
     return _write(totals, year, only)
 
 
@@ -187,10 +189,9 @@ def _write(totals: Totals, year: int, only: set[str] | None = None) -> int:
     return len(rows)
 
 
-def _add_bayou(totals, year: int, only_groups: set[int] | None = None, only: set[str] | None = None) -> None:
-    """Compute every group's 八有 and 七有 statuses (kept for large compliance tables) and add the groups meeting
-    all eight 八有 items to every ancestor. Runs in the Celery rebuild, in batches of groups. An incremental run
-    (``only_groups``) computes the statuses of those groups and counts the others' from their stored statuses."""
+def store_statuses(year: int, only_groups: set[int] | None = None) -> list:
+    """Compute and store the 八有 and 七有 statuses of every group (or of ``only_groups``), in batches; replace the
+    stored ones in one transaction. Return the rows written."""
     from audits import checklists
     from audits.models import ChecklistStatus
 
@@ -216,8 +217,24 @@ def _add_bayou(totals, year: int, only_groups: set[int] | None = None, only: set
             stale = stale.filter(group__in=only_groups)
         stale.delete()
         ChecklistStatus.objects.bulk_create(rows, batch_size=5000)
-    if only is None:
+    return rows
+
+
+def _add_bayou(totals, year: int, only_groups=None, only: set[str] | None = None, compute: bool = True) -> None:
+    """Compute every group's 八有 and 七有 statuses (kept for large compliance tables) and add the groups meeting
+    all eight 八有 items to every ancestor. Runs in the Celery rebuild, in batches of groups. An incremental run
+    (``only_groups``) computes the statuses of those groups and counts the others' from their stored statuses;
+    ``compute=False`` counts them all as stored."""
+    from audits import checklists
+    from audits.models import ChecklistStatus
+
+    rows = store_statuses(year, only_groups) if compute else []
+    if only is None and compute:
         met = [(row.group.organization.path, row.statuses) for row in rows if row.checklist == "bayou"]
+    elif only is None:
+        met = ChecklistStatus.objects.filter(year=year, checklist="bayou").values_list(
+            "group__organization__path", "statuses"
+        )
     else:
         tops = {path for path in only if not any(path.startswith(o) and path != o for o in only)}
         within = reduce(or_, (Q(group__organization__path__startswith=top) for top in tops), Q(pk__in=[]))

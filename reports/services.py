@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from reports import digest as digest_content
 from reports.models import MonthlyDigest, TaskRun, YearSummary
-from studygroup import access, audit, notifications
+from studygroup import access, audit, notifications, outbox
 from studygroup import services as core_services
 from studygroup.models import AuditEntry, Notification, Organization, StudyGroup, User
 
@@ -63,17 +63,27 @@ def _renumber_drafts(organization: Organization, year: int, by: User | None) -> 
 
 @transaction.atomic
 def digest_compile_start(*, organization: Organization, year: int, month: int, by: User) -> TaskRun:
-    """Record a run compiling the month's digests of ``organization``'s subtree; start it once this commits."""
-    # The job calls the services of this module, so it is imported when a run starts.
-    from reports.tasks import compile_digests
+    """Record a run compiling the month's digests of ``organization``'s subtree; its job is an outbox message,
+    started once this commits (at once, or by the relay when the broker is down).
 
-    run = TaskRun.objects.create(
+    The run is the key's one record: started afresh when it has finished or was interrupted, left alone (and not
+    started twice) while it is going."""
+    # The job calls the services of this module, so it is imported when a run starts.
+    from reports import runs
+    from reports.tasks import digest_key
+
+    run, startable = runs.open_run(
         name="compile_digests",
-        key=f"digests:{year}-{month:02d}:{organization.pk}",
+        key=digest_key(year, month, organization.pk),
         organization=organization,
-        triggered_by=by,
+        by=by,
+        params={"year": year, "month": month, "organization_id": organization.pk},
     )
-    transaction.on_commit(lambda: compile_digests.delay(year, month, organization.pk, run.pk))
+    if startable:
+        outbox.enqueue(
+            "reports.compile_digests", year=year, month=month, organization_id=organization.pk, run_id=run.pk
+        )
+    run.started_now = startable
     return run
 
 
@@ -100,9 +110,7 @@ def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
     digest.save(update_fields=["status", "published_at", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, digest, by=by, before=before)
     # The members are told by a job, in batches: a province's digest reaches tens of thousands.
-    from reports.tasks import notify_digest_readers
-
-    transaction.on_commit(lambda: notify_digest_readers.delay(digest.pk))
+    outbox.enqueue("reports.notify_digest_readers", key=f"digest-published:{digest.pk}", digest_id=digest.pk)
     return digest
 
 

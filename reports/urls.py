@@ -11,6 +11,7 @@ urlpatterns = [
     path("digests/<int:pk>/publish/", views.digest_publish_view, name="digest-publish"),
     path("digests/<int:pk>/pdf/", views.digest_pdf_view, name="digest-pdf"),
     path("runs/", views.run_list_view, name="run-list"),
+    path("runs/<int:pk>/restart/", views.run_restart_view, name="run-restart"),
     path("summary/", views.summary_view, name="summary"),
     path("summary.docx", views.summary_docx_view, name="summary-docx"),
     path("summary.pdf", views.summary_pdf_view, name="summary-pdf"),

@@ -66,7 +66,11 @@ def digest_list_view(request):
         "digests": digests.order_by("-year", "-month", "organization__path")[:200],
         "staff_orgs": staff_orgs,
         "form": CompileForm(initial={"year": year, "month": month}),
-        "runs": access.visible(TaskRun.objects.select_related("organization"), request.user)[:20] if staff_orgs else [],
+        "runs": _with_restart(
+            request.user, access.visible(TaskRun.objects.select_related("organization"), request.user)[:20]
+        )
+        if staff_orgs
+        else [],
     }
     return render(request, "reports/digest_list.html", context)
 
@@ -80,9 +84,16 @@ def digest_compile_view(request):
         messages.error(request, _("Give a valid year and month."))
         return redirect("reports:digest-list")
     year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-    services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
-    messages.success(request, _("Compiling has started; its progress shows below."))
+    run = services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
+    _say_started(request, run)
     return redirect("reports:digest-list")
+
+
+def _say_started(request, run: TaskRun) -> None:
+    if run.started_now:
+        messages.success(request, _("Compiling has started; its progress shows below."))
+    else:
+        messages.info(request, _("This job is already running; its progress shows below."))
 
 
 def _digest(request, pk) -> MonthlyDigest:
@@ -113,6 +124,7 @@ def digest_detail_view(request, pk):
         )
         return redirect(item)
     content = digest.visible_content(item.content, item.excluded if not can_change else [])
+    content = digest.with_child_links(content, item=item, user=request.user)
     context = {
         "digest": item,
         "content": content,
@@ -150,7 +162,36 @@ def run_list_view(request):
     if not _staff_organizations(request.user):
         raise PermissionDenied
     runs = access.visible(TaskRun.objects.select_related("organization", "triggered_by__person"), request.user)[:100]
-    return render(request, "reports/run_list.html", {"runs": runs})
+    return render(request, "reports/run_list.html", {"runs": _with_restart(request.user, runs)})
+
+
+def _with_restart(user, runs) -> list[TaskRun]:
+    """The runs, each marked whether this user may run it again (an interrupted compile of their organization)."""
+    runs = list(runs)
+    for run in runs:
+        run.can_restart = (
+            run.name == "compile_digests"
+            and run.organization_id is not None
+            and bool(run.params.get("year"))
+            and access.can(user, "change", run)
+        )
+    return runs
+
+
+@login_required
+@require_POST
+def run_restart_view(request, pk):
+    """Run an interrupted (or finished) compile again: the same record carries on, nothing is compiled twice."""
+    run = access.get_visible_or_404(TaskRun.objects.select_related("organization"), request.user, pk=pk)
+    if run.name != "compile_digests" or run.organization is None or not run.params.get("year"):
+        raise PermissionDenied
+    access.require(request.user, "change", run)
+    params = run.params
+    again = services.digest_compile_start(
+        organization=run.organization, year=params["year"], month=params["month"], by=request.user
+    )
+    _say_started(request, again)
+    return redirect("reports:run-list")
 
 
 # Year summaries ------------------------------------------------------------------------------

@@ -7,12 +7,16 @@ from studygroup.models import (
     AuditEntry,
     DirtyRollup,
     FormReceipt,
+    JobClaim,
+    JobLease,
     Membership,
     Notification,
     Organization,
+    OutboxMessage,
     Person,
     RoleGrant,
     StudyGroup,
+    Tick,
     User,
 )
 
@@ -169,3 +173,30 @@ class FormReceiptAdmin(admin.ModelAdmin):
 class DirtyRollupAdmin(admin.ModelAdmin):
     list_display = ["group", "year", "month", "marked_at"]
     raw_id_fields = ["group"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The outbox, to read: what waits for the broker and why (``last_error``); the relay does the rest."""
+
+    list_display = ["task_name", "key", "created_at", "attempts", "next_attempt_at", "sent_at", "delivered_at"]
+    list_filter = ["task_name"]
+    search_fields = ["task_name", "key"]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+
+@admin.register(Tick)
+class TickAdmin(admin.ModelAdmin):
+    list_display = ["name", "at"]
+    readonly_fields = ["name", "at"]
+
+
+@admin.register(JobClaim)
+class JobClaimAdmin(admin.ModelAdmin):
+    list_display = ["key", "holder", "claimed_at"]
+    search_fields = ["key"]
+
+
+@admin.register(JobLease)
+class JobLeaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "holder", "expires_at"]

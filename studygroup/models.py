@@ -418,3 +418,81 @@ class DirtyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} {self.year}-{self.month:02d}"
+
+
+class OutboxMessage(models.Model):
+    """A job or e-mail to hand to Celery, written in the same transaction as the change that asks for it
+    (``studygroup.outbox``). Published at once after the commit when the broker answers, else by the relay
+    (``manage.py relay_outbox``); ``delivered_at`` is set by a consumer that must not act twice (the e-mail task)."""
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict, blank=True)
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    audit_exclude = True  # bookkeeping of the job queue, not a record anyone writes
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="outbox_pending_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"
+
+
+class Tick(models.Model):
+    """The last time a periodic heartbeat ran, by name: ``beat`` is written by the ``studygroup.beat_tick`` task,
+    which beat sends every minute and a worker runs, so its age says that beat, the broker and a worker all work
+    (``/healthz``)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    audit_exclude = True  # bookkeeping of the health check
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobClaim(models.Model):
+    """A periodic job's key for its day or month (``reminders:2026-12-07``), taken by one delivery: a second beat
+    inserting the same key fails on the unique index and does nothing (``studygroup.jobs.claim``)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    audit_exclude = True  # bookkeeping of the jobs, not a record anyone writes
+
+    class Meta:
+        verbose_name = _("job claim")
+        verbose_name_plural = _("job claims")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class JobLease(models.Model):
+    """A lock held only while its holder is alive: the holder renews ``expires_at`` with its heartbeat, and after
+    a couple of minutes of silence anyone may take it over (``studygroup.jobs.lease_take``)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    audit_exclude = True
+
+    class Meta:
+        verbose_name = _("job lease")
+        verbose_name_plural = _("job leases")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.holder}"

@@ -1,18 +1,20 @@
 """Notifications: an in-app list with an unread count, and e-mail through Django's backend.
 
 Every app tells people about what happened with ``send``; nothing else
-writes ``Notification`` rows. E-mail leaves after the transaction commits,
-through a Celery task, so a rolled-back change never mails anybody.
+writes ``Notification`` rows. E-mail is a message of the outbox
+(``studygroup.outbox``), written in the change's transaction and handed to the ``email_notification`` task after
+the commit, so a rolled-back change never mails anybody and a broker that is down delays the mail, never the
+change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from studygroup import outbox
 from studygroup.models import Notification, User
 
 
@@ -25,11 +27,7 @@ def send(*, to: Iterable[User | None], verb: str, title: str, body: str = "", ur
     )
     addressed = [user.pk for user in recipients.values() if user.email]
     if addressed:
-        from studygroup.tasks import email_notification
-
-        transaction.on_commit(
-            lambda: email_notification.delay(user_ids=addressed, title=str(title), body=str(body), url=url)
-        )
+        outbox.enqueue("studygroup.email_notification", user_ids=addressed, title=str(title), body=str(body), url=url)
     return notifications
 
 

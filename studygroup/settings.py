@@ -17,6 +17,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -246,6 +247,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain HTTP
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -268,7 +270,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Celery: Redis as broker and result backend when REDIS_URL is set,
 # otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# The cache holds the locks that stop a periodic job from overlapping with its previous run.
+# The cache (Redis when configured); the jobs keep their locks in the database (studygroup.jobs), not here.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -283,9 +285,27 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_SOFT_TIME_LIMIT = 45 * 60
-CELERY_TASK_TIME_LIMIT = 50 * 60
+# Jobs are made of short tasks (an organization or a chunk each), so a task whose worker died is delivered again
+# within three minutes. A task must end within the visibility timeout, and a retry's wait (studygroup.jobs.RETRY,
+# at most 150 s) stays below it, or Redis would deliver it twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 180}
+CELERY_TASK_SOFT_TIME_LIMIT = 150
+CELERY_TASK_TIME_LIMIT = 170
+# A job's lease (studygroup.jobs) expires this long after its holder's last heartbeat; a run silent this long
+# shows as interrupted on the job runs page.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
+# Queues: heavy report work never delays e-mails, notifications or sign-in side effects. In production run a worker
+# per queue (README): ``celery -A studygroup worker -Q reports``, ``-Q mail``, ``-Q default``; a worker started
+# without ``-Q`` takes all three.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("reports"), Queue("mail")]
+CELERY_TASK_ROUTES = {
+    "studygroup.email_notification": {"queue": "mail"},
+    "reports.notify_digest_readers": {"queue": "mail"},
+    "reports.daily_reminders": {"queue": "mail"},
+    "practice.selfstudy_reminders": {"queue": "mail"},
+    "reports.*": {"queue": "reports"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Dashboards (and the leaders' home figures) of subtrees with more groups than this read the rollup tables when

@@ -30,6 +30,7 @@ core_patterns = (
 
 urlpatterns = [
     path("", views.home_view, name="home"),
+    path("healthz", views.healthz_view, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),

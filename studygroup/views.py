@@ -6,13 +6,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studygroup import access, audit, notifications, selectors, services
+from studygroup import access, audit, health, notifications, selectors, services
 from studygroup.forms import (
     AccountCreateForm,
     AuditFilterForm,
@@ -361,3 +362,12 @@ def email_change_view(request):
             messages.success(request, _("Your e-mail address has been saved."))
             return redirect("home")
     return render(request, "registration/email_change.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def healthz_view(request):
+    """For a load balancer or a monitor, without a login: 200 when the database, the broker, beat and the outbox
+    are well, else 503; the JSON says which part fails (figures only, nothing about the records)."""
+    report = health.report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)

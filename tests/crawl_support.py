@@ -50,7 +50,7 @@ from plans.tests.factories import (
 )
 from practice.models import Recommendation, SessionReport, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory, SelfStudyTargetFactory
-from reports.models import MonthlyDigest
+from reports.models import MonthlyDigest, TaskRun
 from sessions.tests.factories import (
     AttendanceFactory,
     LeaveRequestFactory,
@@ -221,6 +221,14 @@ def build_world() -> World:
     invitation = VisitInvitationFactory(session=session_invited, organization=upper)
     action = ActionFactory(group=group, owner=member, problem="研讨不够聚焦")
     digest = MonthlyDigest.objects.create(organization=owner, year=year, month=1, number=1, content={})
+    run = TaskRun.objects.create(
+        name="compile_digests",
+        key=f"digests:{year}-01:{owner.pk}",
+        organization=owner,
+        state=TaskRun.State.RUNNING,  # its worker went silent a day ago: interrupted, staff may run it again
+        heartbeat_at=now - datetime.timedelta(days=1),
+        params={"year": year, "month": 1, "organization_id": owner.pk},
+    )
     session_first = StudySessionFactory(
         group=group,
         kind="first_topic",
@@ -314,6 +322,7 @@ def build_world() -> World:
         "invitation": invitation,
         "action": action,
         "digest": digest,
+        "run": run,
         "colleague_draft": colleague_draft,
         "attachment": attachment,
         "material_file": material_file,

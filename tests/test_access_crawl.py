@@ -26,7 +26,7 @@ from plans.tests.factories import (
 )
 from practice.models import Recommendation, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory
-from reports.models import MonthlyDigest
+from reports.models import MonthlyDigest, TaskRun
 from sessions.tests.factories import (
     AttendanceFactory,
     LeaveRequestFactory,
@@ -105,6 +105,13 @@ def other():
         "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
+    objects["run"] = TaskRun.objects.create(
+        name="compile_digests",
+        key=f"digests:2026-10:{county.pk}",
+        organization=county,
+        params={"year": 2026, "month": 10, "organization_id": county.pk},
+        message=SECRET,
+    )
     for build_other in crawl.app_entries("build_other"):  # the apps above the core add their own records
         objects.update(build_other(objects, SECRET))
     objects["entry"] = SelfStudyEntryFactory(person=seat.person, title=f"{SECRET}自学")
@@ -168,6 +175,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
         ("reports:archive", "group"),
+        ("reports:run-restart", "run"),
         *(target for targets in crawl.app_entries("ACCESS_TARGETS") for target in targets),
         ("practice:entry-", "entry"),
         ("practice:measure-", "session"),
@@ -211,7 +219,7 @@ def test_crawl_every_url_as_every_role_and_anonymous(client, other):
         clients[role].force_login(user)
     checked, unfilled = 0, []
     for name, params in walk():
-        if name.startswith("admin:") or name in {"login", "logout", "password_change_done"}:
+        if name.startswith("admin:") or name in {"login", "logout", "password_change_done", "healthz"}:
             continue
         kwargs = kwargs_for(name, params, objects)
         if kwargs is None:

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import needs_weasyprint
-from studygroup.tests.browser import needs_chromium
+from studygroup.tests.browser import needs_chromium, shows
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -70,11 +70,11 @@ def test_staff_drafts_a_plan_and_the_leader_approves(browser):
         page.fill("input[name=title]", "学习党的二十届四中全会精神")
         page.click("button:has-text('保存')")
         page.click("button:has-text('报组长审批')")
-        assert "计划已报组长审批" in page.content()
+        shows(page, "计划已报组长审批")
     with journey(browser, "plan-leader", leader) as page:
         page.click("#panel-to-do a")
         page.click("button:has-text('批准')")
-        assert "计划已批准" in page.content()
+        shows(page, "计划已批准")
     assert StudyPlan.objects.get(group=group, year=year).status == "approved"
 
 
@@ -95,7 +95,7 @@ def test_session_materials_signin_on_a_phone_and_the_grid(browser):
         page.fill("input[name=starts_at]", f"{start:%Y-%m-%dT%H:%M}")
         page.fill("input[name=ends_at]", f"{start + datetime.timedelta(hours=2):%Y-%m-%dT%H:%M}")
         page.click("button:has-text('保存')")
-        assert "学习会已安排" in page.content()
+        shows(page, "学习会已安排")
         session = StudySession.objects.get(group=group)
         page.goto(journey.base + f"/plans/materials/add/{group.pk}/?session={session.pk}")
         page.fill("input[name=title]", "重要讲话原文")
@@ -103,7 +103,7 @@ def test_session_materials_signin_on_a_phone_and_the_grid(browser):
         page.fill("textarea[name=text]", "原文内容")
         page.click("button:has-text('保存为草稿')")
         page.click("button:has-text('发布给成员')")
-        assert "资料已发布" in page.content()
+        shows(page, "资料已发布")
     with journey(browser, "session-member", member, PHONE) as page:
         page.goto(journey.base + "/plans/materials/")
         page.click("#to-study button:has-text('我已学习')")
@@ -116,7 +116,7 @@ def test_session_materials_signin_on_a_phone_and_the_grid(browser):
         page.goto(journey.base + f"/sessions/{session.pk}/attendance/")
         page.check(f"input[name=status-{others[0].person.pk}][value=leave]")
         page.click("button:has-text('保存考勤')")
-        assert "考勤已保存" in page.content()
+        shows(page, "考勤已保存")
     statuses = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
     assert statuses == {member.person.pk: "present", others[0].person.pk: "leave", others[1].person.pk: "absent"}
 
@@ -137,7 +137,7 @@ def test_discussion_material_passes_two_reviews_and_approval(browser):
         page.fill("input[name=title]", "关于基层治理的研讨材料")
         page.fill("textarea[name=text]", "一、现状;二、问题;三、对策。")
         page.click("button[name=submit_now]")
-        assert "已提交" in page.content()
+        shows(page, "已提交")
     submission = Submission.objects.get()
     for name, user, button in (
         ("review-staff", staff, "审核通过"),
@@ -147,7 +147,7 @@ def test_discussion_material_passes_two_reviews_and_approval(browser):
         with journey(browser, name, user) as page:
             page.goto(journey.base + submission.get_absolute_url())
             page.click(f"button:has-text('{button}')")
-            assert "审核意见已记录" in page.content()
+            shows(page, "审核意见已记录")
     assert Submission.objects.get().status == "approved"
 
 
@@ -170,7 +170,7 @@ def test_observer_reviews_ahead_then_reports_on_a_phone_and_raises_an_action(bro
         page.click("#panel-observer-visits a")
         page.check("input[name=decision][value=approved]")
         page.click("button:has-text('提交审核意见')")
-        assert "审核意见已反馈" in page.content()
+        shows(page, "审核意见已反馈")
     ObserverVisit.objects.filter(pk=visit.pk).update()
     type(session).objects.filter(pk=session.pk).update(
         starts_at=timezone.now() - datetime.timedelta(hours=3), ends_at=timezone.now() - datetime.timedelta(hours=1)
@@ -184,7 +184,7 @@ def test_observer_reviews_ahead_then_reports_on_a_phone_and_raises_an_action(bro
         page.click("text=转为整改事项")
         page.select_option("select[name=owner]", str(owner.pk))
         page.click("button:has-text('提出')")
-        assert "整改事项已提出" in page.content()
+        shows(page, "整改事项已提出")
     action = Action.objects.get()
     assert action.problem == "个别发言联系实际不够" and action.visit_id == visit.pk and action.owner == owner
 
@@ -211,7 +211,7 @@ def test_viewer_sees_charts_drills_down_and_follows_a_figure(browser):
         page.click("#ranking >> text=清河县委")
         assert "清河县委" in page.locator("h1").inner_text()
         page.click("#figures a >> nth=0")
-        assert "县委集体学习" in page.content()
+        shows(page, "县委集体学习")
 
 
 @needs_weasyprint
@@ -233,19 +233,12 @@ def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
         page.click("button:has-text('立即编制')")
         page.click("table >> text=学习专刊")
         page.click("#publish")
-        assert "专刊已发布" in page.content()
+        shows(page, "专刊已发布")
         with page.expect_download() as download:
             page.click("text=PDF")
         assert download.value.suggested_filename.endswith(".pdf")
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     assert MonthlyDigest.objects.get().status == "published"
-
-
-def shows(page, text: str) -> None:
-    """The page (once loaded after a click) shows ``text``."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("body")).to_contain_text(text)
 
 
 def _past_session(group, title: str, days_ago: int, **kwargs):

@@ -124,6 +124,7 @@ WRITES = {
     "reports:digest-compile": Write(None, "staff", source="reports:digest-list", own=True),
     "reports:digest-detail": Write("digest", "staff"),
     "reports:digest-publish": Write("digest", "staff", source="reports:digest-detail"),
+    "reports:run-restart": Write("run", "staff", source="reports:run-list"),
     "reports:summary": Write(None, "staff", query="org={owner}&year={year}"),
     # The import page writes only records of the importer's subtree (or new ones inside it), never facts only
     # someone else may establish (issue 13, hole 2). Here outsiders send a takeover (the owner's group moved

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from studygroup.tests.browser import needs_chromium
+from studygroup.tests.browser import needs_chromium, shows
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -110,7 +110,7 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
         download.value.save_as(template)
         page.set_input_files("input[name=file]", str(template))
         page.click("#import")
-        assert "已导入 5 道题" in page.content()
+        shows(page, "已导入 5 道题")
         shot(page, "bank-detail")
         page.click("text=党史 >> nth=-1")
         shot(page, "tag-edit")
@@ -133,10 +133,10 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
             page.fill("input[name=count]", "1")
             page.fill("input[name=points]", points)
             page.click("#add-part")
-        assert "100 / 100 分" in page.content()
+        shows(page, "100 / 100 分")
         shot(page, "test-draft")
         page.click("#publish-test")
-        assert "测试已发布" in page.content()
+        shows(page, "测试已发布")
         page.click("#who-sits")
         for town in ("城关镇党委", "白沙镇党委"):
             page.get_by_label(town).check()
@@ -145,7 +145,7 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
         page.fill("input[name=seed]", "qinghe-2026")
         shot(page, "test-draw")
         page.click("#draw")
-        assert "重新抽取,抽中的仍是同样的 2 人" in page.content()
+        shows(page, "重新抽取,抽中的仍是同样的 2 人")
         shot(page, "draw-detail")
         page.click("text=党史知识测试(第一轮)")
         shot(page, "test-published")
@@ -188,7 +188,8 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
         page.fill("fieldset.sg-question:has-text('简答题') textarea", "“两个确立”是新时代最重大的政治成果。")
         page.click("#hand-in")
         page.wait_for_selector("#sitting-status")
-        assert "已于" in page.content() and "交卷" in page.content()
+        shows(page, "已于")
+        shows(page, "交卷")
         shot(page, "sitting-handed-in")
     sitting = Sitting.objects.get(pk=drawn[0].pk)
     assert sitting.submitted_at is not None and sitting.answers.count() == 4
@@ -201,9 +202,9 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
         shot(page, "marking")
         page.fill(f"input[name=points-{sitting.answers.get(question__version__kind='short').pk}]", "20")
         page.click("#save-marks")
-        assert "已评阅 1 道题" in page.content()
+        shows(page, "已评阅 1 道题")
         page.click("#publish-results")
-        assert "成绩已公布" in page.content()
+        shows(page, "成绩已公布")
         page.goto(base + f"/assessments/tests/{test.pk}/scores/")
         shot(page, "paper-scores")
     sitting.refresh_from_db()
@@ -219,14 +220,16 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
     # The county viewer reads the figures and the item analysis and makes the most missed tag a topic.
     with journey(browser, base, "assess-viewer", county["viewer"]) as (_context, page):
         page.goto(base + f"/assessments/tests/{test.pk}/results/")
-        assert "各单位情况" in page.content() and "试题分析" in page.content()
+        shows(page, "各单位情况")
+        shows(page, "试题分析")
         assert member.person.name not in page.locator("#figures").inner_text()
         shot(page, "results")
         page.goto(base + f"/reports/dashboard/?org={county['county'].pk}")
         shot(page, "dashboard")
         page.goto(base + f"/assessments/tests/{test.pk}/results/")
         page.locator("#missed-tags button").first.click()
-        assert "已将" in page.content() and "列入学习计划" in page.content()
+        shows(page, "已将")
+        shows(page, "列入学习计划")
         shot(page, "plan-with-topic")
     topic = PlanTopic.objects.get(plan__group__organization=county["county"])
     assert topic.source == "work_need" and "答错最多" in topic.title

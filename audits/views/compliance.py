@@ -70,7 +70,8 @@ def _cell(status: str | None, verdict: str | None, shown: dict) -> dict:
     return {"status": status, "verdict": verdict, "icon": icon, "label": label}
 
 
-COMPLIANCE_PAGE_SIZE = 100
+# 50 rows of sixteen cells: page 1 of a province renders in well under 100 ms (100 rows took twice that).
+COMPLIANCE_PAGE_SIZE = 50
 
 
 @login_required

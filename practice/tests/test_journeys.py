@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from studygroup.tests.browser import log_in, needs_chromium
+from studygroup.tests.browser import log_in, needs_chromium, shows
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -65,7 +65,7 @@ def test_a_member_records_a_book_and_a_village_stay_on_a_phone_and_staff_see_who
         page.fill("input[name=title]", "《习近平谈治国理政》第四卷")
         page.fill("textarea[name=note]", "读了第三专题")
         page.click("button:has-text('保存')")
-        assert "已记入您的自学台账" in page.content()
+        shows(page, "已记入您的自学台账")
         page.click("#target-field_stay a")
         assert page.is_checked("input[name=kind][value=field_stay]")
         page.fill("input[name=title]", "到东村蹲点,了解集体经济")
@@ -126,7 +126,7 @@ def test_a_first_topic_study_gets_two_measures_one_is_done_and_the_next_study_sh
             page.fill("textarea[name=decision]", decision)
             page.select_option("select[name=owner]", str(owner.person.pk))
             page.click("button:has-text('保存')")
-            assert "落实举措已登记" in page.content()
+            shows(page, "落实举措已登记")
         assert page.locator("#measures li").count() == 2
     done = Action.objects.get(session=first, problem="制定村集体经济增收方案")
     with journey(browser, live_server.url, "first-topic-owner", owner) as page:
@@ -167,7 +167,7 @@ def test_a_town_schedules_the_county_sees_it_draws_it_checks_it_and_a_finding_be
         page.fill("input[name=ends_at]", f"{start + datetime.timedelta(hours=2):%Y-%m-%dT%H:%M}")
         page.fill("input[name=location]", "镇党委会议室")
         page.click("button:has-text('保存')")
-        assert "学习会已安排" in page.content()
+        shows(page, "学习会已安排")
         assert "逾期报备" in page.locator("#upward-report").inner_text()  # one day ahead: later than the rule
     session = StudySession.objects.get(group=town.study_group)
     with journey(browser, live_server.url, "report-county", county_staff) as page:
@@ -180,7 +180,8 @@ def test_a_town_schedules_the_county_sees_it_draws_it_checks_it_and_a_finding_be
         page.fill("input[name=date_to]", f"{start:%Y-%m-%d}")
         page.fill("input[name=count]", "1")
         page.click("#spot-draw button:has-text('抽取')")
-        assert "已抽取学习会" in page.content() and "用同一种子重新抽取,结果相同" in page.content()
+        shows(page, "已抽取学习会")
+        shows(page, "用同一种子重新抽取,结果相同")
         check = SpotCheck.objects.get(session=session)
         # Two days later: the session has been held, and the county checks its records.
         StudySession.objects.filter(pk=session.pk).update(
@@ -190,7 +191,7 @@ def test_a_town_schedules_the_county_sees_it_draws_it_checks_it_and_a_finding_be
         page.check("input[name=verdict][value=needs_work]")
         page.fill("textarea[name=findings]", "没有会议记录")
         page.click("button:has-text('登记抽查结果')")
-        assert "抽查结果已登记" in page.content()
+        shows(page, "抽查结果已登记")
         page.click("#findings a:has-text('转为整改事项')")
         page.select_option("select[name=owner]", str(town_staff.person.pk))
         page.fill("textarea[name=measure]", "三日内补齐会议记录")

@@ -31,29 +31,48 @@ def test_schedules_are_created_by_migration():
     assert tasks["reports.refresh_rollups"].interval.every == 5
 
 
-def test_a_transient_error_is_left_to_celery_to_retry_and_a_permanent_one_is_recorded(monkeypatch):
-    StudyGroupFactory(organization=OrganizationFactory())
-    assert OperationalError in compile_digests.autoretry_for and ValueError not in compile_digests.autoretry_for
-    assert compile_digests.retry_backoff
+def test_a_transient_error_in_one_organization_is_retried_and_the_others_finish(monkeypatch):
+    county = OrganizationFactory(name="清河县委")
+    StudyGroupFactory(organization=county)
+    flaky = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委")).organization
+    StudyGroupFactory(organization=OrganizationFactory(parent=county, name="河西镇党委"))
+    real, calls = services.digest_compile, []
+
+    def flaky_compile(**kwargs):
+        calls.append(kwargs["organization"].name)
+        if kwargs["organization"] == flaky and calls.count(flaky.name) <= 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "digest_compile", flaky_compile)
+    assert compile_digests(2026, 10) == 3
+    assert calls.count("城关镇党委") == 3 and calls.count("河西镇党委") == 1
+    run = TaskRun.objects.get()
+    assert (run.state, run.done, run.total, run.failures) == ("succeeded", 3, 3, 0)
+    assert MonthlyDigest.objects.filter(year=2026, month=10).count() == 3
+
+
+def test_a_permanent_error_in_one_organization_is_recorded_on_the_run_and_the_others_finish(monkeypatch, client):
+    county = OrganizationFactory(name="清河县委")
+    StudyGroupFactory(organization=county)
+    broken = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委")).organization
     real = services.digest_compile
 
-    def transient(**kwargs):
-        raise OperationalError("connection reset")
+    def compile_or_fail(**kwargs):
+        if kwargs["organization"] == broken:
+            raise ValueError("数据异常")
+        return real(**kwargs)
 
-    monkeypatch.setattr(services, "digest_compile", transient)
-    with pytest.raises(OperationalError):
-        compile_digests.run(2026, 10)  # the task body lets it through to the autoretry wrapper
-    assert TaskRun.objects.get().message == "因临时故障中断,将自动重试。"
-    monkeypatch.setattr(services, "digest_compile", real)
-    assert compile_digests(2026, 10) == 1  # the retry compiles it
-    assert MonthlyDigest.objects.count() == 1
-
-    def permanent(**kwargs):
-        raise ValueError("数据异常")
-
-    monkeypatch.setattr(services, "digest_compile", permanent)
-    assert compile_digests(2026, 11) == 0  # not raised, so never retried
-    assert TaskRun.objects.filter(state="failed").get().message == "编制失败:数据异常"
+    monkeypatch.setattr(services, "digest_compile", compile_or_fail)
+    compile_digests(2026, 11, county.pk)
+    run = TaskRun.objects.get()
+    assert (run.state, run.done, run.total, run.failures) == ("failed", 1, 2, 1)
+    assert run.failed == [{"item": "城关镇党委", "error": "数据异常"}]
+    assert run.message == "2 项中有 1 项未完成:城关镇党委(数据异常)"
+    assert list(MonthlyDigest.objects.values_list("organization__name", flat=True)) == ["清河县委"]
+    client.force_login(user_with_role("staff", county))
+    page = client.get(reverse("reports:run-list")).content.decode()
+    assert "城关镇党委:数据异常" in page and "1 项失败" in page
 
 
 def test_daily_reminders_reach_each_person_once_a_day():

@@ -115,20 +115,27 @@ def test_home_figures_are_computed_live_when_the_subtree_changed_since_the_rollu
 
 
 @pytest.mark.parametrize("from_rollups", [False, True])
-def test_dashboard_runs_a_fixed_number_of_queries(client, settings, from_rollups):
+@pytest.mark.parametrize(("role", "level"), [("viewer", "county"), ("leader", "province"), ("staff", "county")])
+def test_dashboard_runs_a_fixed_number_of_queries(client, settings, from_rollups, role, level):
+    """A county's dashboard, read by its own people or drilled down to from the province: the same queries at
+    two sizes; another county's dashboard answers 404."""
     if from_rollups:
         settings.DASHBOARD_LIVE_LIMIT = 1
     for size in (SMALL, LARGE):
-        county = subtree(size, code=f"county{size}")
+        province = OrganizationFactory(kind="province", code=f"p{size}")
+        county = subtree(size, code=f"county{size}", parent=province)
         rebuild(YEAR)
-        client.force_login(user_with_role("viewer", county))
+        client.force_login(user_with_role(role, county if level == "county" else province))
         url = reverse("reports:dashboard") + f"?org={county.pk}&year={YEAR}"
         client.get(url)
-        # The core's 16 / 34, and the tiles of the apps above reports (reports.extensions): 3 / 5.
-        with assert_queries(19 if from_rollups else 39):
+        # The core's 16 / 34, and the tiles of the apps above reports (reports.extensions): 3 / 5; reaching the
+        # county from the province reads it (get_visible_or_404) and the trail between them: two more.
+        with assert_queries((19 if from_rollups else 39) + (2 if level == "province" else 0)):
             page = client.get(url).content.decode()
         assert ("数据截至" in page) is from_rollups
         assert page.count('<tr><td><a href="?org=') == size - 1
+        foreign = OrganizationFactory(kind="county")
+        assert client.get(reverse("reports:dashboard") + f"?org={foreign.pk}&year={YEAR}").status_code == 404
 
 
 @pytest.mark.parametrize("counties", [2, 5])
@@ -137,7 +144,8 @@ def test_a_citys_digest_summarises_by_county_and_its_page_runs_a_fixed_number_of
     from reports.models import MonthlyDigest
 
     settings.DIGEST_DETAIL_LIMIT = 4
-    city = OrganizationFactory(kind="city")
+    province = OrganizationFactory(kind="province")
+    city = OrganizationFactory(kind="city", parent=province)
     StudyGroupFactory(organization=city)
     below = [subtree(3, code=f"c{counties}-{index}", parent=city) for index in range(counties)]
     # 16 of the core's sections, 2 of the apps above reports (reports.extensions).
@@ -158,17 +166,29 @@ def test_a_citys_digest_summarises_by_county_and_its_page_runs_a_fixed_number_of
     assert content["figures"]["sessions"] == sum(line["sessions"] for line in content["children"])
     assert content["groups"] == []  # the city's own group held nothing in March
     item = services.digest_compile(organization=city, year=YEAR, month=3)
+    below_digests = [services.digest_compile(organization=county, year=YEAR, month=3) for county in below]
+    links = [f'<a href="{county_digest.get_absolute_url()}">' for county_digest in below_digests]
     client.force_login(user_with_role("staff", city))
-    with assert_queries(11):
+    # 11, and one for the counties' own digests the lines link to.
+    with assert_queries(12):
         page = client.get(item.get_absolute_url()).content.decode()
     assert page.count('name="keep-child-') == counties
+    assert all(link in page for link in links)
     assert MonthlyDigest.objects.get(pk=item.pk).content["children"] == content["children"]
+    MonthlyDigest.objects.filter(pk__in=[item.pk, *(d.pk for d in below_digests)]).update(status="published")
+    for role, level in (("leader", city), ("viewer", city), ("viewer", province), ("staff", province)):
+        client.force_login(user_with_role(role, level))
+        with assert_queries(12):
+            page = client.get(item.get_absolute_url()).content.decode()
+        assert all(link in page for link in links) and 'name="keep-child-' not in page
+    foreign = services.digest_compile(organization=OrganizationFactory(kind="county"), year=YEAR, month=3)
+    assert client.get(foreign.get_absolute_url()).status_code == 404
 
 
 @pytest.mark.parametrize("members", [1, 30])
 def test_publishing_a_digest_notifies_in_a_job_not_in_the_request(client, django_capture_on_commit_callbacks, members):
-    """The request publishes and queues the job: the same queries for 1 member or 30. The job tells each member
-    once, a batch at a time, and a second run tells nobody again."""
+    """The request publishes and queues the job (its outbox row: an insert and a read): the same queries for 1 member
+    or 30. The job tells each member once, a batch at a time, and a second run tells nobody again."""
     from reports import services
     from studygroup.models import Notification
 
@@ -177,7 +197,7 @@ def test_publishing_a_digest_notifies_in_a_job_not_in_the_request(client, django
     readers = [user_with_role("member", OrganizationFactory(parent=county)) for _ in range(members)]
     item = services.digest_compile(organization=county, year=YEAR, month=3)
     client.force_login(user_with_role("staff", county))
-    with django_capture_on_commit_callbacks() as callbacks, assert_queries(17):
+    with django_capture_on_commit_callbacks() as callbacks, assert_queries(19):
         client.post(reverse("reports:digest-publish", args=[item.pk]))
     assert not Notification.objects.filter(verb="digest_published").exists()
     with assert_queries(1 + 4 * ((members + 9) // 10)):  # per batch: read, savepoint, insert, release

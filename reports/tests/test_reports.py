@@ -68,8 +68,8 @@ def test_compile_twice_gives_one_digest_with_the_months_records(county):
     assert [r["title"] for r in content["reflections"]] == ["心得选登"]
     assert [t["title"] for t in content["next_topics"]] == ["十一月专题"]
     assert digest.number == 1
-    runs = TaskRun.objects.filter(name="compile_digests")
-    assert [(r.state, r.done, r.total) for r in runs] == [("succeeded", 2, 2), ("succeeded", 2, 2)]
+    runs = TaskRun.objects.filter(name="compile_digests")  # one record per job key, run twice
+    assert [(r.key, r.state, r.done, r.total) for r in runs] == [("digests:2026-10:all", "succeeded", 2, 2)]
 
 
 def test_a_published_digest_survives_a_rerun(county, django_capture_on_commit_callbacks):
@@ -111,16 +111,22 @@ def test_a_second_click_on_publish_publishes_and_notifies_once(county, django_ca
     assert Notification.objects.filter(recipient=member, verb="digest_published").count() == 1
 
 
-def test_overlapping_run_is_skipped(county):
-    from django.core.cache import cache
+def test_a_run_whose_lease_is_held_by_a_live_holder_is_skipped_and_a_dead_holders_is_taken_over(county):
+    import datetime
 
-    cache.add("lock:digests:2026-10:all", "busy", 60)
-    try:
-        assert compile_digests(2026, 10) == 0
-    finally:
-        cache.delete("lock:digests:2026-10:all")
-    assert TaskRun.objects.get().state == "skipped"
+    from django.utils import timezone
+
+    from studygroup import jobs
+    from studygroup.models import JobLease
+
+    assert jobs.lease_take("digests:2026-10:all", "another-worker")
+    assert compile_digests(2026, 10) == 0
     assert not MonthlyDigest.objects.exists()
+    # The other worker died: two minutes without a heartbeat, and its lease is free to take.
+    JobLease.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert compile_digests(2026, 10) == 2
+    assert MonthlyDigest.objects.count() == 2 and not JobLease.objects.exists()
+    assert TaskRun.objects.get().state == "succeeded"
 
 
 def test_permanent_error_is_recorded_in_chinese(county, monkeypatch):
@@ -130,7 +136,7 @@ def test_permanent_error_is_recorded_in_chinese(county, monkeypatch):
     monkeypatch.setattr(services, "digest_compile", broken)
     compile_digests(2026, 10)
     run = TaskRun.objects.get()
-    assert run.state == "failed" and run.message == "编制失败:数据异常"
+    assert run.state == "failed" and run.message == "2 项中有 2 项未完成:清河县委(数据异常)、城关镇党委(数据异常)"
 
 
 def test_organizations_with_groups_are_every_ancestor(county):
@@ -335,3 +341,25 @@ def test_pages_reached_from_a_drill_down_show_the_child_organization(client, cou
     assert compliance.count('href="/audits/groups/') == 1
     client.force_login(user_with_role("viewer", OrganizationFactory()))
     assert client.get(reverse("reports:summary") + f"?org={town.pk}").status_code == 404
+
+
+def test_year_summaries_are_drafted_a_chunk_per_task_and_one_groups_failure_does_not_stop_the_others(
+    county, monkeypatch
+):
+    from reports import narrative, tasks
+
+    monkeypatch.setattr(tasks, "SUMMARY_CHUNK", 1)
+    real = narrative.draft
+
+    def draft_or_fail(*, organization, year, figures):
+        if organization == county["county"]:
+            raise ValueError("数据异常")
+        return real(organization=organization, year=year, figures=figures)
+
+    monkeypatch.setattr(narrative, "draft", draft_or_fail)
+    with freeze_time("2026-12-20"):
+        assert year_summary_drafts(2026) == 2
+    run = TaskRun.objects.get(key="summaries:2026")
+    assert (run.state, run.done, run.total, run.failures) == ("failed", 1, 2, 1)
+    assert run.failed == [{"item": "清河县委", "error": "数据异常"}]
+    assert list(YearSummary.objects.values_list("group", flat=True)) == [county["group"].pk]

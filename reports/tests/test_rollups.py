@@ -286,3 +286,28 @@ def test_a_session_that_became_held_since_the_last_run_is_counted_by_the_next():
     with freeze_time("2026-04-01 10:00"):
         assert refresh_dirty()[0] == 1
     assert Rollup.objects.get(organization=city, year=2026, month=0).sessions == before + 1
+
+
+def test_the_nightly_rebuild_fans_out_in_chunks_and_gives_the_rows_of_a_single_rebuild(monkeypatch):
+    from reports import tasks
+    from reports.models import TaskRun
+
+    tree(4)
+    rebuild(2026)
+    whole = sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended", "bayou_all_met"))
+    Rollup.objects.all().delete()
+    monkeypatch.setattr(tasks, "ROLLUP_CHUNK", 2)
+    groups = StudyGroup.objects.count()
+    assert rebuild_rollups(2026) == groups
+    assert sorted(Rollup.objects.values_list("organization", "month", "sessions", "attended", "bayou_all_met")) == whole
+    run = TaskRun.objects.get(key="rollups:2026")
+    assert (run.state, run.done, run.total) == ("succeeded", (groups + 1) // 2, (groups + 1) // 2)
+
+
+def test_a_rebuild_skips_while_another_live_holder_has_the_rollups_lease():
+    from studygroup import jobs
+
+    tree(1)
+    assert jobs.lease_take("rollups", "incremental-run")
+    assert rebuild_rollups(2026) == 0
+    assert not Rollup.objects.exists()

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from sessions import selectors, services
 from sessions.forms import LeaveDecisionForm, SessionForm
 from sessions.models import Attendance, StudySession
 from sessions.views.common import _session
-from studygroup import access, documents
+from studygroup import access, documents, keyset
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.once import run_once
@@ -36,7 +35,8 @@ SESSION_PAGE_SIZE = 50
 
 @login_required
 def session_list_view(request):
-    """The sessions the user reads, a page at a time, latest first; attendance counted for the page only."""
+    """The sessions the user reads, a page at a time, latest first (cut at a cursor on the index of the sort,
+    never counting every visible session); attendance counted for the page only."""
     year = requested_year(request)
     group_id = _group_from_query(request)
     organization = None
@@ -46,7 +46,13 @@ def session_list_view(request):
     sessions = selectors.session_list(
         user=request.user, year=year, group_id=group_id, organization=organization, held=held
     )
-    page = Paginator(sessions, SESSION_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page_latest_first(
+        sessions,
+        key="starts_at",
+        size=SESSION_PAGE_SIZE,
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+    )
     kept = {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)}
     context = {
         "year": year,

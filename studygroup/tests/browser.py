@@ -87,3 +87,11 @@ def log_in(page, base: str, user, path: str = "/") -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}{path}")
+
+
+def shows(page, text: str) -> None:
+    """The page (once loaded after a click) shows ``text``: waits for it, where ``page.content()`` read in the
+    middle of a navigation answers an empty page."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_contain_text(text)
