@@ -155,7 +155,14 @@ def merge(paths: list[Path], into: Path, markdown_path: Path, notes: list[str] |
         run = json.loads(path.read_text(encoding="utf-8"))
         for entry in run["sizes"]:
             old = sizes.get(entry["groups"], {})
-            sizes[entry["groups"]] = {**old, **entry, "figures": {**old.get("figures", {}), **entry["figures"]}}
+            # A later run's page replaces the same page of an earlier one; pages it did not measure are kept.
+            pages = {page["key"]: page for page in [*old.get("pages", []), *entry.get("pages", [])]}
+            sizes[entry["groups"]] = {
+                **old,
+                **entry,
+                "figures": {**old.get("figures", {}), **entry["figures"]},
+                "pages": list(pages.values()),
+            }
         results.setdefault("once", {}).update(run.get("once", {}))
     results["sizes"] = [sizes[key] for key in sorted(sizes)]
     results["git_commit"] = git_commit()
