@@ -133,15 +133,17 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
             "",
             f"## Pages at {size['groups']:,} groups (p50 / p95 over {size.get('repeat', 20)} requests unless said)",
             "",
-            f"Measured {size.get('date', '?')} at commit `{size.get('git_commit', '?')[:10]}`. Data: {size.get('data', '')}",
+            f"Last measured {size.get('date', '?')}; each page gives the commit it was measured at. "
+            f"Data: {size.get('data', '')}",
             "",
-            "| page | as | p50 / p95 | queries | HTML | hand-written SQL p50; app ÷ SQL | load |",
-            "|---|---|---|---|---|---|---|",
+            "| page | as | p50 / p95 | queries | HTML | hand-written SQL p50; app ÷ SQL | load | commit |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for page in size.get("pages", []):
             lines.append(
                 f"| {page['label']} | {page['role']} | {_ms(page)} | {page.get('queries') if page.get('queries') is not None else '–'} | "
-                f"{page.get('html_kb', '–')} KB | {_sql(page)} | {page.get('load_average', ['–'])[0]} |"
+                f"{page.get('html_kb', '–')} KB | {_sql(page)} | {(page.get('load_average') or ['–'])[0]} | "
+                f"{page.get('git_commit', '?')[:7]} |"
             )
     return "\n".join(lines) + "\n"
 
