@@ -63,9 +63,9 @@ def compile_digests(data: Dataset, concurrency: int) -> dict:
     worker = _worker(concurrency)
     try:
         time.sleep(5)  # the worker's pool starts
-        run = TaskRun.objects.create(
-            name="compile_digests", key=f"digests:{year}-{month:02d}:{data.root.pk}", organization=data.root
-        )
+        key = f"digests:{year}-{month:02d}:{data.root.pk}"
+        TaskRun.objects.filter(key=key).delete()  # one run per key: the previous measurement's goes
+        run = TaskRun.objects.create(name="compile_digests", key=key, organization=data.root)
         started = time.perf_counter()
         task.apply_async(args=[year, month, data.root.pk, run.pk])
         final = {TaskRun.State.SUCCEEDED, TaskRun.State.FAILED, TaskRun.State.SKIPPED}
