@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test lint messages bench faults
+.PHONY: run test install install-test lint messages bench faults cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ bench: install-test
 ## 127.0.0.1 and print what was lost or duplicated (not part of `make test`; FAULTS_DATABASE_URL, FAULTS_PORT_BASE).
 faults: install-test
 	$(BIN)/python faults/run.py $(FAULTS)
+
+## The production topology on 127.0.0.1 (not part of `make test`): nginx, two gunicorn nodes, PostgreSQL primary and
+## streaming replica, Redis, two workers, beat, the outbox relay; then cluster/smoke.py kills a node and a worker.
+cluster: install
+	bash cluster/run.sh

@@ -22,14 +22,27 @@ from studygroup.models import Organization
 FIGURE_KEYS = ["tests_held", "test_sittings", "test_people", "test_pass_rate"]
 DEFAULT_MAX_SCORE, DEFAULT_PASS_MARK = 100, 60
 PART = "tests"
+
+
+def _kind(model, name: str, *, optional: bool = False) -> str:
+    """The spec of a key, its limits read from the model field that stores it."""
+    return schema.kind_of(model._meta.get_field(name), optional=optional)
+
+
 SPEC = {
-    "code": "code",
+    "code": _kind(KnowledgeTest, "code"),
     "org": "ref:organizations",
-    "title": "str:200",
-    "held_on": "date",
-    "max_score": "?int",
-    "pass_mark": "?int",
-    "sittings": [{"person": "ref:people", "score": "?int", "submitted_at": "?datetime"}],
+    "title": _kind(KnowledgeTest, "title"),
+    "held_on": _kind(KnowledgeTest, "held_on"),
+    "max_score": _kind(KnowledgeTest, "max_score", optional=True),
+    "pass_mark": _kind(KnowledgeTest, "pass_mark", optional=True),
+    "sittings": [
+        {
+            "person": "ref:people",
+            "score": _kind(Sitting, "score", optional=True),
+            "submitted_at": _kind(Sitting, "submitted_at", optional=True),
+        }
+    ],
 }
 
 

@@ -29,7 +29,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from audits import hooks
@@ -377,25 +390,77 @@ def bayou_met_conditions(year: int) -> dict[str, Q]:
     return {item: conditions.met for item, conditions in status_conditions("bayou", year).items()}
 
 
+# The items decided by the members' submissions, and those decided by the sessions held: each counted per group in
+# one grouped pass (over the seats, over the sessions).
+BY_SEATS = {"notes": Submission.Kind.NOTES, "reflections": Submission.Kind.REFLECTION}
+BY_SESSIONS = ["attendance", "minutes"]
+
+
+def _seat_counts(groups: QuerySet[StudyGroup], year: int) -> QuerySet:
+    """Per group of ``groups``: seats of the year (no secretaries, as ``status_conditions`` counts them) and of
+    them those with notes and with a reflection handed in during the year, in one grouped query."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    seats = (
+        Membership.objects.filter(group__in=groups.order_by().values("pk"), start_on__lte=last)
+        .filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+        .exclude(role=Membership.Role.SECRETARY)
+    )
+
+    def wrote(kind: str) -> Q:
+        handed_in = Submission.objects.filter(
+            group=OuterRef("group_id"), person=OuterRef("person_id"), kind=kind, submitted_on__year=year
+        ).exclude(status=Submission.Status.DRAFT)
+        return Q(Exists(handed_in))
+
+    counts = {f"with_{item}": Count("pk", filter=wrote(kind)) for item, kind in BY_SEATS.items()}
+    return seats.order_by().values("group_id").annotate(n=Count("pk"), **counts)
+
+
+def _session_counts(groups: QuerySet[StudyGroup], year: int) -> QuerySet:
+    """Per group of ``groups``: sessions held in the year, of them those with attendance rows and those with
+    minutes (not blank once stripped), in one grouped query."""
+    sessions = StudySession.objects.held_in(year).filter(group__in=groups.order_by().values("pk"))
+    return (
+        sessions.order_by()
+        .values("group_id")
+        .annotate(
+            n=Count("pk"),
+            with_attendance=Count("pk", filter=Q(Exists(Attendance.objects.filter(session=OuterRef("pk"))))),
+            with_minutes=Count("pk", filter=GreaterThan(Length(Stripped("minutes")), 0)),
+        )
+    )
+
+
 def bayou_met_counts(groups: QuerySet[StudyGroup], year: int) -> tuple[dict[str, int], int]:
     """For the year figures: item → groups meeting it, and groups meeting all eight, in one SQL query.
 
-    Each group's eight conditions are evaluated once (EXISTS / NOT EXISTS probes by index, per group of the
-    subtree); the outer query counts them.
+    Four items are EXISTS probes per group of the subtree (``status_conditions``); notes and reflections come
+    from the seats counted per group in one grouped pass (``_seat_counts``), attendance and minutes from the
+    sessions held (``_session_counts``): met when every seat or session has it, and there is one. Joined to the
+    groups, the outer query counts them.
     """
     conditions = bayou_met_conditions(year)
+    probed = [item for item in BAYOU_ITEMS if item not in BY_SEATS and item not in BY_SESSIONS]
     flags = groups.order_by().annotate(
-        **{f"met_{item}": ExpressionWrapper(conditions[item], output_field=BooleanField()) for item in BAYOU_ITEMS}
+        **{f"met_{item}": ExpressionWrapper(conditions[item], output_field=BooleanField()) for item in probed}
     )
-    flags = flags.values(*(f"met_{item}" for item in BAYOU_ITEMS))
+    flags = flags.values("pk", *(f"met_{item}" for item in probed))
     inner, params = flags.query.get_compiler(using=flags.db).as_sql()
-    counted = ", ".join(f"COUNT(CASE WHEN met_{item} THEN 1 END)" for item in BAYOU_ITEMS)
-    every = " AND ".join(f"met_{item}" for item in BAYOU_ITEMS)
+    seats, seat_params = _seat_counts(groups, year).query.get_compiler(using=flags.db).as_sql()
+    held, held_params = _session_counts(groups, year).query.get_compiler(using=flags.db).as_sql()
+    # Met: every seat (every session held) has it, and there is at least one.
+    met = {item: f"met_{item}" for item in probed}
+    met |= {item: f"(s.n > 0 AND s.with_{item} = s.n)" for item in BY_SEATS}
+    met |= {item: f"(h.n > 0 AND h.with_{item} = h.n)" for item in BY_SESSIONS}
+    counted = ", ".join(f"COUNT(CASE WHEN {met[item]} THEN 1 END)" for item in BAYOU_ITEMS)
+    every = " AND ".join(f"COALESCE({met[item]}, FALSE)" for item in BAYOU_ITEMS)
     with connections[flags.db].cursor() as cursor:
         # MATERIALIZED: each group's conditions are evaluated once, not again for the all-eight count.
         cursor.execute(
-            f"WITH flags AS MATERIALIZED ({inner}) SELECT {counted}, COUNT(CASE WHEN {every} THEN 1 END) FROM flags",  # noqa: S608 - names are ours, values are parameters
-            params,
+            f"WITH flags AS MATERIALIZED ({inner}), seats AS MATERIALIZED ({seats}), "  # noqa: S608 - names are ours, values are parameters
+            f"held AS MATERIALIZED ({held}) SELECT {counted}, COUNT(CASE WHEN {every} THEN 1 END) "
+            "FROM flags LEFT JOIN seats s ON s.group_id = flags.pk LEFT JOIN held h ON h.group_id = flags.pk",
+            (*params, *seat_params, *held_params),
         )
         *per_item, all_met = cursor.fetchone()
     return dict(zip(BAYOU_ITEMS, per_item, strict=True)), all_met

@@ -229,7 +229,10 @@ def overdue_q(today: datetime.date | None = None) -> Q:
 def waiting_q(user: User) -> Q:
     """Actions waiting for the user: those they own that are not done, and those they raised that are done and
     wait for their acceptance. The home card, the overdue count of the to-do list and ``?waiting=1`` use it."""
-    owned = Q(owner__user=user) & ~Q(status=Action.Status.DONE)
+    # The owner by the person's id (from the scope, read once), not through a join to the login: two indexed
+    # columns, so the database reads only these actions, not every action of the subtree.
+    person_id = access.scope_for(user).person_id
+    owned = (Q(owner_id=person_id) if person_id is not None else Q(pk__in=[])) & ~Q(status=Action.Status.DONE)
     return owned | Q(raised_by=user, status=Action.Status.DONE, accepted_on__isnull=True)
 
 

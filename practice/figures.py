@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from audits.models import Action
 from plans.models import SessionKind
 from practice import ledger
-from practice.models import SelfStudyEntry, SelfStudyKind, SelfStudyTarget
+from practice.models import KIND_ORDER, SelfStudyEntry, SelfStudyKind, SelfStudyTarget
 from practice.periods import judging_day
 from practice.selectors import month_counts
 from reports import extensions
@@ -56,20 +56,25 @@ def first_topic_actions(path: str, year: int) -> tuple[int, int]:
 
 
 def selfstudy_entries(path: str, year: int) -> dict[str, int]:
+    counts = _entries_by_kind(path, on__year=year)
+    return {kind: counts.get(kind, 0) for kind in SelfStudyKind.values}
+
+
+def _entries_by_kind(path: str, **dated) -> dict[str, int]:
+    """Self-study entries matching ``dated`` by people seated in a group of the subtree on the entry's date."""
     seated = Membership.objects.filter(
         person_id=OuterRef("person_id"),
         group__organization__path__startswith=path,
         start_on__lte=OuterRef("on"),
     ).filter(Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("on")))
-    counts = dict(
-        SelfStudyEntry.objects.filter(on__year=year)
+    return dict(
+        SelfStudyEntry.objects.filter(**dated)
         .filter(Exists(seated))
         .order_by()
         .values("kind")
         .annotate(n=Count("pk"))
         .values_list("kind", "n")
     )
-    return {kind: counts.get(kind, 0) for kind in SelfStudyKind.values}
 
 
 def on_target_rate(path: str, year: int, today: datetime.date) -> float | None:
@@ -158,6 +163,17 @@ def digest_first_topic(organization: Organization, year: int, month: int) -> lis
     ]
 
 
+def digest_selfstudy(organization: Organization, year: int, month: int) -> list[dict]:
+    """The month's self-study entries of the subtree by kind (the ``selfstudy_entries`` figure for one month),
+    kinds without an entry left out; counts only, never a person."""
+    counts = _entries_by_kind(organization.path, on__year=year, on__month=month)
+    return [
+        {"key": f"selfstudy-{kind}", "kind": kind, "label": str(SelfStudyKind(kind).label), "count": counts[kind]}
+        for kind in KIND_ORDER
+        if counts.get(kind)
+    ]
+
+
 def summary_sentences(organization: Organization, year: int, figures: dict) -> list[str]:
     """What the year summary says of the 第一议题 follow-through and the self-study ledger (never of people)."""
     sentences = []
@@ -206,5 +222,11 @@ def register() -> None:
         title=gettext_lazy("第一议题 studies and the measures decided"),
         template="practice/digest_first_topic.html",
         build=digest_first_topic,
+    )
+    extensions.register_digest_section(
+        "selfstudy",
+        title=gettext_lazy("Self-study recorded this month"),
+        template="practice/digest_selfstudy.html",
+        build=digest_selfstudy,
     )
     extensions.register_summary_sentences("practice", build=summary_sentences)

@@ -16,7 +16,7 @@ from reports import extensions
 from reports.bundle.schema import YEARS, parse_date, shown
 
 ENTRY_KEYS = ("person", "kind", "on", "title", "note")
-TITLE_LENGTH = 300
+TITLE_LENGTH = SelfStudyEntry._meta.get_field("title").max_length
 
 
 # plans[].selfstudy_targets ---------------------------------------------------------------------

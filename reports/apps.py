@@ -8,7 +8,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from audits import hooks as audit_hooks
-        from reports import home_panels  # noqa: F401 - registers the navigation and panels
+        from reports import access_rules, home_panels, import_tasks  # noqa: F401 - rules, navigation, the import job
         from reports.models import YearSummary
 
         # Audits sit below reports: 有总结 reads the year summaries through this hook (audits/hooks.py).

@@ -224,10 +224,20 @@ def _archive_submissions(archive_file, folder: str, group: StudyGroup, year: int
         base = f"03-{folder}/{submission.pk}-{name}"
         archive_file.writestr(f"{base}.txt", f"{submission.title}\n\n{submission.text}")
         if submission.file:
-            with submission.file.open("rb") as handle:
-                archive_file.writestr(
-                    f"{base}-{documents.entry_name(submission.original_name or 'file')}", handle.read()
-                )
+            _archive_stored(
+                archive_file, f"{base}-{documents.entry_name(submission.original_name or 'file')}", submission
+            )
+
+
+def _archive_stored(archive_file, entry: str, submission: Submission) -> None:
+    """The submission's attachment, read through the storage; one the storage lost is named in a note, so the
+    archive is still made and says what is missing."""
+    try:
+        with submission.file.open("rb") as handle:
+            archive_file.writestr(entry, handle.read())
+    except FileNotFoundError:
+        note = _("The attached file %(name)s is missing from the file storage; ask the office to upload it again.")
+        archive_file.writestr(f"{entry}.txt", note % {"name": submission.original_name or submission.file.name})
 
 
 def _archive_visits(archive_file, folder: str, group: StudyGroup, year: int, user) -> None:

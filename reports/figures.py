@@ -171,6 +171,8 @@ def _action_figures(path: str, year: int) -> dict:
 
 def _topic_figures(path: str, year: int) -> dict:
     """Topics planned for the year and those a held session took up."""
+    # Correlated EXISTS, so the database picks per subtree: a probe per topic for a small one, one hashed read of
+    # the held sessions' topics for a large one (an uncorrelated IN would read them all for a county too).
     topics_covered = StudySession.topics.through.objects.filter(held_q("studysession__"))
     topics = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year).aggregate(
         planned=Count("pk"),

@@ -4,6 +4,7 @@ digests, dashboards and exports are added by the reports issue."""
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -220,3 +221,55 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.year}-{self.month}"
+
+
+class RecordsImport(models.Model):
+    """A records bundle uploaded on the staff page and imported by a job: the stored file, its run and result.
+
+    The file lives in ``default_storage`` (shared by every web node and worker) under ``STORED_UNDER``, a folder
+    no URL serves; only the job reads it, and it is deleted once the import has finished. The page and its
+    result are read only by the staff of the organization that uploaded it (``reports.records_import``).
+    """
+
+    STORED_UNDER = "records-imports"
+
+    organization = models.ForeignKey(
+        "studygroup.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="records_imports",
+    )
+    uploaded_by = models.ForeignKey(
+        "studygroup.User", verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(_("stored as"), max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    run = models.OneToOneField(
+        TaskRun, verbose_name=_("job run"), on_delete=models.SET_NULL, null=True, related_name="records_import"
+    )
+    errors = models.JSONField(_("problems"), default=list, blank=True)
+    counts = models.JSONField(_("records checked"), default=dict, blank=True)
+    written = models.PositiveIntegerField(_("records created or changed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    access_org_field = "organization"
+    # A job's record, like ``TaskRun``: what the import writes is logged record by record.
+    audit_exclude = True
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("records import")
+        verbose_name_plural = _("records imports")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:records-import", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None

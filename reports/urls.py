@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import import_views, views
 
 app_name = "reports"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("summary.pdf", views.summary_pdf_view, name="summary-pdf"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("records/", views.records_view, name="records"),
+    path("records/imports/<int:pk>/", import_views.records_import_view, name="records-import"),
+    path("records/imports/<int:pk>/result/", import_views.records_import_result_view, name="records-import-result"),
     path("ledger.xlsx", views.ledger_view, name="ledger"),
     path("archive/<int:pk>/<int:year>.zip", views.archive_view, name="archive"),
 ]

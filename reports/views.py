@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
-from reports.bundle import schema as bundle_schema
 from reports.figures import year_figures
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
@@ -327,12 +326,15 @@ def archive_view(request, pk, year):
 @login_required
 @require_http_methods(["GET", "POST"])
 def records_view(request):
-    """Staff download their organization's records and import a bundle into its subtree."""
-    from reports.bundle.importer import BundleError, import_bundle
+    """Staff download their organization's records and import a bundle into its subtree.
+
+    A small bundle is checked at once (every problem listed on this page, nothing stored); a bundle without
+    problems, or a large one, is stored and imported by a job whose page shows its progress and result."""
+    from reports import records_import
 
     organizations = _staff_organizations(request.user)
     organization = chosen_organization(request, organizations)
-    errors, counts = [], None
+    errors = []
     if request.method == "GET" and request.GET.get("download"):
         year, valid = _bundle_year(request.GET.get("year", ""))
         if valid:
@@ -344,20 +346,14 @@ def records_view(request):
             errors = [_("Choose the bundle file (.json) to import.")]
         elif upload.size > 200 * 1024 * 1024:
             errors = [_("The file is larger than 200 MB; import it with the import_records command.")]
-        else:
-            try:
-                imported = import_bundle(
-                    upload.read(), root=organization, by=request.user, ip_address=audit.client_address(request)
-                )
-            except BundleError as exc:
-                errors = exc.errors
-            else:
-                counts = imported.counts
-                messages.success(
-                    request,
-                    _("The bundle has been imported: %(count)d records checked, %(written)d created or changed.")
-                    % {"count": sum(counts.values()), "written": imported.written},
-                )
+        elif records_import.check_now(upload):
+            errors = records_import.records_import_check(raw=upload.read(), organization=organization, by=request.user)
+        if request.method == "POST" and upload is not None and not errors:
+            started = records_import.records_import_start(
+                upload=upload, organization=organization, by=request.user, ip_address=audit.client_address(request)
+            )
+            messages.success(request, _("The bundle has been received; it is being imported."))
+            return redirect(started)
     return render(
         request,
         "reports/records.html",
@@ -365,7 +361,8 @@ def records_view(request):
             "organization": organization,
             "organizations": organizations,
             "errors": errors,
-            "counts": [(bundle_schema.label_of(name), count) for name, count in counts.items()] if counts else None,
+            "problems": records_import.by_part(errors[:500]),
+            "imports": access.visible(organization.records_imports.select_related("run"), request.user)[:5],
             "year": timezone.localdate().year,
         },
         status=400 if errors and request.method == "GET" else 200,
@@ -382,20 +379,26 @@ def _bundle_year(value: str) -> tuple[int | None, bool]:
 
 
 def _records_download(request, organization: Organization, year: int | None):
-    import json
+    from django.http import StreamingHttpResponse
 
-    from reports.bundle.exporter import export
+    from reports.bundle.exporter import counts, write
 
-    document = export(organization, year)
     audit.write(
         action=AuditEntry.Action.EXPORT,
         user=request.user,
         ip_address=audit.client_address(request),
         organization_path=organization.path,
-        changes={"year": year, "records": {name: len(document[name]) for name in bundle_schema.SCHEMA}},
+        changes={"year": year, "records": counts(organization, year)},
     )
-    content = json.dumps(document, ensure_ascii=False, indent=2).encode()
     name = f"{organization.code}{'-' + str(year) if year else ''}.json"
-    response = documents.download(content, "application/json", name)
+    response = StreamingHttpResponse(_encoded(write(organization, year)), content_type="application/json")
+    response = documents.private_attachment(response, name)
     response.audit_logged = True
     return response
+
+
+def _encoded(pieces):
+    """The document's pieces as UTF-8, read from the replica like the rest of the download (after the view)."""
+    with use_replica():
+        for piece in pieces:
+            yield piece.encode()

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from sessions import selectors
 from sessions.models import StudySession
-from studygroup import access
+from studygroup import access, formats
 from studygroup import selectors as core_selectors
 from studygroup.home_panels import TodoItem, todo_source
 from studygroup.navigation import home_panel, nav_item
@@ -135,15 +135,35 @@ def submissions_waiting(user, scope) -> list[TodoItem]:
     return items
 
 
+# The overdue make-ups named on the home page, the longest overdue first; the make-up list pages through the rest.
+MAKEUPS_NAMED = 3
+
+
 @todo_source(roles={access.STAFF}, order=40)
 def makeups_overdue(user, scope) -> list[TodoItem]:
-    count = selectors.makeups_overdue(user=user).count()
+    """Overdue make-ups counted in SQL, the first ``MAKEUPS_NAMED`` of them named (two queries at any size)."""
+    overdue = selectors.makeups_overdue(user=user)
+    count = overdue.count()
     if not count:
         return []
     text = ngettext(
         "%(count)d make-up is overdue in your groups.", "%(count)d make-ups are overdue in your groups.", count
     ) % {"count": count}
-    return [TodoItem(text, reverse("sessions:makeup-list"), is_urgent=True)]
+    details = tuple(
+        (
+            _("%(person)s · %(session)s (%(organization)s), due %(date)s")
+            % {
+                "person": row.person.name,
+                "session": row.session.title,
+                "organization": row.session.group.organization.name,
+                "date": formats.date_zh(selectors.makeup_due_on(row.session)),
+            },
+            row.session.get_absolute_url(),
+        )
+        # By the session's end alone (then the row): the index on ``ends_at`` stops at the first few.
+        for row in overdue.order_by("session__ends_at", "pk")[:MAKEUPS_NAMED]
+    )
+    return [TodoItem(text, reverse("sessions:makeup-list"), is_urgent=True, details=details, total=count)]
 
 
 @todo_source(roles={access.MEMBER}, order=41)

@@ -89,7 +89,12 @@ class StudySession(TimeStampedModel):
         verbose_name_plural = _("study sessions")
         # Serves the session list's sort and its keyset cut ("-starts_at", "-pk"): sessions of many groups share
         # a start time, so an index on the time alone still sorts every tie.
-        indexes = [models.Index(fields=["starts_at", "id"], name="session_starts_at_id")]
+        # The ends serve the longest overdue make-ups (staff home): walked in the order sessions ended, stopping at
+        # the first few.
+        indexes = [
+            models.Index(fields=["starts_at", "id"], name="session_starts_at_id"),
+            models.Index(fields=["ends_at"], name="session_ends_at"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="session_ends_after_start")
         ]
@@ -241,6 +246,13 @@ class Attendance(TimeStampedModel):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [models.UniqueConstraint(fields=["session", "person"], name="attendance_once_per_session")]
+        # The open and overdue make-ups (staff home, make-up list, reminders) read leave and absence rows only:
+        # a tenth of the table.
+        indexes = [
+            models.Index(
+                fields=["session", "person"], condition=Q(status__in=["leave", "absent"]), name="attendance_missed"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_status_display()}"
@@ -344,6 +356,14 @@ class Submission(TimeStampedModel):
         ordering = ["-submitted_on", "-id"]
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
+        # Accepted make-up notes, which close an open make-up (``selectors.makeups_open``).
+        indexes = [
+            models.Index(
+                fields=["session", "person"],
+                condition=Q(is_makeup=True, status="approved"),
+                name="submission_makeup_accepted",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

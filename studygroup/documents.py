@@ -8,6 +8,7 @@ Word keeps its default East Asian face.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import unicodedata
@@ -22,6 +23,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+
+logger = logging.getLogger(__name__)
 
 BODY_FACE = "仿宋_GB2312"
 BODY_FALLBACK = "FangSong"
@@ -170,10 +173,19 @@ def private_attachment(response: R, filename: str) -> R:
 
 
 def download_stored(field_file, filename: str) -> HttpResponseBase:
-    """An uploaded file, always as an attachment of an opaque type so no browser renders it."""
-    from django.http import FileResponse
+    """An uploaded file, always as an attachment of an opaque type so no browser renders it.
 
-    response = FileResponse(field_file.open("rb"), content_type="application/octet-stream")
+    Read through the storage API (a shared directory or an S3-compatible bucket, never a path): a file the
+    storage does not hold (a node that does not mount the shared directory, a file removed by hand) answers
+    "not found" and leaves a warning for the operators, never a server error."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError:
+        logger.warning("Stored file %s is missing from the %s storage", field_file.name, type(field_file.storage))
+        raise Http404("stored file missing") from None
+    response = FileResponse(handle, content_type="application/octet-stream")
     return private_attachment(response, filename or "file")
 
 

@@ -20,11 +20,14 @@ EVERYONE = {access.STAFF, access.LEADER, access.OBSERVER, access.INSPECTOR, acce
 
 @dataclass(frozen=True)
 class TodoItem:
-    """One kind of work waiting for the user: what it is (a sentence with its count) and where to do it."""
+    """One kind of work waiting for the user: what it is (a sentence with its count) and where to do it;
+    ``details``: the first few records it counts, each a line with its own link (never all of them)."""
 
     text: str
     url: str
     is_urgent: bool = False
+    details: tuple[tuple[str, str], ...] = ()
+    total: int = 0
 
 
 @dataclass(frozen=True)

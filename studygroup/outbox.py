@@ -67,6 +67,8 @@ def _publish(message: OutboxMessage, connection) -> None:
     """Hand one message to Celery: run it here when tasks are eager, else send it once over ``connection``."""
     app = _celery_app()
     if app.conf.task_always_eager:
+        if message.task_name not in app.tasks:  # the apps' tasks modules are found lazily, as a worker would
+            app.loader.import_default_modules()
         app.tasks[message.task_name].apply(kwargs=message.kwargs, task_id=task_id(message), throw=True)
         return
     app.send_task(

@@ -6,6 +6,8 @@ a SQLite file in the project folder), ``REDIS_URL`` (unset: Celery runs tasks
 in-process), ``PASSWORD_MAX_AGE_DAYS`` (0: no forced change), ``EMAIL_URL``-free
 e-mail settings (``EMAIL_HOST`` and friends; unset: console backend),
 ``DATABASE_REPLICA_URL`` (unset: no replica; set: dashboards, exports and reports read from it),
+``MEDIA_ROOT`` and ``STORAGE_BACKEND``/``STORAGE_S3_*`` (where uploads live: studygroup/storage_config.py),
+``CELERY_VISIBILITY_TIMEOUT`` (seconds before Redis hands an unacknowledged job to another worker),
 ``SECURE_SSL_REDIRECT`` (default on when ``DEBUG`` is off), ``TRUSTED_PROXIES`` (comma
 separated addresses or networks of reverse proxies), ``AUDIT_RETENTION_DAYS`` (at least 180).
 """
@@ -18,6 +20,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+
+from studygroup import storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -123,6 +127,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL's JIT compiles the plan of any query estimated above ``jit_above_cost``: the year figures' and the
+# homes' aggregates over a province spent more time compiling (0.5 s of 0.9 s at 1,000 groups) than running.
+# Off unless ``PG_JIT=1``.
+for _database in DATABASES.values():
+    if "postgresql" in _database.get("ENGINE", "") and os.environ.get("PG_JIT", "0") != "1":
+        _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASE_ROUTERS = ["studygroup.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -191,6 +201,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Uploaded materials and reports: at most this many bytes (default 20 MB).
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Records bundles up to this size are checked by the import page itself (the answer comes at once); larger ones
+# are checked by the import job, whose page shows its progress and then the problems or the result.
+RECORDS_CHECK_IN_PAGE_BYTES = int(float(os.environ.get("RECORDS_CHECK_IN_PAGE_MB", "2")) * 1024 * 1024)
 # Materials published later than this many days before their session are flagged (预学导学).
 PRESTUDY_LEAD_DAYS = int(os.environ.get("PRESTUDY_LEAD_DAYS", "3"))
 # Sessions: a plan (会前方案) is flagged when still missing this many days before the session.
@@ -210,8 +223,17 @@ VISIT_REPORT_DAYS = int(os.environ.get("VISIT_REPORT_DAYS", "7"))
 REPORT_DAYS = int(os.environ.get("REPORT_DAYS", "3"))
 # Self-study: members behind on a target are reminded once in the last this-many days of its period.
 SELFSTUDY_REMINDER_DAYS = int(os.environ.get("SELFSTUDY_REMINDER_DAYS", "5"))
+# Uploaded files: MEDIA_ROOT, a directory every node shares, or an S3-compatible bucket (studygroup/storage_config.py).
+try:
+    _default_storage = storage_config.default_storage(os.environ)
+except storage_config.StorageConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+if not storage_config.backend_installed(_default_storage):
+    raise ImproperlyConfigured(
+        "STORAGE_BACKEND=s3 needs django-storages and boto3: pip install -r deploy/requirements-s3.txt"
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -288,7 +310,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Jobs are made of short tasks (an organization or a chunk each), so a task whose worker died is delivered again
 # within three minutes. A task must end within the visibility timeout, and a retry's wait (studygroup.jobs.RETRY,
 # at most 150 s) stays below it, or Redis would deliver it twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 180}
+# The sweep that hands a dead worker's tasks back runs every 10 s on each worker (kombu's unacked_restore_*);
+# CELERY_VISIBILITY_TIMEOUT may change the timeout, never below the time limits plus a retry's wait.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "180")),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 150
 CELERY_TASK_TIME_LIMIT = 170
 # A job's lease (studygroup.jobs) expires this long after its holder's last heartbeat; a run silent this long

@@ -29,7 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.forms import BaseForm
 from django.http import HttpResponse
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 from django.test.utils import ContextList
 from django.urls import get_resolver
 from django.utils import timezone
@@ -535,14 +535,16 @@ def _rows_written() -> int | None:
         return cursor.fetchone()[0]
 
 
-def post_and_roll_back(client: Client, url: str, body: dict, baseline: dict) -> Outcome:
+def post_and_roll_back(client: Client, url: str, body: dict, baseline: dict, *, run_jobs: bool = False) -> Outcome:
     """POST ``body``, note what changed in the database and undo it, so the next request starts clean (the
-    client's cookies too: a password changed and rolled back would otherwise sign the client out)."""
+    client's cookies too: a password changed and rolled back would otherwise sign the client out). With
+    ``run_jobs``, the jobs the request queues at commit run before the changes are read."""
     cookies = copy.deepcopy(client.cookies)
     with transaction.atomic(), plain_error_pages():
         written = _rows_written()
         last_entry = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        response = client.post(url, _fresh_files(body))
+        with TestCase.captureOnCommitCallbacks(execute=run_jobs):
+            response = client.post(url, _fresh_files(body))
         unchanged = written is not None and _rows_written() == written
         gone, new = ({}, {}) if unchanged else diff(baseline, fingerprint())
         audited = list(

@@ -26,7 +26,7 @@ from plans.tests.factories import (
 )
 from practice.models import Recommendation, SpotCheck, SpotCheckDraw
 from practice.tests.factories import SelfStudyEntryFactory
-from reports.models import MonthlyDigest, TaskRun
+from reports.models import MonthlyDigest, RecordsImport, TaskRun
 from sessions.tests.factories import (
     AttendanceFactory,
     LeaveRequestFactory,
@@ -105,6 +105,9 @@ def other():
         "person": PersonFactory(organization=town, name=f"{SECRET}账号", user=UserFactory()),
     }
     objects["attendance"] = AttendanceFactory(session=session, person=seat.person, status="leave")
+    objects["records_import"] = RecordsImport.objects.create(
+        organization=town, file_name=f"{SECRET}.json", errors=[SECRET], finished_at=timezone.now()
+    )
     objects["run"] = TaskRun.objects.create(
         name="compile_digests",
         key=f"digests:2026-10:{county.pk}",
@@ -174,6 +177,7 @@ def kwargs_for(name: str, params: list[str], objects: dict) -> dict | None:
         ("audits:group-checklist", "group"),
         ("audits:inspection-action", "group"),
         ("reports:digest-", "digest"),
+        ("reports:records-import", "records_import"),
         ("reports:archive", "group"),
         ("reports:run-restart", "run"),
         *(target for targets in crawl.app_entries("ACCESS_TARGETS") for target in targets),

@@ -51,12 +51,12 @@ READERS = [f"{side} {role}" for side in ("owner", "upper", "neighbour") for role
 
 
 def download_url_names() -> list[str]:
-    """URLs whose view answers a file: a ``FileResponse`` or ``documents.download``, in the view or in a
+    """URLs whose view answers a file: a ``FileResponse``, ``StreamingHttpResponse`` or ``documents.download``, in the view or in a
     function of its module it calls (``records_view`` answers through ``_records_download``)."""
     names = []
     for name, callback in crawl.named_urls().items():
         source = _source_with_helpers(callback)
-        if "FileResponse" in source or "documents.download" in source:
+        if "FileResponse" in source or "documents.download" in source or "StreamingHttpResponse" in source:
             names.append(name)
     return sorted(names)
 

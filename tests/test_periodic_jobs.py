@@ -9,9 +9,11 @@ from freezegun import freeze_time
 
 from studygroup import jobs
 from studygroup.celery import app
-from studygroup.models import JobClaim
+from studygroup.models import JobClaim, Tick
 
 pytestmark = pytest.mark.django_db
+# Jobs with nothing to do twice: beat's heartbeat for /healthz overwrites one row with the time.
+HEARTBEATS = {"studygroup.beat_tick"}
 
 
 def _tasks():
@@ -26,6 +28,11 @@ def test_every_periodic_job_claims_its_key_so_a_second_beat_does_nothing():
     assert "studygroup.prune_audit_log" in names
     tasks = _tasks()
     for name in names:
+        if name in HEARTBEATS:
+            tasks[name].apply()
+            tasks[name].apply()  # a second beat stores the time again: nothing is sent, counted or kept twice
+            assert Tick.objects.count() == 1
+            continue
         first = tasks[name].apply()
         claims = JobClaim.objects.filter(holder=first.id)
         assert claims.count() == 1, name  # the day's, month's or five minutes' key

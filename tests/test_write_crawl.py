@@ -26,8 +26,10 @@ import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from reports.models import RecordsImport, TaskRun
 from sessions import signin
 from sessions.models import StudySession
+from studygroup.models import OutboxMessage
 from tests import crawl_support as crawl
 from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 from tests.test_access_crawl import walk
@@ -330,11 +332,14 @@ def test_records_import_writes_only_the_importers_subtree(crawl_world):
 
     subtree = crawl.records_bundle(world, None, takeover=False)
     county = crawl.post_and_roll_back(
-        world.clients["upper staff"], f"{url}?org={world.upper.pk}", {"bundle": subtree}, baseline
+        world.clients["upper staff"], f"{url}?org={world.upper.pk}", {"bundle": subtree}, baseline, run_jobs=True
     )
-    assert (county.status, county.form_errors) == (200, "")
+    # The page checks the bundle, stores it and queues the import job, which writes the sessions.
+    assert (county.status, county.form_errors) == (302, "")
+    assert county.location.startswith("/reports/records/imports/")
     table = StudySession._meta.db_table
-    assert set(county.new) == {table}
+    job = {RecordsImport._meta.db_table, TaskRun._meta.db_table, OutboxMessage._meta.db_table}
+    assert set(county.new) == {table, *job}
     assert sorted(value for row in county.new[table] for value in row if value in titles) == titles
 
     neighbour = crawl.post_and_roll_back(world.clients["neighbour staff"], url, {"bundle": subtree}, baseline)

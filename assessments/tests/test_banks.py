@@ -385,3 +385,38 @@ def test_the_bank_page_reads_in_a_fixed_number_of_queries(client, bank, staff, d
     with CaptureQueriesContext(connection) as large:
         client.get(bank.get_absolute_url())
     assert len(small) == len(large)
+
+
+def test_staff_link_a_tag_to_their_plan_topic_and_not_to_another_countys(client):
+    """Line 1 of issue 17: tags linked to plan topics (or themes) where chosen."""
+    from django.utils import timezone
+
+    from assessments.tests.factories import TagFactory
+    from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+    from studygroup.tests.factories import StudyGroupFactory
+
+    county = OrganizationFactory(name="县委")
+    year = timezone.localdate().year
+    own = PlanTopicFactory(
+        plan=StudyPlanFactory(group=StudyGroupFactory(organization=county), year=year), title="党史学习"
+    )
+    neighbour = OrganizationFactory(name="邻县县委")
+    foreign = PlanTopicFactory(
+        plan=StudyPlanFactory(group=StudyGroupFactory(organization=neighbour), year=year), title="邻县专题"
+    )
+    tag = TagFactory(organization=county, name="党史")
+    client.force_login(user_with_role("staff", county))
+    url = reverse("assessments:tag-edit", args=[tag.pk])
+    page = client.get(url).content.decode()
+    assert "党史学习" in page and "邻县专题" not in page
+    refused = client.post(url, {"name": "党史", "topic": foreign.pk}).content.decode()
+    assert "errorlist" in refused or "invalid-feedback" in refused
+    tag.refresh_from_db()
+    assert tag.topic is None
+    client.post(url, {"name": "党史", "topic": own.pk})
+    tag.refresh_from_db()
+    assert tag.topic == own
+    client.force_login(user_with_role("staff", neighbour))
+    assert client.post(url, {"name": "改名", "topic": foreign.pk}).status_code == 404
+    tag.refresh_from_db()
+    assert (tag.name, tag.topic) == ("党史", own)

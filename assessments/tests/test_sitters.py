@@ -157,3 +157,17 @@ def test_the_draw_page_draws_and_its_page_shows_that_it_runs_again_the_same(clie
     client.force_login(neighbour)
     assert client.get(record.get_absolute_url()).status_code == 404
     assert client.get(url).status_code == 404
+
+
+def test_the_draw_page_says_so_when_the_stored_result_does_not_run_again_the_same(client, world):
+    """The page re-runs the draw: a stored result changed by hand no longer matches and the page says so."""
+    client.force_login(world["staff"])
+    client.post(
+        reverse("assessments:test-draw", args=[world["test"].pk]),
+        {"groups": [g.pk for g in world["groups"]], "mode": "count", "amount": 3, "request_key": str(uuid.uuid4())},
+    )
+    record = SittingDraw.objects.get()
+    swapped = next(row for row in record.inputs["candidates"] if row not in record.result)
+    SittingDraw.objects.filter(pk=record.pk).update(result=[*record.result[:-1], swapped])
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert "重新抽取的结果与保存的不同。" in page and "抽中的仍是同样的" not in page

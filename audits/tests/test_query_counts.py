@@ -56,7 +56,8 @@ def group_year(*, sessions: int, members: int):
 @pytest.mark.parametrize("checklist", ["bayou", "qiyou"])
 def test_checklist_evidence_page_runs_a_fixed_number_of_queries(client, checklist):
     expected = {"bayou": 32, "qiyou": 26}[checklist]
-    for sessions, members in ((2, 2), (12, 9)):
+    # The sizes of issue 16: 5 and 40 sessions (the page ran 39 and 74 queries when it read them one by one).
+    for sessions, members in ((5, 2), (40, 9)):
         group = group_year(sessions=sessions, members=members)
         client.force_login(user_with_role("viewer", group.organization))
         url = reverse("audits:group-checklist", args=[group.pk, YEAR, checklist])

@@ -216,3 +216,26 @@ def test_the_dashboard_digest_and_year_summary_use_the_figures(client, county):
     text = narrative.draft(organization=county, year=2025, figures=year_figures(county, 2025))
     assert "开展“第一议题”学习1次,议定落实举措3项,已落实2项。" in text
     assert "读书16本,入村蹲点调研42次,撰写调研报告6篇。50%的成员完成了自学目标。" in text
+
+
+def test_the_digest_counts_the_months_selfstudy_entries_of_the_subtree(client, county):
+    """March 2025 by hand: stays of m1, m2, m3 (3); a report each of m1, m2, m3 (3); no book (the quarter's
+    books fall in February, May, August, November); the neighbour's entries are outside."""
+    from reports import services
+    from studygroup.tests.factories import user_with_role
+
+    digest = services.digest_compile(organization=county, year=2025, month=3)
+    assert [(item["kind"], item["count"]) for item in digest.content["selfstudy"]] == [
+        ("field_stay", 3),
+        ("report", 3),
+    ]
+    february = services.digest_compile(organization=county, year=2025, month=2)
+    # Books of m1, m2, m3 and the secretary? No: the secretary's book is of 8 January. m5 joined in July.
+    assert [(item["kind"], item["count"]) for item in february.content["selfstudy"]] == [
+        ("book", 3),
+        ("field_stay", 3),
+    ]
+    client.force_login(user_with_role("staff", county))
+    page = client.get(digest.get_absolute_url()).content.decode()
+    section = page.split('id="digest-selfstudy"')[1].split("</section>")[0]
+    assert "自学台账" in section and "入村蹲点调研" in section and "3" in section

@@ -267,3 +267,25 @@ def test_a_session_entered_after_it_was_held_is_reported_late(county, town):
     staff = user_with_role("staff", town)
     session = _schedule(town, staff, days_ahead=-2)
     assert SessionReport.objects.get(session=session).is_late is True
+
+
+def test_the_spot_draw_page_re_runs_the_draw_and_says_when_the_stored_result_differs(client, county, town):
+    staff = user_with_role("staff", county)
+    sessions = [_held(town, days_ago=days) for days in (2, 3, 4)]
+    today = timezone.localdate()
+    record = services.spot_draw(
+        organization=county,
+        date_from=today - datetime.timedelta(days=10),
+        date_to=today,
+        count=1,
+        seed="fixed",
+        by=staff,
+    )
+    client.force_login(staff)
+    assert "用同一种子重新抽取,结果相同。" in client.get(record.get_absolute_url()).content.decode()
+    other = next(s.pk for s in sessions if s.pk not in record.result)
+    SpotCheckDraw.objects.filter(pk=record.pk).update(result=[other])
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert "用同一种子重新抽取,结果不同。" in page and "结果相同" not in page
+    client.force_login(user_with_role("staff", OrganizationFactory()))
+    assert client.get(record.get_absolute_url()).status_code == 404

@@ -1,13 +1,11 @@
 """The shape of a records bundle, and a validator that reports every problem with its place in the document.
 
-A field spec is a string: ``code``, ``str:N`` (at most N characters),
-``text``, ``strs:N``, ``int``, ``bool``, ``date``, ``datetime``, ``month``,
-``year``, ``enum:a|b``, ``ref:list``, ``refs:list``, ``source``,
-``verdicts``, ``targets``; a leading ``?`` marks it optional (``null`` is the
-same as leaving it out). Nested lists are dicts of specs. Which keys are
-required follows records-format.md: codes, references, names and titles,
-year, month, kind, status, a topic's source, a session's start and the dates
-that place a record in a year.
+Which keys each list has and every limit of their values come from ``reports.bundle.fields`` (read from the
+models). The resolved spec of a key is a string: ``code:N``, ``str:N`` (at most N characters), ``text``,
+``ntext`` (a text that may not be empty), ``strs:N``, ``int:LOW:HIGH``, ``bool``, ``date``, ``datetime``,
+``enum:a|b``, ``ref:list``, ``refs:list``, ``source``, ``verdicts``, ``targets``; a leading ``?`` marks it
+optional (``null`` is the same as leaving it out). Nested lists are dicts of specs. The parts apps above register
+may also use ``code`` (64 characters), ``int`` (0 to 10⁹), ``year`` and ``month``.
 
 Problems read in the interface language and keep their place in the file,
 e.g. ``sessions[0].starts_at:不是带时区的日期时间……``.
@@ -21,121 +19,32 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audits.models import Action, Inspection, ObserverVisit
-from plans.models import PlanTopic, SessionKind, StudyPlan
+from audits.models import Inspection
 from reports import extensions
-from sessions.models import Attendance, Submission
-from studygroup.models import Membership
+from reports.bundle.fields import (
+    DEFAULTS,
+    FIELD,
+    OPTIONAL,
+    SCHEMA,
+    STORED,
+    YEARS,
+    FieldKind,
+    kind_of,
+    texts_of,
+    unique_keys,
+)
+
+__all__ = ["FIELD", "OPTIONAL", "SCHEMA", "STORED", "YEARS", "FieldKind", "kind_of", "texts_of", "unique_keys"]
 
 FORMAT, VERSION = "studygroup-records", 1
-YEARS = (1949, 2100)
 # A session without ``ends_at`` (ledgers kept on paper rarely note it) lasts this long.
 DEFAULT_DURATION = datetime.timedelta(hours=2)
 # Repeated values are cut in messages so a huge value cannot flood the page.
 SHOWN_CHARACTERS = 40
+# The longest code of a registered part that names no model field (``code``).
+CODE_LENGTH = 64
 
 
-def _enum(choices) -> str:
-    return "enum:" + "|".join(choices)
-
-
-SCHEMA: dict[str, dict] = {
-    "organizations": {"code": "code", "name": "str:200", "parent": "?ref:organizations"},
-    "people": {"code": "code", "name": "str:100", "org": "ref:organizations", "post": "?str:200"},
-    "groups": {
-        "code": "code",
-        "org": "ref:organizations",
-        "name": "str:200",
-        "members": [{"person": "ref:people", "role": "?" + _enum(Membership.Role.values)}],
-        "rules": "?strs:200",
-    },
-    "plans": {
-        "group": "ref:groups",
-        "year": "year",
-        "main_line": "?text",
-        "status": _enum(StudyPlan.Status.values),
-        "selfstudy_targets": "?targets",
-        "topics": [
-            {
-                "code": "code",
-                "month": "month",
-                "title": "str:300",
-                "source": _enum(PlanTopic.Source.values),
-                "lead": "?ref:people",
-                "supplementary": "?bool",
-            }
-        ],
-    },
-    "sessions": {
-        "code": "code",
-        "group": "ref:groups",
-        "kind": _enum(SessionKind.values),
-        "title": "str:200",
-        "starts_at": "datetime",
-        "ends_at": "?datetime",
-        "topics": "?refs:topics",
-        "expanded": "?bool",
-        "location": "?str:200",
-        "online": "?bool",
-        "speakers": "?refs:people",
-        "attendance": [{"person": "ref:people", "status": _enum(Attendance.Status.values)}],
-        "guests": [{"name": "str:100", "org": "?str:200"}],
-        "minutes": "?text",
-        "submissions": [
-            {
-                "person": "ref:people",
-                "kind": _enum(Submission.Kind.values),
-                "title": "str:300",
-                "text": "?text",
-                "status": _enum(Submission.Status.values),
-                "submitted_on": "?date",
-            }
-        ],
-    },
-    "research": {
-        "code": "code",
-        "group": "ref:groups",
-        "year": "year",
-        "title": "str:300",
-        "owner": "?ref:people",
-        "reports": [{"title": "str:300", "submitted_on": "?date"}],
-    },
-    "lectures": {"person": "ref:people", "on": "date", "title": "str:300", "audience": "?int", "place": "?str:200"},
-    "visits": {
-        "code": "code",
-        "session": "ref:sessions",
-        "observer": "ref:people",
-        "mode": "?" + _enum(ObserverVisit.Mode.values),
-        "online": "?bool",
-        "pre_review_on": "?date",
-        "discussion_focused": "?bool",
-        "summary_deep": "?bool",
-        "report": "?text",
-        "reported_on": "?date",
-        "rating": "?" + _enum(ObserverVisit.Rating.values),
-    },
-    "actions": {
-        "code": "code",
-        "source": "?source",
-        "problem": "text",
-        "measure": "?text",
-        "raised_on": "date",
-        "owner": "ref:people",
-        "due_on": "?date",
-        "status": _enum(Action.Status.values),
-        "done_on": "?date",
-    },
-    "inspections": {
-        "group": "ref:groups",
-        "year": "year",
-        "checklist": "?enum:bayou|qiyou",
-        "inspector": "ref:people",
-        "on": "date",
-        "verdicts": "?verdicts",
-        "comment": "?text",
-    },
-    "summaries": {"group": "ref:groups", "year": "year", "text": "text"},
-}
 # How each part of the format is called on the page that imports it.
 PART_LABELS = {
     "organizations": gettext_lazy("Bundle part: organizations"),
@@ -161,7 +70,7 @@ def top_keys() -> list[str]:
 
 
 VERDICTS = set(Inspection.Verdict.values)
-DEFAULT_CHECKLIST = "bayou"
+DEFAULT_CHECKLIST = DEFAULTS[("inspections", "checklist")]
 
 
 @dataclass
@@ -345,11 +254,12 @@ def _check_object(report: Report, place: str, item, spec: dict, resolvable, chec
 
 def _check_value(report, where, value, kind, resolvable, item, checklist_items) -> None:
     """Check ``value`` against its ``kind`` in ``SCHEMA``; add each problem to ``report`` at ``where``."""
-    kind, _colon, limit = kind.partition(":") if kind.startswith(("str:", "strs:")) else (kind, "", "")
-    if kind in ("code", "str", "text", "strs"):
+    limited = kind.startswith(("str:", "strs:", "code:", "int:"))
+    kind, _colon, limit = kind.partition(":") if limited else (kind, "", "")
+    if kind in ("code", "str", "text", "ntext", "strs"):
         _check_text(report, where, value, kind, limit)
     elif kind in ("int", "year", "month", "bool", "date", "datetime") or kind.startswith("enum:"):
-        _check_scalar(report, where, value, kind)
+        _check_scalar(report, where, value, kind, limit)
     elif kind.startswith(("ref:", "refs:")):
         _check_reference(report, where, value, kind, resolvable)
     elif kind == "source":
@@ -369,12 +279,11 @@ def _check_text(report, where, value, kind: str, limit: str) -> None:
         # PostgreSQL stores no NUL character in text.
         report.add(where, _("contains a NUL character."))
         return
-    if kind in ("code", "str"):
-        longest = 64 if kind == "code" else int(limit)
+    if kind in ("code", "str", "ntext"):
         if not isinstance(value, str) or not value.strip():
             report.add(where, _("must be a non-empty text."))
-        elif len(value) > longest:
-            report.add(where, _("is too long (at most %(count)d characters).") % {"count": longest})
+        elif kind != "ntext" and len(value) > int(limit or CODE_LENGTH):
+            report.add(where, _("is too long (at most %(count)d characters).") % {"count": int(limit or CODE_LENGTH)})
     elif kind == "text":
         if not isinstance(value, str):
             report.add(where, _("must be a text."))
@@ -385,9 +294,10 @@ def _check_text(report, where, value, kind: str, limit: str) -> None:
             report.add(where, _("must be a list of texts of at most %(count)d characters.") % {"count": int(limit)})
 
 
-def _check_scalar(report, where, value, kind: str) -> None:
+def _check_scalar(report, where, value, kind: str, limit: str = "") -> None:
     if kind in ("int", "year", "month"):
-        low, high = {"int": (0, 10**9), "year": YEARS, "month": (1, 12)}[kind]
+        ranges = {"int": (0, 10**9), "year": YEARS, "month": (1, 12)}
+        low, high = (int(bound) for bound in limit.split(":")) if limit else ranges[kind]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             report.add(
                 where,
@@ -492,7 +402,8 @@ def _check_source(report, where, value, resolvable) -> None:
 
 
 def _check_consistency(report: Report, document: dict) -> None:
-    """Rules across fields and records: times in order, one group per organization, no record twice."""
+    """Rules across fields and records: times in order, one group per organization, no record twice (the unique
+    constraints of the models, ``fields.unique_keys``)."""
     groups_by_org: dict[str, int] = {}
     for index, group in enumerate(items_of(document.get("groups"))):
         if not isinstance(group, dict) or not isinstance(group.get("org"), str):
@@ -505,24 +416,36 @@ def _check_consistency(report: Report, document: dict) -> None:
             )
         else:
             groups_by_org[group["org"]] = index
-        _check_twice(report, f"groups[{index}].members", group.get("members"), ("person",))
     for index, session in enumerate(items_of(document.get("sessions"))):
         if not isinstance(session, dict):
             continue
         starts_at, ends_at = parse_datetime(session.get("starts_at")), session_end(session)
         if starts_at and ends_at and ends_at < starts_at:
             report.add(f"sessions[{index}].ends_at", _("the session ends before it starts."))
-        _check_twice(report, f"sessions[{index}].attendance", session.get("attendance"), ("person",))
-        _check_twice(report, f"sessions[{index}].submissions", session.get("submissions"), ("person", "kind", "title"))
-    _check_twice(report, "plans", document.get("plans"), ("group", "year"))
-    _check_twice(report, "lectures", document.get("lectures"), ("person", "on", "title"))
-    _check_twice(report, "summaries", document.get("summaries"), ("group", "year"))
-    _check_twice(report, "visits", document.get("visits"), ("session", "observer"))
-    inspections = [
-        {**i, "checklist": i.get("checklist") or DEFAULT_CHECKLIST} if isinstance(i, dict) else i
-        for i in items_of(document.get("inspections"))
+    for path in STORED:
+        part, _dot, child = path.partition(".")
+        for keys in unique_keys(path):
+            if (path, keys) == ("groups", ("org",)):
+                continue  # said above, naming the group that has the organization
+            if not child:
+                _check_twice(report, part, _with_defaults(part, document.get(part)), keys)
+                continue
+            for index, item in enumerate(items_of(document.get(part))):
+                if isinstance(item, dict):
+                    _check_twice(report, f"{part}[{index}].{child}", _with_defaults(path, item.get(child)), keys)
+
+
+def _with_defaults(path: str, rows) -> list:
+    """The items of ``path`` with the value a key left out stands for (``fields.DEFAULTS``)."""
+    defaults = {key: value for (where, key), value in DEFAULTS.items() if where == path}
+    if not defaults:
+        return items_of(rows)
+    return [
+        {**row, **{key: value for key, value in defaults.items() if row.get(key) is None}}
+        if isinstance(row, dict)
+        else row
+        for row in items_of(rows)
     ]
-    _check_twice(report, "inspections", inspections, ("group", "year", "checklist"))
 
 
 def _check_twice(report: Report, place: str, rows, keys: tuple[str, ...]) -> None:

@@ -50,11 +50,19 @@ def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
         staff = user_with_role("staff", county)
         client.force_login(staff)
         client.get(reverse("home"))
-        # 25 of the core and its apps, 2 of the knowledge tests' to-dos (answers to mark, results to publish).
-        with assert_queries(27):
+        # 26 of the core and its apps, 2 of the knowledge tests' to-dos (answers to mark, results to publish).
+        with assert_queries(28):
             page = client.get(reverse("home")).content.decode()
+        oldest = list(selectors.makeups_overdue(user=staff).order_by("session__ends_at", "pk")[:3])
     overdue = towns * per_town
-    assert f"所管中心组有 {overdue} 人次补学逾期。" in page.split('id="panel-to-do"')[1]
+    to_do = page.split('id="panel-to-do"')[1].split("</section>")[0]
+    assert f"所管中心组有 {overdue} 人次补学逾期。" in to_do
+    # The longest overdue are named (at most three), each with its session's link; the list has the others.
+    named = to_do.split("人次补学逾期。")[1].split("</ul>")[0]
+    assert named.count('class="link-secondary"') == min(overdue, 3) == len(oldest)
+    for row in oldest:
+        assert f'href="{row.session.get_absolute_url()}">{row.person.name} · {row.session.title}' in named
+    assert ("查看全部" in named) is (overdue > 3)
 
 
 @pytest.mark.parametrize(("towns", "per_town"), [(1, 1), (6, 4)])

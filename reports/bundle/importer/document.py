@@ -79,6 +79,35 @@ def _group_conflicts(document: dict) -> list[str]:
     ]
 
 
+def _visit_conflicts(document: dict) -> list[str]:
+    """A new visit of an observer to a session the observer already visits under another code (once each)."""
+    visits = [v for v in items_of(document.get("visits")) if isinstance(v, dict)]
+    held = {
+        (session, observer): code
+        for session, observer, code in ObserverVisit.objects.filter(
+            session__code__in={v["session"] for v in visits}, observer__code__in={v["observer"] for v in visits}
+        ).values_list("session__code", "observer__code", "code")
+    }
+    listed = {v["code"] for v in visits}
+    return [
+        problem_at(
+            f"visits[{index}]",
+            _("the observer already has the visit %(code)s to this session; an observer visits it once.")
+            % {"code": schema.shown(held[(visit["session"], visit["observer"])])},
+        )
+        for index, visit in enumerate(visits)
+        if held.get((visit["session"], visit["observer"])) not in (None, visit["code"])
+        # The visit held in the database moves to another session or observer in the same file.
+        and held[(visit["session"], visit["observer"])] not in listed
+    ]
+
+
+def database_conflicts(document: dict) -> list[str]:
+    """Items of a valid document that the unique constraints of the database would refuse beside the records
+    already there: a second group of an organization, a second visit of an observer to a session."""
+    return _group_conflicts(document) + _visit_conflicts(document)
+
+
 def _earliest_year(document: dict) -> int:
     years = [p.get("year") for p in items_of(document.get("plans"))]
     years += [parse_datetime(s["starts_at"]).year for s in items_of(document.get("sessions"))]

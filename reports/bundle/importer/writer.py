@@ -12,7 +12,7 @@ from reports import extensions
 from reports.bundle import schema
 from reports.bundle.importer.audits import AuditSteps
 from reports.bundle.importer.base import WriterBase
-from reports.bundle.importer.document import BundleError, _checklist_items, _group_conflicts, _known, load
+from reports.bundle.importer.document import BundleError, _checklist_items, _known, database_conflicts, load
 from reports.bundle.importer.people import PeopleSteps
 from reports.bundle.importer.plans import PlanSteps
 from reports.bundle.importer.sessions import SessionSteps
@@ -43,7 +43,7 @@ def import_bundle(
     """
     document = raw if isinstance(raw, dict) else load(raw)
     report = schema.validate(document, _known(), _checklist_items())
-    errors = report.errors or _group_conflicts(document)
+    errors = report.errors or database_conflicts(document)
     if errors:
         raise BundleError(errors)
     progress = progress or (lambda section, count: None)

@@ -1,8 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.bundle.exporter import export
+from reports.bundle.exporter import write
 from studygroup.dbrouter import use_replica
 from studygroup.models import Organization
 
@@ -19,4 +17,7 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(code=org).first()
         if organization is None:
             raise CommandError(f'unknown organization code "{org}"')
-        self.stdout.write(json.dumps(export(organization, year), ensure_ascii=False, indent=2))
+        # Written as it is read: the memory needed stays the same whatever the size of the subtree.
+        for piece in write(organization, year):
+            self.stdout.write(piece, ending="")
+        self.stdout.write("")

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from reports.bundle.importer import BundleError, import_bundle
+from reports.bundle.importer import BundleError, import_bundle, load
 
 
 class Command(BaseCommand):
@@ -24,7 +24,9 @@ class Command(BaseCommand):
             self.stderr.write(f"  {section}: {count}")
 
         try:
-            imported = import_bundle(raw, progress=progress)
+            document = load(raw)
+            del raw  # the bytes are not kept beside the document while it is imported
+            imported = import_bundle(document, progress=progress)
         except BundleError as exc:
             for error in exc.errors:
                 self.stderr.write(error)
