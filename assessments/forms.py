@@ -13,7 +13,7 @@ from assessments.spreadsheets import DIFFICULTY_NAMES, KIND_NAMES, ParsedQuestio
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, CrispyMixin, person_with_organization
 from studygroup.models import Membership
-from studygroup.once import OnceForm
+from studygroup.versions import VersionedForm
 
 
 class RequestKeyField(forms.UUIDField):
@@ -25,12 +25,12 @@ class RequestKeyField(forms.UUIDField):
         super().__init__(required=False, initial=uuid.uuid4, **kwargs)
 
 
-class BankForm(CrispyMixin, OnceForm):
+class BankForm(CrispyMixin, forms.Form):
     name = forms.CharField(label=_("Name of the bank"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class QuestionForm(CrispyMixin, OnceForm):
+class QuestionForm(CrispyMixin, VersionedForm):
     """A question in the same fields as a row of the bank's workbook (one reading: ``parse_question``)."""
 
     kind = forms.ChoiceField(label=_("Question type"), choices=QuestionKind.choices)
@@ -110,7 +110,7 @@ class TagForm(CrispyForm):
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class TestForm(CrispyMixin, OnceForm):
+class TestForm(CrispyMixin, VersionedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     instructions = forms.CharField(label=_("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     delivery = forms.ChoiceField(label=_("How it is sat"), choices=KnowledgeTest.Delivery.choices)
@@ -156,7 +156,7 @@ def _visit_label(visit) -> str:
     )
 
 
-class PartForm(CrispyMixin, OnceForm):
+class PartForm(CrispyMixin, forms.Form):
     """A fixed question of a bank, or a rule that draws questions when the test is published."""
 
     question = forms.ModelChoiceField(label=_("A fixed question"), queryset=None, required=False)

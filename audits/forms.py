@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from audits.models import Action, Inspection, ObserverVisit
 from studygroup.forms import DATE_WIDGET, CrispyForm, person_label, person_with_organization
+from studygroup.versions import VersionedForm
 
 
 def _session_label(session) -> str:
@@ -121,7 +122,7 @@ class ListenForm(CrispyForm):
     gave_talk = forms.BooleanField(label=_("I also gave a talk"), required=False)
 
 
-class ReportForm(CrispyForm):
+class ReportForm(VersionedForm, CrispyForm):
     rating = forms.ChoiceField(label=_("Rating"), choices=[("", "—"), *ObserverVisit.Rating.choices], required=False)
     report = forms.CharField(label=_("Visit report"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
     findings = forms.CharField(
@@ -146,7 +147,7 @@ class ActionForm(CrispyForm):
         self.fields["owner"].label_from_instance = person_label
 
 
-class ActionUpdateForm(CrispyForm):
+class ActionUpdateForm(VersionedForm, CrispyForm):
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     evidence = forms.CharField(label=_("Evidence"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)

@@ -266,7 +266,9 @@ class Process:
             self.log.unlink(missing_ok=True)
 
 
-def worker(env: dict[str, str], *, queues: str = "celery", concurrency: int = 2, name: str = "worker") -> Process:
+def worker(
+    env: dict[str, str], *, queues: str = "default,reports,mail", concurrency: int = 2, name: str = "worker"
+) -> Process:
     """A Celery worker (prefork, ``acks_late`` as configured) that writes its e-mails as files to ``MAIL_DIR``
     of ``env`` (see ``faults/worker.py``)."""
     command = [

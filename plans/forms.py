@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from plans.models import MONTHS, Material, PlanTopic
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
-from studygroup.once import OnceForm
+from studygroup.versions import VersionedForm
 
 
 class PlanCreateForm(CrispyForm):
@@ -22,7 +22,7 @@ class PlanCreateForm(CrispyForm):
         self.fields["group"].queryset = groups
 
 
-class PlanEditForm(CrispyForm):
+class PlanEditForm(VersionedForm, CrispyForm):
     main_line = forms.CharField(
         label=_("Main line of the year"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -31,7 +31,7 @@ class PlanEditForm(CrispyForm):
     )
 
     def __init__(self, *args, plan=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=plan, **kwargs)
         themes = {month.month: month.theme for month in plan.months.all()} if plan else {}
         if plan is not None and not self.is_bound:
             self.initial["main_line"] = plan.main_line
@@ -51,7 +51,7 @@ class PlanReviseForm(PlanEditForm):
     why = forms.CharField(label=_("Reason for the revision"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TopicForm(CrispyForm):
+class TopicForm(VersionedForm, CrispyForm):
     month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int)
     title = forms.CharField(label=_("Title"), max_length=300)
     source = forms.ChoiceField(label=_("How it was set"), choices=PlanTopic.Source.choices)
@@ -142,7 +142,7 @@ class CoResearchersForm(CrispyForm):
         self.fields["people"].queryset = people
 
 
-class ResearchReportForm(OnceForm, CrispyForm):
+class ResearchReportForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     submitted_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     text = forms.CharField(label=_("Text of the report"), required=False, widget=forms.Textarea(attrs={"rows": 8}))

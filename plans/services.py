@@ -93,6 +93,8 @@ def _save_themes(plan: StudyPlan, themes: dict[int, str], by: User) -> list[tupl
 def plan_submit(*, plan: StudyPlan, by: User) -> StudyPlan:
     access.require(by, "change", plan)
     core_services.lock(plan)
+    if plan.status == StudyPlan.Status.SUBMITTED:
+        raise ValidationError(_("The plan has already been submitted."), code=core_services.ALREADY_DONE)
     if plan.status != StudyPlan.Status.DRAFT:
         raise ValidationError(_("Only a draft plan can be submitted."))
     if not plan.main_line.strip():
@@ -130,7 +132,9 @@ def _drafted_or_submitted_by(plan: StudyPlan, user: User) -> bool:
 @transaction.atomic
 def plan_approve(*, plan: StudyPlan, by: User) -> StudyPlan:
     access.require(by, "approve", plan)
-    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = StudyPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
+    if plan.status == StudyPlan.Status.APPROVED:
+        raise ValidationError(_("The plan has already been approved."), code=core_services.ALREADY_DONE)
     if plan.status != StudyPlan.Status.SUBMITTED:
         raise ValidationError(_("Only a submitted plan can be approved."))
     if _drafted_or_submitted_by(plan, by):
@@ -376,7 +380,7 @@ def material_publish(*, material: Material, by: User) -> Material:
     access.require(by, "change", material)
     core_services.lock(material)
     if material.published_at is not None:
-        raise ValidationError(_("The material has already been published."))
+        raise ValidationError(_("The material has already been published."), code=core_services.ALREADY_DONE)
     before = audit.stored(material)
     material.published_at = timezone.now()
     material.save(update_fields=["published_at", "updated_at"])

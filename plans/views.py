@@ -220,7 +220,11 @@ def topic_edit_view(request, pk):
     revising = plan.status == StudyPlan.Status.APPROVED
     initial = {name: getattr(topic, name) for name in ["month", "title", "source", "lead", "session_kind"]}
     form = TopicForm(
-        request.POST or None, people=selectors.lead_readers(plan=plan), initial=initial, require_why=revising
+        request.POST or None,
+        people=selectors.lead_readers(plan=plan),
+        initial=initial,
+        require_why=revising,
+        record=topic,
     )
     if request.method == "POST" and form.is_valid():
         why = form.cleaned_data.get("why", "")

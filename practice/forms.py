@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from practice.models import KIND_ORDER, Per, SelfStudyKind, SpotCheck
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
-from studygroup.once import OnceForm
+from studygroup.versions import VersionedForm
 
 UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
 
@@ -47,7 +47,7 @@ class TargetsForm(CrispyForm):
         return [(SelfStudyKind(kind).label, self[f"{kind}_per"], self[f"{kind}_count"]) for kind in KIND_ORDER]
 
 
-class EntryForm(OnceForm, CrispyForm):
+class EntryForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("What"), choices=SelfStudyKind.choices, widget=forms.RadioSelect)
     on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     title = forms.CharField(
@@ -75,7 +75,7 @@ class EntryForm(OnceForm, CrispyForm):
         self.fields["research"].label_from_instance = lambda topic: f"{topic.year}年 · {topic.title}"
 
 
-class MeasureForm(OnceForm, CrispyForm):
+class MeasureForm(CrispyForm):
     decision = forms.CharField(
         label=_("What was decided"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -94,7 +94,7 @@ class MeasureForm(OnceForm, CrispyForm):
         self.fields["owner"].label_from_instance = person_label
 
 
-class SpotDrawForm(OnceForm, CrispyForm):
+class SpotDrawForm(CrispyForm):
     KIND_RECORDS, KIND_VISIT = "records", "visit"
 
     kind = forms.ChoiceField(
@@ -131,7 +131,7 @@ class SpotCheckForm(CrispyForm):
     )
 
 
-class FindingActionForm(OnceForm, CrispyForm):
+class FindingActionForm(CrispyForm):
     problem = forms.CharField(label=_("Problem"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     measure = forms.CharField(
         label=_("Measure"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -146,7 +146,7 @@ class FindingActionForm(OnceForm, CrispyForm):
         self.fields["owner"].label_from_instance = person_label
 
 
-class RecommendationForm(OnceForm, CrispyForm):
+class RecommendationForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     source = forms.CharField(
         label=_("Source"), required=False, max_length=300, help_text=_("For example: 《求是》2026年第5期.")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from studygroup.forms import CrispyForm
+from studygroup.versions import VersionedForm
 
 
 class CompileForm(CrispyForm):
@@ -9,5 +10,5 @@ class CompileForm(CrispyForm):
     month = forms.IntegerField(label=_("Month"), min_value=1, max_value=12)
 
 
-class SummaryForm(CrispyForm):
+class SummaryForm(VersionedForm, CrispyForm):
     text = forms.CharField(label=_("Year-end summary"), widget=forms.Textarea(attrs={"rows": 16}))

@@ -104,7 +104,7 @@ def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
     access.require(by, "change", digest)
     core_services.lock(digest)
     if digest.status == MonthlyDigest.Status.PUBLISHED:
-        raise ValidationError(_("The digest has already been published."))
+        raise ValidationError(_("The digest has already been published."), code=core_services.ALREADY_DONE)
     before = audit.stored(digest)
     digest.status, digest.published_at = MonthlyDigest.Status.PUBLISHED, timezone.now()
     digest.save(update_fields=["status", "published_at", "updated_at"])

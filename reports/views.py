@@ -17,7 +17,7 @@ from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
 from reports.tasks import previous_month
-from studygroup import access, audit, documents
+from studygroup import access, audit, documents, versions
 from studygroup.dbrouter import use_replica
 from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
@@ -114,13 +114,14 @@ def digest_detail_view(request, pk):
             for key in [entry.get("key")]
             if key and request.POST.get(f"keep-{key}") != "1"
         ]
-        post_action(
-            request,
-            lambda: services.digest_update(
+
+        def save():
+            versions.check(item, request.POST.get(versions.FIELD))
+            services.digest_update(
                 digest=item, foreword=request.POST.get("foreword", ""), excluded=keys, by=request.user
-            ),
-            _("The digest has been saved."),
-        )
+            )
+
+        post_action(request, save, _("The digest has been saved."))
         return redirect(item)
     content = digest.visible_content(item.content, item.excluded if not can_change else [])
     content = digest.with_child_links(content, item=item, user=request.user)
@@ -207,7 +208,7 @@ def summary_view(request):
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
     can_save = group is not None and access.can(request.user, "change", group)
     text = saved.text if saved else narrative.draft(organization=organization, year=year, figures=figures)
-    form = SummaryForm(request.POST or None, initial={"text": text})
+    form = SummaryForm(request.POST or None, initial={"text": text}, record=saved)
     if request.method == "POST":
         if not can_save:
             raise PermissionDenied

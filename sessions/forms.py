@@ -10,12 +10,12 @@ from plans.models import SessionKind
 from sessions.models import MakeUp, Submission
 from studygroup import formats
 from studygroup.forms import DATE_WIDGET, CrispyForm, UploadField, person_label
-from studygroup.once import OnceForm
+from studygroup.versions import VersionedForm
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class SessionForm(OnceForm, CrispyForm):
+class SessionForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=SessionKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME_WIDGET)
@@ -100,7 +100,7 @@ class ManualSignInForm(CrispyForm):
         self.fields["person"].label_from_instance = person_label
 
 
-class LeaveForm(OnceForm, CrispyForm):
+class LeaveForm(CrispyForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
@@ -108,7 +108,7 @@ class LeaveDecisionForm(CrispyForm):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=1000)
 
 
-class MinutesForm(CrispyForm):
+class MinutesForm(VersionedForm, CrispyForm):
     minutes = forms.CharField(
         label=_("Record of the session"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -137,15 +137,15 @@ class MinutesForm(CrispyForm):
         return value
 
 
-class AttachmentForm(OnceForm, CrispyForm):
+class AttachmentForm(CrispyForm):
     upload = UploadField(label=_("Attachment"))
 
 
-class CircularForm(OnceForm, CrispyForm):
+class CircularForm(CrispyForm):
     text = forms.CharField(label=_("Summary for the organizations below"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class SubmissionForm(OnceForm, CrispyForm):
+class SubmissionForm(VersionedForm, CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Submission.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     session = forms.ModelChoiceField(label=_("For the session"), queryset=None, required=False)
@@ -163,7 +163,7 @@ class ReviewForm(CrispyForm):
     )
 
 
-class LectureForm(OnceForm, CrispyForm):
+class LectureForm(CrispyForm):
     person = forms.ModelChoiceField(label=_("Speaker"), queryset=None)
     on = forms.DateField(label=_("Date"), widget=DATE_WIDGET, initial=timezone.localdate)
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -185,7 +185,7 @@ class ReviewerForm(CrispyForm):
         self.fields["person"].label_from_instance = person_label
 
 
-class MakeUpForm(OnceForm, CrispyForm):
+class MakeUpForm(CrispyForm):
     """Staff record a make-up given in person, at a make-up session or by self-study."""
 
     on = forms.DateField(label=_("Date of the make-up"), widget=DATE_WIDGET, initial=timezone.localdate)

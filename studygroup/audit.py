@@ -60,6 +60,11 @@ def acting(user: Any, ip_address: str | None):
         _actor.reset(token)
 
 
+def actor():
+    """The user the changes being made are attributed to (the request's, inside ``acting``), or ``None``."""
+    return _actor.get()[0]
+
+
 def client_address(request) -> str | None:
     from studygroup.network import client_address as address_behind_proxies
 

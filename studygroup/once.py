@@ -1,10 +1,21 @@
-"""Forms that create a record act once, however often they are posted (a double click, a resent page).
+"""Every form acts once, however often it is posted (a double click, a resent page, a second Enter).
 
-Each such form carries a hidden key made when the page is drawn (``OnceForm``).
-The first post stores the key with the address its result leads to, in the
-same transaction as the record; a second post with the same key waits on the
-unique index until the first commits, then leads to the same address and
-creates nothing. Pages also disable their buttons on submit (``static/js/busy.js``, loaded by the base template).
+One piece serves every form of every app; no view or form asks for it:
+
+- **The key.** ``{% csrf_token %}`` (``studygroup/templatetags/form_keys.py``, a template builtin) writes, beside
+  the CSRF token, a hidden ``once`` field holding a new random key each time a form is drawn. A page with three
+  forms has three keys; a form shown again with its errors has a new one.
+- **The receipt.** ``OnceMiddleware`` stores a signed-in user's posted key as a ``FormReceipt`` (unique key) and
+  runs the view in the same transaction. A second post with the key waits on the unique index until the first
+  has committed, then creates nothing: it is sent where the first post led, with a calm message, or shown
+  a page saying the form was already sent (``studygroup/once_repeat.html``). A post that wrote nothing (a form
+  shown again with its errors, a refusal: no INSERT, UPDATE or DELETE was sent) or failed (4xx, 5xx: everything
+  it did is rolled back) drops its receipt, so the corrected form can be sent. htmx posts (autosave, answers
+  saved as they are chosen) carry no such promise: they are repeated on purpose, and their services are
+  idempotent.
+
+Pages also disable their buttons on submit (``static/js/busy.js``, loaded by the base template); the key is for
+what gets through anyway (a resent page, a slow network, two quick taps on a phone).
 """
 
 from __future__ import annotations
@@ -12,55 +23,99 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from studygroup.models import FormReceipt
-from studygroup.viewutils import add_errors
+from studygroup.viewutils import add_errors, is_safe_target
+
+FIELD = "once"
 
 
-class OnceForm(forms.Form):
-    """A form with the hidden key that makes its post act once."""
-
-    once = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("once", uuid.uuid4())
+def new_key() -> str:
+    return str(uuid.uuid4())
 
 
-def run_once(request, form, call: Callable[[], str]) -> str | None:
-    """Run ``call`` (which returns the address to go to) once per form key.
-
-    Returns the address, the first post's address for a repeated post, or
-    ``None`` when the service refused (its errors are put on the form).
-    """
-    key = form.cleaned_data.get("once")
+def posted_key(request) -> uuid.UUID | None:
+    """The form key of a POST that the middleware keeps once, or ``None`` (no key, htmx, anonymous)."""
+    if request.method != "POST" or request.headers.get("HX-Request"):
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
     try:
-        with transaction.atomic():
-            receipt = None
-            if key is not None:
-                try:
-                    with transaction.atomic():
-                        receipt = FormReceipt.objects.create(key=key, user=request.user)
-                except IntegrityError:
-                    return _earlier_address(request, form, key)
-            address = call()
-            if receipt is not None:
-                receipt.url = address
-                receipt.save(update_fields=["url"])
-            return address
-    except ValidationError as exc:
-        add_errors(form, exc)
+        return uuid.UUID(request.POST.get(FIELD) or "")
+    except (ValueError, AttributeError):
         return None
 
 
-def _earlier_address(request, form, key) -> str | None:
-    earlier = FormReceipt.objects.filter(key=key, user=request.user).first()
-    if earlier is not None and earlier.url:
-        return earlier.url
-    form.add_error(None, _("This form has already been sent."))
-    return None
+class OnceMiddleware:
+    """Store each posted form key once, with where its post led; a repeat goes there and creates nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = posted_key(request)
+        if key is None:
+            return self.get_response(request)
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    receipt = FormReceipt.objects.create(key=key, user=request.user)
+            except IntegrityError:
+                return repeated(request, key)
+            writes = Writes()
+            with connection.execute_wrapper(writes):
+                response = self.get_response(request)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            elif not writes.count:
+                receipt.delete()
+            else:
+                receipt.url = response.get("Location", "")[:300] if 300 <= response.status_code < 400 else ""
+                receipt.save(update_fields=["url"])
+        return response
+
+
+class Writes:
+    """Count the statements that change the database (a view that wrote nothing needs no receipt)."""
+
+    VERBS = ("INSERT", "UPDATE", "DELETE")
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(self.VERBS):
+            self.count += 1
+        return execute(sql, params, many, context)
+
+
+def repeated(request, key):
+    """The answer to a post whose key was already used: where the first post led, or a page that says so."""
+    earlier = FormReceipt.objects.filter(key=key, user=request.user).values_list("url", flat=True).first()
+    if earlier and is_safe_target(request, earlier):
+        messages.info(request, _("This form had already been sent; it was not sent again. Here is what it did."))
+        return HttpResponseRedirect(earlier)
+    back = request.headers.get("Referer", "")
+    context = {"back": back if is_safe_target(request, back) else "/"}
+    return render(request, "studygroup/once_repeat.html", context, status=409)
+
+
+def run_once(request, form, call: Callable[[], str]) -> str | None:
+    """Run ``call`` (which returns the address to go to) for a valid form and answer the address, or ``None``
+    when the service refused (its errors are put beside the form's fields).
+
+    The form's key is kept by ``OnceMiddleware``: a repeated post never reaches the view.
+    """
+    try:
+        with transaction.atomic():
+            return call()
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None

@@ -23,6 +23,11 @@ from studygroup.models import (
     User,
 )
 
+# A service refusing a repeat of what is already done (a second click on submit, approve, publish...) raises its
+# ValidationError with this code: nothing changed and nothing is wrong, so the page says it calmly
+# (``viewutils.post_action``).
+ALREADY_DONE = "already_done"
+
 
 def lock(instance):
     """Lock ``instance``'s row until the transaction ends and reload it, so a status change reads the latest state.
@@ -180,7 +185,7 @@ def membership_update(
 def membership_end(*, membership: Membership, end_on: datetime.date, by: User) -> Membership:
     access.require(by, "manage_members", membership.group)
     if membership.end_on is not None:
-        raise ValidationError(_("This membership has already ended."))
+        raise ValidationError(_("This membership has already ended."), code=ALREADY_DONE)
     _check_dates(membership.start_on, end_on)
     before = audit.stored(membership)
     membership.end_on = end_on

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "studygroup.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost: a form's post and its writes share one transaction with its key (studygroup/once.py).
+    "studygroup.once.OnceMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # AxesMiddleware must come last (django-axes documentation).
     "axes.middleware.AxesMiddleware",
@@ -111,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "studygroup.context_processors.navigation",
             ],
+            # ``{% csrf_token %}`` also writes the form's key, so that every form acts once (studygroup/once.py).
+            "builtins": ["studygroup.templatetags.form_keys"],
         },
     },
 ]

@@ -75,13 +75,23 @@ def run_service(form, call: Callable[[], object]) -> bool:
     return True
 
 
+def is_repeat(exc: ValidationError) -> bool:
+    """Answer whether ``exc`` only says the thing asked for was already done (``services.ALREADY_DONE``)."""
+    from studygroup import services as core_services
+
+    return not hasattr(exc, "error_dict") and all(
+        error.code in (core_services.ALREADY_DONE, "already_raised") for error in exc.error_list
+    )
+
+
 def post_action(request, call: Callable[[], object], success: str) -> None:
-    """Run a button's service call and report the outcome as a message."""
+    """Run a button's service call and report the outcome as a message (a repeat's as a calm one)."""
     try:
         call()
     except ValidationError as exc:
+        report = messages.info if is_repeat(exc) else messages.error
         for message in exc.messages:
-            messages.error(request, message)
+            report(request, message)
     else:
         messages.success(request, success)
 

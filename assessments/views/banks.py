@@ -149,7 +149,7 @@ def question_edit_view(request, pk):
     if request.method == "POST" and not can_change:
         raise PermissionDenied
     current = services.parsed_of(question.current, list(question.tags.order_by("name").values_list("name", flat=True)))
-    form = QuestionForm(request.POST or None, parsed=current)
+    form = QuestionForm(request.POST or None, parsed=current, record=question)
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: services.question_update(question=question, parsed=form.parsed, by=request.user)):
             messages.success(request, _("The question has been saved."))

@@ -59,6 +59,7 @@ def _test_form(request, organization, test: KnowledgeTest | None = None):
         people=people,
         visits=knowledge_tests.visits_to_attach(organization),
         initial=initial,
+        record=test,
     )
 
 
@@ -73,7 +74,6 @@ def test_create_view(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         markers = data.pop("markers")
-        data.pop("once")
         address = run_once(
             request,
             form,
@@ -97,7 +97,6 @@ def test_edit_view(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         markers = data.pop("markers")
-        data.pop("once")
         if run_service(form, lambda: services.test_update(test=test, markers=markers, by=request.user, **data)):
             messages.success(request, _("The test has been saved."))
             return redirect(test)

@@ -24,6 +24,7 @@ from audits.models import (
 from audits.services import ALREADY_RAISED, _code, _lock, _require_staff_at
 from sessions.models import StudySession
 from studygroup import access, audit, notifications
+from studygroup import services as core_services
 from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
 
@@ -148,7 +149,7 @@ def action_accept(*, action: Action, accept: bool, note: str = "", by: User) -> 
     access.require(by, "audits.action_accept", action)
     locked = _lock(Action, action.pk)
     if locked.accepted_on is not None:
-        raise ValidationError(_("The action has already been accepted."))
+        raise ValidationError(_("The action has already been accepted."), code=core_services.ALREADY_DONE)
     if locked.status != Action.Status.DONE:
         raise ValidationError(_("Only an action reported done can be accepted or sent back."))
     if not accept and not note.strip():

@@ -104,7 +104,9 @@ def action_detail_view(request, pk):
     )
     kind = request.POST.get("form") if request.method == "POST" else None
     form = ActionUpdateForm(
-        request.POST if kind == "update" else None, initial={"status": action.status, "evidence": action.evidence}
+        request.POST if kind == "update" else None,
+        initial={"status": action.status, "evidence": action.evidence},
+        record=action,
     )
     accept_form = ActionAcceptForm(request.POST if kind == "accept" else None)
     if request.method == "POST":

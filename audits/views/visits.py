@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +16,7 @@ from audits import selectors, services
 from audits.forms import ListenForm, PreReviewForm, ReportForm
 from audits.models import ObserverVisit
 from audits.views.actions import _raise_action
-from studygroup import access
+from studygroup import access, versions
 from studygroup.viewutils import add_errors, post_action
 
 
@@ -121,7 +122,9 @@ def visit_report_view(request, pk):
     visit = _visit(request, pk)
     access.require(request.user, "audits.visit_observe", visit)
     form = ReportForm(
-        request.POST or None, initial={"rating": visit.rating, "report": visit.report, "findings": visit.findings}
+        request.POST or None,
+        initial={"rating": visit.rating, "report": visit.report, "findings": visit.findings},
+        record=visit,
     )
     if request.method == "POST" and form.is_valid():
         filing = bool(request.POST.get("file"))
@@ -161,9 +164,9 @@ def visit_report_view(request, pk):
 def visit_report_draft_view(request, pk):
     """Save the report as a draft while the observer types (htmx); answer a one-line status."""
     visit = _visit(request, pk)
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, record=visit)
     if not form.is_valid():
-        return HttpResponse(_("The draft could not be saved."))
+        return HttpResponse(" ".join(form.non_field_errors()) or _("The draft could not be saved."))
     data = form.cleaned_data
     try:
         services.visit_report(
@@ -176,7 +179,9 @@ def visit_report_draft_view(request, pk):
         )
     except ValidationError as exc:
         return HttpResponse(" ".join(exc.messages))
-    return HttpResponse(_("Draft saved automatically at %(time)s.") % {"time": f"{timezone.localtime():%H:%M:%S}"})
+    # The page's own next save (or filing) carries the version this save made.
+    saved = _("Draft saved automatically at %(time)s.") % {"time": f"{timezone.localtime():%H:%M:%S}"}
+    return HttpResponse(format_html("{}{}", saved, versions.oob_input(visit)))
 
 
 @login_required

@@ -19,7 +19,7 @@ from audits import services as audit_services
 from practice import draw, selectors, services
 from practice.forms import FindingActionForm, SpotCheckForm, SpotDrawForm
 from practice.models import SpotCheck, SpotCheckDraw
-from studygroup import access
+from studygroup import access, once
 from studygroup.models import Organization, Person
 from studygroup.viewutils import (
     add_errors,
@@ -99,7 +99,7 @@ def spot_draw_view(request):
         "date_to": data["date_to"],
         "count": data["count"],
         "seed": data["seed"],
-        "request_key": data["once"],
+        "request_key": once.posted_key(request),
         "by": request.user,
     }
     try:
@@ -202,7 +202,7 @@ def spot_check_action_view(request, pk):
                 measure=data["measure"],
                 owner=data["owner"],
                 due_on=data["due_on"],
-                request_key=data["once"],
+                request_key=once.posted_key(request),
                 by=request.user,
             )
         except ValidationError as exc:

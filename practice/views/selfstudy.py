@@ -63,6 +63,7 @@ def _entry_form(request, person: Person, entry: SelfStudyEntry | None = None) ->
         request.FILES or None,
         initial=initial,
         research_topics=selectors.research_topics_of(person=person, year=year),
+        record=entry,
     )
 
 

@@ -28,6 +28,7 @@ from sessions.models import (
 from studygroup import access, audit, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Notification, Organization, Person, StudyGroup, User
+from studygroup.services import ALREADY_DONE
 from studygroup.uploads import clean_name
 
 # A sign-in link sent this recently is not sent again to the same person (a double click).
@@ -272,14 +273,17 @@ def leave_ask(*, session: StudySession, reason: str, by: User) -> LeaveRequest:
         raise ValidationError(_("Leave is asked before the session starts. Tell the office directly."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for your leave.")})
-    request, created = LeaveRequest.objects.get_or_create(
+    # Locked (or created under the unique index), so that a repeated request waits and then finds it.
+    request, created = LeaveRequest.objects.select_for_update(of=("self",)).get_or_create(
         session=session, person=person, defaults={"reason": reason.strip()}
     )
     if created:
         audit.record(AuditEntry.Action.CREATE, request, by=by)
     else:
         if request.status != LeaveRequest.Status.PENDING:
-            raise ValidationError(_("Your request has already been decided."))
+            raise ValidationError(_("Your request has already been decided."), code=ALREADY_DONE)
+        if request.reason == reason.strip():
+            return request  # asked again as it stands: the deciders were told already
         before = audit.stored(request)
         request.reason = reason.strip()
         request.save(update_fields=["reason", "updated_at"])
@@ -306,7 +310,7 @@ def leave_decide(*, request: LeaveRequest, approve: bool, comment: str = "", by:
         .get(pk=request.pk)
     )
     if request.status != LeaveRequest.Status.PENDING:
-        raise ValidationError(_("This request has already been decided."))
+        raise ValidationError(_("This request has already been decided."), code=ALREADY_DONE)
     before = audit.stored(request)
     request.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     request.decided_by, request.decided_at, request.comment = by, timezone.now(), comment.strip()

@@ -13,6 +13,7 @@ from sessions.services import _audit_status_changed, _person, _store
 from studygroup import access, audit, notifications, rollup_marks
 from studygroup import selectors as core_selectors
 from studygroup.models import AuditEntry, Person, StudyGroup, User
+from studygroup.services import ALREADY_DONE
 
 
 def _step(submission: Submission, action: str, by: User, comment: str = "") -> None:
@@ -72,7 +73,7 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
         .get(pk=submission.pk)
     )
     if submission.status not in (Submission.Status.DRAFT, Submission.Status.RETURNED):
-        raise ValidationError(_("It has already been submitted."))
+        raise ValidationError(_("It has already been submitted."), code=ALREADY_DONE)
     before = audit.stored(submission)
     submission.status, submission.submitted_on = Submission.Status.SUBMITTED, timezone.localdate()
     submission.save(update_fields=["status", "submitted_on", "updated_at"])

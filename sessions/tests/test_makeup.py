@@ -171,7 +171,7 @@ def test_another_user_cannot_reuse_a_key(client, group, staff):
     response = client.post(
         reverse("sessions:submission-create"), {"kind": "notes", "title": "笔记", "text": "正文", "once": key}
     )
-    assert response.status_code == 200 and "该表单已经提交过" in response.content.decode()
+    assert response.status_code == 409 and "这份表单已经提交过" in response.content.decode()
     assert list(Submission.objects.values_list("person", flat=True)) == [member.person.pk]
 
 

@@ -27,7 +27,7 @@ def minutes_view(request, pk):
         "minutes": session.minutes,
         "speeches": "\n".join(f"{s.speaker}:{s.summary}" for s in session.speeches.select_related("person")),
     }
-    form = MinutesForm(request.POST or None, initial=initial)
+    form = MinutesForm(request.POST or None, initial=initial, record=session)
     attachment_form = AttachmentForm()
     if request.method == "POST" and form.is_valid():
         people = {p.name: p for p in selectors.roster(session=session)}

@@ -106,6 +106,7 @@ def _session_form(request, group: StudyGroup, session: StudySession | None = Non
         topics=topics.order_by("-plan__year", "month"),
         members=members,
         others=others,
+        record=session,
     )
 
 

@@ -126,6 +126,7 @@ def submission_edit_view(request, pk):
         request.FILES or None,
         initial=initial,
         sessions=_member_sessions(request, submission.session),
+        record=submission,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
