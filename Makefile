@@ -37,11 +37,12 @@ messages: install-test
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "staticfiles/*"
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans -i .venv
 
-## The benchmark on PostgreSQL at 127.0.0.1 (not part of `make test`); BENCH_GROUPS=1000,10000 by default.
+## The benchmark on PostgreSQL and Redis at 127.0.0.1 (not part of `make test`): BENCH_GROUPS=1000,10000 by
+## default (add 30000), in the database sg_bench (BENCH_DATABASE_URL); writes bench/results/latest.json and
+## bench/results.md (DEVELOPERS.md, "Benchmark"). The sign-in burst runs inside bench/run.py.
 bench: install-test
 	$(BIN)/pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/signin_burst.py
 	$(BIN)/python bench/answer_burst.py
 
 ## Inject faults (Redis down, Redis restarted under a busy worker, ...) into a real worker, Redis and PostgreSQL on

@@ -34,7 +34,7 @@ QUESTIONS = int(os.environ.get("ANSWER_QUESTIONS", "10"))
 SPREAD = float(os.environ.get("ANSWER_SPREAD", "60"))
 CLIENTS = int(os.environ.get("ANSWER_CLIENTS", "64"))
 WORKERS = int(os.environ.get("ANSWER_WORKERS", "4"))
-PORT = 8767
+PORT = int(os.environ.get("ANSWER_PORT", "7303"))
 DATABASE = os.environ.get("ANSWER_DATABASE", "studygroup_answers")
 os.environ.update(
     DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",

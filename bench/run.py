@@ -1,36 +1,53 @@
-"""The benchmark (``make bench``, not part of the test command).
+"""The benchmark (``make bench``, not part of the test command), on PostgreSQL and Redis at 127.0.0.1 only.
 
-Builds load on PostgreSQL with ``generate_load`` and measures, on 127.0.0.1 only:
-the root organization's dashboard and compliance table through gunicorn (server time p50/p95), their SQL
-query counts, the ratio to hand-written SQL for the same headline figures, the rollup rebuild, compiling every
-organization's monthly digest with one worker, and the root's year summary. Results go to bench/results.md.
+For each size of ``BENCH_GROUPS`` (default ``1000,10000``; ``30000`` may be added) it finds or generates a
+province in ``BENCH_DATABASE_URL`` (default the database ``sg_bench``; a province generated earlier with the same
+size and seed is reused, never regenerated), runs ``ANALYZE``, then measures:
+
+- the rollup refresh after 10 changed groups, and the full rebuild;
+- every monthly digest of the province through a real Celery worker (``-c 1``, then ``-c 2``) on ``REDIS_URL``;
+- every page a root user opens from the menu, as the accounts holding the roles that use it (never a
+  superuser), p50/p95 over ``BENCH_REPEAT`` (20) requests, the SQL queries of each, and for the pages with
+  figures the fastest hand-written SQL, checked equal to the page (``bench.checks``; a difference stops the run);
+- ``year_summary --json`` (checked against the year figures' SQL), the checklist page's query counts at 5 and 40
+  sessions;
+
+and once: the sign-in burst (``bench/signin_burst.py``) and the export's memory (``bench/export_memory.py`` when
+present). ``BENCH_STEPS`` (comma-separated: rollups, digests, pages, menu, year, checklist, burst, export) picks
+steps. Results: ``bench/results/latest.json`` (rewritten after every step) and ``bench/results.md``.
 """
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = [int(size) for size in os.environ.get("BENCH_GROUPS", "1000,10000").split(",")]
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/studygroup_bench")
-PORT = 8765
+SIZES = [int(size) for size in os.environ.get("BENCH_GROUPS", "1000,10000").split(",") if size]
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sg_bench")
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+ALL_STEPS = "rollups,digests,pages,menu,year,checklist,burst,export"
+STEPS = set(os.environ.get("BENCH_STEPS", ALL_STEPS).split(","))
 os.environ.update(
     DATABASE_URL=DATABASE_URL,
+    REDIS_URL=REDIS_URL,
     DJANGO_SETTINGS_MODULE="studygroup.settings",
     SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnop"),
-    ALLOWED_HOSTS="127.0.0.1,localhost",
+    ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
     SECURE_SSL_REDIRECT="0",
     STATIC_PLAIN="1",
     DEBUG="0",
 )
 sys.path.insert(0, str(ROOT))
+JSON_PATH = Path(os.environ.get("BENCH_JSON", ROOT / "bench" / "results" / "latest.json"))
+MARKDOWN_PATH = Path(os.environ.get("BENCH_MARKDOWN", ROOT / "bench" / "results.md"))
+# The seed of each size's province (another size gets its place in BENCH_GROUPS): a run finds the province an
+# earlier run generated with the same size and seed.
+SEEDS = {1000: 1, 10000: 2, 30000: 3}
 
 
 def manage(*args: str) -> str:
@@ -39,157 +56,141 @@ def manage(*args: str) -> str:
     ).stdout
 
 
-def timed(function, repeat: int = 1) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def main() -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "DROP DATABASE IF EXISTS studygroup_bench"],
+def _database() -> str:
+    name = urlsplit(DATABASE_URL).path.lstrip("/")
+    exists = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
         check=True,
         capture_output=True,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", "CREATE DATABASE studygroup_bench"],
-        check=True,
-        capture_output=True,
-    )
+        text=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f'CREATE DATABASE "{name}"'], check=True)
     manage("migrate", "--noinput")
-    import django
-
-    django.setup()
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Machine: {os.cpu_count()} cores; PostgreSQL at 127.0.0.1; gunicorn 2 workers.",
-        "",
-    ]
-    for seed, size in enumerate(SIZES, start=1):
-        lines += measure(size, seed)
-    (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    return name
 
 
-def measure(size: int, seed: int) -> list[str]:
-    from django.test import Client
-    from django.utils import timezone
-
-    from reports.figures import year_figures
-    from reports.rollups import rebuild
-    from reports.tasks import compile_digests
-    from studygroup.models import Organization, User
-
-    started = time.perf_counter()
-    output = manage("generate_load", "--groups", str(size), "--years", "1", "--seed", str(seed))
-    generated = time.perf_counter() - started
-    code = output.strip().rsplit(" ", 1)[-1]
-    root = Organization.objects.get(code=code)
-    year = timezone.localdate().year
-    rollup = timed(lambda: rebuild(year))[0]
-    user, _created = User.objects.get_or_create(
-        username=f"bench{seed}", defaults={"is_superuser": True, "is_staff": True}
-    )
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    urls = {
-        "dashboard": f"/reports/dashboard/?org={root.pk}&year={year}",
-        "compliance": f"/audits/compliance/?org={root.pk}&year={year}",
-    }
-    queries = query_counts(client, urls)
-    server_times = served(client.cookies["sessionid"].value, urls)
-    hand = timed(lambda: hand_written(root.path, year), 5)
-    digest = timed(lambda: compile_digests(year, max(1, timezone.localdate().month - 1)))[0]
-    summary = timed(lambda: year_figures(root, year))[0]
-    lines = [f"## {size} groups", "", f"- data generated in {generated:.0f} s; rollups rebuilt in {rollup:.1f} s"]
-    for name in urls:
-        p50, p95 = percentile(server_times[name], 0.5), percentile(server_times[name], 0.95)
-        lines.append(
-            f"- {name}: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, {queries[name]} SQL queries; "
-            f"ratio to hand-written SQL (p50 {statistics.median(hand) * 1000:.0f} ms): "
-            f"{p50 / statistics.median(hand):.1f}×"
-        )
-    lines += [
-        f"- compiling every organization's monthly digest with one worker: {digest:.1f} s",
-        f"- year summary of the root organization: {summary:.2f} s",
-        "",
-    ]
-    return lines
-
-
-def query_counts(client, urls: dict[str, str]) -> dict[str, int]:
-    """How many SQL queries each page runs once warm."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    queries = {}
-    for name, url in urls.items():
-        client.get(url)
-        with CaptureQueriesContext(connection) as context:
-            client.get(url)
-        queries[name] = len(context)
-    return queries
-
-
-def served(cookie: str, urls: dict[str, str]) -> dict[str, list[float]]:
-    """Twenty timings of each page served by gunicorn (two workers) to the session ``cookie``."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "studygroup.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    time.sleep(3)
-    try:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        opener.addheaders = [("Cookie", f"sessionid={cookie}")]
-        server_times = {
-            name: timed(lambda url=url: opener.open(f"http://127.0.0.1:{PORT}{url}").read(), 20)
-            for name, url in urls.items()
-        }
-    finally:
-        server.terminate()
-        server.wait()
-    return server_times
-
-
-def hand_written(path: str, year: int) -> tuple:
-    """The fastest SQL for the dashboard's headline figures of a subtree."""
+def _setting(name: str) -> str:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(DISTINCT s.id),
-                   count(a.id),
-                   count(a.id) FILTER (WHERE a.status IN ('present', 'late', 'made_up'))
-            FROM study_sessions_studysession s
-            JOIN studygroup_studygroup g ON g.id = s.group_id
-            JOIN studygroup_organization o ON o.id = g.organization_id
-            LEFT JOIN study_sessions_attendance a ON a.session_id = s.id
-            WHERE o.path LIKE %s AND s.starts_at >= make_date(%s, 1, 1) AND s.starts_at < make_date(%s + 1, 1, 1)
-            """,
-            [path + "%", year, year],
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
+def main() -> None:
+    _database()
+    import django
+
+    django.setup()
+    from bench import report
+
+    results = report.header(
+        postgres=_setting("server_version"), autovacuum=_setting("autovacuum"), database=DATABASE_URL.rsplit("/", 1)[1]
+    )
+    # Sizes measured by an earlier run and not now are kept, each with the commit and date it was measured at.
+    previous = report.read_json(JSON_PATH)
+    for position, size in enumerate(SIZES, start=1):
+        seed = SEEDS.get(size, 100 + position)
+        entry = previous.get(size) or {"groups": size, "figures": {}}
+        entry.update(seed=seed, repeat=int(os.environ.get("BENCH_REPEAT", "20")), git_commit=results["git_commit"])
+        entry.update(date=results["date"])
+        previous[size] = entry
+        results["sizes"] = [previous[key] for key in sorted(previous)]
+        measure(entry, results)
+    once = results["once"] = report.read_once(JSON_PATH)
+    if "burst" in STEPS:
+        once["signin_burst"] = _step("sign-in burst", _jobs().signin_burst)
+        save(results)
+    if "export" in STEPS:
+        value = _step("export memory", _jobs().export_memory)
+        once["export_memory"] = value or {"text": "not measured (bench/export_memory.py is not on this branch)"}
+        save(results)
+    save(results)
+    print(f"written {JSON_PATH} and {MARKDOWN_PATH}")
+
+
+def _jobs():
+    from bench import jobs
+
+    return jobs
+
+
+def _step(name: str, function):
+    print(f"-- {name}", flush=True)
+    value = function()
+    print(f"   {value.get('text') if isinstance(value, dict) else value}", flush=True)
+    return value
+
+
+def prepare(entry: dict):
+    """Find the province of this size and seed, or generate it; then ``ANALYZE`` the database."""
+    from django.db import connection
+
+    from bench.pages import find_dataset
+    from studygroup.models import StudyGroup
+
+    size, seed = entry["groups"], entry["seed"]
+    data = find_dataset(size, seed)
+    if data is None:
+        started = time.perf_counter()
+        manage("generate_load", "--groups", str(size), "--years", "1", "--seed", str(seed))
+        entry["generated_seconds"] = round(time.perf_counter() - started)
+        data = find_dataset(size, seed)
+    else:
+        entry["generated_seconds"] = None
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    entry["analyze_seconds"] = round(time.perf_counter() - started, 1)
+    everything = StudyGroup.objects.count()
+    entry["data"] = (
+        f"province `{data.root.code}` ({size:,} groups, seed {seed}, one year, "
+        + ("generated now" if entry["generated_seconds"] is not None else "reused from an earlier run")
+        + f"), in a database of {everything:,} groups; ANALYZE run after generating "
+        f"({entry['analyze_seconds']} s); autovacuum {_setting('autovacuum')}; city dashboard: "
+        f"{data.city.name} ({data.city_groups} groups); county: {data.county.name}"
+    )
+    return data
+
+
+def measure(entry: dict, results: dict) -> None:
+    from bench import measure as pages
+
+    data = prepare(entry)
+    print(f"-- {entry['groups']} groups: {entry['data']}", flush=True)
+    figures = entry["figures"]
+    if "rollups" in STEPS:
+        figures.update(_step("rollups", lambda: _jobs().rollups(data)))
+        save(results)
+    else:
+        _jobs().rollups(data, full=False)  # the pages read current rollups
+    if "digests" in STEPS:
+        figures["digests"] = _step("digests", lambda: _jobs().digests(data))
+        save(results)
+    if "pages" in STEPS:
+
+        def measured(done: list[dict]) -> None:
+            entry["pages"] = done
+            save(results)
+
+        entry["pages"] = pages.measure_pages(
+            data, _jobs().root_digest_id(data), repeat=entry["repeat"], menu="menu" in STEPS, measured=measured
         )
-        return cursor.fetchone()
+        save(results)
+    if "year" in STEPS:
+        figures["year_summary_json"] = _step("year_summary --json", lambda: _jobs().year_summary(data))
+        save(results)
+    if "checklist" in STEPS:
+        figures["checklist_queries"] = _step("checklist queries", lambda: _jobs().checklist_queries(data))
+        save(results)
+
+
+def save(results: dict) -> None:
+    from bench import report
+
+    report.write_json(results, JSON_PATH)
+    MARKDOWN_PATH.write_text(report.markdown(results), encoding="utf-8")
 
 
 if __name__ == "__main__":

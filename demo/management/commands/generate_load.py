@@ -15,8 +15,14 @@ from audits.models import Action, ObserverVisit
 from plans.models import PlanTopic, SessionKind, StudyPlan
 from sessions.models import Attendance, StudySession, Submission
 from studygroup import audit, formats
-from studygroup.models import AuditEntry, Membership, Organization, Person, StudyGroup
+from studygroup.models import AuditEntry, Membership, Organization, Person, RoleGrant, StudyGroup, User
 
+# The accounts the benchmark signs in as (never a superuser, so the access filters run): each role at the root,
+# and the reading roles at the first county.
+ROOT_ROLES = ["staff", "leader", "viewer", "observer", "inspector"]
+COUNTY_ROLES = ["staff", "leader", "viewer"]
+ROLE_NAMES = {"staff": "办公室人员", "leader": "领导", "viewer": "查阅人", "observer": "旁听员", "inspector": "督查员"}
+PLACES = {"root": "省级", "county": "县级"}
 STATUSES = ["present"] * 85 + ["late"] * 5 + ["leave"] * 6 + ["absent"] * 2 + ["made_up"] * 2
 KINDS = list(SessionKind.values)
 
@@ -50,6 +56,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._fill(study_groups[start : start + chunk], year_list, rng, observers)
             self.stderr.write(f"groups {min(start + chunk, len(study_groups))}/{len(study_groups)}")
+        _role_accounts(organizations, seed)
         # Benchmark data, written in bulk: one entry for the run, filed under the new root.
         audit.write(
             action=AuditEntry.Action.IMPORT,
@@ -130,6 +137,36 @@ class Command(BaseCommand):
             _submissions(groups, people, year, rng)
             visits = _visits(sessions, year, rng, observers)
             _actions(visits, groups, people, year, rng)
+
+
+def role_username(seed: int, role: str, where: str) -> str:
+    """The benchmark account holding ``role`` at the root (``where="root"``) or the first county of seed's tree."""
+    return f"load{seed}-{role}-{where}"
+
+
+def _role_accounts(organizations: list[Organization], seed: int) -> None:
+    """A person and an account (no usable password) holding each role the benchmark signs in as."""
+    county = next((o for o in organizations if o.depth == 3), organizations[0])
+    wanted = [(role, "root", organizations[0]) for role in ROOT_ROLES]
+    wanted += [(role, "county", county) for role in COUNTY_ROLES]
+    users = User.objects.bulk_create([User(username=role_username(seed, r, w), password="!") for r, w, _o in wanted])  # noqa: S106 - unusable
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                code=f"load{seed}-{role}-{where}",
+                name=f"{PLACES[where]}{ROLE_NAMES[role]}",
+                organization=org,
+                user=user,
+            )
+            for (role, where, org), user in zip(wanted, users, strict=True)
+        ]
+    )
+    RoleGrant.objects.bulk_create(
+        [
+            RoleGrant(person=person, organization=org, role=role)
+            for (role, _where, org), person in zip(wanted, people, strict=True)
+        ]
+    )
 
 
 def _members(groups: list[StudyGroup], first: datetime.date) -> list[Person]:
