@@ -18,6 +18,35 @@ def _session_label(session) -> str:
     return f"{timezone.localtime(session.starts_at):%m-%d %H:%M} {session.group.organization.name} · {session.title}"
 
 
+# The most options a list of sessions or people on the planning page shows: a province's subtree holds tens of
+# thousands of each, so the page lists the first ones of the range the user narrows to (``?within=``).
+CHOICES_SHOWN = 200
+
+
+class _ShownChoices(forms.models.ModelChoiceIterator):
+    """The first ``CHOICES_SHOWN`` options of ``field.shown`` (else of the queryset); never counts the queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        shown = self.queryset if self.field.shown is None else self.field.shown
+        for obj in shown[:CHOICES_SHOWN]:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return CHOICES_SHOWN + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return True
+
+
+class ShownModelChoiceField(forms.ModelChoiceField):
+    """Accepts any record of its queryset but lists only the first ``CHOICES_SHOWN`` of ``shown``."""
+
+    iterator = _ShownChoices
+    shown = None
+
+
 class RequestKeyField(forms.UUIDField):
     """A hidden key given to each form shown: the service does once what one form asks for, however many clicks."""
 
@@ -28,7 +57,7 @@ class RequestKeyField(forms.UUIDField):
 
 
 class PoolAddForm(CrispyForm):
-    person = forms.ModelChoiceField(label=_("Add to the observer pool"), queryset=None)
+    person = ShownModelChoiceField(label=_("Add to the observer pool"), queryset=None)
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +66,7 @@ class PoolAddForm(CrispyForm):
 
 
 class AssignForm(CrispyForm):
-    session = forms.ModelChoiceField(label=_("Session"), queryset=None)
+    session = ShownModelChoiceField(label=_("Session"), queryset=None)
     observer = forms.ModelChoiceField(label=_("Observer"), queryset=None)
     is_online = forms.BooleanField(label=_("Observes online"), required=False)
 
@@ -69,10 +98,10 @@ class DrawForm(CrispyForm):
 
 
 class CrossForm(CrispyForm):
-    first = forms.ModelChoiceField(label=_("Session of group A"), queryset=None)
-    observer_of_first = forms.ModelChoiceField(label=_("Observer from group B"), queryset=None)
-    second = forms.ModelChoiceField(label=_("Session of group B"), queryset=None)
-    observer_of_second = forms.ModelChoiceField(label=_("Observer from group A"), queryset=None)
+    first = ShownModelChoiceField(label=_("Session of group A"), queryset=None)
+    observer_of_first = ShownModelChoiceField(label=_("Observer from group B"), queryset=None)
+    second = ShownModelChoiceField(label=_("Session of group B"), queryset=None)
+    observer_of_second = ShownModelChoiceField(label=_("Observer from group A"), queryset=None)
 
     def __init__(self, *args, sessions=None, people=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,12 +12,56 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audits import draw, selectors, services
+from audits import forms as audits_forms
 from audits.forms import AssignForm, CrossForm, DrawForm, PoolAddForm
 from audits.models import ObserverPoolMember, ObserverVisit, RandomDraw, VisitInvitation
 from audits.views.common import _nothing_to_plan, _planning_org
 from studygroup import access
-from studygroup.models import Person
-from studygroup.viewutils import post_action, run_service
+from studygroup.models import Organization, Person
+from studygroup.viewutils import post_action, query_id, run_service
+
+
+def _within(request, organization: Organization) -> Organization:
+    """The organization of ``organization``'s subtree the lists are narrowed to (``?within=``), else itself."""
+    wanted = query_id(request, "within")
+    if wanted is None or wanted == organization.pk:
+        return organization
+    return Organization.objects.filter(pk=wanted, path__startswith=organization.path).first() or organization
+
+
+def _narrow(forms: dict, within: Organization) -> dict:
+    """List in each form only the sessions and people of ``within``'s subtree, the first ``CHOICES_SHOWN`` of
+    each (the forms still accept any of the organization's); say whether a list was cut. Two queries."""
+    under = {"group__organization__path__startswith": within.path}
+    people_under = {"organization__path__startswith": within.path}
+    for name in ("session",):
+        field = forms["assign_form"].fields[name]
+        field.shown = field.queryset.filter(**under)
+    for name in ("first", "second"):
+        field = forms["cross_form"].fields[name]
+        field.shown = field.queryset.filter(**under)
+    for form, name in (
+        ("cross_form", "observer_of_first"),
+        ("cross_form", "observer_of_second"),
+        ("pool_form", "person"),
+    ):
+        field = forms[form].fields[name]
+        field.shown = field.queryset.filter(**people_under)
+    sessions = forms["assign_form"].fields["session"].shown
+    people = forms["pool_form"].fields["person"].shown
+    return {
+        "lists_cut": sessions[audits_forms.CHOICES_SHOWN : audits_forms.CHOICES_SHOWN + 1].exists()
+        or people[audits_forms.CHOICES_SHOWN : audits_forms.CHOICES_SHOWN + 1].exists(),
+        "choices_shown": audits_forms.CHOICES_SHOWN,
+    }
+
+
+def _scopes(organization: Organization, within: Organization) -> list[Organization]:
+    """The ranges offered to narrow the lists: the organization, the one above ``within``, it and its children."""
+    wanted = Q(pk=organization.pk) | Q(pk=within.pk) | Q(parent=within)
+    if within.pk != organization.pk:
+        wanted |= Q(pk=within.parent_id)
+    return list(Organization.objects.filter(wanted).order_by("path"))
 
 
 def _planning_forms(request, organization, data=None):
@@ -57,6 +102,7 @@ def planning_view(request):
         return empty
     organization, organizations = _planning_org(request)
     forms = _planning_forms(request, organization, request.POST if request.method == "POST" else None)
+    within = _within(request, organization)
     if request.method == "POST":
         kind = request.POST.get("form")
         form = forms.get(f"{kind}_form")
@@ -65,10 +111,11 @@ def planning_view(request):
             and form.is_valid()
             and run_service(form, lambda: _planning_action(request, organization, kind, form.cleaned_data))
         ):
-            return redirect(f"{request.path}?org={organization.pk}")
-    return render(
-        request, "audits/planning.html", {"organization": organization, "organizations": organizations, **forms}
-    )
+            narrowed = f"&within={within.pk}" if within.pk != organization.pk else ""
+            return redirect(f"{request.path}?org={organization.pk}{narrowed}")
+    context = {"organization": organization, "organizations": organizations, "within": within, **forms}
+    context.update(_narrow(forms, within), scopes=_scopes(organization, within))
+    return render(request, "audits/planning.html", context)
 
 
 def _planning_action(request, organization, kind, data) -> None:
