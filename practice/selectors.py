@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import ExtractMonth, Substr
 from django.utils import timezone
 
 from audits.models import Action, ObserverVisit
@@ -198,9 +198,9 @@ def is_overdue_by(action: Action, day: datetime.date) -> bool:
     return action.due_on < day and not in_time
 
 
-def first_topic_ledger(*, organization: Organization, year: int, user: User) -> list[LedgerRow]:
-    """The year's 第一议题 studies held in the subtree, each with its measures, in three queries."""
-    sessions = list(
+def first_topic_sessions(*, organization: Organization, year: int, user: User) -> QuerySet[StudySession]:
+    """The year's 第一议题 studies held in the subtree that the user reads, in the ledger's order."""
+    return (
         access.visible(
             StudySession.objects.held_in(year).filter(
                 kind=SessionKind.FIRST_TOPIC, group__organization__path__startswith=organization.path
@@ -208,9 +208,13 @@ def first_topic_ledger(*, organization: Organization, year: int, user: User) -> 
             user,
         )
         .select_related("group__organization")
-        .prefetch_related("topics")
         .order_by("starts_at", "pk")
     )
+
+
+def ledger_rows(sessions: list[StudySession], *, year: int, user: User) -> list[LedgerRow]:
+    """``sessions`` (a page of the ledger, or all of it) each with its measures: two queries (topics, measures)."""
+    prefetch_related_objects(sessions, "topics")
     measures: dict[int, list[Action]] = {}
     judged_on = judge_date(year)
     for action in (
@@ -221,6 +225,69 @@ def first_topic_ledger(*, organization: Organization, year: int, user: User) -> 
         action.overdue = is_overdue_by(action, judged_on)  # type: ignore[attr-defined]
         measures.setdefault(action.session_id, []).append(action)  # type: ignore[arg-type]
     return [LedgerRow(session, measures.get(session.pk, []), judged_on) for session in sessions]
+
+
+def first_topic_ledger(*, organization: Organization, year: int, user: User) -> list[LedgerRow]:
+    """The year's 第一议题 studies held in the subtree, each with its measures, in three queries (the download)."""
+    sessions = list(first_topic_sessions(organization=organization, year=year, user=user))
+    return ledger_rows(sessions, year=year, user=user)
+
+
+@dataclass
+class LedgerFigures:
+    """The ledger's figures for part of a subtree: a child organization's subtree, or the organization itself."""
+
+    organization: Organization
+    studies: int = 0
+    measures: int = 0
+    done: int = 0
+    overdue: int = 0
+    is_own: bool = False
+
+
+def _by_prefix(queryset: QuerySet, lookup: str, length: int, **aggregates) -> dict[str, dict]:
+    rows = queryset.order_by().annotate(prefix=Substr(lookup, 1, length)).values("prefix").annotate(**aggregates)
+    return {row.pop("prefix"): row for row in rows}
+
+
+def first_topic_summary(
+    *, organization: Organization, year: int, user: User
+) -> tuple[LedgerFigures, list[LedgerFigures]]:
+    """The ledger's figures in all and per child organization (a drill-down), in three grouped queries whatever
+    the size of the subtree; measures are counted done and overdue as ``LedgerRow`` counts them."""
+    length = Organization.path_length(organization.depth + 1)
+    sessions = first_topic_sessions(organization=organization, year=year, user=user)
+    in_time = Q(status=Action.Status.DONE) & (Q(done_on__isnull=True) | Q(done_on__lte=F("due_on")))
+    measures = access.visible(Action.objects.filter(session__in=sessions.order_by().values("pk")), user)
+    studied = _by_prefix(sessions, "group__organization__path", length, n=Count("pk"))
+    counted = _by_prefix(
+        measures,
+        "session__group__organization__path",
+        length,
+        n=Count("pk"),
+        done=Count("pk", filter=Q(status=Action.Status.DONE)),
+        overdue=Count("pk", filter=Q(due_on__lt=judge_date(year)) & ~in_time),
+    )
+    parts = [organization, *Organization.objects.filter(parent=organization).order_by("path")]
+    rows = [
+        LedgerFigures(
+            organization=part,
+            studies=studied.get(part.path, {}).get("n", 0),
+            measures=counted.get(part.path, {}).get("n", 0),
+            done=counted.get(part.path, {}).get("done", 0),
+            overdue=counted.get(part.path, {}).get("overdue", 0),
+            is_own=part == organization,
+        )
+        for part in parts
+    ]
+    total = LedgerFigures(
+        organization=organization,
+        studies=sum(row.studies for row in rows),
+        measures=sum(row.measures for row in rows),
+        done=sum(row.done for row in rows),
+        overdue=sum(row.overdue for row in rows),
+    )
+    return total, [row for row in rows if row.studies or row.measures]
 
 
 # 学习报备 and 随机抽查 --------------------------------------------------------------------

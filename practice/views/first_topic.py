@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,31 +64,41 @@ def measure_add_view(request, pk):
     return render(request, "practice/measure_form.html", {"form": form, "session": session})
 
 
-def _ledger_context(request, *, strict: bool = False) -> dict:
+LEDGER_PAGE_SIZE = 50
+
+
+def _ledger_place(request, *, strict: bool = False):
     organizations = list(access.organizations_held(request.user, access.READING_ROLES))
     organization = chosen_organization(request, organizations, reach_below=True, strict=strict)
-    year = requested_year(request)
-    rows = selectors.first_topic_ledger(organization=organization, year=year, user=request.user)
-    return {
+    return organization, organizations, requested_year(request)
+
+
+@login_required
+def first_topic_ledger_view(request):
+    """The year's figures in all and per child organization (a drill-down), counted in SQL, then the studies a
+    page at a time with the measures of that page only."""
+    organization, organizations, year = _ledger_place(request)
+    total, parts = selectors.first_topic_summary(organization=organization, year=year, user=request.user)
+    sessions = selectors.first_topic_sessions(organization=organization, year=year, user=request.user)
+    page = Paginator(sessions, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
         "organization": organization,
         "organizations": organizations,
         "trail": reach_trail(organization, organizations),
         "year": year,
         "years": year_choices(ahead=0),
-        "rows": rows,
-        "measures": sum(len(row.measures) for row in rows),
-        "done": sum(row.done for row in rows),
-        "overdue": sum(row.overdue for row in rows),
+        "total": total,
+        "parts": parts if len(parts) > 1 else [],
+        "rows": selectors.ledger_rows(list(page.object_list), year=year, user=request.user),
+        "page": page,
+        "query": urlencode({"org": organization.pk, "year": year}),
     }
-
-
-@login_required
-def first_topic_ledger_view(request):
-    return render(request, "practice/first_topic_ledger.html", _ledger_context(request))
+    return render(request, "practice/first_topic_ledger.html", context)
 
 
 @login_required
 def first_topic_xlsx_view(request):
-    context = _ledger_context(request, strict=True)
-    name = f"{context['organization'].name}{context['year']}年第一议题台账.xlsx"
-    return documents.download(practice_documents.first_topic_xlsx(context["rows"]), documents.XLSX, name)
+    organization, _organizations, year = _ledger_place(request, strict=True)
+    rows = selectors.first_topic_ledger(organization=organization, year=year, user=request.user)
+    name = f"{organization.name}{year}年第一议题台账.xlsx"
+    return documents.download(practice_documents.first_topic_xlsx(rows), documents.XLSX, name)
