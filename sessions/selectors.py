@@ -210,6 +210,20 @@ def makeups_due_between(first: datetime.date, last: datetime.date) -> QuerySet[A
     )
 
 
+def makeups_counted(*, user: User) -> tuple[int, int]:
+    """How many rows ``makeups_open`` holds and how many of them are overdue: one aggregate query, the ordering
+    cleared (it would join the people to sort rows that are only counted)."""
+    figures = (
+        makeups_open(user=user)
+        .order_by()
+        .aggregate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(session__ends_at__lt=makeup_overdue_before())),
+        )
+    )
+    return figures["open"], figures["overdue"]
+
+
 def makeups_overdue(*, user: User) -> QuerySet[Attendance]:
     """The rows of ``makeups_open`` whose make-up is overdue, filtered in SQL (count them with ``.count()``)."""
     return makeups_open(user=user).filter(session__ends_at__lt=makeup_overdue_before())

@@ -25,10 +25,10 @@ def ended(group, days_ago: float):
     return StudySessionFactory(group=group, starts_at=ends - datetime.timedelta(hours=2), ends_at=ends)
 
 
-def county_with_makeups(towns: int, *, per_town: int):
+def county_with_makeups(towns: int, *, per_town: int, parent=None):
     """A county and ``towns`` towns below; each town has ``per_town`` overdue make-ups, one due later, one made up
     by an approved make-up note (not open any more) and one leave of a session not yet ended."""
-    county = OrganizationFactory(kind="county")
+    county = OrganizationFactory(kind="county", parent=parent)
     StudyGroupFactory(organization=county)
     for _ in range(towns):
         group = StudyGroupFactory(organization=OrganizationFactory(parent=county))
@@ -65,17 +65,25 @@ def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
     assert ("查看全部" in named) is (overdue > 3)
 
 
+@pytest.mark.parametrize("level", ["county", "city"])
 @pytest.mark.parametrize(("towns", "per_town"), [(1, 1), (6, 4)])
-def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, per_town):
+def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, per_town, level):
+    """One aggregate query counts the open and the overdue make-ups (the paginator does not count again); the
+    staff of the city above see the same rows; the staff of another county see none of them."""
     with freeze_time(NOW):
-        county = county_with_makeups(towns, per_town=per_town)
-        client.force_login(user_with_role("staff", county))
+        parent = OrganizationFactory(kind="city") if level == "city" else None
+        county = county_with_makeups(towns, per_town=per_town, parent=parent)
+        client.force_login(user_with_role("staff", county if level == "county" else county.parent))
         client.get(reverse("sessions:makeup-list"))
-        with assert_queries(14):
+        with assert_queries(13):
             page = client.get(reverse("sessions:makeup-list")).content.decode()
+        client.force_login(user_with_role("staff", OrganizationFactory(kind="county")))
+        outside = client.get(reverse("sessions:makeup-list")).content.decode()
     rows = page.split('id="makeups-open"')[1].split("</table>")[0]
     assert rows.count("<tr") - 1 == towns * (per_town + 1)
     assert rows.count("table-danger") == towns * per_town
+    assert f"{towns * per_town} 人已逾期。" in page
+    assert "0 人已逾期。" in outside and "没有待补学" in outside.split('id="makeups-open"')[1]
 
 
 def test_make_up_list_is_paginated_and_counts_every_overdue_one(client, settings):

@@ -61,8 +61,12 @@ MAKEUP_PAGE_SIZE = 100
 
 @login_required
 def makeup_list_view(request):
-    """Open make-ups a page at a time, oldest first; the overdue count is counted in SQL over all of them."""
-    page = Paginator(selectors.makeups_open(user=request.user), MAKEUP_PAGE_SIZE).get_page(request.GET.get("page"))
+    """Open make-ups a page at a time, oldest first; how many are open and overdue is counted in one aggregate
+    query over all of them (the paginator is given the count rather than counting again)."""
+    open_count, overdue_count = selectors.makeups_counted(user=request.user)
+    paginator = Paginator(selectors.makeups_open(user=request.user), MAKEUP_PAGE_SIZE)
+    paginator.count = open_count  # a cached property: set, it is not counted a second time
+    page = paginator.get_page(request.GET.get("page"))
     rows = [
         (
             row,
@@ -75,7 +79,7 @@ def makeup_list_view(request):
     context = {
         "rows": rows,
         "page": page,
-        "overdue_count": selectors.makeups_overdue(user=request.user).count(),
+        "overdue_count": overdue_count,
         "recorded": selectors.makeups_recorded(user=request.user)[:50],
     }
     return render(request, "sessions/makeup_list.html", context)
