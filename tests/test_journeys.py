@@ -436,3 +436,20 @@ def test_staff_record_a_makeup_delivered_in_person(browser):
         timezone.localdate(),
         "absent",
     )
+
+
+@pytest.mark.parametrize("width", [1366, 1024, 390])
+def test_the_longest_menus_fit_the_window_with_the_user_menu_in_sight(browser, width):
+    """A member holding every app's entries and staff with every menu: the page is never wider than the window,
+    and the notifications and the user's own menu stay on screen (they used to be pushed past the right edge)."""
+    from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+    group = StudyGroupFactory(organization=OrganizationFactory(name="城关镇党委"))
+    member = user_with_role("member", group.organization)
+    staff = user_with_role("staff", group.organization)
+    for name, user in (("menu-member", member), ("menu-staff", staff)):
+        with journey(browser, f"{name}-{width}", user, viewport={"width": width, "height": 900}) as page:
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if width >= 992:  # the menu is laid out, not folded behind the toggler
+                box = page.locator("#nav-notifications").bounding_box()
+                assert box is not None and box["x"] + box["width"] <= width

@@ -112,3 +112,29 @@ def test_the_reading_list_is_the_groups_own(client, group):
     page = client.get(reverse("practice:reading-list", args=[group.pk])).content.decode()
     assert "本组书目" in page and "推荐读物</a>" not in page
     assert Recommendation.objects.count() == 1
+
+
+def test_the_reading_list_holds_the_years_readings_only(client, group):
+    """Picked readings count in the year of their session; waiting ones in the year they were recommended."""
+    member = user_with_role("member", group.organization)
+    this_year = timezone.localdate().year
+    last_start = timezone.now().replace(year=this_year - 1, month=6, day=10)
+    last_years_session = StudySessionFactory(
+        group=group, starts_at=last_start, ends_at=last_start + datetime.timedelta(hours=2)
+    )
+    picked_last_year = services.recommendation_create(group=group, title="去年领学篇目", why="好", by=member)
+    Recommendation.objects.filter(pk=picked_last_year.pk).update(
+        session=last_years_session, picked_at=last_start - datetime.timedelta(days=3)
+    )
+    waiting_last_year = services.recommendation_create(group=group, title="去年待选荐读", why="好", by=member)
+    Recommendation.objects.filter(pk=waiting_last_year.pk).update(created_at=last_start)
+    services.recommendation_create(group=group, title="今年待选荐读", why="好", by=member)
+    client.force_login(user_with_role("viewer", group.organization))
+    url = reverse("practice:reading-list", args=[group.pk])
+
+    this_years = client.get(url).content.decode()
+    assert "今年待选荐读" in this_years
+    assert "去年领学篇目" not in this_years and "去年待选荐读" not in this_years
+    last_years = client.get(f"{url}?year={this_year - 1}").content.decode()
+    assert "去年领学篇目" in last_years and "去年待选荐读" in last_years
+    assert "今年待选荐读" not in last_years
