@@ -80,7 +80,9 @@ def first_topic_ledger_view(request):
     organization, organizations, year = _ledger_place(request)
     total, parts = selectors.first_topic_summary(organization=organization, year=year, user=request.user)
     sessions = selectors.first_topic_sessions(organization=organization, year=year, user=request.user)
-    page = Paginator(sessions, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(sessions, LEDGER_PAGE_SIZE)
+    paginator.count = total.studies  # the summary counted them: a cached property, set, it is not counted again
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "organization": organization,
         "organizations": organizations,
