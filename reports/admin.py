@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import MonthlyDigest, Rollup, TaskRun, YearSummary
+from reports.models import MonthlyDigest, RecordsImport, Rollup, TaskRun, YearSummary
 from studygroup.admin import AuditedAdmin
 
 
@@ -28,3 +28,12 @@ class TaskRunAdmin(admin.ModelAdmin):
 class RollupAdmin(admin.ModelAdmin):
     list_display = ["organization", "year", "month", "sessions", "attendance_rows", "built_at"]
     raw_id_fields = ["organization"]
+
+
+@admin.register(RecordsImport)
+class RecordsImportAdmin(admin.ModelAdmin):
+    """Records bundles uploaded on the staff page, to read: who, when, the result; the job does the rest."""
+
+    list_display = ["file_name", "organization", "uploaded_by", "created_at", "finished_at", "written"]
+    raw_id_fields = ["organization", "uploaded_by", "run"]
+    readonly_fields = ["stored_name", "errors", "counts", "written", "finished_at"]
