@@ -13,6 +13,7 @@ separated addresses or networks of reverse proxies), ``AUDIT_RETENTION_DAYS`` (a
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("STUDYGROUP_KEYLESS_COMMAND"):
+    # manage.py's KEYLESS_COMMANDS (makemigrations) sign nothing: a key nobody knows, and DEBUG as it was set.
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -62,6 +62,31 @@ def test_in_development_mode_migrations_are_complete():
     assert "No changes detected" in result.stdout
 
 
+def test_makemigrations_check_runs_without_a_key_and_without_debug():
+    # It compares models with migrations and signs nothing: any checkout (a hook, a reviewer) may run it.
+    result = run("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "No changes detected" in result.stdout
+    probe = (
+        "import os, sys\n"
+        "sys.argv = ['manage.py', 'makemigrations', '--check', '--dry-run']\n"
+        "import manage\n"
+        "manage.main()\n"
+        "from django.conf import settings\n"
+        "print('DEBUG', settings.DEBUG)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "DEBUG False", shown.stderr[-2000:]
+    # Every other command still refuses without a key: the first test of this module.
+
+
 def test_with_a_secret_key_debug_stays_off():
     result = run(
         "shell",
