@@ -387,6 +387,9 @@ class FormReceipt(models.Model):
     key = models.UUIDField(_("key"), unique=True)
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
     url = models.CharField(_("address"), max_length=300, blank=True)
+    # What was sent (address and fields, the key left out): the same form sent again from a page drawn anew (the
+    # browser's Back, a reload) carries a new key but the same content.
+    content = models.CharField(_("content"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     audit_exclude = True

@@ -10,9 +10,13 @@ One piece serves every form of every app; no view or form asks for it:
   has committed, then creates nothing: it is sent where the first post led, with a calm message, or shown
   a page saying the form was already sent (``studygroup/once_repeat.html``). A post that wrote nothing (a form
   shown again with its errors, a refusal: no INSERT, UPDATE or DELETE was sent) or failed (4xx, 5xx: everything
-  it did is rolled back) drops its receipt, so the corrected form can be sent. htmx posts (autosave, answers
-  saved as they are chosen) carry no such promise: they are repeated on purpose, and their services are
-  idempotent.
+  it did is rolled back) drops its receipt, so the corrected form can be sent.
+- **The content.** Pages are sent with ``Cache-Control: no-store``, so the browser's Back draws the form anew, with
+  a new key, and puts back what was typed: the receipt also keeps a digest of what was sent, and the same form
+  with the same content sent again by the same user within ``FORM_RESEND_SECONDS`` (10 minutes) is a repeat too.
+
+htmx posts (autosave, answers saved as they are chosen) carry no such promise: they are repeated on purpose, and
+their services are idempotent.
 
 Pages also disable their buttons on submit (``static/js/busy.js``, loaded by the base template); the key is for
 what gets through anyway (a resent page, a slow network, two quick taps on a phone).
@@ -20,14 +24,18 @@ what gets through anyway (a resent page, a slow network, two quick taps on a pho
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studygroup.models import FormReceipt
@@ -64,9 +72,13 @@ class OnceMiddleware:
         if key is None:
             return self.get_response(request)
         with transaction.atomic():
+            content = content_of(request)
+            resent = sent_lately(request.user, content)
+            if resent is not None:
+                return repeated(request, resent)
             try:
                 with transaction.atomic():
-                    receipt = FormReceipt.objects.create(key=key, user=request.user)
+                    receipt = FormReceipt.objects.create(key=key, user=request.user, content=content)
             except IntegrityError:
                 return repeated(request, key)
             writes = Writes()
@@ -80,6 +92,28 @@ class OnceMiddleware:
                 receipt.url = response.get("Location", "")[:300] if 300 <= response.status_code < 400 else ""
                 receipt.save(update_fields=["url"])
         return response
+
+
+def content_of(request) -> str:
+    """A digest of what the post sent: its address, its fields (the form key and CSRF token left out) and the
+    names and sizes of its files."""
+    fields = sorted(
+        (name, values) for name, values in request.POST.lists() if name not in (FIELD, "csrfmiddlewaretoken")
+    )
+    files = sorted((name, [(f.name, f.size) for f in items]) for name, items in request.FILES.lists())
+    return hashlib.sha256(repr((request.path, fields, files)).encode()).hexdigest()
+
+
+def sent_lately(user, content: str) -> uuid.UUID | None:
+    """The key of the same form, with the same content, that this user sent in the last ``FORM_RESEND_SECONDS``
+    and that wrote something: a page drawn anew (Back, a reload) and sent again is the same post."""
+    since = timezone.now() - datetime.timedelta(seconds=settings.FORM_RESEND_SECONDS)
+    return (
+        FormReceipt.objects.filter(user=user, content=content, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("key", flat=True)
+        .first()
+    )
 
 
 class Writes:

@@ -330,6 +330,8 @@ CELERY_TASK_TIME_LIMIT = 170
 # A job's lease (studygroup.jobs) expires this long after its holder's last heartbeat; a run silent this long
 # shows as interrupted on the job runs page.
 JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "120"))
+# The same form sent again with the same content by the same user within this time is a repeat (studygroup.once).
+FORM_RESEND_SECONDS = int(os.environ.get("FORM_RESEND_SECONDS", "600"))
 # A records import is one transaction: it has its own time limit (an hour by default), not the short tasks' one.
 IMPORT_TIME_LIMIT_SECONDS = int(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", "3600"))
 # Queues: heavy report work never delays e-mails, notifications or sign-in side effects. In production run a worker

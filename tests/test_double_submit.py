@@ -67,13 +67,21 @@ def test_a_reflection_posted_twice_or_five_times_is_one_submission(client, group
     assert Submission.objects.filter(person=member.person).count() == 1
     assert {r.status_code for r in repeats} == {302} and {r.url for r in repeats} == {first.url}
     assert "这份表单已经提交过,没有再次提交。下面是第一次提交的结果。" in messages_of(repeats[0])
-    # The page drawn again carries a new key: a second reflection, written on purpose, is a second submission.
-    again = {**body, "once": hidden(client.get(url).content.decode(), "once")}
+    # Back to the form: the page is drawn anew with a new key and the browser puts back what was typed. Sent
+    # again, it is the same post.
+    resent = client.post(url, {**body, "once": hidden(client.get(url).content.decode(), "once")})
+    assert resent.status_code == 302 and resent.url == first.url
+    assert Submission.objects.filter(person=member.person).count() == 1
+    assert "这份表单已经提交过,没有再次提交。下面是第一次提交的结果。" in messages_of(resent)
+    # A second reflection, written on purpose, is a second submission.
+    again = {**body, "text": "第二篇心得", "once": hidden(client.get(url).content.decode(), "once")}
     client.post(url, again)
     assert Submission.objects.filter(person=member.person).count() == 2
 
 
-def test_submit_clicked_three_times_is_one_review_step_and_one_email(client, group, django_capture_on_commit_callbacks):
+def test_submit_clicked_three_times_is_one_review_step_and_one_email(
+    client, group, django_capture_on_commit_callbacks, settings
+):
     staff = user_with_role("staff", group.organization, email="office@example.org")
     member = member_of(group)
     submission = SubmissionFactory(group=group, person=member.person)
@@ -83,7 +91,9 @@ def test_submit_clicked_three_times_is_one_review_step_and_one_email(client, gro
     key = hidden(page.split(f'action="{url}"')[1], "once")
     with django_capture_on_commit_callbacks(execute=True):
         answers = [client.post(url, {"once": key}) for _ in range(3)]
-        # A fourth click from a second tab (another key) finds it submitted: a calm word, nothing more.
+        # A fourth click from a second tab (another key), later than a resend: the service finds it submitted and
+        # says so calmly, nothing more.
+        settings.FORM_RESEND_SECONDS = 0
         other_tab = client.post(
             url, {"once": hidden(client.get(submission.get_absolute_url()).content.decode(), "once")}
         )
