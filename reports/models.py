@@ -99,6 +99,15 @@ class MonthlyDigest(TimeStampedModel):
         return Q(status=cls.Status.PUBLISHED, organization__path__in=ancestors)
 
 
+JOB_LABELS = {
+    "compile_digests": _("Compiling the monthly digests"),
+    "year_summary_drafts": _("Drafting the year summaries"),
+    "rebuild_rollups": _("Rebuilding the dashboard figures"),
+    "daily_reminders": _("Daily reminders"),
+    "import_records": _("Importing a records bundle"),
+}
+
+
 class TaskRun(models.Model):
     """The run of a background job, as staff see it: state, times, progress, errors. One record per job key
     (``digests:2026-11:all``): a redelivered task carries on the same record, and running the job again later
@@ -175,6 +184,15 @@ class TaskRun(models.Model):
     @property
     def is_interrupted(self) -> bool:
         return self.stopped_at is not None
+
+    @property
+    def label(self) -> str:
+        """The job in words, with the month or year it is for (the key stays for the admin)."""
+        job = str(JOB_LABELS.get(self.name, self.name))
+        year, month = self.params.get("year"), self.params.get("month")
+        if year and month:
+            return _("%(job)s, %(year)s-%(month)d") % {"job": job, "year": year, "month": month}
+        return _("%(job)s, %(year)s") % {"job": job, "year": year} if year else job
 
     @property
     def percent(self) -> int:

@@ -73,6 +73,9 @@ def test_a_permanent_error_in_one_organization_is_recorded_on_the_run_and_the_ot
     client.force_login(user_with_role("staff", county))
     page = client.get(reverse("reports:run-list")).content.decode()
     assert "城关镇党委:数据异常" in page and "1 项失败" in page
+    # The job in words and its month, not its internal name and key.
+    assert "编制学习专刊(2026年11月)" in page
+    assert "compile_digests" not in page and run.key not in page
 
 
 def test_daily_reminders_reach_each_person_once_a_day():

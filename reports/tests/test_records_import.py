@@ -56,7 +56,7 @@ def test_a_good_bundle_is_stored_then_imported_by_the_job_whose_page_shows_the_r
     result = client.get(reverse("reports:records-import-result", args=[started.pk])).content.decode()
     assert "学习会:1" in result
     # The 后台任务 page lists the run.
-    assert "import_records" in client.get(reverse("reports:run-list")).content.decode()
+    assert "导入学习台账" in client.get(reverse("reports:run-list")).content.decode()
 
 
 def test_a_large_bundle_is_checked_by_the_job_and_its_page_lists_every_problem_with_its_place(
