@@ -82,8 +82,8 @@ def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, pe
     rows = page.split('id="makeups-open"')[1].split("</table>")[0]
     assert rows.count("<tr") - 1 == towns * (per_town + 1)
     assert rows.count("table-danger") == towns * per_town
-    assert f"{towns * per_town} 人已逾期。" in page
-    assert "0 人已逾期。" in outside and "没有待补学" in outside.split('id="makeups-open"')[1]
+    assert f"{towns * per_town} 人次已逾期。" in page
+    assert "0 人次已逾期。" in outside and "没有待补学" in outside.split('id="makeups-open"')[1]
 
 
 def test_make_up_list_is_paginated_and_counts_every_overdue_one(client, settings):
@@ -99,7 +99,7 @@ def test_make_up_list_is_paginated_and_counts_every_overdue_one(client, settings
             last = client.get(reverse("sessions:makeup-list") + "?page=3").content.decode()
         finally:
             leave.MAKEUP_PAGE_SIZE = size
-    assert "6 人已逾期。" in first and "第 1 页,共 3 页" in first
+    assert "6 人次已逾期。" in first and "第 1 页,共 3 页" in first
     assert last.split('id="makeups-open"')[1].split("</table>")[0].count("<tr") - 1 == 1
 
 
