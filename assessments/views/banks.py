@@ -195,6 +195,7 @@ def tag_edit_view(request, pk):
         topics=topics,
         themes=themes,
         initial={"name": tag.name, "topic": tag.topic, "theme": tag.theme},
+        record=tag,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -206,4 +207,5 @@ def tag_edit_view(request, pk):
         ):
             messages.success(request, _("The tag has been saved."))
             return redirect(next_url(request, "assessments:bank-list"))
-    return render(request, "assessments/tag_form.html", {"tag": tag, "form": form})
+    # Not "tag": crispy-forms reads a "tag" from the context as the element wrapping each field.
+    return render(request, "assessments/tag_form.html", {"question_tag": tag, "form": form})
