@@ -458,3 +458,18 @@ def test_the_tag_page_wraps_each_field_in_a_div_not_in_the_tags_name(client):
 
     assert '<div id="div_id_name" class="mb-3">' in page and "<党史" not in page
     assert "<title>标签 · 党史" in page
+
+
+def test_staff_below_list_an_upper_banks_questions_without_links_to_pages_they_cannot_open(client, bank):
+    """A town's staff use the county's bank (its list), but its questions' pages answer them 404: no dead links."""
+    question = QuestionFactory(bank=bank)
+    town = OrganizationFactory(parent=bank.organization, name="城关镇党委")
+    edit = reverse("assessments:question-edit", args=[question.pk])
+    client.force_login(user_with_role("staff", town))
+
+    page = client.get(reverse("assessments:bank-detail", args=[bank.pk])).content.decode()
+
+    assert question.current.text[:20] in page and edit not in page
+    assert client.get(edit).status_code == 404
+    client.force_login(user_with_role("staff", bank.organization))
+    assert edit in client.get(reverse("assessments:bank-detail", args=[bank.pk])).content.decode()

@@ -71,6 +71,7 @@ def _bank_page(request, bank: QuestionBank, *, import_form=None, problems=None, 
         "kind": kind,
         "tag": tag,
         "can_change": access.can(request.user, "change", bank),
+        "can_open_questions": access.can(request.user, "assessments.questions_open", bank),
         "import_form": import_form or ImportForm(),
         "errors": problems or [],
     }
