@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from studygroup import access
@@ -15,6 +16,23 @@ def _active_on(day: datetime.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}start_on__lte": day}) & (
         Q(**{f"{prefix}end_on__isnull": True}) | Q(**{f"{prefix}end_on__gte": day})
     )
+
+
+def counts_by_child(queryset: QuerySet, path_lookup: str, organization: Organization, **aggregates) -> dict[str, dict]:
+    """Aggregate ``queryset`` (records of ``organization``'s subtree) per child organization: one grouped query,
+    keyed by the path of the child whose subtree holds the record (``organization``'s own path for its own).
+
+    ``path_lookup`` leads from the record to its organization's path; the ordering is cleared so that
+    ``Meta.ordering`` adds no join and no column to the grouping.
+    """
+    length = Organization.path_length(organization.depth + 1)
+    rows = (
+        queryset.order_by()
+        .annotate(child_path=Substr(path_lookup, 1, length))
+        .values("child_path")
+        .annotate(**aggregates)
+    )
+    return {row.pop("child_path"): row for row in rows}
 
 
 def organization_tree(*, user: User, search: str = "") -> QuerySet[Organization]:

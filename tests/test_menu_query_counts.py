@@ -35,7 +35,7 @@ PINNED: dict[str, dict[str, int]] = {
     "owner staff": {
         "/": 23,
         "/orgs/": 8,
-        "/plans/": 9,
+        "/plans/": 13,
         "/plans/materials/": 8,
         "/plans/research/": 8,
         "/sessions/": 9,
@@ -61,7 +61,7 @@ PINNED: dict[str, dict[str, int]] = {
     "owner leader": {
         "/": 25,
         "/orgs/": 8,
-        "/plans/": 8,
+        "/plans/": 12,
         "/plans/research/": 8,
         "/sessions/": 8,
         "/sessions/submissions/": 8,
@@ -105,7 +105,7 @@ PINNED: dict[str, dict[str, int]] = {
     "upper staff": {
         "/": 23,
         "/orgs/": 8,
-        "/plans/": 9,
+        "/plans/": 13,
         "/plans/materials/": 8,
         "/plans/research/": 8,
         "/sessions/": 9,
@@ -135,7 +135,7 @@ PINNED: dict[str, dict[str, int]] = {
     "upper viewer": {
         "/": 18,
         "/orgs/": 8,
-        "/plans/": 8,
+        "/plans/": 12,
         "/plans/research/": 8,
         "/sessions/": 8,
         "/sessions/lectures/": 8,
