@@ -34,7 +34,7 @@ from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the 
 PINNED: dict[str, dict[str, int]] = {
     "owner staff": {
         "/": 23,
-        "/orgs/": 8,
+        "/orgs/": 9,
         "/plans/": 13,
         "/plans/materials/": 8,
         "/plans/research/": 8,
@@ -60,7 +60,7 @@ PINNED: dict[str, dict[str, int]] = {
     },
     "owner leader": {
         "/": 25,
-        "/orgs/": 8,
+        "/orgs/": 9,
         "/plans/": 12,
         "/plans/research/": 8,
         "/sessions/": 8,
@@ -79,7 +79,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/": 17,
         "/sessions/my/": 12,
         "/practice/selfstudy/": 12,
-        "/orgs/": 8,
+        "/orgs/": 9,
         "/plans/": 8,
         "/plans/materials/": 8,
         "/plans/research/": 8,
@@ -104,7 +104,7 @@ PINNED: dict[str, dict[str, int]] = {
     },
     "upper staff": {
         "/": 23,
-        "/orgs/": 8,
+        "/orgs/": 9,
         "/plans/": 13,
         "/plans/materials/": 8,
         "/plans/research/": 8,
@@ -134,7 +134,7 @@ PINNED: dict[str, dict[str, int]] = {
     },
     "upper viewer": {
         "/": 18,
-        "/orgs/": 8,
+        "/orgs/": 9,
         "/plans/": 12,
         "/plans/research/": 8,
         "/sessions/": 8,
