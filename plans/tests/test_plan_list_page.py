@@ -46,7 +46,9 @@ def plan_list(client, **query) -> str:
     return client.get(reverse("plans:plan-list"), {"year": YEAR, **query}).content.decode()
 
 
-@pytest.mark.parametrize(("role", "level", "queries"), [("staff", "city", 17), ("viewer", "city", 16), ("leader", "county", 16)])
+@pytest.mark.parametrize(
+    ("role", "level", "queries"), [("staff", "city", 17), ("viewer", "city", 16), ("leader", "county", 16)]
+)
 def test_the_plan_list_runs_a_fixed_number_of_queries_at_two_sizes(client, role, level, queries):
     for size in (2, 7):
         city, counties = city_with_plans(size, name=f"S{size}")
