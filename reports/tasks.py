@@ -255,8 +255,10 @@ def rebuild_rollups(self, year: int | None = None) -> int:
     ids = list(StudyGroup.objects.order_by("pk").values_list("pk", flat=True))
     chunks = [ids[start : start + ROLLUP_CHUNK] for start in range(0, len(ids), ROLLUP_CHUNK)] or [[]]
     runs.begin(run, holder, len(chunks))
+    # Figures as of now: a session that starts while the chunks run is counted by the next incremental run.
+    as_of = timezone.now().isoformat()
     chord(group(rollup_statuses.s(year, chunk, run.pk, holder) for chunk in chunks))(
-        rollup_totals.si(year, run.pk, holder)
+        rollup_totals.si(year, run.pk, holder, as_of)
     )
     return len(ids)
 
@@ -275,14 +277,16 @@ def rollup_statuses(self, year: int, group_ids: list[int], run_id: int, holder: 
 
 
 @shared_task(bind=True, name="reports.rollup_totals", **jobs.RETRY)
-def rollup_totals(self, year: int, run_id: int, holder: str) -> int:
-    """The sums of every organization from the stored statuses, in one transaction; then the run's outcome."""
+def rollup_totals(self, year: int, run_id: int, holder: str, as_of: str | None = None) -> int:
+    """The sums of every organization from the stored statuses, in one transaction, as of the moment the run
+    started (``as_of``, ISO 8601); then the run's outcome."""
     from reports.rollups import rebuild
 
     if not runs.heartbeat(run_id, holder, "rollups"):
         return 0  # another rebuild took over
     try:
-        written = rebuild(year, statuses_stored=True)
+        moment = datetime.datetime.fromisoformat(as_of) if as_of else None
+        written = rebuild(year, statuses_stored=True, as_of=moment)
     except TRANSIENT:
         raise
     except Exception as exc:

@@ -243,13 +243,14 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
     _city, counties = tree(2)
     group = StudyGroup.objects.get(organization=counties[0])
     rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))
-    real = rollups.rebuild
+    real = rollups.refresh
 
-    def rebuild_while_a_write_lands(year, groups=None):
+    def refresh_while_a_write_lands(year, groups, at=None):
         rollup_marks.mark(group.pk, datetime.date(2026, 3, 2))
-        return real(year, groups)
+        return real(year, groups, at)
 
-    monkeypatch.setattr(rollups, "rebuild", rebuild_while_a_write_lands)
+    rebuild(2026)
+    monkeypatch.setattr(rollups, "refresh", refresh_while_a_write_lands)
     rollups.refresh_dirty()
     assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
 
