@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from reports import digest as digest_content
 from reports.models import MonthlyDigest, TaskRun, YearSummary
-from studygroup import access, audit, notifications, outbox
+from studygroup import access, audit, notifications, outbox, rollup_marks
 from studygroup import services as core_services
 from studygroup.models import AuditEntry, Notification, Organization, StudyGroup, User
 
@@ -156,6 +158,7 @@ def summary_save(*, group: StudyGroup, year: int, text: str, by: User) -> YearSu
         audit.record(AuditEntry.Action.CREATE, summary, by=by)
     else:
         audit.record(AuditEntry.Action.UPDATE, summary, by=by, before=before)
+    rollup_marks.mark(group.pk, datetime.date(year, 1, 1))  # 八有 and 七有 summary
     return summary
 
 
