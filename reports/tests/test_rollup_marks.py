@@ -220,6 +220,9 @@ def test_a_records_bundle_import_marks_every_group_of_the_bundle_once_per_year()
         bundle = export(city)
         DirtyRollup.objects.all().delete()
         import_bundle(bundle)
+        assert not DirtyRollup.objects.exists()  # nothing changed
+        bundle["sessions"][0]["title"] = "改过的标题"
+        import_bundle(bundle)
         groups = StudyGroup.objects.filter(organization__path__startswith=city.path).count()
         assert DirtyRollup.objects.filter(year=2026).count() == groups
 

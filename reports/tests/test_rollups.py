@@ -312,3 +312,29 @@ def test_a_rebuild_skips_while_another_live_holder_has_the_rollups_lease():
     assert jobs.lease_take("rollups", "incremental-run")
     assert rebuild_rollups(2026) == 0
     assert not Rollup.objects.exists()
+
+
+def test_a_rollup_is_current_until_a_mark_or_a_session_started_after_its_as_of_moment():
+    from reports.rollups import is_current, refresh_dirty
+    from studygroup import rollup_marks
+
+    with freeze_time("2026-04-01 08:00"):
+        city, counties = tree(2)
+        group = StudyGroup.objects.get(organization=counties[0])
+        start = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+        rebuild(2026)
+    size = StudyGroup.objects.filter(organization__path__startswith=city.path).count()
+    row = Rollup.objects.get(organization=city, year=2026, month=0)
+    assert row.built_at == datetime.datetime(2026, 4, 1, 8, tzinfo=datetime.UTC)  # as of, not when written
+    with freeze_time("2026-04-01 08:30"):
+        assert is_current(row, city, size)
+        assert not is_current(row, city, size + 1)
+    with freeze_time("2026-04-01 10:00"):  # the session has started since
+        assert not is_current(row, city, size)
+        refresh_dirty()
+        row = Rollup.objects.get(organization=city, year=2026, month=0)
+        assert is_current(row, city, size)
+        rollup_marks.mark(group.pk, datetime.date(2026, 4, 1))
+        assert not is_current(row, city, size)
+        assert is_current(Rollup.objects.get(organization=counties[1], year=2026, month=0), counties[1], 2)

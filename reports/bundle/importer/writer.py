@@ -66,8 +66,9 @@ def import_bundle(
             ) from exc
         if writer.errors:
             raise BundleError(writer.errors)
-        _mark_rollups(writer)
         written = writer.write_audit(by=by, ip_address=ip_address)
+        if written:  # a bundle that changed nothing (a reimport of one's own export) leaves no mark
+            _mark_rollups(writer)
     return Imported(counts=counts, written=written)
 
 
