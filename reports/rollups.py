@@ -28,7 +28,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import connections, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
@@ -76,9 +76,14 @@ def own_figures(year: int, at: datetime.datetime, organization_of: dict[int, int
     ids = None if every else list(organization_of)
     records = _records(year, at, ids)
     held = _add_sessions(own, records["sessions"])
-    _add_attendance(own, records["attendance"], held)
+    attendance, visits = records["attendance"], records["visits"]
+    if ids is not None:
+        # By the sessions' ids, so that the planner probes the index of ``session_id`` rather than hashing a scan.
+        attendance = Attendance.objects.filter(session_id__in=list(held)).order_by()
+        visits = ObserverVisit.objects.filter(session_id__in=list(held)).order_by()
+    _add_attendance(own, attendance, held)
     _add_submissions(own, records["submissions"])
-    _add_visits(own, records["visits"], held)
+    _add_visits(own, visits, held)
     _add_topics(own, records["topics"])
     _add_bayou(own, year, ids)
     return own.figures
@@ -253,18 +258,20 @@ def _organizations(paths: set[str]) -> list[tuple[int, int | None, int]]:
 
 
 def _add_stored_children(figures: Figures, year: int, rebuilt: dict[int, tuple[int | None, int]]) -> None:
-    """Add to each rebuilt organization the stored rows of its children that are not rebuilt, in one query."""
-    rows = (
-        Rollup.objects.filter(year=year, organization__parent_id__in=list(rebuilt))
-        .exclude(organization_id__in=list(rebuilt))
-        .order_by()
-        .values("organization__parent_id", "month")
-        .annotate(**{name: Sum(name) for name in MEASURES})
+    """Add to each rebuilt organization the stored rows of its children that are not rebuilt: the children by the
+    index of ``parent_id``, then their rows by the rollups' unique index (two queries, a row per child and month)."""
+    parent_of = dict(
+        Organization.objects.filter(parent_id__in=list(rebuilt))
+        .exclude(pk__in=list(rebuilt))
+        .values_list("pk", "parent_id")
     )
-    for row in rows:
-        bucket = figures[row["organization__parent_id"]][row["month"]]
-        for index, name in enumerate(MEASURES):
-            bucket[index] += row[name]
+    if not parent_of:
+        return
+    rows = Rollup.objects.filter(year=year, organization_id__in=list(parent_of)).order_by()
+    for organization_id, month, *values in rows.values_list("organization_id", "month", *MEASURES):
+        bucket = figures[parent_of[organization_id]][month]
+        for index, value in enumerate(values):
+            bucket[index] += value
 
 
 def _write(year: int, at: datetime.datetime, figures: Figures, replace: set[int] | None) -> int:
