@@ -5,7 +5,6 @@ the incremental run the rollups and the stored statuses equal a full rebuild, an
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -150,11 +149,6 @@ def staff(group):
 
 WRITES = [add_seat, end_seat, change_seat, approve_plan, save_minutes, send_circular, publish_material]
 WRITES += [save_summary, set_verdict, add_rules]
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
 
 
 @pytest.mark.parametrize("prepare", WRITES, ids=lambda f: f.__name__)

@@ -165,13 +165,6 @@ def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_org
 # Incremental rollups -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_previous_incremental_run():
-    from django.core.cache import cache
-
-    cache.delete("rollups:last_incremental")
-
-
 def rollup_rows():
     return sorted(
         (row["organization"], row["month"], *(row[m] for m in MEASURES))
