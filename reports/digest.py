@@ -21,6 +21,9 @@ from sessions.models import ATTENDED, Attendance, StudySession, Submission
 from studygroup import formats
 from studygroup.models import Organization, StudyGroup
 
+# How many of the month's materials and recommended reflections a digest lists (the earliest).
+MATERIALS_LISTED = 50
+REFLECTIONS_LISTED = 20
 SECTIONS = ["themes", "speeches", "materials", "groups", "children", "visits", "reflections", "next_topics"]
 
 
@@ -177,7 +180,7 @@ def _held_sessions(
     return list(
         sessions.select_related("group__organization")
         .annotate(rows=Count("attendances"), attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED)))
-        .order_by("group__organization__path", "starts_at")
+        .order_by("group__organization__path", "starts_at", "pk")
     )
 
 
@@ -209,7 +212,7 @@ def _themes(path: str, year: int, month: int, *, depth: int | None = None) -> li
         {"key": f"theme-{m.pk}", "org": m.plan.group.organization.name, "theme": m.theme}
         for m in themes.exclude(theme="")
         .select_related("plan__group__organization")
-        .order_by("plan__group__organization__path")
+        .order_by("plan__group__organization__path", "pk")
     ]
 
 
@@ -220,7 +223,7 @@ def _materials(path: str, start: datetime.datetime, end: datetime.datetime) -> l
             published_at__gte=start, published_at__lt=end, group__organization__path__startswith=path
         )
         .select_related("group__organization")
-        .order_by("published_at")[:50]
+        .order_by("published_at", "pk")[:MATERIALS_LISTED]
     ]
 
 
@@ -252,7 +255,7 @@ def _reflections(path: str, start: datetime.datetime, end: datetime.datetime) ->
             group__organization__path__startswith=path,
         )
         .select_related("group__organization", "person")
-        .order_by("submitted_on")[:20]
+        .order_by("submitted_on", "pk")[:REFLECTIONS_LISTED]
     ]
 
 
