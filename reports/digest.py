@@ -184,8 +184,15 @@ def _held_sessions(
     )
 
 
-def _groups_studied(sessions: list[StudySession]) -> list[dict]:
-    """A group an item, in the order of ``sessions``, with the sessions it held and their attendance rates."""
+def session_kinds() -> dict[str, str]:
+    """The label of each kind of session, in the active language (``get_kind_display`` without its cost)."""
+    return {value: str(label) for value, label in StudySession._meta.get_field("kind").flatchoices}
+
+
+def _groups_studied(sessions: list[StudySession], kinds: dict[str, str] | None = None) -> list[dict]:
+    """A group an item, in the order of ``sessions``, with the sessions it held and their attendance rates
+    (``kinds``: ``session_kinds()``, when the caller has them)."""
+    kinds = kinds if kinds is not None else session_kinds()
     groups: dict[int, dict] = {}
     for session in sessions:
         entry = groups.setdefault(
@@ -195,7 +202,7 @@ def _groups_studied(sessions: list[StudySession]) -> list[dict]:
         entry["sessions"].append(
             {
                 "title": session.title,
-                "kind": str(session.get_kind_display()),
+                "kind": kinds.get(session.kind, session.kind),
                 "date": formats.month_day_zh(session.starts_at),
                 "rate": round(session.attended / session.rows, 4) if session.rows else None,
             }

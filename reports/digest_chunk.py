@@ -62,10 +62,10 @@ def _build_detailed(subtrees: Subtrees, year: int, month: int) -> dict[int, dict
     reflections = _reflections(subtrees, start, end)
     next_topics = _next_topics(subtrees, *digest.next_month(year, month))
     more = extensions.digest_content_many(subtrees.organizations, year, month)
-    contents = {}
+    contents, kinds = {}, digest.session_kinds()
     for organization in subtrees.organizations:
         held = sessions[organization.pk]
-        groups = digest._groups_studied(held)
+        groups = digest._groups_studied(held, kinds)
         rows = sum(s.rows for s in held)
         attended = sum(s.attended for s in held)
         contents[organization.pk] = {

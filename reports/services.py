@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from itertools import groupby
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,7 +93,7 @@ def digest_compile_many(
     for found in updated:
         found.organization = by_pk[found.organization_id]
         found.content, found.compiled_at, found.updated_at = contents[found.organization_id], now, now
-    MonthlyDigest.objects.bulk_update(updated, ["content", "compiled_at", "updated_at"], batch_size=500)
+    _store_contents(updated, now)
     changed = {found.pk: audit.update_changes(found, before[found.pk]) for found in updated}
     _log_many(AuditEntry.Action.UPDATE, [found for found in updated if changed[found.pk]], by, changed.get)
     fresh = [o for o in chosen if o.pk not in existing]
@@ -121,6 +122,24 @@ def digest_compile_many(
     if fresh:  # an issue of a later month compiled before this one is numbered after it now
         _renumber_drafts_many(fresh, year, by)
     return updated + created
+
+
+def _store_contents(digests: list[MonthlyDigest], now) -> None:
+    """Write the new content of ``digests`` (compiled ``now``) in one statement. On PostgreSQL an ``UPDATE`` from
+    arrays: ``bulk_update``'s ``CASE`` of a few hundred JSON documents costs more than compiling them."""
+    if not digests:
+        return
+    if connection.vendor != "postgresql":
+        MonthlyDigest.objects.bulk_update(digests, ["content", "compiled_at", "updated_at"], batch_size=500)
+        return
+    field = MonthlyDigest._meta.get_field("content")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MonthlyDigest._meta.db_table} AS digest"  # noqa: S608 - the table's name, not input
+            " SET content = new.content, compiled_at = %s, updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::jsonb[]) AS new (id, content) WHERE digest.id = new.id",
+            [now, now, [d.pk for d in digests], [json.dumps(d.content, cls=field.encoder) for d in digests]],
+        )
 
 
 def _log_many(action: str, digests: list[MonthlyDigest], by: User | None, changes_for=None) -> None:

@@ -29,6 +29,7 @@ class Subtrees:
             if not covering or not path.startswith(covering[-1]):
                 covering.append(path)
         self.covering = covering
+        self._owners: dict[str, list[Organization]] = {}
 
     def q(self, lookup: str = "path") -> Q:
         """The filter of records whose ``lookup`` (a path) lies in one of the subtrees."""
@@ -43,11 +44,11 @@ class Subtrees:
 
     def owners(self, path: str) -> list[Organization]:
         """The organizations of the chunk whose subtree holds the organization at ``path``."""
-        return [
-            self.by_path[prefix]
-            for prefix in Organization.ancestor_paths(path, include_self=True)
-            if prefix in self.by_path
-        ]
+        owners = self._owners.get(path)
+        if owners is None:
+            prefixes = Organization.ancestor_paths(path, include_self=True)
+            owners = self._owners[path] = [self.by_path[prefix] for prefix in prefixes if prefix in self.by_path]
+        return owners
 
     def spread(self, rows: Iterable[Row], path_of: Callable[[Row], str]) -> dict[int, list[Row]]:
         """``rows`` by the id of each organization of the chunk that holds them, each list in the rows' order."""
