@@ -163,3 +163,22 @@ def test_a_chunk_is_compiled_in_the_same_number_of_queries_at_two_sizes(settings
     for chunk in (small, large):
         with assert_queries(23):
             services.digest_compile_many(organizations=chunk, year=YEAR, month=MONTH)
+
+
+def test_an_organization_gone_from_a_chunk_is_recorded_as_failed_and_the_others_are_compiled():
+    from reports import runs
+    from reports.tasks import compile_digest_chunk
+    from studygroup import jobs
+
+    towns = _county_with_towns("丁县委", 2)
+    gone = max(Organization.objects.values_list("pk", flat=True)) + 1
+    holder = "delivery-1"
+    run, _startable = runs.open_run(name="compile_digests", key=f"digests:{YEAR}-{MONTH:02d}:all")
+    runs.begin(run, holder, 4)
+    assert jobs.lease_take(run.key, holder)
+    compile_digest_chunk.apply(args=(YEAR, MONTH, [o.pk for o in towns] + [gone], run.pk, holder))
+    run.refresh_from_db()
+    assert (run.done, run.failures) == (3, 1)
+    assert run.failed == [{"item": str(gone), "error": "该单位已不存在。"}]
+    stored = {d.organization_id: d.content for d in MonthlyDigest.objects.all()}
+    assert stored == {o.pk: digest.build(o, YEAR, MONTH) for o in towns}
