@@ -82,6 +82,14 @@ def province(settings):
             organizations += [OrganizationFactory(parent=county, name=f"第{c}{k}{t}镇党委") for t in range(2)]
     for n, organization in enumerate(organizations):
         _records(organization, n)
+    # Self-study: a town's member also seated in the county's group counts once for the county; a member who
+    # left before the entry's date counts nowhere.
+    town = Organization.objects.get(name="第010镇党委")
+    reader = MembershipFactory(group=StudyGroup.objects.get(organization=town)).person
+    MembershipFactory(group=StudyGroup.objects.get(organization=town.parent), person=reader)
+    SelfStudyEntryFactory(person=reader, on=_at(15).date(), kind="book")
+    gone = MembershipFactory(group=StudyGroup.objects.get(organization=town), end_on=_at(1).date()).person
+    SelfStudyEntryFactory(person=gone, on=_at(15).date(), kind="report")
     return province
 
 
@@ -100,6 +108,8 @@ def test_every_digest_of_a_chunked_run_says_what_its_own_compile_says(province, 
     county = stored[Organization.objects.get(name="第01县委").pk].content
     assert all(county[key] for key in digest.section_keys() if key != "children"), county
     assert stored[province.pk].content["children"] and county["figures"]["visits"] == 2
+    # Entries of 第01县委 (n=5: report), its towns (n=6, 7: book, field_stay) and the reader seated twice.
+    assert {item["kind"]: item["count"] for item in county["selfstudy"]} == {"book": 2, "field_stay": 1, "report": 1}
     # The speeches: this month's, one added this month to September, one of August a material brought along.
     assert sorted(item["title"] for item in county["speeches"] if item["org"] == "第01县委") == sorted(
         ["八月讲话5", "最新讲话5", PlanTopic.objects.get(plan__group__organization__name="第01县委", month=9).title]
