@@ -4,8 +4,9 @@ per item however often an item is delivered, its heartbeat renewed with the job'
 A job's first task (``open_run`` then ``begin``) takes the lease of its key and fans out one task per
 organization or chunk; each of those calls ``run_items``, which renews the heartbeat, does the work of an item and
 counts it in the same transaction (a claim ``run<id>:<holder>:<item>`` makes the count exactly once), or records
-the item's failure on the run and goes on with the others. The last task (``finish``) sets the outcome and lets
-the lease go.
+the item's failure on the run and goes on with the others; ``run_chunk`` does a chunk's items together and counts
+them in one transaction, and falls back to ``run_items`` when that fails. The last task (``finish``) sets the
+outcome and lets the lease go.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def compile_digests(
     missing_only: bool = False,
 ) -> int:
     """Compile the month's digest of every organization with groups (or one subtree), a task per chunk of
-    organizations; return how many organizations were dispatched. Without a month (the monthly schedule): catch up the last three months."""
+    organizations; return how many organizations were dispatched. Without a month (the monthly schedule): catch
+    up the last three months."""
     if year is None or month is None:
         return _catch_up(self)
     root = Organization.objects.filter(pk=organization_id).first() if organization_id else None
