@@ -165,13 +165,6 @@ def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_org
 # Incremental rollups -------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _no_previous_incremental_run():
-    from django.core.cache import cache
-
-    cache.delete("rollups:last_incremental")
-
-
 def rollup_rows():
     return sorted(
         (row["organization"], row["month"], *(row[m] for m in MEASURES))
@@ -243,13 +236,14 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
     _city, counties = tree(2)
     group = StudyGroup.objects.get(organization=counties[0])
     rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))
-    real = rollups.rebuild
+    real = rollups.refresh
 
-    def rebuild_while_a_write_lands(year, groups=None):
+    def refresh_while_a_write_lands(year, groups, at=None):
         rollup_marks.mark(group.pk, datetime.date(2026, 3, 2))
-        return real(year, groups)
+        return real(year, groups, at)
 
-    monkeypatch.setattr(rollups, "rebuild", rebuild_while_a_write_lands)
+    rebuild(2026)
+    monkeypatch.setattr(rollups, "refresh", refresh_while_a_write_lands)
     rollups.refresh_dirty()
     assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
 
@@ -311,3 +305,29 @@ def test_a_rebuild_skips_while_another_live_holder_has_the_rollups_lease():
     assert jobs.lease_take("rollups", "incremental-run")
     assert rebuild_rollups(2026) == 0
     assert not Rollup.objects.exists()
+
+
+def test_a_rollup_is_current_until_a_mark_or_a_session_started_after_its_as_of_moment():
+    from reports.rollups import is_current, refresh_dirty
+    from studygroup import rollup_marks
+
+    with freeze_time("2026-04-01 08:00"):
+        city, counties = tree(2)
+        group = StudyGroup.objects.get(organization=counties[0])
+        start = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+        rebuild(2026)
+    size = StudyGroup.objects.filter(organization__path__startswith=city.path).count()
+    row = Rollup.objects.get(organization=city, year=2026, month=0)
+    assert row.built_at == datetime.datetime(2026, 4, 1, 8, tzinfo=datetime.UTC)  # as of, not when written
+    with freeze_time("2026-04-01 08:30"):
+        assert is_current(row, city, size)
+        assert not is_current(row, city, size + 1)
+    with freeze_time("2026-04-01 10:00"):  # the session has started since
+        assert not is_current(row, city, size)
+        refresh_dirty()
+        row = Rollup.objects.get(organization=city, year=2026, month=0)
+        assert is_current(row, city, size)
+        rollup_marks.mark(group.pk, datetime.date(2026, 4, 1))
+        assert not is_current(row, city, size)
+        assert is_current(Rollup.objects.get(organization=counties[1], year=2026, month=0), counties[1], 2)
