@@ -84,7 +84,7 @@ def _first_values(queryset, field: str, order: list[str], limit: int) -> list[st
     return values[:limit]
 
 
-# How many rows per title wanted ``_first_titles`` reads in order before it asks which rows hold the first ones.
+# How many rows per title wanted ``_first_titles`` reads in order before it groups the sessions by title and start.
 HEAD = 10
 
 
@@ -92,29 +92,26 @@ def _first_titles(sessions, limit: int) -> list[str]:
     """``_first_values(sessions, "title", ["starts_at", "pk"], limit)``, without sorting every session of a large
     subtree by title (seconds at a province's root).
 
-    The first rows in order usually name enough titles (an index scan). Otherwise a grouped pass gives each title's
-    first start; the rows at the first ``limit + SPARE`` of those instants hold every one of those titles' first
-    session, and no title that starts later: read in order (each title once per instant, by its first row there),
-    they name the same titles as reading every row would.
+    The first rows in order usually name enough titles (an index scan). Otherwise one grouped pass gives each
+    (title, start) its first row; ranked per title, the first of each is the title's first session, as reading
+    every row in order would find it, and only those pairs are sorted (many sessions share a title and a start).
     """
-    ordered = sessions.order_by("starts_at", "pk").values_list("title", flat=True)
-    head = list(ordered[: limit * HEAD])
+    head = list(sessions.order_by("starts_at", "pk").values_list("title", flat=True)[: limit * HEAD])
     values = _unique(head)
     if len(values) >= limit or len(head) < limit * HEAD:
         return values[:limit]
-    firsts = sessions.order_by().values("title").annotate(first=Min("starts_at")).order_by("first")
-    instants = list(firsts.values_list("first", flat=True)[: limit + SPARE])
-    # At each instant, each title once, by its first row there: the order of first sessions, a few rows per instant.
-    at_instants = (
-        sessions.filter(starts_at__in=instants)
-        .order_by()
+    firsts = (
+        sessions.order_by()
         .values("title", "starts_at")
         .annotate(first_pk=Min("pk"))
+        .annotate(rank=Window(RowNumber(), partition_by=[F("title")], order_by=[F("starts_at"), F("first_pk")]))
+        .filter(rank=1)
         .order_by("starts_at", "first_pk")
         .values_list("title", flat=True)
     )
-    values = _unique(at_instants)
-    if len(values) < limit and len(instants) == limit + SPARE:  # normalising merged too many: read them all
+    raw = list(firsts[: limit + SPARE])
+    values = _unique(raw)
+    if len(values) < limit and len(raw) == limit + SPARE:  # normalising merged too many: read them all
         return _first_values(sessions, "title", ["starts_at", "pk"], limit)
     return values[:limit]
 
