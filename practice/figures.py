@@ -257,11 +257,7 @@ def digest_selfstudy_many(organizations: list[Organization], year: int, month: i
 def summary_sentences(organization: Organization, year: int, figures: dict) -> list[str]:
     """What the year summary says of the 第一议题 follow-through and the self-study ledger (never of people)."""
     sentences = []
-    studies = (
-        StudySession.objects.held_in(year)
-        .filter(kind=SessionKind.FIRST_TOPIC, group__organization__path__startswith=organization.path)
-        .count()
-    )
+    studies = figures["sessions_by_kind"][SessionKind.FIRST_TOPIC]  # held in the year in the subtree
     if studies or figures["first_topic_actions"]:
         sentences.append(
             _(

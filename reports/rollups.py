@@ -14,7 +14,7 @@ figures (those of the groups of that organization) plus the rows of its children
 
 ``Rollup.built_at`` is "figures as of": every session held by that moment is counted. A rollup is current for a
 subtree when it exists with ``groups`` equal to the subtree's groups, no ``DirtyRollup`` mark exists for a group
-of the subtree and year, and no session of the subtree started after its ``built_at`` (``is_current``).
+of the subtree and year, and no session of the subtree started after its ``built_at`` (``reports.dashboard.current_rollup``).
 """
 
 from __future__ import annotations
@@ -401,18 +401,3 @@ def refresh_dirty() -> tuple[int, int]:
         read = (Q(pk=pk, marked_at=at) for pk, _g, _y, at in marks[start : start + 500])
         DirtyRollup.objects.filter(reduce(or_, read)).delete()
     return sum(len(groups) for groups in by_year.values()), written
-
-
-def is_current(rollup: Rollup, organization: Organization, groups: int) -> bool:
-    """Whether ``rollup`` (the year's row of ``organization``) still holds the subtree's figures: it counts the
-    subtree's ``groups``, no group of the subtree is marked dirty for the year, and no session of the subtree
-    started after it was built. Two indexed queries."""
-    from studygroup.models import DirtyRollup
-
-    if rollup.groups != groups:
-        return False
-    within = Q(group__organization__path__startswith=organization.path)
-    if DirtyRollup.objects.filter(within, year=rollup.year).exists():
-        return False
-    started = StudySession.objects.filter(within, starts_at__gt=rollup.built_at, starts_at__lte=timezone.now())
-    return not started.exists()

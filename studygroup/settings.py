@@ -305,8 +305,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # pytest-django gives each its own PostgreSQL database: the next lower number for each further process.
 if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     _redis = urllib.parse.urlsplit(REDIS_URL)
-    _database = int(_redis.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])
-    REDIS_URL = _redis._replace(path=f"/{_database % 16}").geturl()
+    _redis_database = int(_redis.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = _redis._replace(path=f"/{_redis_database % 16}").geturl()
 # The cache (Redis when configured); the jobs keep their locks in the database (studygroup.jobs), not here.
 CACHES = {
     "default": (

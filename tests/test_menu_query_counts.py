@@ -59,7 +59,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/audit/": 8,
     },
     "owner leader": {
-        "/": 25,
+        "/": 24,
         "/orgs/": 9,
         "/plans/": 12,
         "/plans/research/": 8,
@@ -133,7 +133,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/audit/": 8,
     },
     "upper viewer": {
-        "/": 18,
+        "/": 17,
         "/orgs/": 9,
         "/plans/": 12,
         "/plans/research/": 8,
