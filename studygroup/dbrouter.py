@@ -3,7 +3,7 @@ write, uses the primary (``default``). With no ``replica`` database configured, 
 
 from __future__ import annotations
 
-from contextlib import ContextDecorator
+import functools
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -12,8 +12,19 @@ REPLICA = "replica"
 _reading_replica: ContextVar[bool] = ContextVar("reading_replica", default=False)
 
 
-class use_replica(ContextDecorator):  # a decorator and a ``with`` block, like ``atomic``
-    """Send the reads inside to the replica (a view or command whose output does not follow its own writes)."""
+class use_replica:  # a decorator and a ``with`` block, like ``atomic``
+    """Send the reads inside to the replica (a view or command whose output does not follow its own writes).
+
+    As a decorator, every call enters a ``with`` block of its own: one shared object would keep one token for
+    requests served at once by threads, and reset another request's (a 500 on a threaded server)."""
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def inner(*args, **kwargs):
+            with use_replica():
+                return function(*args, **kwargs)
+
+        return inner
 
     def __enter__(self):
         self._token = _reading_replica.set(True)
