@@ -32,7 +32,13 @@ def test_a_decorated_view_called_from_two_threads_at_once_reads_from_the_replica
 
 
 def test_reads_leave_the_replica_when_the_block_ends_even_on_an_error():
-    with pytest.raises(ValueError, match="refused"), use_replica():
-        assert _reading_replica.get() is True
+    inside = []
+
+    @use_replica()
+    def failing_view():
+        inside.append(_reading_replica.get())
         raise ValueError("refused")
-    assert _reading_replica.get() is False
+
+    with pytest.raises(ValueError, match="refused"):
+        failing_view()
+    assert (inside, _reading_replica.get()) == ([True], False)
