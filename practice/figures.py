@@ -114,7 +114,7 @@ def dashboard_tiles_first_topic(organization: Organization, year: int, figures: 
     else:  # a large subtree's dashboard reads rollups, not the year figures: one aggregate query
         actions, done = first_topic_actions(organization.path, year)
     return extensions.Tile(
-        label=gettext_lazy("第一议题 measures done"),
+        label=gettext_lazy("第一议题 measures reported done (incl. awaiting acceptance)"),
         value=f"{done}/{actions}",
         url=f"{reverse('practice:first-topic-ledger')}?org={organization.pk}&year={year}",
     )

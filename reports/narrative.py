@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import F, Min, Window
+from django.db.models import Exists, F, Min, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Action, ChecklistItem, ObserverVisit
 from audits.selectors import judge_date
-from plans.models import PlanMonth, ResearchReport, SessionKind, StudyPlan
+from plans.models import PlanMonth, PlanTopic, ResearchReport, SessionKind, StudyPlan
 from reports import extensions
-from sessions.models import StudySession, Submission
+from sessions.models import StudySession, Submission, held_q
 from studygroup.models import Organization
 
 # How many titles, findings or actions a sentence names before it stops (the figures give the whole count).
@@ -42,6 +42,10 @@ class Records:
     open_actions: list[str] = field(default_factory=list)
     open_count: int = 0
     overdue_count: int = 0
+    # Actions of the year reported done whose raiser has not yet accepted them (``audits.selectors.waiting_q``).
+    awaiting_acceptance: int = 0
+    # Plan topics not yet studied whose month is the current, unfinished one or later: not yet late.
+    topics_not_yet_due: int = 0
     unmet: list[tuple[str, int]] = field(default_factory=list)
     has_plan: bool = False
     next_main_lines: list[str] = field(default_factory=list)
@@ -172,6 +176,14 @@ def collect(organization: Organization, year: int, figures: dict) -> Records:
         problem.splitlines()[0][:60] if problem.strip() else ""
         for problem in still_open.order_by("due_on", "pk").values_list("problem", flat=True)[:NAMED]
     )
+    records.awaiting_acceptance = Action.objects.filter(
+        raised_on__year=year,
+        status=Action.Status.DONE,
+        accepted_on__isnull=True,
+        raised_by__isnull=False,
+        **in_subtree,
+    ).count()
+    records.topics_not_yet_due = _topics_not_yet_due(path, year)
     names = dict(ChecklistItem.objects.filter(checklist__code="bayou").values_list("code", "name"))
     records.unmet = [
         (names.get(code, code), figures["groups"] - met)
@@ -179,6 +191,18 @@ def collect(organization: Organization, year: int, figures: dict) -> Records:
         if code not in NOT_A_PROBLEM and met < figures["groups"]
     ]
     return records
+
+
+def _topics_not_yet_due(path: str, year: int) -> int:
+    """Plan topics of ``year`` not studied at a held session whose month is the current one or later."""
+    today = timezone.localdate()
+    if year < today.year:
+        return 0
+    later = PlanTopic.objects.filter(plan__group__organization__path__startswith=path, plan__year=year)
+    if year == today.year:
+        later = later.filter(month__gte=today.month)
+    covered = StudySession.topics.through.objects.filter(held_q("studysession__"), plantopic_id=OuterRef("pk"))
+    return later.exclude(Exists(covered)).count()
 
 
 def _percent(value: float | None) -> str:
@@ -289,7 +313,7 @@ def _overview(name: str, year: int, figures: dict, records: Records) -> list[str
 
 
 def _achievements(figures: dict, records: Records) -> list[str]:
-    return [*_what_was_studied(records), *_what_members_did(figures, records), *_oversight(figures)]
+    return [*_what_was_studied(records), *_what_members_did(figures, records), *_oversight(figures, records)]
 
 
 def _what_was_studied(records: Records) -> list[str]:
@@ -339,7 +363,7 @@ def _what_members_did(figures: dict, records: Records) -> list[str]:
     return sentences
 
 
-def _oversight(figures: dict) -> list[str]:
+def _oversight(figures: dict, records: Records) -> list[str]:
     sentences = []
     if figures["observer_visits"] and figures["groups"] == 1:
         sentences.append(
@@ -354,7 +378,16 @@ def _oversight(figures: dict) -> list[str]:
                 "groups": figures["groups"],
             }
         )
-    if figures["actions_done"]:
+    if figures["actions_done"] and records.awaiting_acceptance:
+        # ``actions_done`` counts every action reported done, accepted by its raiser or not.
+        sentences.append(
+            _(
+                "%(done)d of the %(actions)d actions raised during the year were reported done, %(awaiting)d of "
+                "them still awaiting acceptance by whoever raised them."
+            )
+            % {"done": figures["actions_done"], "actions": figures["actions"], "awaiting": records.awaiting_acceptance}
+        )
+    elif figures["actions_done"]:
         sentences.append(
             _("%(done)d of the %(actions)d actions raised during the year were completed.")
             % {"done": figures["actions_done"], "actions": figures["actions"]}
@@ -375,9 +408,13 @@ def _unmet_items(figures: dict, records: Records) -> str:
 
 def _problems(figures: dict, records: Records) -> list[str]:
     sentences = []
-    missing_topics = figures["topics_planned"] - figures["topics_held"]
+    missing_topics = figures["topics_planned"] - figures["topics_held"] - records.topics_not_yet_due
     if missing_topics > 0:
         sentences.append(_("%(missing)d planned topics were not studied at any session.") % {"missing": missing_topics})
+    if records.topics_not_yet_due:
+        sentences.append(
+            _("%(later)d more topics are planned for this month or later.") % {"later": records.topics_not_yet_due}
+        )
     if figures["absent"]:
         sentences.append(_("%(absent)d absences without leave were recorded.") % {"absent": figures["absent"]})
     if records.open_count:

@@ -218,6 +218,15 @@ def summary_view(request):
     organizations = _reading_organizations(request.user)
     organization = chosen_organization(request, organizations, reach_below=True)
     year = requested_year(request)
+    this_year = timezone.localdate().year
+    if year > this_year:
+        # A year still to come has no records to sum up: this year's summary instead, saying so.
+        messages.info(
+            request,
+            _("%(year)d has not begun: there is nothing to sum up yet. This is the summary of %(this)d.")
+            % {"year": year, "this": this_year},
+        )
+        year = this_year
     figures, as_of = year_figures_as_of(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
@@ -237,6 +246,7 @@ def summary_view(request):
         "organizations": organizations,
         "trail": reach_trail(organization, organizations),
         "year": year,
+        "this_year": this_year,
         "figures": figures,
         "figures_as_of": as_of,
         "form": form,
@@ -249,6 +259,8 @@ def summary_view(request):
 
 def _summary_parts(request):
     year = export_year(request)
+    if year > timezone.localdate().year:
+        raise BadRequest  # a year still to come has nothing to sum up
     organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True, strict=True)
     figures = year_figures(organization, year)
     group = getattr(organization, "study_group", None)

@@ -52,7 +52,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/assessments/banks/": 8,
         "/reports/dashboard/": 37,
         "/reports/digests/": 9,
-        "/reports/summary/": 43,
+        "/reports/summary/": 45,
         "/reports/runs/": 8,
         "/reports/records/": 8,
         "/people/": 16,
@@ -73,7 +73,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/assessments/": 8,
         "/reports/dashboard/": 37,
         "/reports/digests/": 7,
-        "/reports/summary/": 43,
+        "/reports/summary/": 45,
     },
     "owner member": {
         "/": 17,
@@ -126,7 +126,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/assessments/banks/": 8,
         "/reports/dashboard/": 37,
         "/reports/digests/": 9,
-        "/reports/summary/": 43,
+        "/reports/summary/": 45,
         "/reports/runs/": 8,
         "/reports/records/": 8,
         "/people/": 16,
@@ -147,7 +147,7 @@ PINNED: dict[str, dict[str, int]] = {
         "/assessments/": 8,
         "/reports/dashboard/": 37,
         "/reports/digests/": 7,
-        "/reports/summary/": 43,
+        "/reports/summary/": 45,
     },
 }
 

@@ -1,0 +1,96 @@
+"""The year summary says only what its records hold: actions reported done but not yet accepted, and plan topics
+whose month has not yet come, are not written as completed or as missed."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audits.models import Action
+from audits.tests.factories import ActionFactory
+from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
+from reports import narrative
+from reports.figures import year_figures
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, UserFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_actions_awaiting_acceptance_are_not_written_as_completed():
+    town = OrganizationFactory(name="城关镇党委")
+    group = StudyGroupFactory(organization=town)
+    raiser = UserFactory()
+    done = {"status": Action.Status.DONE, "done_on": datetime.date(2026, 4, 1), "raised_by": raiser}
+    ActionFactory(group=group, **done, accepted_on=datetime.date(2026, 4, 2), accepted_by=raiser)
+    ActionFactory(group=group, **done)  # reported done, the raiser has not accepted it yet
+    ActionFactory(group=group)
+    figures = year_figures(town, 2026)
+    assert (figures["actions"], figures["actions_done"]) == (3, 2)  # records-format.md: done, accepted or not
+    text = narrative.draft(organization=town, year=2026, figures=figures)
+    assert "全年提出整改事项3项,已整改2项(其中待提出人验收1项)。" in text
+    assert "已完成2项" not in text
+
+
+def test_actions_all_accepted_are_written_as_completed():
+    town = OrganizationFactory(name="城关镇党委")
+    group = StudyGroupFactory(organization=town)
+    raiser = UserFactory()
+    ActionFactory(
+        group=group,
+        status=Action.Status.DONE,
+        raised_by=raiser,
+        accepted_on=datetime.date(2026, 4, 2),
+        accepted_by=raiser,
+    )
+    ActionFactory(group=group, status=Action.Status.DONE)  # imported: nobody raised it in the system to accept it
+    text = narrative.draft(organization=town, year=2026, figures=year_figures(town, 2026))
+    assert "全年提出整改事项2项,已完成2项。" in text
+
+
+def test_the_first_topic_tile_says_it_counts_measures_awaiting_acceptance(client):
+    county = OrganizationFactory()
+    StudyGroupFactory(organization=county)
+    client.force_login(user_with_role("leader", county))
+    page = client.get(reverse("reports:dashboard") + f"?org={county.pk}").content.decode()
+    assert "第一议题举措已整改(含待验收)" in page and "举措已落实" not in page
+
+
+def test_topics_of_this_month_and_later_are_not_counted_as_missed():
+    today = timezone.localdate()
+    town = OrganizationFactory(name="城关镇党委")
+    plan = StudyPlanFactory(group=StudyGroupFactory(organization=town), year=today.year, status="approved")
+    PlanTopicFactory(plan=plan, month=today.month, title="本月专题")
+    if today.month > 1:
+        PlanTopicFactory(plan=plan, month=today.month - 1, title="上月未学专题")
+    text = narrative.draft(organization=town, year=today.year, figures=year_figures(town, today.year))
+    problems = text.split("三、存在的问题\n\n")[1].split("\n\n")[0]
+    if today.month > 1:
+        assert "有1个计划专题未组织学习。" in problems
+    else:
+        assert "未组织学习" not in problems
+    assert "另有1个专题安排在本月及以后。" in problems
+
+
+def test_topics_of_a_past_year_are_all_missed_when_not_studied():
+    town = OrganizationFactory(name="城关镇党委")
+    plan = StudyPlanFactory(group=StudyGroupFactory(organization=town), year=timezone.localdate().year - 1)
+    PlanTopicFactory(plan=plan, month=12)
+    year = timezone.localdate().year - 1
+    text = narrative.draft(organization=town, year=year, figures=year_figures(town, year))
+    assert "有1个计划专题未组织学习。" in text and "本月及以后" not in text
+
+
+def test_a_summary_of_a_year_still_to_come_is_refused_calmly(client):
+    this_year = timezone.localdate().year
+    county = OrganizationFactory(name="临江县委")
+    StudyPlanFactory(group=StudyGroupFactory(organization=county), year=this_year + 1)
+    client.force_login(user_with_role("leader", county))
+    response = client.get(reverse("reports:summary") + f"?org={county.pk}&year={this_year + 1}")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"{this_year + 1}年尚未开始,还没有可总结的内容。以下是{this_year}年的年终总结。" in page
+    assert f"临江县委 · {this_year}年终总结" in page and f"{this_year + 2}年学习计划" not in page
+    for name in ("reports:summary-docx", "reports:summary-pdf"):
+        response = client.get(reverse(name) + f"?org={county.pk}&year={this_year + 1}")
+        assert response.status_code == 400, name
