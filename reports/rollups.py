@@ -218,7 +218,12 @@ def rebuild(year: int, *, statuses_stored: bool = False, as_of: datetime.datetim
     """Rebuild every rollup of ``year`` from the records (the nightly job and ``manage.py rebuild_rollups``);
     return how many rows were written. ``statuses_stored``: the groups' 八有 statuses were stored a moment ago
     (``store_statuses``, by the chunks of the nightly job), so they are read, not computed again. ``as_of``: the
-    moment whose held sessions count (now); the nightly job gives the moment it started computing statuses."""
+    moment whose held sessions count (now); the nightly job gives the moment it started computing statuses.
+
+    The year's ``DirtyRollup`` marks made by ``at`` are deleted once the rows are written: the records they
+    mark were read by this rebuild. A mark made (or renewed) since stays for the incremental run."""
+    from studygroup.models import DirtyRollup
+
     at = as_of or timezone.now()
     if not statuses_stored:
         store_statuses(year)
@@ -228,7 +233,9 @@ def rebuild(year: int, *, statuses_stored: bool = False, as_of: datetime.datetim
     for organization_id, parent_id in tree:  # deepest first: a child is complete before it is added to its parent
         if parent_id is not None and organization_id in figures:
             _sum_into(figures[parent_id], figures[organization_id])
-    return _write(year, at, figures, replace=None)
+    written = _write(year, at, figures, replace=None)
+    DirtyRollup.objects.filter(year=year, marked_at__lte=at).delete()
+    return written
 
 
 def refresh(year: int, groups: set[int], at: datetime.datetime | None = None) -> int:

@@ -407,3 +407,15 @@ def test_the_first_topic_ledger_reports_and_spot_checks_of_qinghe(client, year):
     assert "已抽中待查记录" in client.get(reverse("practice:calendar")).content.decode()
     picked = Recommendation.objects.filter(group__code="lj-qh-cg-zxz", picked_at__isnull=False)
     assert picked.count() == 2 and picked.filter(lead__code="demo-member.chengguan").exists()
+
+
+def test_the_demo_ends_with_its_rollups_built_and_no_marks(year, client):
+    from reports.dashboard import current_rollup
+    from studygroup.models import DirtyRollup
+
+    city = Organization.objects.get(code="lj")
+    assert not DirtyRollup.objects.exists()
+    with freeze_time(TODAY):
+        assert current_rollup(organization=city, year=year) is not None
+        client.force_login(User.objects.get(username="leader.city"))
+        assert "数据截至" in client.get(reverse("reports:summary") + f"?org={city.pk}&year={year}").content.decode()

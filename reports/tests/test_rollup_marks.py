@@ -252,3 +252,26 @@ def test_the_incremental_run_for_ten_dirty_groups_runs_the_same_queries_whatever
 # dirty groups (eight to collect them, then replaced in a savepoint); the organizations and groups rebuilt, six
 # measures, their other children and those children's rows, the rows replaced in a savepoint (COPY); the marks cleared.
 QUERIES = 33
+
+
+def test_a_full_rebuild_clears_the_marks_it_read_and_keeps_a_later_one():
+    from reports.dashboard import current_rollup
+
+    group = a_town()
+    organization = group.organization
+    with freeze_time("2026-06-01 08:00"):
+        DirtyRollup.objects.create(group=group, year=2026, month=3)
+        DirtyRollup.objects.create(group=group, year=2025, month=3)  # another year: not this rebuild's
+    with freeze_time("2026-06-02 08:00"):
+        rebuild(2026)
+        assert not DirtyRollup.objects.filter(year=2026).exists()
+        assert DirtyRollup.objects.filter(year=2025).count() == 1
+        assert current_rollup(organization=organization, year=2026) == Rollup.objects.get(
+            organization=organization, year=2026, month=0
+        )
+    with freeze_time("2026-06-02 09:00"):
+        DirtyRollup.objects.create(group=group, year=2026, month=4)  # made after the rebuild started
+    with freeze_time("2026-06-02 10:00"):
+        rebuild(2026, as_of=datetime.datetime(2026, 6, 2, 8, 30, tzinfo=datetime.UTC))
+        assert DirtyRollup.objects.filter(year=2026, month=4).count() == 1
+        assert current_rollup(organization=organization, year=2026) is None

@@ -235,7 +235,6 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
 
     _city, counties = tree(2)
     group = StudyGroup.objects.get(organization=counties[0])
-    rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))
     real = rollups.refresh
 
     def refresh_while_a_write_lands(year, groups, at=None):
@@ -243,6 +242,7 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
         return real(year, groups, at)
 
     rebuild(2026)
+    rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))  # a write after the full rebuild (which cleared older)
     monkeypatch.setattr(rollups, "refresh", refresh_while_a_write_lands)
     rollups.refresh_dirty()
     assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
