@@ -196,6 +196,18 @@ class TaskRun(models.Model):
         return _("%(job)s, %(year)s") % {"job": job, "year": year} if year else job
 
     @property
+    def bar_class(self) -> str:
+        """The Bootstrap classes of its progress bar: green once it succeeded, red when it failed, amber when
+        interrupted, grey when skipped, animated blue while it waits or runs."""
+        if self.is_interrupted:
+            return "bg-warning"
+        return {
+            self.State.SUCCEEDED: "bg-success",
+            self.State.FAILED: "bg-danger",
+            self.State.SKIPPED: "bg-secondary",
+        }.get(self.state, "bg-primary progress-bar-striped progress-bar-animated")
+
+    @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.state == self.State.SUCCEEDED else 0)
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -94,15 +95,20 @@ def digest_compile_view(request):
             add_errors(form, exc)
         else:
             _say_started(request, run)
-            return redirect("reports:digest-list")
+            return redirect(f"{reverse('reports:run-list')}#run-{run.pk}")
     return _digest_list(request, form, organization)
 
 
 def _say_started(request, run: TaskRun) -> None:
     if run.started_now:
-        messages.success(request, _("Compiling has started; its progress shows below."))
+        messages.success(
+            request, _("Compiling has started; its progress shows in its row below (%(job)s).") % {"job": run.label}
+        )
     else:
-        messages.info(request, _("This job is already running; its progress shows below."))
+        messages.info(
+            request,
+            _("This job is already running; its progress shows in its row below (%(job)s).") % {"job": run.label},
+        )
 
 
 def _digest(request, pk) -> MonthlyDigest:

@@ -122,3 +122,21 @@ def test_running_again_a_run_of_a_later_month_recorded_before_the_rule_is_refuse
     run.refresh_from_db()
     assert run.state == TaskRun.State.SUCCEEDED
     assert not (MonthlyDigest.objects.exists() or OutboxMessage.objects.exists())
+
+
+@freeze_time("2026-06-15 10:00")
+def test_compile_now_leads_to_its_runs_row_and_the_bars_say_how_each_run_ended(client, county):
+    response = compile_now(client, county, 2026, 5)
+    run = TaskRun.objects.get(name="compile_digests")
+    assert response["Location"] == reverse("reports:run-list") + f"#run-{run.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert f"已开始编制,进度见下方“{run.label}”一行。" in page and f'id="run-{run.pk}"' in page
+
+    def bar(state):
+        TaskRun.objects.filter(pk=run.pk).update(state=state, done=2, total=2)
+        row = client.get(reverse("reports:run-list")).content.decode().split(f'id="run-{run.pk}"')[1]
+        return row.split('class="progress-bar ')[1].split(" sg-progress")[0]
+
+    assert bar(TaskRun.State.SUCCEEDED) == "bg-success"
+    assert bar(TaskRun.State.FAILED) == "bg-danger"
+    assert bar(TaskRun.State.RUNNING) == "bg-primary progress-bar-striped progress-bar-animated"
