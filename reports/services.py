@@ -245,22 +245,22 @@ def digest_publish(*, digest: MonthlyDigest, by: User) -> MonthlyDigest:
 NOTIFY_BATCH = 1000
 
 
+def digest_readers(digest: MonthlyDigest):
+    """The logins publishing ``digest`` notifies: active, of a person seated now in a group of its subtree."""
+    return User.objects.filter(
+        is_active=True,
+        person__memberships__group__organization__path__startswith=digest.organization.path,
+        person__memberships__end_on__isnull=True,
+    ).distinct()
+
+
 def digest_notify_readers(*, digest: MonthlyDigest, batch: int = NOTIFY_BATCH) -> int:
     """Tell the members seated in the digest's subtree that it is out, ``batch`` of them at a time (one insert of
     notifications each, in its own transaction); those an earlier run already told are skipped, so running the
     job again tells nobody twice. Return how many were told."""
     url = digest.get_absolute_url()
     told = Notification.objects.filter(verb="digest_published", url=url, recipient=OuterRef("pk"))
-    readers = (
-        User.objects.filter(
-            is_active=True,
-            person__memberships__group__organization__path__startswith=digest.organization.path,
-            person__memberships__end_on__isnull=True,
-        )
-        .exclude(Exists(told))
-        .distinct()
-        .order_by("pk")
-    )
+    readers = digest_readers(digest).exclude(Exists(told)).order_by("pk")
     body = _("The study digest of %(period)s is out.") % {"period": digest.content.get("period", "")}
     sent, last = 0, 0
     while chunk := list(readers.filter(pk__gt=last)[:batch]):

@@ -152,9 +152,17 @@ def digest_detail_view(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def digest_publish_view(request, pk):
+    """Ask first (how many members will be notified), then publish on the confirming POST."""
     item = _digest(request, pk)
+    access.require(request.user, "change", item)
+    if item.status == MonthlyDigest.Status.PUBLISHED:
+        messages.info(request, _("The digest has already been published."))
+        return redirect(item)
+    if request.method == "GET":
+        readers = services.digest_readers(item).values("pk").count()
+        return render(request, "reports/digest_publish.html", {"digest": item, "readers": readers})
     post_action(
         request,
         lambda: services.digest_publish(digest=item, by=request.user),

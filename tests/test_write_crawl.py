@@ -125,7 +125,7 @@ WRITES = {
     "audits:rules": Write(None, "staff", query="org={owner}", own=True),
     "reports:digest-compile": Write(None, "staff", source="reports:digest-list", own=True),
     "reports:digest-detail": Write("digest", "staff"),
-    "reports:digest-publish": Write("digest", "staff", source="reports:digest-detail"),
+    "reports:digest-publish": Write("digest", "staff"),  # its confirmation page holds the form
     "reports:run-restart": Write("run", "staff", source="reports:run-list"),
     "reports:summary": Write(None, "staff", query="org={owner}&year={year}"),
     # The import page writes only records of the importer's subtree (or new ones inside it), never facts only
