@@ -388,7 +388,7 @@ def records_view(request):
         if upload is None:
             errors = [_("Choose the bundle file (.json) to import.")]
         elif upload.size > 200 * 1024 * 1024:
-            errors = [_("The file is larger than 200 MB; import it with the import_records command.")]
+            errors = [_("The file is larger than 200 MB; ask the system administrator to import it on the server.")]
         elif records_import.check_now(upload):
             errors = records_import.records_import_check(raw=upload.read(), organization=organization, by=request.user)
         if request.method == "POST" and upload is not None and not errors:

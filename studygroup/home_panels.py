@@ -132,11 +132,11 @@ def member_groups(user, scope):
     return {"memberships": list(selectors.groups_of_member(user=user))}
 
 
-def _subtree(user, roles, intro, *, dashboard: bool = False):
+def _subtree(user, roles, intro, *, dashboard: bool = False, compliance: bool = False):
     figures = selectors.subtree_figures(user=user, roles=roles)
     if figures is None:
         return None
-    return {"figures": figures, "intro": intro, "dashboard": dashboard}
+    return {"figures": figures, "intro": intro, "dashboard": dashboard, "compliance": compliance}
 
 
 @home_panel(
@@ -163,4 +163,9 @@ def viewer_subtree(user, scope):
     order=50,
 )
 def inspector_scope(user, scope):
-    return _subtree(user, [access.INSPECTOR], _("The yearly check covers the study groups of these organizations."))
+    return _subtree(
+        user,
+        [access.INSPECTOR],
+        _("The yearly check covers the study groups of these organizations."),
+        compliance=True,
+    )

@@ -216,7 +216,7 @@ def test_the_dashboard_digest_and_year_summary_use_the_figures(client, county):
     assert "“第一议题”学习及落实举措" in client.get(digest.get_absolute_url()).content.decode()
 
     text = narrative.draft(organization=county, year=2025, figures=year_figures(county, 2025))
-    assert "开展“第一议题”学习1次,议定落实举措3项,已落实2项。" in text
+    assert "开展“第一议题”学习1次,议定落实举措3项,已整改2项(含待验收)。" in text
     assert "读书16本,入村蹲点调研42次,撰写调研报告6篇。50%的成员完成了自学目标。" in text
 
 

@@ -32,6 +32,14 @@ def test_actions_awaiting_acceptance_are_not_written_as_completed():
     assert "已完成2项" not in text
 
 
+def test_the_summary_table_says_its_done_figure_includes_those_awaiting_acceptance(client):
+    town = OrganizationFactory(name="城关镇党委")
+    ActionFactory(group=StudyGroupFactory(organization=town), status=Action.Status.DONE, raised_by=UserFactory())
+    client.force_login(user_with_role("leader", town))
+    page = client.get(reverse("reports:summary") + f"?org={town.pk}&year=2026").content.decode()
+    assert "整改事项 / 已整改(含待验收) / 逾期" in page
+
+
 def test_actions_all_accepted_are_written_as_completed():
     town = OrganizationFactory(name="城关镇党委")
     group = StudyGroupFactory(organization=town)
