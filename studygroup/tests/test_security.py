@@ -5,9 +5,12 @@ import datetime
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
+from studygroup.middleware import LAST_SEEN_KEY
 from studygroup.models import Organization
 from studygroup.tests.factories import PASSWORD, OrganizationFactory, UserFactory, user_with_role
 
@@ -55,6 +58,38 @@ def test_session_ends_after_thirty_minutes_idle(client):
     assert response.url.startswith(reverse("login"))
     follow = client.get(response.url)
     assert "30 分钟" in follow.content.decode()
+
+
+def test_the_time_last_seen_is_written_at_most_once_a_minute_and_idle_still_counts_from_it(client):
+    """A phone saving every answer of a test does not write its session at each request; the idle limit counts
+    from the time written, so it ends a session at most a minute early, never late."""
+    user = user_with_role("staff", OrganizationFactory())
+    start = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+
+    def last_seen():
+        from django.contrib.sessions.models import Session
+
+        # Read as stored (the 2026-11-25 session has expired by the real clock, so a SessionStore would not load it).
+        return Session.objects.get(session_key=client.cookies["sessionid"].value).get_decoded()[LAST_SEEN_KEY]
+
+    with freeze_time(start):
+        login(client, user.username, PASSWORD)
+        client.get(reverse("home"))
+    assert last_seen() == start.timestamp()
+    with freeze_time(start + datetime.timedelta(seconds=59)), CaptureQueriesContext(connection) as context:
+        assert client.get(reverse("home")).status_code == 200
+    assert last_seen() == start.timestamp()
+    assert not any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in context.captured_queries)
+    with freeze_time(start + datetime.timedelta(seconds=61)):
+        assert client.get(reverse("home")).status_code == 200
+    assert last_seen() == start.timestamp() + 61
+    with freeze_time(start + datetime.timedelta(seconds=61 + 100)):
+        assert client.get(reverse("home")).status_code == 200  # written again: 100 s after the last write
+    with freeze_time(start + datetime.timedelta(seconds=61 + 100 + 30)):
+        assert client.get(reverse("home")).status_code == 200  # not written: 30 s after
+    with freeze_time(start + datetime.timedelta(seconds=61 + 100 + 30, minutes=30)):
+        response = client.get(reverse("home"))  # 30 minutes after the request, 30 minutes 30 s after the write
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_session_ends_after_twelve_hours_even_when_active(client):
