@@ -457,23 +457,50 @@ def main() -> None:
     if threads > 1:
         command += ["--threads", str(threads)]
     kind = f"gunicorn {workers} sync workers" if threads == 1 else f"gunicorn {workers} workers × {threads} threads"
-    server = subprocess.Popen([*command, "--log-level", "warning", "--backlog", "4096"], cwd=ROOT)
+    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT)
     try:
         _ready(port)
         load = LoadWatch()
         client = os.times()
+        workers_before = _children_cpu(server.pid)
         timings, elapsed = burst(prepared, plan, ("127.0.0.1", port))
         client_cpu = (os.times().user - client.user) + (os.times().system - client.system)
+        server_cpu = _children_cpu(server.pid) - workers_before
         load_figures = load.result()
     finally:
         server.terminate()
         server.wait()
     value = figures(prepared, plan, timings, elapsed, kind, load_figures)
+    requests = sum(len(values) for values in timings.values.values())
     value["client_cpu_s"] = round(client_cpu, 1)
-    value["text"] += f"; the load generator used {value['client_cpu_s']} s of CPU in {value['elapsed_s']} s"
+    value["server_cpu_s"] = round(server_cpu, 1)
+    # What one request costs the gunicorn workers (PostgreSQL's own CPU not included): the machine's ceiling is
+    # about cores ÷ this, whatever else runs on it.
+    value["server_cpu_ms_per_request"] = round(server_cpu * 1000 / max(1, requests), 1)
+    value["text"] += (
+        f"; the gunicorn workers used {value['server_cpu_s']} s of CPU ({value['server_cpu_ms_per_request']} ms a "
+        f"request), the load generator {value['client_cpu_s']} s, in {value['elapsed_s']} s"
+    )
     print(f"- answer burst: {value['text']}")
     print(json.dumps({key: value[key] for key in value if key != "text"}, ensure_ascii=False))
     record(value)
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the live children of ``pid`` (gunicorn's workers) have used."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
 
 
 def _ready(port: int) -> None:

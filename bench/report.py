@@ -126,7 +126,9 @@ def _answer_burst(burst: dict) -> list[str]:
         f"{burst['load_average_at_start']}, at most {burst['load_average_max']} during the run.",
         "",
         f"- Model: {burst['model']}; {burst['server']}, PostgreSQL and the load generator on the same cores "
-        f"({burst.get('client_cpu_s', '?')} s of CPU for the load generator in {burst['elapsed_s']} s).",
+        f"(CPU in {burst['elapsed_s']} s: gunicorn's workers {burst.get('server_cpu_s', '?')} s, "
+        f"{burst.get('server_cpu_ms_per_request', '?')} ms a request; the load generator "
+        f"{burst.get('client_cpu_s', '?')} s).",
         f"- Answer saves: p50 {burst['p50_ms']} ms, p95 **{burst['p95_ms']} ms**, p99 {burst['p99_ms']} ms, "
         f"max {burst['max_ms']} ms over {burst['saves']} saves; errors {burst['errors_by_request']}.",
         f"- Opening: p50 {burst['open_p50_ms']} ms, p95 {burst['open_p95_ms']} ms; handing in p95 "
