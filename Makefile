@@ -23,7 +23,9 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Run the tests (SQLite unless DATABASE_URL is set; the Redis test runs when REDIS_URL is set).
+## Run the tests (SQLite unless DATABASE_URL is set; the Redis test runs when REDIS_URL is set), one process per
+## core (pytest-xdist; each has its own test database and Redis database, and a test file stays in one process).
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

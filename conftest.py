@@ -1,6 +1,7 @@
 """Project-wide test setup."""
 
 import os
+from importlib import import_module
 
 import pytest
 from hypothesis import HealthCheck
@@ -48,3 +49,19 @@ def _weasyprint_missing() -> str:
 
 
 needs_weasyprint = pytest.mark.skipif(bool(_weasyprint_missing()), reason=_weasyprint_missing() or "available")
+
+
+@pytest.fixture(autouse=True)
+def _checklists_seeded(request):
+    """The 八有 and 七有 checklists come from a data migration. A transactional test's flush removes them; tests
+    spread over processes (``make test`` runs pytest-xdist) may run after such a test in the same process, so a
+    test with the database gets them back when they are missing (one query otherwise)."""
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    if not apps.get_model("audits", "Checklist").objects.exists():
+        import_module("audits.migrations.0002_checklists").seed(apps, None)

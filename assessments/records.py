@@ -17,6 +17,7 @@ from assessments.models import KnowledgeTest, Sitting
 from reports import extensions
 from reports.bundle import schema
 from reports.bundle.schema import parse_date, parse_datetime
+from reports.subtrees import Subtrees
 from studygroup.models import Organization
 
 FIGURE_KEYS = ["tests_held", "test_sittings", "test_people", "test_pass_rate"]
@@ -244,6 +245,38 @@ def digest_items(organization: Organization, year: int, month: int) -> list[dict
     ]
 
 
+def digest_items_many(organizations: list[Organization], year: int, month: int) -> dict[int, list[dict]]:
+    """``digest_items`` of each of a chunk of organizations, by id, in two queries."""
+    subtrees = Subtrees(organizations)
+    tests = (
+        KnowledgeTest.objects.filter(organization__in=subtrees.organization_ids)
+        .exclude(status=KnowledgeTest.Status.DRAFT)
+        .filter(held_on__year=year, held_on__month=month)
+        .select_related("organization")
+        .annotate(
+            called=Count("sittings"),
+            sat=Count("sittings", filter=Q(sittings__score__isnull=False)),
+            passed=Count("sittings", filter=Q(sittings__score__gte=F("pass_mark"))),
+        )
+        .order_by("held_on", "code")
+    )
+    spread = subtrees.spread(tests, lambda test: test.organization.path)
+    return {
+        pk: [
+            {
+                "key": f"test-{test.pk}",
+                "org": test.organization.name,
+                "title": test.title,
+                "called": test.called,
+                "sat": test.sat,
+                "pass_rate": _ratio(test.passed, test.sat),
+            }
+            for test in rows
+        ]
+        for pk, rows in spread.items()
+    }
+
+
 def summary_sentences(organization: Organization, year: int, figures: dict) -> list[str]:
     if not figures.get("tests_held"):
         return []
@@ -274,5 +307,6 @@ def register() -> None:
         title=gettext_lazy("Knowledge tests"),
         template="assessments/includes/digest_tests.html",
         build=digest_items,
+        build_many=digest_items_many,
     )
     extensions.register_summary_sentences("assessments", build=summary_sentences)

@@ -464,3 +464,31 @@ def bayou_met_counts(groups: QuerySet[StudyGroup], year: int) -> tuple[dict[str,
         )
         *per_item, all_met = cursor.fetchone()
     return dict(zip(BAYOU_ITEMS, per_item, strict=True)), all_met
+
+
+def stored_bayou_met_counts(groups: QuerySet[StudyGroup], year: int, size: int) -> tuple[dict[str, int], int] | None:
+    """``bayou_met_counts`` from the statuses the rollup job stored (``ChecklistStatus``), in one query; ``None``
+    unless each of the ``size`` groups of ``groups`` has its stored 八有 status of the year.
+
+    Exact only while the stored statuses are: the caller asks ``reports.dashboard.current_rollup`` first (no
+    write marked a group of the subtree since, and no session of the year started since, the one change of a
+    status that comes with time alone: a session counts for 有考勤, 有记录 and 有检查 once held).
+    """
+    from audits.models import ChecklistStatus
+
+    met = {item: Q(**{f"statuses__{item}": MET}) for item in BAYOU_ITEMS}
+    every = Q()
+    for condition in met.values():
+        every &= condition
+    counts = (
+        ChecklistStatus.objects.filter(group__in=groups.order_by().values("pk"), year=year, checklist="bayou")
+        .order_by()
+        .aggregate(
+            stored=Count("pk"),
+            every=Count("pk", filter=every),
+            **{f"met_{item}": Count("pk", filter=condition) for item, condition in met.items()},
+        )
+    )
+    if counts["stored"] != size:
+        return None
+    return {item: counts[f"met_{item}"] for item in BAYOU_ITEMS}, counts["every"]

@@ -19,8 +19,9 @@ def _session_label(session) -> str:
 
 
 # The most options a list of sessions or people on the planning page shows: a province's subtree holds tens of
-# thousands of each, so the page lists the first ones of the range the user narrows to (``?within=``).
-CHOICES_SHOWN = 200
+# thousands of each, so the page lists the first ones of the range the user narrows to (``?within=``). Each list
+# shows in three forms, and rendering options is what the page spends its time on: 200 took 0.7 s at the root.
+CHOICES_SHOWN = 60
 
 
 class _ShownChoices(forms.models.ModelChoiceIterator):

@@ -34,10 +34,11 @@ def plan_list(*, user: User, year: int | None = None) -> QuerySet[StudyPlan]:
 
 
 def plan_rows(*, user: User, year: int) -> list[tuple[Organization, StudyPlan | None]]:
-    """Every group of the user's reach for ``year`` in tree order, with its plan, or ``None`` when the user reads none.
+    """Every group the user reads for ``year`` in tree order, with its plan, or ``None`` when the user reads none:
+    the page of a user without a reading role (their own groups). Two queries.
 
     A plan below one's own organization shows once filed (``StudyPlan.access_restrict_q``); until then the
-    group is listed without it, so an upper level sees who is behind without reading a draft. Two queries.
+    group is listed without it, so an upper level sees who is behind without reading a draft.
     """
     plans = list(plan_list(user=user, year=year))
     groups = (
@@ -47,6 +48,72 @@ def plan_rows(*, user: User, year: int) -> list[tuple[Organization, StudyPlan | 
     )
     rows = [(plan.group.organization, plan) for plan in plans] + [(group.organization, None) for group in groups]
     return sorted(rows, key=lambda row: row[0].path)
+
+
+def groups_within(*, organization: Organization, user: User) -> QuerySet[StudyGroup]:
+    """The groups of ``organization``'s subtree that the user reads, in tree order (the plan list's rows)."""
+    return (
+        access.visible(StudyGroup.objects.filter(organization__path__startswith=organization.path), user)
+        .select_related("organization")
+        .order_by("organization__path")
+    )
+
+
+def plan_page_rows(groups: list[StudyGroup], *, user: User, year: int) -> list[tuple[Organization, StudyPlan | None]]:
+    """``groups`` (a page of the list) each with its plan of ``year``, or ``None`` when the user reads none; the
+    topics counted for that page's plans only. One query."""
+    plans = {plan.group_id: plan for plan in plan_list(user=user, year=year).filter(group__in=[g.pk for g in groups])}
+    return [(group.organization, plans.get(group.pk)) for group in groups]
+
+
+@dataclass
+class PlanFigures:
+    """The plans of part of a subtree: a child organization's subtree, or the organization's own group."""
+
+    organization: Organization
+    groups: int = 0
+    plans: int = 0  # the plans of the year the user reads
+    approved: int = 0
+    is_own: bool = False
+
+    @property
+    def not_filed(self) -> int:
+        """Groups listed without a plan: none filed yet, or a draft the user does not read."""
+        return self.groups - self.plans
+
+
+def plan_summary(*, organization: Organization, year: int, user: User) -> tuple[PlanFigures, list[PlanFigures]]:
+    """The year's plans in all and per child organization (a drill-down): three queries whatever the size of the
+    subtree (the children, the groups and the plans each counted per child in SQL)."""
+    within = organization.path
+    groups = core_selectors.counts_by_child(
+        groups_within(organization=organization, user=user), "organization__path", organization, n=Count("pk")
+    )
+    plans = core_selectors.counts_by_child(
+        access.visible(StudyPlan.objects.filter(year=year, group__organization__path__startswith=within), user),
+        "group__organization__path",
+        organization,
+        n=Count("pk"),
+        approved=Count("pk", filter=Q(status=StudyPlan.Status.APPROVED)),
+    )
+    parts = [organization, *Organization.objects.filter(parent=organization).order_by("path")]
+    rows = [
+        PlanFigures(
+            organization=part,
+            groups=groups.get(part.path, {}).get("n", 0),
+            plans=plans.get(part.path, {}).get("n", 0),
+            approved=plans.get(part.path, {}).get("approved", 0),
+            is_own=part == organization,
+        )
+        for part in parts
+    ]
+    total = PlanFigures(
+        organization=organization,
+        groups=sum(row.groups for row in rows),
+        plans=sum(row.plans for row in rows),
+        approved=sum(row.approved for row in rows),
+    )
+    return total, [row for row in rows if row.groups]
 
 
 def groups_without_plan(*, user: User, year: int) -> QuerySet[StudyGroup]:

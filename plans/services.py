@@ -58,6 +58,7 @@ def plan_create(*, group: StudyGroup, year: int, main_line: str = "", by: User) 
     except IntegrityError as exc:
         raise ValidationError({"year": _("The group already has a plan for %(year)d.") % {"year": year}}) from exc
     audit.record(AuditEntry.Action.CREATE, plan, by=by)
+    _mark_plan(plan)  # 八有 plan: partial from now
     months = PlanMonth.objects.bulk_create(PlanMonth(plan=plan, month=month) for month in range(1, 13))
     path = group.organization.path
     audit.write_many(action=AuditEntry.Action.CREATE, instances=months, user=by, organization_path_for=lambda _m: path)
@@ -105,6 +106,7 @@ def plan_submit(*, plan: StudyPlan, by: User) -> StudyPlan:
     plan.status, plan.submitted_at, plan.submitted_by = StudyPlan.Status.SUBMITTED, timezone.now(), by
     plan.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
+    _mark_plan(plan)  # 八有 plan (partial while not approved)
     notifications.send(
         to=core_selectors.group_leaders(group=plan.group),
         verb="plan_submitted",
@@ -146,6 +148,7 @@ def plan_approve(*, plan: StudyPlan, by: User) -> StudyPlan:
     plan.return_comment = ""
     plan.save(update_fields=["status", "approved_at", "approved_by", "filed_at", "return_comment", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
+    _mark_plan(plan)  # 八有 plan, 七有 plan_early and report_up
     organization = plan.group.organization
     notifications.send(
         to=core_selectors.users_holding(organization=organization, roles=[access.STAFF]),
@@ -176,6 +179,7 @@ def plan_return(*, plan: StudyPlan, comment: str, by: User) -> StudyPlan:
     plan.status, plan.return_comment, plan.returned_at = StudyPlan.Status.DRAFT, comment.strip(), timezone.now()
     plan.save(update_fields=["status", "return_comment", "returned_at", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, plan, by=by, before=before)
+    _mark_plan(plan)
     notifications.send(
         to=core_selectors.users_holding(organization=plan.group.organization, roles=[access.STAFF]),
         verb="plan_returned",
@@ -386,6 +390,8 @@ def material_publish(*, material: Material, by: User) -> Material:
     material.save(update_fields=["published_at", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, material, by=by, before=before)
     session = material.session
+    if session is not None:
+        rollup_marks.mark(session.group_id, session.starts_at)  # 七有 support
     on = timezone.localdate(session.starts_at) if session else timezone.localdate()
     body = (
         _("Please study it before the session of %(date)s and confirm in the app.")
@@ -454,6 +460,7 @@ def research_topic_create(
         group=group, code=_code("r"), year=year, title=title, description=description, proposed_by=access.person_of(by)
     )
     audit.record(AuditEntry.Action.CREATE, topic, by=by)
+    rollup_marks.mark(group.pk, datetime.date(year, 1, 1))  # research topics of the year figures
     return topic
 
 
@@ -505,4 +512,5 @@ def research_report_submit(
         report.file.save(f"{uuid.uuid4().hex}{_extension(report.original_name)}", upload, save=False)
     report.save()
     audit.record(AuditEntry.Action.CREATE, report, by=by)
+    rollup_marks.mark(topic.group_id, submitted_on)  # research reports of the year figures
     return report

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,7 +32,15 @@ from studygroup import access, documents
 from studygroup import selectors as core_selectors
 from studygroup.models import StudyGroup
 from studygroup.once import run_once
-from studygroup.viewutils import next_url, post_action, requested_year, run_service, year_choices
+from studygroup.viewutils import (
+    chosen_organization,
+    next_url,
+    post_action,
+    reach_trail,
+    requested_year,
+    run_service,
+    year_choices,
+)
 
 
 def _plan(request, pk) -> StudyPlan:
@@ -39,14 +50,38 @@ def _plan(request, pk) -> StudyPlan:
 # Plans ---------------------------------------------------------------------------------------
 
 
+PLAN_PAGE_SIZE = 100
+
+
 @login_required
 def plan_list_view(request):
+    """The year's plans of an organization's subtree: counted in all and per child organization (a drill-down),
+    then its groups in tree order a page at a time, each with its plan. A user without a reading role sees the
+    groups they sit in."""
     year = requested_year(request)
+    organizations = list(access.organizations_held(request.user, access.READING_ROLES))
     context = {
         "year": year,
         "years": year_choices(),
-        "rows": selectors.plan_rows(user=request.user, year=year),
         "missing": selectors.groups_without_plan(user=request.user, year=year),
+    }
+    if not organizations:
+        context["rows"] = selectors.plan_rows(user=request.user, year=year)
+        return render(request, "plans/plan_list.html", context)
+    organization = chosen_organization(request, organizations, reach_below=True)
+    total, parts = selectors.plan_summary(organization=organization, year=year, user=request.user)
+    paginator = Paginator(selectors.groups_within(organization=organization, user=request.user), PLAN_PAGE_SIZE)
+    paginator.count = total.groups  # the summary counted them: a cached property, set, it is not counted again
+    page = paginator.get_page(request.GET.get("page"))
+    context |= {
+        "organization": organization,
+        "organizations": organizations,
+        "trail": reach_trail(organization, organizations),
+        "total": total,
+        "parts": parts if len(parts) > 1 else [],
+        "rows": selectors.plan_page_rows(list(page.object_list), user=request.user, year=year),
+        "page": page,
+        "query": urlencode({"org": organization.pk, "year": year}),
     }
     return render(request, "plans/plan_list.html", context)
 

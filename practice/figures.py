@@ -29,6 +29,7 @@ from practice.models import KIND_ORDER, SelfStudyEntry, SelfStudyKind, SelfStudy
 from practice.periods import judging_day
 from practice.selectors import month_counts
 from reports import extensions
+from reports.subtrees import Subtrees
 from sessions.models import StudySession
 from studygroup import formats
 from studygroup.models import Membership, Organization
@@ -163,6 +164,43 @@ def digest_first_topic(organization: Organization, year: int, month: int) -> lis
     ]
 
 
+def digest_first_topic_many(organizations: list[Organization], year: int, month: int) -> dict[int, list[dict]]:
+    """``digest_first_topic`` of each of a chunk of organizations, by id, in three queries."""
+    subtrees = Subtrees(organizations)
+    start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+    sessions = list(
+        StudySession.objects.held()
+        .filter(
+            kind=SessionKind.FIRST_TOPIC,
+            group__organization__in=subtrees.organization_ids,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .select_related("group__organization")
+        .order_by("starts_at", "pk")
+    )
+    measures: dict[int, list[str]] = {}
+    for session_id, problem, owner in (
+        Action.objects.filter(session__in=sessions).order_by("pk").values_list("session_id", "problem", "owner__name")
+    ):
+        measures.setdefault(session_id, []).append(f"{problem}({owner})")
+    spread = subtrees.spread(sessions, lambda session: session.group.organization.path)
+    return {
+        pk: [
+            {
+                "key": f"first-topic-{session.pk}",
+                "org": session.group.organization.name,
+                "title": session.title,
+                "date": formats.month_day_zh(session.starts_at),
+                "measures": measures.get(session.pk, []),
+            }
+            for session in rows
+        ]
+        for pk, rows in spread.items()
+    }
+
+
 def digest_selfstudy(organization: Organization, year: int, month: int) -> list[dict]:
     """The month's self-study entries of the subtree by kind (the ``selfstudy_entries`` figure for one month),
     kinds without an entry left out; counts only, never a person."""
@@ -174,14 +212,52 @@ def digest_selfstudy(organization: Organization, year: int, month: int) -> list[
     ]
 
 
+def digest_selfstudy_many(organizations: list[Organization], year: int, month: int) -> dict[int, list[dict]]:
+    """``digest_selfstudy`` of each of a chunk of organizations, by id, in three queries: the month's entries of
+    people seated in the chunk's subtrees, and their seats there; an entry counts for every organization with a
+    group where its author was seated on its date."""
+    subtrees = Subtrees(organizations)
+    seats = Membership.objects.filter(group__organization__in=subtrees.organization_ids)
+    seated = seats.filter(person_id=OuterRef("person_id"), start_on__lte=OuterRef("on")).filter(
+        Q(end_on__isnull=True) | Q(end_on__gte=OuterRef("on"))
+    )
+    entries = list(
+        SelfStudyEntry.objects.filter(on__year=year, on__month=month)
+        .filter(Exists(seated))
+        .order_by()
+        .values_list("person_id", "on", "kind")
+    )
+    seats_of: dict[int, list[tuple]] = {}
+    for person_id, path, start_on, end_on in (
+        seats.filter(person_id__in={person_id for person_id, _on, _kind in entries})
+        .order_by()
+        .values_list("person_id", "group__organization__path", "start_on", "end_on")
+    ):
+        seats_of.setdefault(person_id, []).append((path, start_on, end_on))
+    counts: dict[int, dict[str, int]] = {organization.pk: {} for organization in organizations}
+    for person_id, on, kind in entries:
+        owners = {
+            owner.pk
+            for path, start_on, end_on in seats_of.get(person_id, [])
+            if start_on <= on and (end_on is None or end_on >= on)
+            for owner in subtrees.owners(path)
+        }
+        for pk in owners:
+            counts[pk][kind] = counts[pk].get(kind, 0) + 1
+    return {
+        organization.pk: [
+            {"key": f"selfstudy-{kind}", "kind": kind, "label": str(SelfStudyKind(kind).label), "count": count}
+            for kind in KIND_ORDER
+            if (count := counts[organization.pk].get(kind))
+        ]
+        for organization in organizations
+    }
+
+
 def summary_sentences(organization: Organization, year: int, figures: dict) -> list[str]:
     """What the year summary says of the 第一议题 follow-through and the self-study ledger (never of people)."""
     sentences = []
-    studies = (
-        StudySession.objects.held_in(year)
-        .filter(kind=SessionKind.FIRST_TOPIC, group__organization__path__startswith=organization.path)
-        .count()
-    )
+    studies = figures["sessions_by_kind"][SessionKind.FIRST_TOPIC]  # held in the year in the subtree
     if studies or figures["first_topic_actions"]:
         sentences.append(
             _(
@@ -222,11 +298,13 @@ def register() -> None:
         title=gettext_lazy("第一议题 studies and the measures decided"),
         template="practice/digest_first_topic.html",
         build=digest_first_topic,
+        build_many=digest_first_topic_many,
     )
     extensions.register_digest_section(
         "selfstudy",
         title=gettext_lazy("Self-study recorded this month"),
         template="practice/digest_selfstudy.html",
         build=digest_selfstudy,
+        build_many=digest_selfstudy_many,
     )
     extensions.register_summary_sentences("practice", build=summary_sentences)

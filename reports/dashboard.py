@@ -8,7 +8,7 @@ over in Python.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractMonth, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from reports.figures import year_figures
 from reports.models import Rollup
 from sessions.models import ATTENDED, Attendance, StudySession
 from studygroup import formats
-from studygroup.models import Organization, StudyGroup
+from studygroup.models import DirtyRollup, Organization, StudyGroup
 
 # The columns of the ranking a user may sort by; anything else gives the default.
 SORT_KEYS = ("name", "groups", "sessions", "attendance_rate", "coverage", "overdue")
@@ -46,24 +46,78 @@ def _by_prefix(queryset, lookup: str, length: int, **aggregates) -> dict[str, di
 
 
 def current_rollup(*, organization: Organization, year: int) -> Rollup | None:
-    """The year's rollup of the subtree when a dashboard should read it, else ``None`` (compute live).
+    """The year's rollup of ``organization``'s subtree when it is current, else ``None`` (compute live).
 
-    Subtrees of up to ``DASHBOARD_LIVE_LIMIT`` groups are computed live: a few cheap aggregates, exact to the
-    second, with pre-study completion. Larger ones read the rollup when it is current for the subtree: built
-    for this organization and year, over the groups the subtree has now (a subtree that gained or lost groups
-    since the last refresh is computed live until the next one). The page says as of when.
+    The one rule every reader of stored figures follows (the dashboard, the leader's and viewer's home page, the
+    year figures of the summary page and of ``year_summary``). A rollup is current, and its figures equal the live
+    ones, when all three hold:
+
+    * it covers the groups the subtree has now (``groups`` equal; a subtree that gained or lost a group since);
+    * no ``DirtyRollup`` mark of a group of the subtree for the year waits (a write changed a figure since);
+    * no session that counts in the year's figures of the subtree started after the rollup's as-of time
+      (``rollup_as_of``): a session becomes held, and counts, by time alone, with no write to mark it. Those are
+      the subtree's sessions of the year, and any session taking up a topic of the subtree's plans of the year
+      (``topics_held``).
+
+    One query, the same for every size of subtree, each part bounded: the rollup by its unique index, the
+    subtree's groups counted by path, the marks (a small table: the periodic job consumes them) and the sessions
+    started since the as-of time (the ``starts_at`` index, a range of minutes): milliseconds at a province's root.
     """
-    size = StudyGroup.objects.filter(organization__path__startswith=organization.path).count()
-    # Looked up whatever the size, so a page runs the same queries on either side of the limit.
-    rollup = Rollup.objects.filter(organization=organization, year=year, month=0).first()
-    if size <= settings.DASHBOARD_LIVE_LIMIT:
+    path = organization.path
+    subtree = {"group__organization__path__startswith": path}
+    groups = StudyGroup.objects.filter(organization__path__startswith=path).order_by()
+    marks = DirtyRollup.objects.filter(year=year, **subtree)
+    since = {"starts_at__gt": OuterRef(AS_OF_FIELD), "starts_at__lte": timezone.now()}
+    started = StudySession.objects.filter(starts_at__year=year, **since, **subtree)
+    took_up = StudySession.topics.through.objects.filter(
+        plantopic__plan__year=year,
+        plantopic__plan__group__organization__path__startswith=path,
+        **{f"studysession__{name}": value for name, value in since.items()},
+    )
+    rollup = (
+        Rollup.objects.filter(organization=organization, year=year, month=0)
+        .annotate(
+            groups_now=Subquery(groups.annotate(n=Func("pk", function="COUNT")).values("n")),
+            is_marked=Exists(marks),
+            has_started=Exists(started),
+            took_up_topic=Exists(took_up),
+        )
+        .first()
+    )
+    if (
+        rollup is None
+        or rollup.groups != rollup.groups_now
+        or rollup.is_marked
+        or rollup.has_started
+        or rollup.took_up_topic
+    ):
         return None
-    return rollup if rollup is not None and rollup.groups == size else None
+    return rollup
+
+
+# The time a rollup's figures are as of: a session that started after it may be missing from them. It must not be
+# later than the moment the rebuild read its records (and the 八有 statuses it counts).
+AS_OF_FIELD = "built_at"
+
+
+def rollup_as_of(rollup: Rollup):
+    """The time ``rollup``'s figures are as of (``AS_OF_FIELD``), as the pages show it."""
+    return getattr(rollup, AS_OF_FIELD)
+
+
+def dashboard_rollup(*, organization: Organization, year: int) -> Rollup | None:
+    """The rollup a dashboard or a home page reads: ``current_rollup``, for subtrees of more than
+    ``DASHBOARD_LIVE_LIMIT`` groups. Smaller ones are computed live: a few cheap aggregates, with pre-study
+    completion. The same queries on either side of the limit."""
+    rollup = current_rollup(organization=organization, year=year)
+    if rollup is None or rollup.groups <= settings.DASHBOARD_LIVE_LIMIT:
+        return None
+    return rollup
 
 
 def build(*, organization: Organization, year: int) -> dict:
-    """The dashboard from the subtree's rollups when current (``current_rollup``), otherwise live."""
-    total = current_rollup(organization=organization, year=year)
+    """The dashboard from the subtree's rollups when current (``dashboard_rollup``), otherwise live."""
+    total = dashboard_rollup(organization=organization, year=year)
     if total is not None:
         return build_from_rollups(organization=organization, year=year, total=total)
     return build_live(organization=organization, year=year)
@@ -73,9 +127,9 @@ def glance(*, organization: Organization, year: int) -> dict:
     """The four figures of the leader's and viewer's home page (sessions held, attendance rate, observation
     coverage, pre-study completion), by the same rule as the dashboard: the rollup when current, otherwise
     live with only the aggregates these figures need (never the whole year figures)."""
-    total = current_rollup(organization=organization, year=year)
+    total = dashboard_rollup(organization=organization, year=year)
     if total is not None:
-        return {"figures": _rollup_figures(total), "prestudy": None, "from_rollups": total.built_at}
+        return {"figures": _rollup_figures(total), "prestudy": None, "from_rollups": rollup_as_of(total)}
     path = organization.path
     sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path).order_by()
     attendance = Attendance.objects.filter(session__in=sessions).aggregate(
@@ -152,7 +206,7 @@ def build_from_rollups(*, organization: Organization, year: int, total: Rollup |
     return {
         "figures": figures,
         "prestudy": None,
-        "from_rollups": total.built_at,
+        "from_rollups": rollup_as_of(total),
         "children": ranking,
         "chart": _chart([rows[m].sessions if m in rows else 0 for m in range(1, 13)], ranking),
     }

@@ -21,6 +21,9 @@ from sessions.models import ATTENDED, Attendance, StudySession, Submission
 from studygroup import formats
 from studygroup.models import Organization, StudyGroup
 
+# How many of the month's materials and recommended reflections a digest lists (the earliest).
+MATERIALS_LISTED = 50
+REFLECTIONS_LISTED = 20
 SECTIONS = ["themes", "speeches", "materials", "groups", "children", "visits", "reflections", "next_topics"]
 
 
@@ -177,12 +180,19 @@ def _held_sessions(
     return list(
         sessions.select_related("group__organization")
         .annotate(rows=Count("attendances"), attended=Count("attendances", filter=Q(attendances__status__in=ATTENDED)))
-        .order_by("group__organization__path", "starts_at")
+        .order_by("group__organization__path", "starts_at", "pk")
     )
 
 
-def _groups_studied(sessions: list[StudySession]) -> list[dict]:
-    """A group an item, in the order of ``sessions``, with the sessions it held and their attendance rates."""
+def session_kinds() -> dict[str, str]:
+    """The label of each kind of session, in the active language (``get_kind_display`` without its cost)."""
+    return {value: str(label) for value, label in StudySession._meta.get_field("kind").flatchoices}
+
+
+def _groups_studied(sessions: list[StudySession], kinds: dict[str, str] | None = None) -> list[dict]:
+    """A group an item, in the order of ``sessions``, with the sessions it held and their attendance rates
+    (``kinds``: ``session_kinds()``, when the caller has them)."""
+    kinds = kinds if kinds is not None else session_kinds()
     groups: dict[int, dict] = {}
     for session in sessions:
         entry = groups.setdefault(
@@ -192,7 +202,7 @@ def _groups_studied(sessions: list[StudySession]) -> list[dict]:
         entry["sessions"].append(
             {
                 "title": session.title,
-                "kind": str(session.get_kind_display()),
+                "kind": kinds.get(session.kind, session.kind),
                 "date": formats.month_day_zh(session.starts_at),
                 "rate": round(session.attended / session.rows, 4) if session.rows else None,
             }
@@ -209,7 +219,7 @@ def _themes(path: str, year: int, month: int, *, depth: int | None = None) -> li
         {"key": f"theme-{m.pk}", "org": m.plan.group.organization.name, "theme": m.theme}
         for m in themes.exclude(theme="")
         .select_related("plan__group__organization")
-        .order_by("plan__group__organization__path")
+        .order_by("plan__group__organization__path", "pk")
     ]
 
 
@@ -220,7 +230,7 @@ def _materials(path: str, start: datetime.datetime, end: datetime.datetime) -> l
             published_at__gte=start, published_at__lt=end, group__organization__path__startswith=path
         )
         .select_related("group__organization")
-        .order_by("published_at")[:50]
+        .order_by("published_at", "pk")[:MATERIALS_LISTED]
     ]
 
 
@@ -252,7 +262,7 @@ def _reflections(path: str, start: datetime.datetime, end: datetime.datetime) ->
             group__organization__path__startswith=path,
         )
         .select_related("group__organization", "person")
-        .order_by("submitted_on")[:20]
+        .order_by("submitted_on", "pk")[:REFLECTIONS_LISTED]
     ]
 
 

@@ -17,7 +17,9 @@ registers a contributor here from its ``AppConfig.ready``:
   empty on export and must be empty on import;
 * ``register_tile(name, build=fn(organization, year, figures) -> Tile | None)``: a figure on the dashboard;
 * ``register_digest_section(key, title=..., template=..., build=fn(organization, year, month) -> list[dict])``:
-  a section of the monthly digest; each item has a ``key`` so staff can leave it out;
+  a section of the monthly digest; each item has a ``key`` so staff can leave it out. With
+  ``build_many=fn(organizations, year, month) -> {organization pk: list[dict]}`` (the same items, for a chunk of
+  organizations in a fixed number of queries: see ``reports.subtrees``) a digest run compiles it set-based;
 * ``register_summary_sentences(name, build=fn(organization, year, figures) -> list[str])``: sentences of the
   year summary's part "What was done and achieved".
 
@@ -77,6 +79,7 @@ class DigestSection:
     title: Any
     template: str
     build: Callable[[Any, int, int], list[dict]]
+    build_many: Callable[[Any, int, int], dict[int, list[dict]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -187,8 +190,15 @@ def dashboard_tiles(organization, year: int, figures: dict) -> list[Tile]:
     return [tile for tile in tiles if tile is not None]
 
 
-def register_digest_section(key: str, *, title, template: str, build: Callable[[Any, int, int], list[dict]]) -> None:
-    DIGEST_SECTIONS[key] = DigestSection(key, title, template, build)
+def register_digest_section(
+    key: str,
+    *,
+    title,
+    template: str,
+    build: Callable[[Any, int, int], list[dict]],
+    build_many: Callable[[Any, int, int], dict[int, list[dict]]] | None = None,
+) -> None:
+    DIGEST_SECTIONS[key] = DigestSection(key, title, template, build, build_many)
 
 
 def digest_section_keys() -> list[str]:
@@ -198,6 +208,21 @@ def digest_section_keys() -> list[str]:
 def digest_content(organization, year: int, month: int) -> dict[str, list[dict]]:
     """The registered sections of the digest of ``organization``'s subtree for the month, by key."""
     return {key: section.build(organization, year, month) for key, section in DIGEST_SECTIONS.items()}
+
+
+def digest_content_many(organizations, year: int, month: int) -> dict[int, dict[str, list[dict]]]:
+    """``digest_content`` of each of ``organizations`` (a chunk of a digest run), by organization id: a section
+    registered with ``build_many`` in its fixed number of queries, another one organization at a time."""
+    contents: dict[int, dict[str, list[dict]]] = {organization.pk: {} for organization in organizations}
+    for key, section in DIGEST_SECTIONS.items():
+        if section.build_many is not None:
+            items = section.build_many(organizations, year, month)
+            for organization in organizations:
+                contents[organization.pk][key] = items[organization.pk]
+        else:
+            for organization in organizations:
+                contents[organization.pk][key] = section.build(organization, year, month)
+    return contents
 
 
 def digest_sections(content: dict) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -226,7 +227,8 @@ class Rollup(models.Model):
     topics_planned = models.PositiveIntegerField(default=0)
     topics_held = models.PositiveIntegerField(default=0)
     bayou_all_met = models.PositiveIntegerField(default=0)
-    built_at = models.DateTimeField(_("built at"), auto_now=True)
+    # Figures as of: every session held (started) by this moment is counted (``reports.rollups``).
+    built_at = models.DateTimeField(_("built at"), default=timezone.now)
 
     access_org_field = "organization"
     audit_exclude = True
@@ -235,7 +237,10 @@ class Rollup(models.Model):
         verbose_name = _("rollup")
         verbose_name_plural = _("rollups")
         constraints = [models.UniqueConstraint(fields=["organization", "year", "month"], name="rollup_once")]
-        indexes = [models.Index(fields=["year", "month", "organization"], name="rollup_period")]
+        indexes = [
+            models.Index(fields=["year", "month", "organization"], name="rollup_period"),
+            models.Index(fields=["year", "built_at"], name="rollup_as_of"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.year}-{self.month}"

@@ -4,8 +4,9 @@ per item however often an item is delivered, its heartbeat renewed with the job'
 A job's first task (``open_run`` then ``begin``) takes the lease of its key and fans out one task per
 organization or chunk; each of those calls ``run_items``, which renews the heartbeat, does the work of an item and
 counts it in the same transaction (a claim ``run<id>:<holder>:<item>`` makes the count exactly once), or records
-the item's failure on the run and goes on with the others. The last task (``finish``) sets the outcome and lets
-the lease go.
+the item's failure on the run and goes on with the others; ``run_chunk`` does a chunk's items together and counts
+them in one transaction, and falls back to ``run_items`` when that fails. The last task (``finish``) sets the
+outcome and lets the lease go.
 """
 
 from __future__ import annotations
@@ -121,6 +122,53 @@ def run_items(task, *, run_id: int, holder: str, lease: str, items: Iterable[tup
             continue  # done by an earlier delivery of this task
         done += _attempt(task, run_id, holder, item, label, work)
     return done
+
+
+def run_chunk(
+    task, *, run_id: int, holder: str, lease: str, items: list[tuple[str, str, Callable]], work: Callable
+) -> int:
+    """Do the items ``(key, label, work)`` of a chunk together; return how many were done.
+
+    ``work(keys)`` does the items not done by an earlier delivery in one transaction, which counts them too (each
+    once). A temporary fault retries the task as ``run_items`` does; any other fault (one item's bad record fails
+    the whole chunk's work) does the items one by one with ``run_items``, so that fault is recorded as that item's
+    and the others go on.
+    """
+    if not heartbeat(run_id, holder, lease):
+        return 0
+    claimed = set(
+        JobClaim.objects.filter(key__in=[_claim_key(run_id, holder, key) for key, *_rest in items]).values_list(
+            "key", flat=True
+        )
+    )
+    todo = [item for item in items if _claim_key(run_id, holder, item[0]) not in claimed]
+    tries = 0
+    while todo:
+        try:
+            with transaction.atomic():
+                work([key for key, *_rest in todo])
+                _count_many(run_id, holder, [key for key, *_rest in todo])
+            return len(todo)
+        except jobs.TRANSIENT as exc:
+            retries = task.request.retries + tries
+            if retries >= task.max_retries or task.request.called_directly:
+                break
+            if not task.request.is_eager:
+                raise task.retry(exc=exc, countdown=backoff(task)) from exc
+            tries += 1
+        except Exception:  # done item by item below, where the fault is recorded as the item's
+            break
+    return run_items(task, run_id=run_id, holder=holder, lease=lease, items=todo)
+
+
+def _claim_key(run_id: int, holder: str, item: str) -> str:
+    return f"run{run_id}:{holder}:{item}"
+
+
+def _count_many(run_id: int, holder: str, items: list[str]) -> None:
+    """Count ``items`` done on the run (in the caller's transaction; one counted before fails it whole)."""
+    JobClaim.objects.bulk_create([JobClaim(key=_claim_key(run_id, holder, item), holder="") for item in items])
+    TaskRun.objects.filter(pk=run_id).update(done=F("done") + len(items), heartbeat_at=timezone.now())
 
 
 def _attempt(task, run_id: int, holder: str, item: str, label: str, work: Callable) -> int:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections.abc import Sequence
+from itertools import groupby
+from operator import attrgetter
+
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import digest as digest_content
 from reports.models import MonthlyDigest, TaskRun, YearSummary
-from studygroup import access, audit, notifications, outbox
+from studygroup import access, audit, notifications, outbox, rollup_marks
 from studygroup import services as core_services
 from studygroup.models import AuditEntry, Notification, Organization, StudyGroup, User
 
@@ -59,6 +65,112 @@ def _renumber_drafts(organization: Organization, year: int, by: User | None) -> 
             old, digest.number = digest.number, number
             digest.save(update_fields=["number", "updated_at"])
             audit.record(AuditEntry.Action.UPDATE, digest, by=by, changes={"number": [old, number]})
+
+
+@transaction.atomic
+def digest_compile_many(
+    *, organizations: Sequence[Organization], year: int, month: int, by: User | None = None
+) -> list[MonthlyDigest]:
+    """Compile (or recompile) the month's digests of a chunk of organizations, each as ``digest_compile`` does it
+    alone (the same content, number and log entries; a published one kept as is), read set-based and written in
+    bulk. Compiling again gives the same digests, not new ones; a digest another worker created meanwhile makes
+    the chunk fail whole (the run then compiles its organizations one by one). Return the digests written."""
+    from reports import digest_chunk
+
+    by_pk = {organization.pk: organization for organization in organizations}
+    existing = {
+        found.organization_id: found
+        for found in MonthlyDigest.objects.select_for_update()
+        .filter(organization__in=list(by_pk), year=year, month=month)
+        .order_by()
+    }
+    chosen = [
+        o for o in organizations if o.pk not in existing or existing[o.pk].status != MonthlyDigest.Status.PUBLISHED
+    ]
+    contents = digest_chunk.build_many(chosen, year, month)
+    now = timezone.now()
+    updated = [existing[o.pk] for o in chosen if o.pk in existing]
+    before = {found.pk: audit.values(found) for found in updated}
+    for found in updated:
+        found.organization = by_pk[found.organization_id]
+        found.content, found.compiled_at, found.updated_at = contents[found.organization_id], now, now
+    _store_contents(updated, now)
+    changed = {found.pk: audit.update_changes(found, before[found.pk]) for found in updated}
+    _log_many(AuditEntry.Action.UPDATE, [found for found in updated if changed[found.pk]], by, changed.get)
+    fresh = [o for o in chosen if o.pk not in existing]
+    earlier = dict(
+        MonthlyDigest.objects.filter(organization__in=fresh, year=year, month__lt=month)
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("pk"))
+        .values_list("organization", "n")
+    )
+    created = MonthlyDigest.objects.bulk_create(
+        [
+            MonthlyDigest(
+                organization=o,
+                year=year,
+                month=month,
+                number=earlier.get(o.pk, 0) + 1,
+                content=contents[o.pk],
+                compiled_at=now,
+            )
+            for o in fresh
+        ],
+        batch_size=500,
+    )
+    _log_many(AuditEntry.Action.CREATE, created, by)
+    if fresh:  # an issue of a later month compiled before this one is numbered after it now
+        _renumber_drafts_many(fresh, year, by)
+    return updated + created
+
+
+def _store_contents(digests: list[MonthlyDigest], now) -> None:
+    """Write the new content of ``digests`` (compiled ``now``) in one statement. On PostgreSQL an ``UPDATE`` from
+    arrays: ``bulk_update``'s ``CASE`` of a few hundred JSON documents costs more than compiling them."""
+    if not digests:
+        return
+    if connection.vendor != "postgresql":
+        MonthlyDigest.objects.bulk_update(digests, ["content", "compiled_at", "updated_at"], batch_size=500)
+        return
+    field = MonthlyDigest._meta.get_field("content")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MonthlyDigest._meta.db_table} AS digest"  # noqa: S608 - the table's name, not input
+            " SET content = new.content, compiled_at = %s, updated_at = %s"
+            " FROM unnest(%s::bigint[], %s::jsonb[]) AS new (id, content) WHERE digest.id = new.id",
+            [now, now, [d.pk for d in digests], [json.dumps(d.content, cls=field.encoder) for d in digests]],
+        )
+
+
+def _log_many(action: str, digests: list[MonthlyDigest], by: User | None, changes_for=None) -> None:
+    audit.write_many(
+        action=action,
+        instances=digests,
+        changes_for=(lambda d: changes_for(d.pk)) if changes_for else None,
+        user=by,
+        organization_path_for=lambda d: d.organization.path,
+    )
+
+
+def _renumber_drafts_many(organizations: list[Organization], year: int, by: User | None) -> None:
+    """``_renumber_drafts`` of each of ``organizations`` in one read and one bulk write."""
+    by_pk = {organization.pk: organization for organization in organizations}
+    digests = (
+        MonthlyDigest.objects.select_for_update()
+        .filter(organization__in=list(by_pk), year=year)
+        .order_by("organization_id", "month")
+    )
+    renumbered, changes, now = [], {}, timezone.now()
+    for _organization, issues in groupby(digests, key=attrgetter("organization_id")):
+        for number, issue in enumerate(issues, start=1):
+            if issue.status != MonthlyDigest.Status.PUBLISHED and issue.number != number:
+                changes[issue.pk] = {"number": [issue.number, number]}
+                issue.number, issue.updated_at = number, now
+                issue.organization = by_pk[issue.organization_id]
+                renumbered.append(issue)
+    MonthlyDigest.objects.bulk_update(renumbered, ["number", "updated_at"], batch_size=500)
+    _log_many(AuditEntry.Action.UPDATE, renumbered, by, changes.get)
 
 
 @transaction.atomic
@@ -156,6 +268,7 @@ def summary_save(*, group: StudyGroup, year: int, text: str, by: User) -> YearSu
         audit.record(AuditEntry.Action.CREATE, summary, by=by)
     else:
         audit.record(AuditEntry.Action.UPDATE, summary, by=by, before=before)
+    rollup_marks.mark(group.pk, datetime.date(year, 1, 1))  # 八有 and 七有 summary
     return summary
 
 

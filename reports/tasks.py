@@ -16,7 +16,7 @@ from celery import chord, group, shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports import runs, services
+from reports import digest_chunk, runs, services
 from reports.models import MonthlyDigest, TaskRun
 from studygroup import jobs
 from studygroup.models import Organization, StudyGroup
@@ -25,6 +25,8 @@ TRANSIENT = jobs.TRANSIENT
 # Groups per task when drafting summaries or computing the 八有 statuses of a rollup rebuild.
 SUMMARY_CHUNK = 20
 ROLLUP_CHUNK = 500
+# Organizations per task when compiling digests (read together: see reports.digest_chunk).
+DIGEST_CHUNK = 250
 CATCH_UP_MONTHS = 3
 
 
@@ -54,6 +56,17 @@ def organizations_with_groups(root: Organization | None = None) -> list[Organiza
     if root is not None:
         queryset = queryset.filter(path__startswith=root.path)
     return list(queryset.order_by("path"))
+
+
+def digest_chunks(organizations: list[Organization]) -> list[list[int]]:
+    """The organizations' ids in chunks of a task each: a large subtree's summary (as long to compile as a chunk)
+    alone and first, then ``DIGEST_CHUNK`` of the others at a time in tree order (a county with its towns reads
+    the records of one subtree)."""
+    detailed, summarised = digest_chunk.split_by_size(organizations)
+    ids = [o.pk for o in detailed]
+    return [[o.pk] for o in summarised] + [
+        ids[start : start + DIGEST_CHUNK] for start in range(0, len(ids), DIGEST_CHUNK)
+    ]
 
 
 def digest_key(year: int, month: int, organization_id: int | None) -> str:
@@ -94,8 +107,9 @@ def compile_digests(
     run_id: int | None = None,
     missing_only: bool = False,
 ) -> int:
-    """Compile the month's digest of every organization with groups (or one subtree), a task per organization;
-    return how many were dispatched. Without a month (the monthly schedule): catch up the last three months."""
+    """Compile the month's digest of every organization with groups (or one subtree), a task per chunk of
+    organizations; return how many organizations were dispatched. Without a month (the monthly schedule): catch
+    up the last three months."""
     if year is None or month is None:
         return _catch_up(self)
     root = Organization.objects.filter(pk=organization_id).first() if organization_id else None
@@ -112,7 +126,8 @@ def compile_digests(
         return 0
     try:
         runs.begin(run, holder, len(organizations))
-        _dispatch(run, holder, [compile_digest_for.s(year, month, o.pk, run.pk, holder) for o in organizations])
+        chunks = digest_chunks(organizations)
+        _dispatch(run, holder, [compile_digest_chunk.s(year, month, chunk, run.pk, holder) for chunk in chunks])
     except TRANSIENT:
         runs.waiting_for_retry(run.pk)
         raise
@@ -129,6 +144,33 @@ def _catch_up(task) -> int:
     for index, (year, month) in enumerate(months):
         compile_digests.delay(year, month, None, None, missing_only=index > 0)
     return len(months)
+
+
+@shared_task(bind=True, name="reports.compile_digest_chunk", **jobs.RETRY)
+def compile_digest_chunk(self, year: int, month: int, organization_ids: list[int], run_id: int, holder: str) -> int:
+    """A chunk of a run's digests, compiled together (``services.digest_compile_many``); should that fail, one by
+    one, each organization's failure recorded on the run without stopping the others. Idempotent: a redelivered
+    chunk skips what it counted and compiles the rest again, updating the same drafts."""
+    run = TaskRun.objects.select_related("triggered_by").get(pk=run_id)
+    organizations = Organization.objects.in_bulk(organization_ids)
+
+    def work_for(organization_id: int):
+        def work():
+            organization = organizations.get(organization_id)
+            if organization is None:
+                raise ValueError(_("The organization no longer exists."))
+            services.digest_compile(organization=organization, year=year, month=month, by=run.triggered_by)
+
+        return work
+
+    def work_all(keys: list[str]) -> None:
+        chosen = [organizations[int(key)] for key in keys]  # one gone: compiled one by one, it is named
+        services.digest_compile_many(organizations=chosen, year=year, month=month, by=run.triggered_by)
+
+    items = [
+        (str(pk), organizations[pk].name if pk in organizations else str(pk), work_for(pk)) for pk in organization_ids
+    ]
+    return runs.run_chunk(self, run_id=run_id, holder=holder, lease=run.key, items=items, work=work_all)
 
 
 @shared_task(bind=True, name="reports.compile_digest_for", **jobs.RETRY)
@@ -255,8 +297,10 @@ def rebuild_rollups(self, year: int | None = None) -> int:
     ids = list(StudyGroup.objects.order_by("pk").values_list("pk", flat=True))
     chunks = [ids[start : start + ROLLUP_CHUNK] for start in range(0, len(ids), ROLLUP_CHUNK)] or [[]]
     runs.begin(run, holder, len(chunks))
+    # Figures as of now: a session that starts while the chunks run is counted by the next incremental run.
+    as_of = timezone.now().isoformat()
     chord(group(rollup_statuses.s(year, chunk, run.pk, holder) for chunk in chunks))(
-        rollup_totals.si(year, run.pk, holder)
+        rollup_totals.si(year, run.pk, holder, as_of)
     )
     return len(ids)
 
@@ -275,14 +319,16 @@ def rollup_statuses(self, year: int, group_ids: list[int], run_id: int, holder: 
 
 
 @shared_task(bind=True, name="reports.rollup_totals", **jobs.RETRY)
-def rollup_totals(self, year: int, run_id: int, holder: str) -> int:
-    """The sums of every organization from the stored statuses, in one transaction; then the run's outcome."""
+def rollup_totals(self, year: int, run_id: int, holder: str, as_of: str | None = None) -> int:
+    """The sums of every organization from the stored statuses, in one transaction, as of the moment the run
+    started (``as_of``, ISO 8601); then the run's outcome."""
     from reports.rollups import rebuild
 
     if not runs.heartbeat(run_id, holder, "rollups"):
         return 0  # another rebuild took over
     try:
-        written = rebuild(year, statuses_stored=True)
+        moment = datetime.datetime.fromisoformat(as_of) if as_of else None
+        written = rebuild(year, statuses_stored=True, as_of=moment)
     except TRANSIENT:
         raise
     except Exception as exc:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
-from reports.figures import year_figures
+from reports.figures import year_figures, year_figures_as_of
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
@@ -203,7 +203,7 @@ def summary_view(request):
     organizations = _reading_organizations(request.user)
     organization = chosen_organization(request, organizations, reach_below=True)
     year = requested_year(request)
-    figures = year_figures(organization, year)
+    figures, as_of = year_figures_as_of(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
     can_save = group is not None and access.can(request.user, "change", group)
@@ -223,6 +223,7 @@ def summary_view(request):
         "trail": reach_trail(organization, organizations),
         "year": year,
         "figures": figures,
+        "figures_as_of": as_of,
         "form": form,
         "saved": saved,
         "can_save": can_save,

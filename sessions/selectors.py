@@ -151,7 +151,11 @@ UNFINISHED = [Submission.Status.DRAFT, Submission.Status.RETURNED]
 
 
 def makeups_open(*, user: User) -> QuerySet[Attendance]:
-    """Leave and absence rows the user reads that still need a make-up, oldest first."""
+    """Leave and absence rows the user reads that still need a make-up, oldest first, a session's people together.
+
+    The session id between the end time and the name lets a page be read from the sessions' ``ends_at`` index,
+    oldest first, stopping at the page's end (only the names within one session are sorted), rather than
+    sorting every open row of a province."""
     accepted = Submission.objects.filter(
         session=OuterRef("session"), person=OuterRef("person"), is_makeup=True, status=Submission.Status.APPROVED
     )
@@ -160,7 +164,7 @@ def makeups_open(*, user: User) -> QuerySet[Attendance]:
         .filter(session__ends_at__lte=timezone.now())
         .exclude(Exists(accepted))
         .select_related("session__group__organization", "person")
-        .order_by("session__ends_at", "person__name")
+        .order_by("session__ends_at", "session_id", "person__name")
     )
 
 

@@ -72,6 +72,8 @@ class Grant:
     organization_id: int
     path: str
     has_organizations_below: bool = False
+    # Organizations two levels below (a city's towns): the subtree is wide, see ``Scope.reaches_narrowly``.
+    has_organizations_two_below: bool = False
 
 
 @dataclass
@@ -112,6 +114,11 @@ class Scope:
         from studygroup.models import Organization
 
         return any(Organization.is_path_within(path, prefix) for prefix in self.paths(roles))
+
+    def reaches_narrowly(self) -> bool:
+        """Whether every subtree the reading grants open ends one level below its organization (a county and its
+        towns, a town): few records, so ``visible`` may list the ids of what each of its conditions selects."""
+        return not any(g.has_organizations_two_below for g in self.grants if g.role in READING_ROLES)
 
     def organization_ids(self, roles: Iterable[str]) -> list[int]:
         """The organizations where the user holds one of ``roles`` (not those below them)."""
@@ -155,11 +162,12 @@ def _load_scope(user: User) -> Scope:
         # Rules about who someone is (the author, the observer) still ask superusers for their person.
         return Scope(is_superuser=True, user_id=user.pk, person_id=getattr(getattr(user, "person", None), "pk", None))
     below = Exists(Organization.objects.filter(parent=OuterRef("organization")))
+    two_below = Exists(Organization.objects.filter(parent__parent=OuterRef("organization")))
     grants = [
-        Grant(role=role, organization_id=org_id, path=path, has_organizations_below=has_below)
-        for role, org_id, path, has_below in RoleGrant.objects.filter(person__user=user)
-        .annotate(has_below=below)
-        .values_list("role", "organization_id", "organization__path", "has_below")
+        Grant(role, org_id, path, has_below, has_two_below)
+        for role, org_id, path, has_below, has_two_below in RoleGrant.objects.filter(person__user=user)
+        .annotate(has_below=below, has_two_below=two_below)
+        .values_list("role", "organization_id", "organization__path", "has_below", "has_two_below")
     ]
     today = timezone.localdate()
     seats = (
@@ -229,13 +237,30 @@ def visible(queryset: QuerySet[M], user: User | _ScopedUser) -> QuerySet[M]:
     conditions += _extra_conditions(model, scope)
     if not conditions:
         return queryset.none()
-    queryset = queryset.filter(reduce(or_, conditions))
+    queryset = queryset.filter(_any_of(model, conditions, narrow=not paths or scope.reaches_narrowly()))
     restrict = getattr(model, "access_restrict_q", None)
     if restrict is not None:
         restriction = restrict(scope)
         if restriction is not None:
             queryset = queryset.filter(restriction)
     return queryset
+
+
+def _any_of(model: type[Model], conditions: list[Q], *, narrow: bool) -> Q:
+    """The records that meet any of ``conditions``.
+
+    PostgreSQL cannot estimate an OR of a path prefix (on a joined table) and subqueries: it takes the OR for
+    most rows and, for a county's reader, walks the whole index of a list's order to find a page. Where the
+    reach is narrow (``Scope.reaches_narrowly``, or no subtree at all: a member's groups), the condition is the
+    union of the ids each condition selects, which it plans from the organizations' path index and a constant
+    (``pk = 1``) reaches inside. A wide reach keeps the OR: most rows pass it, and a union would read them all.
+    """
+    if len(conditions) == 1:
+        return conditions[0]
+    if not narrow:
+        return reduce(or_, conditions)
+    ids = [model._default_manager.filter(condition).order_by().values("pk") for condition in conditions]
+    return Q(pk__in=ids[0].union(*ids[1:]))
 
 
 def organizations_reached(user: User, roles: Iterable[str] | None = None) -> QuerySet[Organization]:

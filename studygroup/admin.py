@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 
-from studygroup import audit, services
+from studygroup import audit, rollup_marks, services
 from studygroup.models import (
     AuditEntry,
     DirtyRollup,
@@ -26,25 +26,33 @@ class AuditedAdminMixin:
 
     def save_model(self, request, obj, form, change):
         before = audit.stored(obj) if change else None
+        if change:  # the month it leaves, if its date moves
+            rollup_marks.mark_record(type(obj).objects.get(pk=obj.pk))
         super().save_model(request, obj, form, change)  # type: ignore[misc]
+        rollup_marks.mark_record(obj)
         if change:
             audit.record(AuditEntry.Action.UPDATE, obj, by=request.user, before=before)
         else:
             audit.record(AuditEntry.Action.CREATE, obj, by=request.user)
 
     def delete_model(self, request, obj):
+        rollup_marks.mark_record(obj)
         audit.delete(obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
+        for row in queryset:
+            rollup_marks.mark_record(row)
         audit.delete(queryset, by=request.user)
 
     def save_formset(self, request, form, formset, change):
         rows = formset.save(commit=False)
         for row in formset.deleted_objects:
+            rollup_marks.mark_record(row)
             audit.delete(row, by=request.user)
         for row in rows:
             before = audit.stored(row)
             row.save()
+            rollup_marks.mark_record(row)
             if before is None:
                 audit.record(AuditEntry.Action.CREATE, row, by=request.user)
             else:

@@ -222,15 +222,25 @@ def record(action: str, instance: Model, *, by, before: dict | None = None, chan
     if changes is None and action == AuditEntry.Action.UPDATE:
         if before is None:
             raise TypeError("An update is recorded with the values stored before it (audit.stored).")
-        shown_before, shown_after = _masked(model, before), _masked(model, after)
-        changes = {
-            name: [shown_before.get(name), shown_after[name]] for name in after if before.get(name) != after[name]
-        }
+        changes = update_changes(instance, before)
         if not changes:
             return None
     elif changes is None:
         changes = (_deleted_changes if action == AuditEntry.Action.DELETE else _created_changes)(model, after)
     return write(action=action, instance=instance, changes=changes, user=by)
+
+
+def update_changes(instance: Model, before: dict) -> dict:
+    """The changes of an update of ``instance`` from ``before`` (``stored`` or ``values`` read before it), as
+    ``record`` writes them (masked); empty when no field differs. For ``write_many``'s ``changes_for``."""
+    model, after = instance._meta.model, _field_values(instance)
+    shown_before, shown_after = _masked(model, before), _masked(model, after)
+    return {name: [shown_before.get(name), shown_after[name]] for name in after if before.get(name) != after[name]}
+
+
+def values(instance: Model) -> dict:
+    """The field values of ``instance`` as ``stored`` gives them, from the instance itself (read just now)."""
+    return _field_values(instance)
 
 
 def delete(target: Model | QuerySet, *, by) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from studygroup import access
@@ -17,26 +18,51 @@ def _active_on(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
+def counts_by_child(queryset: QuerySet, path_lookup: str, organization: Organization, **aggregates) -> dict[str, dict]:
+    """Aggregate ``queryset`` (records of ``organization``'s subtree) per child organization: one grouped query,
+    keyed by the path of the child whose subtree holds the record (``organization``'s own path for its own).
+
+    ``path_lookup`` leads from the record to its organization's path; the ordering is cleared so that
+    ``Meta.ordering`` adds no join and no column to the grouping.
+    """
+    length = Organization.path_length(organization.depth + 1)
+    rows = (
+        queryset.order_by()
+        .annotate(child_path=Substr(path_lookup, 1, length))
+        .values("child_path")
+        .annotate(**aggregates)
+    )
+    return {row.pop("child_path"): row for row in rows}
+
+
 def organization_tree(*, user: User, search: str = "") -> QuerySet[Organization]:
-    """Return the organizations the user reads, in tree order, with their group and member count."""
-    today = timezone.localdate()
+    """Return the organizations the user reads, in tree order, with their group (a page of them takes its member
+    counts from ``with_member_counts``)."""
     queryset = access.visible(Organization.objects.all(), user)
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(code__icontains=search))
-    return (
-        queryset.select_related("study_group")
-        .annotate(
-            member_count=Count(
-                "study_group__memberships",
-                filter=_active_on(today, "study_group__memberships__"),
-            )
+    return queryset.select_related("study_group").order_by("path")
+
+
+def with_member_counts(organizations: list[Organization]) -> list[Organization]:
+    """Set ``member_count`` (members seated today in its group) on each of ``organizations`` (a page of them), in
+    one grouped query over those organizations' groups only."""
+    counts = dict(
+        Membership.objects.filter(
+            _active_on(timezone.localdate()), group__organization__in=[o.pk for o in organizations]
         )
-        .order_by("path")
+        .order_by()
+        .values("group__organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("group__organization_id", "n")
     )
+    for organization in organizations:
+        organization.member_count = counts.get(organization.pk, 0)  # type: ignore[attr-defined]
+    return organizations
 
 
-def organization_children(*, organization: Organization, user: User) -> QuerySet[Organization]:
-    return organization_tree(user=user).filter(parent=organization)
+def organization_children(*, organization: Organization, user: User) -> list[Organization]:
+    return with_member_counts(list(organization_tree(user=user).filter(parent=organization)))
 
 
 def group_memberships(*, group: StudyGroup, current: bool = True) -> QuerySet[Membership]:

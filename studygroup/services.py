@@ -158,6 +158,7 @@ def membership_add(
     _check_seat_free(group=group, person=person)
     membership = Membership.objects.create(group=group, person=person, role=role, start_on=start_on)
     audit.record(AuditEntry.Action.CREATE, membership, by=by)
+    rollup_marks.mark_span(group.pk, start_on, None)  # 八有 notes and reflections count the seats
     return membership
 
 
@@ -175,6 +176,10 @@ def membership_update(
         raise ValidationError(_("You cannot change your own seat. Ask another member of the office."))
     _check_dates(start_on, end_on)
     before = audit.stored(membership)
+    # Every year the seat covered before or covers now (a secretary's seat does not count in 八有).
+    first = min(membership.start_on, start_on)
+    last = None if membership.end_on is None or end_on is None else max(membership.end_on, end_on)
+    rollup_marks.mark_span(membership.group_id, first, last)
     membership.role, membership.start_on, membership.end_on = role, start_on, end_on
     membership.save(update_fields=["role", "start_on", "end_on", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, membership, by=by, before=before)
@@ -190,6 +195,7 @@ def membership_end(*, membership: Membership, end_on: datetime.date, by: User) -
     before = audit.stored(membership)
     membership.end_on = end_on
     membership.save(update_fields=["end_on", "updated_at"])
+    rollup_marks.mark_span(membership.group_id, end_on, None)  # the years it no longer reaches
     audit.record(AuditEntry.Action.UPDATE, membership, by=by, before=before)
     return membership
 

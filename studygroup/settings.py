@@ -14,6 +14,7 @@ separated addresses or networks of reverse proxies), ``AUDIT_RETENTION_DAYS`` (a
 
 import os
 import secrets
+import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
@@ -300,6 +301,12 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Celery: Redis as broker and result backend when REDIS_URL is set,
 # otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Test processes running side by side (pytest-xdist's gw0, gw1, ...) each get a Redis database of their own, as
+# pytest-django gives each its own PostgreSQL database: the next lower number for each further process.
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _redis = urllib.parse.urlsplit(REDIS_URL)
+    _redis_database = int(_redis.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    REDIS_URL = _redis._replace(path=f"/{_redis_database % 16}").geturl()
 # The cache (Redis when configured); the jobs keep their locks in the database (studygroup.jobs), not here.
 CACHES = {
     "default": (

@@ -65,8 +65,9 @@ def organization_tree_view(request):
     page = Paginator(selectors.organization_tree(user=request.user, search=search), TREE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    top_depth = min((org.depth for org in page), default=1)
-    rows = [{"org": org, "indent": min(org.depth - top_depth, 6)} for org in page]
+    organizations = selectors.with_member_counts(list(page.object_list))
+    top_depth = min((org.depth for org in organizations), default=1)
+    rows = [{"org": org, "indent": min(org.depth - top_depth, 6)} for org in organizations]
     return render(request, "studygroup/organization_tree.html", {"page": page, "rows": rows, "search": search})
 
 

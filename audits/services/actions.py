@@ -23,7 +23,7 @@ from audits.models import (
 )
 from audits.services import ALREADY_RAISED, _code, _lock, _require_staff_at
 from sessions.models import StudySession
-from studygroup import access, audit, notifications
+from studygroup import access, audit, notifications, rollup_marks
 from studygroup import services as core_services
 from studygroup.models import AuditEntry, Organization, Person, StudyGroup, User
 
@@ -213,6 +213,7 @@ def verdict_set(
     )
     if created:
         audit.record(AuditEntry.Action.CREATE, inspection, by=by)
+        rollup_marks.mark(group.pk, datetime.date(year, 1, 1))  # 八有 inspection: an inspection of the year
     before = audit.stored(InspectionVerdict.objects.filter(inspection=inspection, item=item).first())
     row, created = InspectionVerdict.objects.update_or_create(
         inspection=inspection, item=item, defaults={"verdict": verdict, "comment": comment.strip()}
@@ -234,4 +235,9 @@ def rules_add(*, organization: Organization, title: str, adopted_on: datetime.da
     if not created:
         raise ValidationError({"title": _("This rules document is already on file.")})
     audit.record(AuditEntry.Action.CREATE, document, by=by)
+    # 八有 rules of the organization's groups, for every year: this year's figures are the ones kept current.
+    rollup_marks.mark_many(
+        (pk, timezone.localdate())
+        for pk in StudyGroup.objects.filter(organization=organization).values_list("pk", flat=True)
+    )
     return document

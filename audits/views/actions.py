@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,8 +54,12 @@ def _raise_action(request, group: StudyGroup, back: str, context: dict, problem:
     return render(request, "audits/action_form.html", {"form": form, "group": group, "back": back, **context})
 
 
+ACTION_PAGE_SIZE = 50
+
+
 @login_required
 def action_list_view(request):
+    """The actions the user reads, filtered, a page at a time (counted and cut in SQL)."""
     status = request.GET.get("status", "")
     if status not in {*Action.Status.values, "overdue"}:
         status = ""
@@ -69,9 +74,13 @@ def action_list_view(request):
     rows = selectors.action_list(
         user=request.user, status=status, mine=mine, waiting=waiting, organization=organization, year=year
     )
-    actions = [(a, a.is_overdue(today)) for a in rows[:500]]
+    page = Paginator(rows, ACTION_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
-        "actions": actions,
+        "actions": [(a, a.is_overdue(today)) for a in page.object_list],
+        "page": page,
+        "query": query.urlencode(),
         "status": status,
         "mine": mine,
         "waiting": waiting,

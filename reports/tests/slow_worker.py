@@ -1,4 +1,5 @@
-"""A Celery worker that pauses a second after each digest it compiles, so that a test can kill it mid-run.
+"""A Celery worker that compiles digests one organization per task and pauses a second after each, so that a
+test can kill it mid-run.
 
 ``python -m reports.tests.slow_worker worker --pool=prefork ...`` takes Celery's worker arguments. The pause is
 patched in here, before the worker starts; its pool processes are forked from it and keep the patch.
@@ -14,17 +15,18 @@ import django
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studygroup.settings")
     django.setup()
-    from reports import services
+    from reports import services, tasks
     from studygroup.celery import app
 
-    compile_digest = services.digest_compile
+    compile_digests = services.digest_compile_many
 
     def compile_then_pause(**kwargs):
-        digest = compile_digest(**kwargs)
+        digests = compile_digests(**kwargs)
         time.sleep(1)
-        return digest
+        return digests
 
-    services.digest_compile = compile_then_pause
+    tasks.DIGEST_CHUNK = 1
+    services.digest_compile_many = compile_then_pause
     app.worker_main(sys.argv[1:])
 
 

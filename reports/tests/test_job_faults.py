@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
-from reports import services
+from reports import services, tasks
 from reports.models import MonthlyDigest, TaskRun
 from reports.tasks import compile_digests
 from studygroup import jobs
-from studygroup.models import JobClaim, JobLease
+from studygroup.models import AuditEntry, JobClaim, JobLease
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +33,18 @@ def county():
 
 
 def _die_at(monkeypatch, name: str):
-    """The first compile of ``name`` kills the worker; later ones (the redelivery) work."""
-    real, died = services.digest_compile, []
+    """The first compile of ``name`` kills the worker; later ones (the redelivery) work. A task compiles one
+    organization here (chunks of one), so the kill comes after the others were done."""
+    real, died = services.digest_compile_many, []
 
     def compile_or_die(**kwargs):
-        if kwargs["organization"].name == name and not died:
+        if name in [o.name for o in kwargs["organizations"]] and not died:
             died.append(name)
             raise WorkerKilled
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "digest_compile", compile_or_die)
+    monkeypatch.setattr(tasks, "DIGEST_CHUNK", 1)
+    monkeypatch.setattr(services, "digest_compile_many", compile_or_die)
 
 
 def test_a_redelivered_compile_carries_on_its_run_and_leaves_one_record_that_succeeds(county, monkeypatch):
@@ -148,6 +150,24 @@ def test_the_monthly_job_compiles_every_digest_missing_from_the_last_three_month
     edited_after = MonthlyDigest.objects.get(pk=edited.pk)
     assert edited_after.compiled_at == edited.compiled_at  # an earlier month's compiled digest is left alone
     assert TaskRun.objects.get(key="digests:2026-10:all").total == 1  # only the missing one
+
+
+def test_the_run_record_counts_each_organization_of_a_chunk_once_however_often_it_is_delivered(county):
+    from reports import runs
+    from reports.tasks import compile_digest_chunk
+
+    holder = "delivery-1"
+    run, _startable = runs.open_run(name="compile_digests", key="digests:2026-10:all")
+    runs.begin(run, holder, 3)
+    assert jobs.lease_take(run.key, holder)
+    chunk = [county.pk, *county.children.order_by("path").values_list("pk", flat=True)]
+    for _delivery in range(3):
+        compile_digest_chunk.apply(args=(2026, 10, chunk, run.pk, holder))
+    run.refresh_from_db()
+    assert (run.done, run.failures) == (3, 0)
+    assert sorted(MonthlyDigest.objects.values_list("organization_id", "number")) == sorted((pk, 1) for pk in chunk)
+    created = AuditEntry.objects.filter(object_type="reports.monthlydigest", action=AuditEntry.Action.CREATE)
+    assert created.count() == 3 and not AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE).exists()
 
 
 def test_the_run_record_counts_each_organization_once_however_often_it_is_delivered(county):

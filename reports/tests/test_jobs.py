@@ -31,22 +31,23 @@ def test_schedules_are_created_by_migration():
     assert tasks["reports.refresh_rollups"].interval.every == 5
 
 
-def test_a_transient_error_in_one_organization_is_retried_and_the_others_finish(monkeypatch):
+def test_a_transient_error_in_a_chunk_is_retried_and_every_digest_is_compiled_once(monkeypatch):
     county = OrganizationFactory(name="清河县委")
     StudyGroupFactory(organization=county)
-    flaky = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委")).organization
+    StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委"))
     StudyGroupFactory(organization=OrganizationFactory(parent=county, name="河西镇党委"))
-    real, calls = services.digest_compile, []
+    real, calls = services.digest_compile_many, []
 
     def flaky_compile(**kwargs):
-        calls.append(kwargs["organization"].name)
-        if kwargs["organization"] == flaky and calls.count(flaky.name) <= 2:
+        calls.append(sorted(o.name for o in kwargs["organizations"]))
+        if len(calls) <= 2:
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "digest_compile", flaky_compile)
+    monkeypatch.setattr(services, "digest_compile_many", flaky_compile)
     assert compile_digests(2026, 10) == 3
-    assert calls.count("城关镇党委") == 3 and calls.count("河西镇党委") == 1
+    # One chunk of the three, tried three times (in-process, its retries follow at once).
+    assert calls == [["城关镇党委", "河西镇党委", "清河县委"]] * 3
     run = TaskRun.objects.get()
     assert (run.state, run.done, run.total, run.failures) == ("succeeded", 3, 3, 0)
     assert MonthlyDigest.objects.filter(year=2026, month=10).count() == 3
@@ -56,13 +57,20 @@ def test_a_permanent_error_in_one_organization_is_recorded_on_the_run_and_the_ot
     county = OrganizationFactory(name="清河县委")
     StudyGroupFactory(organization=county)
     broken = StudyGroupFactory(organization=OrganizationFactory(parent=county, name="城关镇党委")).organization
-    real = services.digest_compile
+    real, real_many = services.digest_compile, services.digest_compile_many
 
     def compile_or_fail(**kwargs):
         if kwargs["organization"] == broken:
             raise ValueError("数据异常")
         return real(**kwargs)
 
+    def compile_many_or_fail(**kwargs):
+        if broken in kwargs["organizations"]:
+            raise ValueError("数据异常")
+        return real_many(**kwargs)
+
+    # The town's bad record fails its chunk, then its own digest: the chunk is compiled one by one.
+    monkeypatch.setattr(services, "digest_compile_many", compile_many_or_fail)
     monkeypatch.setattr(services, "digest_compile", compile_or_fail)
     compile_digests(2026, 11, county.pk)
     run = TaskRun.objects.get()

@@ -133,6 +133,7 @@ def test_permanent_error_is_recorded_in_chinese(county, monkeypatch):
     def broken(**kwargs):
         raise ValueError("数据异常")
 
+    monkeypatch.setattr(services, "digest_compile_many", broken)
     monkeypatch.setattr(services, "digest_compile", broken)
     compile_digests(2026, 10)
     run = TaskRun.objects.get()

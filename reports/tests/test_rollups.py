@@ -12,7 +12,7 @@ from audits import checklists
 from audits.models import ChecklistStatus
 from audits.tests.factories import ActionFactory, ObserverVisitFactory, RulesDocumentFactory
 from reports import dashboard
-from reports.figures import year_figures
+from reports.figures import live_year_figures
 from reports.models import Rollup
 from reports.rollups import rebuild
 from reports.tasks import rebuild_rollups
@@ -66,7 +66,7 @@ def test_rollups_equal_the_live_figures_at_every_level():
     assert rebuild(2026) > 0
     for organization in [city, *counties]:
         row = Rollup.objects.get(organization=organization, year=2026, month=0)
-        live = year_figures(organization, 2026)
+        live = live_year_figures(organization, 2026)
         assert {k: getattr(row, k) for k in MEASURES} == {k: live[k] for k in MEASURES}
         assert round(row.attended / row.attendance_rows, 4) == live["attendance_rate"]
     march = Rollup.objects.get(organization=city, year=2026, month=3)
@@ -114,7 +114,7 @@ def test_rollups_count_only_sessions_held_at_the_rebuild():
     ObserverVisitFactory(session=upcoming, organization=city)
     with freeze_time("2026-06-15"):
         rebuild(2026)
-        live = year_figures(city, 2026)
+        live = live_year_figures(city, 2026)
     row = Rollup.objects.get(organization=city, year=2026, month=0)
     assert row.sessions == live["sessions"] == 6
     assert row.leave == live["leave"] == 2  # towns 2 and 3, not next week's leave
@@ -163,13 +163,6 @@ def test_dashboard_from_rollups_counts_actions_as_the_live_one_including_the_org
 
 
 # Incremental rollups -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _no_previous_incremental_run():
-    from django.core.cache import cache
-
-    cache.delete("rollups:last_incremental")
 
 
 def rollup_rows():
@@ -243,13 +236,14 @@ def test_a_mark_renewed_during_a_run_stays_for_the_next(monkeypatch):
     _city, counties = tree(2)
     group = StudyGroup.objects.get(organization=counties[0])
     rollup_marks.mark(group.pk, datetime.date(2026, 3, 1))
-    real = rollups.rebuild
+    real = rollups.refresh
 
-    def rebuild_while_a_write_lands(year, groups=None):
+    def refresh_while_a_write_lands(year, groups, at=None):
         rollup_marks.mark(group.pk, datetime.date(2026, 3, 2))
-        return real(year, groups)
+        return real(year, groups, at)
 
-    monkeypatch.setattr(rollups, "rebuild", rebuild_while_a_write_lands)
+    rebuild(2026)
+    monkeypatch.setattr(rollups, "refresh", refresh_while_a_write_lands)
     rollups.refresh_dirty()
     assert DirtyRollup.objects.filter(group=group, year=2026, month=3).exists()
 
@@ -311,3 +305,27 @@ def test_a_rebuild_skips_while_another_live_holder_has_the_rollups_lease():
     assert jobs.lease_take("rollups", "incremental-run")
     assert rebuild_rollups(2026) == 0
     assert not Rollup.objects.exists()
+
+
+def test_a_rollup_is_current_until_a_mark_or_a_session_started_after_its_as_of_moment():
+    from reports.dashboard import current_rollup
+    from reports.rollups import refresh_dirty
+    from studygroup import rollup_marks
+
+    with freeze_time("2026-04-01 08:00"):
+        city, counties = tree(2)
+        group = StudyGroup.objects.get(organization=counties[0])
+        start = datetime.datetime(2026, 4, 1, 9, tzinfo=datetime.UTC)
+        StudySessionFactory(group=group, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+        rebuild(2026)
+    row = Rollup.objects.get(organization=city, year=2026, month=0)
+    assert row.built_at == datetime.datetime(2026, 4, 1, 8, tzinfo=datetime.UTC)  # as of, not when written
+    with freeze_time("2026-04-01 08:30"):
+        assert current_rollup(organization=city, year=2026) == row
+    with freeze_time("2026-04-01 10:00"):  # the session has started since
+        assert current_rollup(organization=city, year=2026) is None
+        refresh_dirty()
+        assert current_rollup(organization=city, year=2026) is not None
+        rollup_marks.mark(group.pk, datetime.date(2026, 4, 1))
+        assert current_rollup(organization=city, year=2026) is None
+        assert current_rollup(organization=counties[1], year=2026) is not None

@@ -45,7 +45,7 @@ def _purge_queues():
 @pytest.mark.redis
 @needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_compiles_the_digests_across_a_chord_of_one_task_per_organization():
+def test_a_worker_compiles_the_digests_across_a_chord_of_chunks_of_organizations():
     from celery.contrib.testing.worker import start_worker
 
     from studygroup.celery import app

@@ -410,6 +410,7 @@ def minutes_save(
         if summary.strip() and (person or name.strip())
     )
     _audit_created(created, session, by)
+    rollup_marks.mark(session.group_id, session.starts_at)  # 八有 minutes, 七有 discussion
     return session
 
 
@@ -441,6 +442,7 @@ def circular_send(*, session: StudySession, text: str, by: User) -> int:
     session.circular_text, session.circular_sent_at = text.strip(), timezone.now()
     session.save(update_fields=["circular_text", "circular_sent_at", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, session, by=by, before=before)
+    rollup_marks.mark(session.group_id, session.starts_at)  # 七有 circular_down
     sent = notifications.send(
         to=users,
         verb="session_circular",
@@ -464,6 +466,7 @@ def lecture_create(
         raise ValidationError({"person": _("The speaker must belong to this organization or one below it.")})
     lecture = Lecture.objects.create(group=group, person=person, on=on, title=title, place=place, audience=audience)
     audit.record(AuditEntry.Action.CREATE, lecture, by=by)
+    rollup_marks.mark(group.pk, on)  # lectures of the year figures
     return lecture
 
 

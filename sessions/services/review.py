@@ -199,6 +199,9 @@ def _after_review(submission: Submission, step: str, comment: str, by: User) -> 
         for row in missed:
             row.status = Attendance.Status.MADE_UP
         _audit_status_changed(changed, submission.group.organization.path, by)
+        session = submission.session
+        if missed and session is not None:
+            rollup_marks.mark(submission.group_id, session.starts_at)  # made up: attendance counts
     if submission.person.user_id:
         notifications.send(
             to=[submission.person.user],

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import extensions
 from reports.bundle import schema
 from reports.bundle.importer.audits import AuditSteps
 from reports.bundle.importer.base import WriterBase
-from reports.bundle.importer.document import BundleError, _checklist_items, _known, database_conflicts, load
+from reports.bundle.importer.document import (
+    BundleError,
+    _checklist_items,
+    _earliest_year,
+    _known,
+    database_conflicts,
+    load,
+)
 from reports.bundle.importer.people import PeopleSteps
 from reports.bundle.importer.plans import PlanSteps
 from reports.bundle.importer.sessions import SessionSteps
 from reports.bundle.schema import problem_at
-from studygroup import audit
+from studygroup import audit, rollup_marks
 from studygroup.models import Organization
 
 
@@ -58,7 +67,20 @@ def import_bundle(
         if writer.errors:
             raise BundleError(writer.errors)
         written = writer.write_audit(by=by, ip_address=ip_address)
+        if written:  # a bundle that changed nothing (a reimport of one's own export) leaves no mark
+            _mark_rollups(writer)
     return Imported(counts=counts, written=written)
+
+
+def _mark_rollups(writer: _Writer) -> None:
+    """Mark the figures of every group of the bundle changed, one mark per group and year it may reach (from the
+    earliest year of its plans and sessions to this year), in the import's transaction."""
+    this_year = timezone.localdate().year
+    first = min(_earliest_year(writer.doc), this_year)
+    groups = [group.pk for group in getattr(writer, "groups", {}).values()]
+    rollup_marks.mark_many(
+        (group_id, datetime.date(year, 1, 1)) for group_id in groups for year in range(first, this_year + 1)
+    )
 
 
 class _Writer(PeopleSteps, PlanSteps, SessionSteps, AuditSteps, WriterBase):

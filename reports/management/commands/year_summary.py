@@ -8,7 +8,13 @@ from studygroup.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Print the year figures of an organization's subtree (records-format.md, 'Year figures')."
+    help = (
+        "Print the year figures of an organization's subtree (records-format.md, 'Year figures'), exact: read from "
+        "the stored rollup and 八有 statuses when they are current for the subtree, otherwise computed live. It "
+        "only reads: it never refreshes the rollups (the periodic job does)."
+    )
+    # Read only, and timed as a whole (start-up included): the system checks would load every URL and view.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="organization code")
