@@ -139,6 +139,7 @@ def _answer_burst(burst: dict) -> list[str]:
         f"{burst['stored_without_200']} stored without a 200 seen; {burst['handed_in']} sittings handed in, each "
         f"with {'/'.join(map(str, burst['rows_per_handed_in_sitting'])) or '—'} rows "
         f"({'no answer lost' if burst['none_lost'] else 'ANSWERS LOST'}).",
+        *([f"- Note: {burst['note']}"] if burst.get("note") else []),
     ]
 
 
