@@ -22,6 +22,12 @@ def _bank_use(scope: Scope, bank: QuestionBank) -> bool:
     return any(g.role == access.STAFF and g.path.startswith(bank.organization.path) for g in scope.grants)
 
 
+@rule("assessments.questions_open")
+def _questions_open(scope: Scope, bank: QuestionBank) -> bool:
+    """Readers whose grants reach a bank's organization open its questions; staff below list them only."""
+    return scope.reaches(bank.organization.path)
+
+
 @rule("assessments.test_set")
 def _test_set(scope: Scope, obj) -> bool:
     """Staff of an organization set knowledge tests (page gate: any staff grant; a test: its organization's staff)."""

@@ -94,7 +94,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 
 
-class TagForm(CrispyForm):
+class TagForm(VersionedForm, CrispyForm):
     name = forms.CharField(label=_("Tag"), max_length=50)
     topic = forms.ModelChoiceField(label=_("Plan topic it tests"), queryset=None, required=False)
     theme = forms.ModelChoiceField(label=_("Theme of the month it tests"), queryset=None, required=False)

@@ -106,6 +106,8 @@ class Tag(models.Model):
         blank=True,
         related_name="question_tags",
     )
+    # The version an edit form carries (``studygroup.versions``).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     access_org_field = "organization"
 

@@ -1,21 +1,23 @@
 """Results without rankings: figures per organization (participation, average, pass rate, distribution) and the
-item analysis (share answering each question right, the most missed questions and tags), each over the sittings
-a reader may see. Fixed numbers of queries whatever the size of the test."""
+item analysis (share answering each question right, or of a short answer's points awarded; the most missed
+questions and tags), each over the sittings a reader may see. Fixed numbers of queries whatever the size of the
+test."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
-from assessments.models import Answer, KnowledgeTest, Question, Sitting, Tag, TestQuestion
+from assessments.models import Answer, KnowledgeTest, Question, QuestionKind, Sitting, Tag, TestQuestion
 
 # Bands of the distribution, as shares of the maximum score: [low, high).
 BANDS = [(0, 60), (60, 70), (70, 80), (80, 90), (90, 101)]
 MOST_MISSED = 5
 
 
-def _ratio(part: int, whole: int) -> float | None:
+def _ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -91,21 +93,41 @@ def by_organization(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[l
 
 @dataclass
 class Item:
+    """A question's answers over the scored sittings. Its share is the share answered right; a short answer,
+    marked on a scale rather than right or wrong, counts the share of its points awarded (得分率) instead."""
+
     question: TestQuestion
     answered: int
     correct: int
     tags: list[Tag]
+    earned: int = 0
+
+    @property
+    def is_marked(self) -> bool:
+        return self.question.version.kind == QuestionKind.SHORT
+
+    @property
+    def right(self) -> float:
+        """How many answers were right: for a short answer, the sum of each answer's share of the points."""
+        if self.is_marked:
+            return self.earned / self.question.points if self.question.points else 0
+        return self.correct
 
     @property
     def share(self) -> float | None:
-        return _ratio(self.correct, self.answered)
+        return _ratio(self.right, self.answered)
+
+    @property
+    def average(self) -> float | None:
+        """The average points of a short answer, to one decimal."""
+        return round(self.earned / self.answered, 1) if self.answered else None
 
 
 @dataclass
 class TagItem:
     tag: Tag
     answered: int
-    correct: int
+    correct: float
     questions: int
 
     @property
@@ -119,7 +141,11 @@ def item_analysis(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[lis
         row["question_id"]: row
         for row in Answer.objects.filter(sitting__in=sittings.filter(score__isnull=False))
         .values("question_id")
-        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(points=F("question__points"))))
+        .annotate(
+            answered=Count("pk"),
+            correct=Count("pk", filter=Q(points=F("question__points"))),
+            earned=Coalesce(Sum("points"), 0),
+        )
     }
     questions = list(test.questions.select_related("version").order_by("number"))
     tag_rows = Question.tags.through.objects.filter(
@@ -133,6 +159,7 @@ def item_analysis(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[lis
             question=q,
             answered=counts.get(q.pk, {}).get("answered", 0),
             correct=counts.get(q.pk, {}).get("correct", 0),
+            earned=counts.get(q.pk, {}).get("earned", 0),
             tags=tags_of.get(q.version.question_id, []),
         )
         for q in questions
@@ -142,12 +169,13 @@ def item_analysis(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[lis
         for tag in item.tags:
             entry = by_tag.setdefault(tag.pk, TagItem(tag, 0, 0, 0))
             entry.answered += item.answered
-            entry.correct += item.correct
+            entry.correct += item.right
             entry.questions += 1
     return items, sorted(by_tag.values(), key=lambda t: (t.share is None, t.share or 0, t.tag.name))
 
 
 def most_missed(items: list[Item]) -> list[Item]:
-    """The questions answered right least often (only those someone answered and someone missed)."""
-    answered = [item for item in items if item.answered and item.correct < item.answered]
+    """The questions answered right least often (only those someone answered and someone missed, or for a short
+    answer, marked below its full points)."""
+    answered = [item for item in items if item.answered and item.right < item.answered]
     return sorted(answered, key=lambda item: (item.share, item.question.number))[:MOST_MISSED]

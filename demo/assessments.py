@@ -276,8 +276,8 @@ def _call(test: KnowledgeTest, groups: list[StudyGroup], mode: str, amount: int 
 
 
 def _sat(test: KnowledgeTest, sittings: list[Sitting], rng: random.Random) -> None:
-    """Everyone called but one sat the test; objective answers right about four times in five, short answers
-    marked 10 to 18 of 20 by the county's staff."""
+    """Everyone called but one sat the test; objective answers right about four times in five (a blank with any
+    of its accepted answers), short answers marked 10 to 18 of 20 by the county's staff."""
     questions = list(test.questions.select_related("version").order_by("number"))
     answers = []
     for index, sitting in enumerate(sittings):
@@ -293,7 +293,7 @@ def _sat(test: KnowledgeTest, sittings: list[Sitting], rng: random.Random) -> No
                 response, points = "结合分管工作,把学习成果转化为推动发展的具体举措。", rng.randint(10, 18)
             else:
                 right = rng.random() < RIGHT
-                response = version.answer if right else _wrong(version, rng)
+                response = _right(version, rng) if right else _wrong(version, rng)
                 points = scoring.objective_points(version.kind, version.answer, response, question.points)
             total += points
             answers.append(
@@ -310,6 +310,13 @@ def _sat(test: KnowledgeTest, sittings: list[Sitting], rng: random.Random) -> No
         sitting.score = total
     Sitting.objects.bulk_update(sittings, ["started_at", "deadline", "submitted_at", "score"])
     Answer.objects.bulk_create(answers)
+
+
+def _right(version: QuestionVersion, rng: random.Random):
+    """A right response as a sitting stores it: a blank holds one of its accepted answers, as a text."""
+    if version.kind == "fill":
+        return rng.choice(version.answer)
+    return version.answer
 
 
 def _wrong(version: QuestionVersion, rng: random.Random):

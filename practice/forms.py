@@ -14,8 +14,9 @@ from studygroup.versions import VersionedForm
 UPLOAD_HELP = _("Optional. PDF, Word (DOCX, DOC), WPS (WPS, ET), Excel (XLSX, XLS) or an image (PNG, JPEG, GIF).")
 
 
-class TargetsForm(CrispyForm):
-    """One line per kind: the period (or none) and how many entries at least."""
+class TargetsForm(VersionedForm, CrispyForm):
+    """One line per kind: the period (or none) and how many entries at least; refused when another person saved
+    the plan's targets since it was drawn (``rows=`` the plan's targets)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -374,6 +374,8 @@ class Recommendation(TimeStampedModel):
 
     access_org_field = "group__organization"
     access_group_field = "group"
+    # Set by ``recommendation_pick`` when the storage no longer held the file: the page tells staff.
+    file_missing: bool = False
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -179,7 +179,12 @@ def digest_compile_start(*, organization: Organization, year: int, month: int, b
     started once this commits (at once, or by the relay when the broker is down).
 
     The run is the key's one record: started afresh when it has finished or was interrupted, left alone (and not
-    started twice) while it is going."""
+    started twice) while it is going.
+
+    Refuses, naming the field, a month that has not begun: the current month may be compiled so far (a draft
+    that the monthly schedule compiles again once the month is over), a later one has nothing to report yet.
+    """
+    refuse_future_month(year, month)
     # The job calls the services of this module, so it is imported when a run starts.
     from reports import runs
     from reports.tasks import digest_key
@@ -197,6 +202,17 @@ def digest_compile_start(*, organization: Organization, year: int, month: int, b
         )
     run.started_now = startable
     return run
+
+
+def refuse_future_month(year: int, month: int) -> None:
+    """Raise a ``ValidationError`` on ``year`` or ``month`` when that month begins after this one."""
+    today = timezone.localdate()
+    if year > today.year:
+        message = _("That year has not begun; choose %(year)s or earlier.") % {"year": today.year}
+        raise ValidationError({"year": ValidationError(message, code="future")})
+    if year == today.year and month > today.month:
+        message = _("That month has not begun; choose %(month)s or earlier.") % {"month": today.month}
+        raise ValidationError({"month": ValidationError(message, code="future")})
 
 
 @transaction.atomic

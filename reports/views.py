@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +21,7 @@ from studygroup import access, audit, documents, versions
 from studygroup.dbrouter import use_replica
 from studygroup.models import AuditEntry, Organization
 from studygroup.viewutils import (
+    add_errors,
     chosen_organization,
     post_action,
     reach_trail,
@@ -58,13 +59,19 @@ def export_year(request) -> int:
 
 @login_required
 def digest_list_view(request):
+    year, month = previous_month()
+    return _digest_list(request, CompileForm(initial={"year": year, "month": month}))
+
+
+def _digest_list(request, form: CompileForm, organization: Organization | None = None):
     digests = access.visible(MonthlyDigest.objects.select_related("organization"), request.user)
     staff_orgs = _staff_organizations(request.user)
-    year, month = previous_month()
     context = {
         "digests": digests.order_by("-year", "-month", "organization__path")[:200],
         "staff_orgs": staff_orgs,
-        "form": CompileForm(initial={"year": year, "month": month}),
+        "form": form,
+        "chosen_org": organization,
+        "this_year": timezone.localdate().year,
         "runs": _with_restart(
             request.user, access.visible(TaskRun.objects.select_related("organization"), request.user)[:20]
         )
@@ -79,13 +86,16 @@ def digest_list_view(request):
 def digest_compile_view(request):
     organization = chosen_organization(request, _staff_organizations(request.user))
     form = CompileForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a valid year and month."))
-        return redirect("reports:digest-list")
-    year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-    run = services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
-    _say_started(request, run)
-    return redirect("reports:digest-list")
+    if form.is_valid():
+        year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+        try:
+            run = services.digest_compile_start(organization=organization, year=year, month=month, by=request.user)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            _say_started(request, run)
+            return redirect("reports:digest-list")
+    return _digest_list(request, form, organization)
 
 
 def _say_started(request, run: TaskRun) -> None:
@@ -187,10 +197,15 @@ def run_restart_view(request, pk):
         raise PermissionDenied
     access.require(request.user, "change", run)
     params = run.params
-    again = services.digest_compile_start(
-        organization=run.organization, year=params["year"], month=params["month"], by=request.user
-    )
-    _say_started(request, again)
+    try:
+        again = services.digest_compile_start(
+            organization=run.organization, year=params["year"], month=params["month"], by=request.user
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        _say_started(request, again)
     return redirect("reports:run-list")
 
 

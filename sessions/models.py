@@ -91,9 +91,17 @@ class StudySession(TimeStampedModel):
         # a start time, so an index on the time alone still sorts every tie.
         # The ends serve the longest overdue make-ups (staff home): walked in the order sessions ended, stopping at
         # the first few.
+        # The 第一议题 ledger (practice) reads a year's first_topic studies only, a page in ("starts_at", "pk")
+        # order and counted per child organization: the group rides along so the count need not read the rows.
         indexes = [
             models.Index(fields=["starts_at", "id"], name="session_starts_at_id"),
             models.Index(fields=["ends_at"], name="session_ends_at"),
+            models.Index(
+                fields=["starts_at", "id"],
+                include=["group"],
+                condition=Q(kind="first_topic"),
+                name="session_first_topic_starts",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="session_ends_after_start")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from studygroup.models import AuditEntry, Membership, Person, RoleGrant
 from studygroup.uploads import validate_upload
+from studygroup.versions import VersionedForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -87,7 +88,9 @@ class MembershipAddForm(CrispyMixin, forms.Form):
         return data
 
 
-class MembershipEditForm(CrispyMixin, forms.ModelForm):
+class MembershipEditForm(CrispyMixin, VersionedForm, forms.ModelForm):
+    """The seat's role and dates: the shape only (``membership_update`` saves), refused when stale (``record=``)."""
+
     class Meta:
         model = Membership
         fields = ["role", "start_on", "end_on"]

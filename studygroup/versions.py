@@ -7,6 +7,10 @@ the page was drawn (another person, or the same person in another tab), the form
 and a message saying who changed the record and when, and nothing is saved. A post without a version (a client
 that predates it) is not checked.
 
+A form that edits several rows together with no record of their own (a plan's self-study targets, one row per
+kind, added and removed by the form) is given them instead (``rows=``): their version is which rows there are and
+their newest change, so adding, changing or removing any of them makes the form stale.
+
 A page that saves the record as one types (htmx autosave) answers the new version with its status
 (``oob_input``), so the page's own later saves are not refused.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -45,10 +50,33 @@ def check(record, posted: str | None) -> None:
     raise ValidationError(conflict_message(record), code=CONFLICT)
 
 
+def rows_token(rows: QuerySet) -> str:
+    """The version of ``rows`` edited together: their ids and their newest ``updated_at`` (``"3.7@2026-…"``)."""
+    found = list(rows.order_by("pk").values_list("pk", "updated_at"))
+    newest = max((stamp for _pk, stamp in found), default=None)
+    return ".".join(str(pk) for pk, _stamp in found) + "@" + (newest.isoformat() if newest else "")
+
+
+def check_rows(rows: QuerySet, posted: str | None) -> None:
+    """Refuse (``ValidationError`` with code ``conflict``) when a row of ``rows`` was added, changed or removed
+    since version ``posted``."""
+    if not posted:
+        return
+    current = rows_token(rows)
+    if current == posted:
+        return
+    ids = {part for token in (current, posted) for part in token.partition("@")[0].split(".") if part.isdigit()}
+    raise ValidationError(_conflict_message(rows.model._meta.label_lower, ids), code=CONFLICT)
+
+
 def conflict_message(record) -> str:
     """What a person reads when their edit is refused: who changed the record and when, if the log says."""
+    return _conflict_message(record._meta.label_lower, {str(record.pk)})
+
+
+def _conflict_message(object_type: str, object_ids: set[str]) -> str:
     entry = (
-        AuditEntry.objects.filter(object_type=record._meta.label_lower, object_id=str(record.pk))
+        AuditEntry.objects.filter(object_type=object_type, object_id__in=object_ids)
         .select_related("user__person")
         .order_by("-at", "-pk")
         .first()
@@ -78,17 +106,23 @@ def oob_input(record) -> str:
 
 
 class VersionedForm(forms.Form):
-    """An edit form that refuses to save over a change made since it was drawn (give it ``record=``)."""
+    """An edit form that refuses to save over a change made since it was drawn (give it ``record=``, or the
+    ``rows=`` it edits together)."""
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, record=None, **kwargs):
+    def __init__(self, *args, record=None, rows: QuerySet | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.record = record
-        if record is not None and record.pk is not None:
+        self.record, self.record_rows = record, rows
+        if rows is not None:
+            self.initial[FIELD] = rows_token(rows)
+        elif record is not None and record.pk is not None:
             self.initial[FIELD] = token(record)
 
     def clean(self):
         data = super().clean() or {}
-        check(self.record, data.get(FIELD))
+        if self.record_rows is not None:
+            check_rows(self.record_rows, data.get(FIELD))
+        else:
+            check(self.record, data.get(FIELD))
         return data

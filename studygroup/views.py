@@ -137,7 +137,7 @@ def membership_add_view(request, pk):
 @require_http_methods(["GET", "POST"])
 def membership_edit_view(request, pk):
     membership = _membership_to_manage(request, pk)
-    form = MembershipEditForm(request.POST or None, instance=membership)
+    form = MembershipEditForm(request.POST or None, instance=membership, record=membership)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

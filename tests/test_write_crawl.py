@@ -29,7 +29,7 @@ from django.utils import timezone
 from reports.models import RecordsImport, TaskRun
 from sessions import signin
 from sessions.models import StudySession
-from studygroup.models import OutboxMessage
+from studygroup.models import DirtyRollup, OutboxMessage
 from tests import crawl_support as crawl
 from tests.crawl_support import module_world, world_in_test  # noqa: F401 - the fixtures
 from tests.test_access_crawl import walk
@@ -339,7 +339,10 @@ def test_records_import_writes_only_the_importers_subtree(crawl_world):
     assert county.location.startswith("/reports/records/imports/")
     table = StudySession._meta.db_table
     job = {RecordsImport._meta.db_table, TaskRun._meta.db_table, OutboxMessage._meta.db_table}
-    assert set(county.new) == {table, *job}
+    # The import marks the groups it wrote for the next rollup refresh (``studygroup.rollup_marks``).
+    marks = DirtyRollup._meta.db_table
+    assert set(county.new) == {table, marks, *job}
+    assert county.new[marks] and all(world.group.pk in row for row in county.new[marks])
     assert sorted(value for row in county.new[table] for value in row if value in titles) == titles
 
     neighbour = crawl.post_and_roll_back(world.clients["neighbour staff"], url, {"bundle": subtree}, baseline)

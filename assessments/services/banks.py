@@ -121,7 +121,7 @@ def tag_update(*, tag: Tag, name: str, topic: PlanTopic | None, theme: PlanMonth
         raise ValidationError({"name": _("Another tag already has this name.")})
     before = audit.stored(tag)
     tag.name, tag.topic, tag.theme = name, topic, theme
-    tag.save(update_fields=["name", "topic", "theme"])
+    tag.save(update_fields=["name", "topic", "theme", "updated_at"])
     audit.record(AuditEntry.Action.UPDATE, tag, by=by, before=before)
     return tag
 

@@ -13,8 +13,9 @@ from openpyxl import Workbook, load_workbook
 from assessments import services, spreadsheets
 from assessments.models import Question, QuestionBank, QuestionVersion, Tag
 from assessments.spreadsheets import COLUMNS, SheetProblems, parse_question, read_questions
-from assessments.tests.factories import PaperQuestionFactory, QuestionBankFactory, QuestionFactory
+from assessments.tests.factories import PaperQuestionFactory, QuestionBankFactory, QuestionFactory, TagFactory
 from studygroup.tests.factories import OrganizationFactory, user_with_role
+from studygroup.tests.pages import hidden
 
 pytestmark = pytest.mark.django_db
 
@@ -420,3 +421,55 @@ def test_staff_link_a_tag_to_their_plan_topic_and_not_to_another_countys(client)
     assert client.post(url, {"name": "改名", "topic": foreign.pk}).status_code == 404
     tag.refresh_from_db()
     assert (tag.name, tag.topic) == ("党史", own)
+
+
+def test_a_tag_renamed_meanwhile_by_a_colleague_is_not_overwritten(client):
+    county = OrganizationFactory(name="县委")
+    tag = TagFactory(organization=county, name="党史")
+    mine, colleague = (user_with_role("staff", county) for _ in range(2))
+    url = reverse("assessments:tag-edit", args=[tag.pk])
+    client.force_login(mine)
+    page = client.get(url).content.decode()
+    client.force_login(colleague)
+    colleagues = client.get(url).content.decode()
+    assert client.post(url, {"name": "党史学习", "version": hidden(colleagues, "version")}).status_code == 302
+    client.force_login(mine)
+
+    refused = client.post(url, {"name": "中共党史", "version": hidden(page, "version")})
+
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert f"该记录已被他人修改:{colleague.person.name}于" in text and 'value="中共党史"' in text
+    tag.refresh_from_db()
+    assert tag.name == "党史学习"
+    fresh = client.get(url).content.decode()
+    assert client.post(url, {"name": "中共党史", "version": hidden(fresh, "version")}).status_code == 302
+    tag.refresh_from_db()
+    assert tag.name == "中共党史"
+
+
+def test_the_tag_page_wraps_each_field_in_a_div_not_in_the_tags_name(client):
+    """crispy-forms reads ``tag`` from the page's context as the element around each field (it drew <党史 …>)."""
+    county = OrganizationFactory(name="县委")
+    tag = TagFactory(organization=county, name="党史")
+    client.force_login(user_with_role("staff", county))
+
+    page = client.get(reverse("assessments:tag-edit", args=[tag.pk])).content.decode()
+
+    assert '<div id="div_id_name" class="mb-3">' in page and "<党史" not in page
+    assert "<title>标签 · 党史" in page
+
+
+def test_staff_below_list_an_upper_banks_questions_without_links_to_pages_they_cannot_open(client, bank):
+    """A town's staff use the county's bank (its list), but its questions' pages answer them 404: no dead links."""
+    question = QuestionFactory(bank=bank)
+    town = OrganizationFactory(parent=bank.organization, name="城关镇党委")
+    edit = reverse("assessments:question-edit", args=[question.pk])
+    client.force_login(user_with_role("staff", town))
+
+    page = client.get(reverse("assessments:bank-detail", args=[bank.pk])).content.decode()
+
+    assert question.current.text[:20] in page and edit not in page
+    assert client.get(edit).status_code == 404
+    client.force_login(user_with_role("staff", bank.organization))
+    assert edit in client.get(reverse("assessments:bank-detail", args=[bank.pk])).content.decode()

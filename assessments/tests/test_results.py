@@ -163,3 +163,27 @@ def test_nobody_outside_gets_the_results(client, sat):
     client.force_login(neighbour)
     assert client.get(reverse("assessments:results", args=[sat["test"].pk])).status_code == 404
     assert client.post(reverse("assessments:topic-from-tag", args=[sat["test"].pk]), {}).status_code == 404
+
+
+def test_a_short_answer_counts_the_share_of_its_points_awarded_not_full_marks_only(client, sat):
+    """Marked 15, 20 and 10 of 20: 75% of its points, not 1 in 3 "right"; its tag and the most missed follow."""
+    county, test = sat["county"], sat["test"]
+    essay_tag = TagFactory(organization=county, name="党的创新理论")
+    essay = PaperQuestionFactory(
+        test=test,
+        number=3,
+        points=20,
+        version=QuestionFactory(bank__organization=county, kind="short", tags=[essay_tag]).current,
+    )
+    for sitting, earned in zip(Sitting.objects.filter(score__isnull=False).order_by("pk"), (15, 20, 10), strict=True):
+        AnswerFactory(sitting=sitting, question=essay, response="联系实际谈体会", points=earned)
+
+    items, tags = results.item_analysis(test, Sitting.objects.filter(test=test))
+
+    essay_item = items[2]
+    assert (essay_item.answered, essay_item.share, essay_item.average) == (3, 0.75, 15.0)
+    assert [(t.tag.name, t.share) for t in tags] == [("党章", 0.3333), ("党史", 0.6667), ("党的创新理论", 0.75)]
+    assert [i.question.number for i in results.most_missed(items)] == [2, 1, 3]
+    client.force_login(user_with_role("staff", county))
+    page = client.get(reverse("assessments:results", args=[test.pk])).content.decode()
+    assert "75%" in page and "平均 15/20 分" in page and "简答题按得分率计" in page

@@ -71,6 +71,7 @@ def _bank_page(request, bank: QuestionBank, *, import_form=None, problems=None, 
         "kind": kind,
         "tag": tag,
         "can_change": access.can(request.user, "change", bank),
+        "can_open_questions": access.can(request.user, "assessments.questions_open", bank),
         "import_form": import_form or ImportForm(),
         "errors": problems or [],
     }
@@ -195,6 +196,7 @@ def tag_edit_view(request, pk):
         topics=topics,
         themes=themes,
         initial={"name": tag.name, "topic": tag.topic, "theme": tag.theme},
+        record=tag,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -206,4 +208,5 @@ def tag_edit_view(request, pk):
         ):
             messages.success(request, _("The tag has been saved."))
             return redirect(next_url(request, "assessments:bank-list"))
-    return render(request, "assessments/tag_form.html", {"tag": tag, "form": form})
+    # Not "tag": crispy-forms reads a "tag" from the context as the element wrapping each field.
+    return render(request, "assessments/tag_form.html", {"question_tag": tag, "form": form})

@@ -3,8 +3,11 @@ reader."""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -21,6 +24,8 @@ from sessions.models import StudySession
 from studygroup import access, audit
 from studygroup.models import AuditEntry, Person, StudyGroup, User
 from studygroup.uploads import clean_name
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -61,10 +66,9 @@ def recommendation_pick(
         raise ValidationError({"session": _("Choose a coming session of the group.")})
     if not recommendation.group.active_memberships().filter(person=lead).exists():
         raise ValidationError({"lead": _("The lead reader must be a member of the group.")})
-    material = plan_services.material_create(
-        group=recommendation.group, session=session, by=by, **_material(recommendation)
-    )
-    if publish:
+    with _material(recommendation) as fields:
+        material = plan_services.material_create(group=recommendation.group, session=session, by=by, **fields)
+    if publish and not recommendation.file_missing:
         plan_services.material_publish(material=material, by=by)
     session_services.session_lead_set(session=session, lead=lead, by=by)
     before = audit.stored(recommendation)
@@ -75,13 +79,30 @@ def recommendation_pick(
     return material
 
 
-def _material(recommendation: Recommendation) -> dict:
-    """The material's form: the recommended file, else its link, else the text of the recommendation."""
+@contextmanager
+def _material(recommendation: Recommendation) -> Iterator[dict]:
+    """The material's form: the recommended file (open while the material copies it), else its link, else the text
+    of the recommendation.
+
+    A file the storage no longer holds is left out, and ``recommendation.file_missing`` says so: the reading is
+    still picked, by its link or its text, rather than refused for good (a recommendation is not edited)."""
     title = recommendation.title
     if recommendation.file:
-        upload = File(recommendation.file.open("rb"), name=recommendation.original_name or "file")
-        return {"title": title, "kind": Material.Kind.FILE, "upload": upload}
+        try:
+            handle = recommendation.file.open("rb")
+        except FileNotFoundError:
+            logger.warning("Recommended file %s is missing from the file storage", recommendation.file.name)
+            recommendation.file_missing = True
+        else:
+            with handle:
+                yield {
+                    "title": title,
+                    "kind": Material.Kind.FILE,
+                    "upload": File(handle, name=recommendation.original_name or "file"),
+                }
+            return
     if recommendation.url:
-        return {"title": title, "kind": Material.Kind.LINK, "url": recommendation.url}
+        yield {"title": title, "kind": Material.Kind.LINK, "url": recommendation.url}
+        return
     text = "\n".join(part for part in (recommendation.source, recommendation.why) if part)
-    return {"title": title, "kind": Material.Kind.TEXT, "text": text}
+    yield {"title": title, "kind": Material.Kind.TEXT, "text": text}

@@ -138,3 +138,89 @@ def test_the_reading_list_holds_the_years_readings_only(client, group):
     last_years = client.get(f"{url}?year={this_year - 1}").content.decode()
     assert "去年领学篇目" in last_years and "去年待选荐读" in last_years
     assert "今年待选荐读" not in last_years
+
+
+def _file_recommendation(group, member, url=""):
+    upload = SimpleUploadedFile("讲话.pdf", PDF, content_type="application/pdf")
+    return services.recommendation_create(
+        group=group,
+        title="《论党的自我革命》",
+        source="中央文献出版社",
+        url=url,
+        why="切合当前整改工作",
+        by=member,
+        upload=upload,
+    )
+
+
+def test_picking_a_recommended_file_closes_it_once_the_material_holds_its_copy(group):
+    member = user_with_role("member", group.organization)
+    staff = user_with_role("staff", group.organization)
+    recommendation = _file_recommendation(group, member)
+
+    material = services.recommendation_pick(
+        recommendation=recommendation, session=_coming(group), lead=member.person, publish=True, by=staff
+    )
+
+    # The service opened the recommendation's file (the object it was given) and closed it.
+    assert getattr(recommendation.file, "_file", None) is not None and recommendation.file.closed
+    with material.file.open("rb") as copy:
+        assert copy.read() == PDF
+    assert (material.kind, material.original_name) == ("file", "讲话.pdf")
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "content"),
+    [
+        ("", "text", {"text": "中央文献出版社\n切合当前整改工作", "url": ""}),
+        ("https://www.12371.cn/lunzhu.html", "link", {"text": "", "url": "https://www.12371.cn/lunzhu.html"}),
+    ],
+)
+def test_a_recommended_file_the_storage_lost_is_picked_by_its_link_or_text_unpublished_and_staff_are_told(
+    client, group, url, kind, content
+):
+    member = user_with_role("member", group.organization)
+    staff = user_with_role("staff", group.organization)
+    recommendation = _file_recommendation(group, member, url=url)
+    recommendation.file.storage.delete(recommendation.file.name)
+    session = _coming(group, title="十二月集体学习")
+    client.force_login(staff)
+
+    response = client.post(
+        recommendation.get_absolute_url(),
+        {"session": session.pk, "lead": member.person.pk, "publish": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "推荐的文件已不在文件存储中,这篇读物已按链接或文字加入学习会资料,暂未发布。" in response.content.decode()
+    material = Material.objects.get()
+    assert (material.session, material.title, material.kind, material.file.name, material.published_at) == (
+        session,
+        "《论党的自我革命》",
+        kind,
+        "",
+        None,
+    )
+    assert {"text": material.text, "url": material.url} == content
+    recommendation.refresh_from_db()
+    session.refresh_from_db()
+    assert (recommendation.material, recommendation.lead, session.lead) == (material, member.person, member.person)
+
+
+def test_a_pick_with_its_file_in_storage_tells_staff_it_is_done(client, group):
+    member = user_with_role("member", group.organization)
+    staff = user_with_role("staff", group.organization)
+    recommendation = _file_recommendation(group, member)
+    client.force_login(staff)
+
+    response = client.post(
+        recommendation.get_absolute_url(),
+        {"session": _coming(group).pk, "lead": member.person.pk, "publish": "on"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "该读物已列入学习会资料,并已确定领学人。" in page
+    assert "推荐的文件已不在文件存储中" not in page
+    assert Material.objects.get().published_at is not None

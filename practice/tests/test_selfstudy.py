@@ -18,6 +18,7 @@ from practice.periods import Period, period_of
 from practice.tests.factories import SelfStudyEntryFactory, targets_1112
 from studygroup.models import Membership, Notification
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+from studygroup.tests.pages import hidden
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +264,43 @@ def test_no_streak_points_or_time_figure_anywhere(client, group, plan):
     for page in pages:
         for word in ("打卡", "积分", "连续", "排名", "时长", "分钟"):
             assert word not in page
+
+
+def test_targets_saved_meanwhile_by_a_colleague_are_not_overwritten(client, group, plan):
+    """Two staff open the targets page; the colleague saves first (changes one, removes one): my save is refused
+    beside the form, what I typed stays on the page, and theirs stays saved."""
+    mine, colleague = (user_with_role("staff", group.organization) for _ in range(2))
+    url = reverse("practice:plan-targets", args=[plan.pk])
+    client.force_login(mine)
+    page = client.get(url).content.decode()
+    client.force_login(colleague)
+    colleagues = client.get(url).content.decode()
+    theirs = {
+        "book_per": "month",
+        "book_count": "2",
+        "field_stay_per": "month",
+        "field_stay_count": "1",
+        "report_per": "",
+        "report_count": "",
+        "other_per": "",
+        "other_count": "",
+    }
+    assert client.post(url, {**theirs, "version": hidden(colleagues, "version")}).status_code == 302
+    client.force_login(mine)
+    my_targets = {**theirs, "book_per": "quarter", "book_count": "3", "report_per": "year", "report_count": "4"}
+
+    refused = client.post(url, {**my_targets, "version": hidden(page, "version")})
+
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert f"该记录已被他人修改:{colleague.person.name}于" in text
+    assert (
+        'name="book_count" id="id_book_count" value="3"' in text
+        and 'name="report_count" id="id_report_count" value="4"' in text
+    )
+    saved = {(t.kind, t.per, t.count) for t in plan.selfstudy_targets.all()}
+    assert saved == {("book", "month", 2), ("field_stay", "month", 1)}
+    fresh = client.get(url).content.decode()
+    assert client.post(url, {**my_targets, "version": hidden(fresh, "version")}).status_code == 302
+    saved = {(t.kind, t.per, t.count) for t in plan.selfstudy_targets.all()}
+    assert saved == {("book", "quarter", 3), ("field_stay", "month", 1), ("report", "year", 4)}

@@ -116,7 +116,19 @@ def recommendation_view(request, pk):
                     by=request.user,
                 ),
             ):
-                messages.success(request, _("The reading is in the session's materials and the lead reader is named."))
+                if recommendation.file_missing:
+                    messages.warning(
+                        request,
+                        _(
+                            "The recommended file is no longer in the file storage, so the reading went into the "
+                            "session's materials without it, by its link or its text, and was not published. Upload "
+                            "the file to the session's materials, then publish."
+                        ),
+                    )
+                else:
+                    messages.success(
+                        request, _("The reading is in the session's materials and the lead reader is named.")
+                    )
                 return redirect(recommendation)
     return render(request, "practice/recommendation.html", {"recommendation": recommendation, "form": form})
 

@@ -159,7 +159,7 @@ def plan_targets_view(request, pk):
     else:
         initial = {f"{kind}_per": target.per for kind, target in current.items()}
         initial |= {f"{kind}_count": target.count for kind, target in current.items()}
-    form = TargetsForm(request.POST or None, initial=initial)
+    form = TargetsForm(request.POST or None, initial=initial, rows=plan.selfstudy_targets.all())
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: services.targets_set(plan=plan, targets=form.targets(), by=request.user)):
             messages.success(request, _("The self-study targets have been saved."))
