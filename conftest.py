@@ -51,11 +51,23 @@ def _weasyprint_missing() -> str:
 needs_weasyprint = pytest.mark.skipif(bool(_weasyprint_missing()), reason=_weasyprint_missing() or "available")
 
 
+# The migrations that write data every installation starts with: the 八有/七有 checklists and the periodic jobs.
+SEEDING_MIGRATIONS = [
+    "audits.migrations.0002_checklists",
+    "practice.migrations.0002_reminder_schedule",
+    "reports.migrations.0003_schedules",
+    "reports.migrations.0005_rollup_schedule",
+    "reports.migrations.0006_nightly_rollup_rebuild",
+    "studygroup.migrations.0007_prune_audit_log_schedule",
+    "studygroup.migrations.0012_beat_tick_schedule",
+]
+
+
 @pytest.fixture(autouse=True)
-def _checklists_seeded(request):
-    """The 八有 and 七有 checklists come from a data migration. A transactional test's flush removes them; tests
-    spread over processes (``make test`` runs pytest-xdist) may run after such a test in the same process, so a
-    test with the database gets them back when they are missing (one query otherwise)."""
+def _seeded_data(request):
+    """A transactional test's flush removes what the data migrations wrote. Tests spread over processes (``make
+    test`` runs pytest-xdist) may run after such a test in the same process, so a test with the database gets
+    that data back when it is missing (one query otherwise), by running those migrations' forward code again."""
     if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
         request.fixturenames
     ):
@@ -63,5 +75,8 @@ def _checklists_seeded(request):
     request.getfixturevalue("_django_db_helper")
     from django.apps import apps
 
-    if not apps.get_model("audits", "Checklist").objects.exists():
-        import_module("audits.migrations.0002_checklists").seed(apps, None)
+    if apps.get_model("audits", "Checklist").objects.exists():
+        return
+    for name in SEEDING_MIGRATIONS:
+        for operation in import_module(name).Migration.operations:
+            operation.code(apps, None)

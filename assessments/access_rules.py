@@ -28,6 +28,17 @@ def _questions_open(scope: Scope, bank: QuestionBank) -> bool:
     return scope.reaches(bank.organization.path)
 
 
+@rule("assessments.answers_read")
+def _answers_read(scope: Scope, bank: QuestionBank) -> bool:
+    """Only the staff of a bank's own organization read its answers and explanations (page, export, marking).
+
+    Lower levels use an upper level's bank (its stems, types, tags and difficulty build their tests), but their
+    staff may sit the upper level's tests drawn from it, so its answer key stays with the organization that owns it.
+    A person still reads the answers and explanations of their own paper once the window has closed.
+    """
+    return scope.holds_at(access.STAFF, bank.organization_id)
+
+
 @rule("assessments.test_set")
 def _test_set(scope: Scope, obj) -> bool:
     """Staff of an organization set knowledge tests (page gate: any staff grant; a test: its organization's staff)."""

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studygroup import access
 from studygroup.models import TimeStampedModel
@@ -214,7 +215,7 @@ class KnowledgeTest(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("test status", "Published")
         RESULTS = "results", _("Results published")
 
     class Delivery(models.TextChoices):

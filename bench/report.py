@@ -23,6 +23,11 @@ TABLE = [
     ("signin_burst", "sign-in burst, 500 members in a minute", "p95 ≤ 200 ms, 0 errors, 0 duplicates"),
     ("checklist_queries", "a group's 八有/七有 checklist page, 5 → 40 sessions", "fixed count"),
     ("export_memory", "`export_records` memory", "≤ 250 MB"),
+    (
+        "answer_burst",
+        "answer saves, 2,000 drawn people opening a test within a minute (issue 17, `bench/answer_burst.py`)",
+        "p95 ≤ 150 ms, no lost answers",
+    ),
 ]
 
 
@@ -107,6 +112,37 @@ def _figure(size: dict, key: str, once: dict) -> str:
     return figure.get("text") or json.dumps(figure, ensure_ascii=False)
 
 
+def _answer_burst(burst: dict) -> list[str]:
+    """The answer burst's run: what it modelled, the figures, the rates, the check, the load and the commit."""
+    if "p95_ms" not in burst:
+        return [burst.get("text", "not measured")]
+    rates = ", ".join(
+        f"{name} {burst[key]['peak_1s']} at the busiest second, {burst[key]['peak_10s']} over the busiest 10 s, "
+        f"{burst[key]['mean']} on average"
+        for name, key in (("opens/s", "opens_per_s"), ("saves/s", "saves_per_s"))
+    )
+    return [
+        f"Measured {burst['date']} at commit `{burst['git_commit'][:10]}`; load average at the start "
+        f"{burst['load_average_at_start']}, at most {burst['load_average_max']} during the run.",
+        "",
+        f"- Model: {burst['model']}; {burst['server']}, PostgreSQL and the load generator on the same cores "
+        f"(CPU in {burst['elapsed_s']} s: gunicorn's workers {burst.get('server_cpu_s', '?')} s, "
+        f"{burst.get('server_cpu_ms_per_request', '?')} ms a request; the load generator "
+        f"{burst.get('client_cpu_s', '?')} s).",
+        f"- Answer saves: p50 {burst['p50_ms']} ms, p95 **{burst['p95_ms']} ms**, p99 {burst['p99_ms']} ms, "
+        f"max {burst['max_ms']} ms over {burst['saves']} saves; errors {burst['errors_by_request']}.",
+        f"- Opening: p50 {burst['open_p50_ms']} ms, p95 {burst['open_p95_ms']} ms; handing in p95 "
+        f"{burst['hand_in_p95_ms']} ms.",
+        f"- Rates: {rates}.",
+        f"- Answers: {burst['rows_with_an_answer']} stored with an answer for {burst['saves_answered_200']} saves "
+        f"answered 200: {burst['lost']} lost, {burst['wrong']} stored other than sent, "
+        f"{burst['stored_without_200']} stored without a 200 seen; {burst['handed_in']} sittings handed in, each "
+        f"with {'/'.join(map(str, burst['rows_per_handed_in_sitting'])) or '—'} rows "
+        f"({'no answer lost' if burst['none_lost'] else 'ANSWERS LOST'}).",
+        *([f"- Note: {burst['note']}"] if burst.get("note") else []),
+    ]
+
+
 def markdown(results: dict, notes: list[str] = NOTES) -> str:
     """The Markdown report: issue 16's table at every size, then every page with its SQL."""
     sizes = results["sizes"]
@@ -128,6 +164,9 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
         lines.append(
             f"| {label} | {target} | " + " | ".join(_figure(s, key, results.get("once", {})) for s in sizes) + " |"
         )
+    burst = results.get("once", {}).get("answer_burst")
+    if burst:
+        lines += ["", "## Answer burst (issue 17)", "", *_answer_burst(burst)]
     for size in sizes:
         lines += [
             "",

@@ -88,8 +88,10 @@ def main() -> None:
     results = report.header(
         postgres=_setting("server_version"), autovacuum=_setting("autovacuum"), database=DATABASE_URL.rsplit("/", 1)[1]
     )
-    # Sizes measured by an earlier run and not now are kept, each with the commit and date it was measured at.
+    # Sizes measured by an earlier run and not now are kept, each with the commit and date it was measured at;
+    # so are the figures taken once (read before the first save rewrites the file).
     previous = report.read_json(JSON_PATH)
+    results["once"] = report.read_once(JSON_PATH)
     for position, size in enumerate(SIZES, start=1):
         seed = SEEDS.get(size, 100 + position)
         entry = previous.get(size) or {"groups": size, "figures": {}}
@@ -98,7 +100,7 @@ def main() -> None:
         previous[size] = entry
         results["sizes"] = [previous[key] for key in sorted(previous)]
         measure(entry, results)
-    once = results["once"] = report.read_once(JSON_PATH)
+    once = results["once"]
     if "burst" in STEPS:
         once["signin_burst"] = _step("sign-in burst", _jobs().signin_burst)
         save(results)

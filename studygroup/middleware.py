@@ -18,6 +18,7 @@ from studygroup import audit
 
 LAST_SEEN_KEY = "studygroup_last_seen"
 LOGIN_AT_KEY = "studygroup_login_at"
+LAST_SEEN_EVERY = 60  # seconds between two writes of the time last seen by htmx requests
 
 
 class SessionLimitsMiddleware:
@@ -46,7 +47,13 @@ class SessionLimitsMiddleware:
             # Also reached right after signing in, so the 12 hours count from the login itself.
             now = timezone.now().timestamp()
             request.session.setdefault(LOGIN_AT_KEY, now)
-            request.session[LAST_SEEN_KEY] = now
+            # An htmx request (an answer saved as it is chosen, an autosave) writes the time seen at most once a
+            # minute: a phone saving each answer of a test would otherwise cost a session write per answer. The
+            # idle limit then counts from up to a minute before the last such request: it may end a session up to
+            # a minute early, never late. A page drawn writes it every time.
+            stale = now - request.session.get(LAST_SEEN_KEY, 0) >= LAST_SEEN_EVERY
+            if stale or not request.headers.get("HX-Request"):
+                request.session[LAST_SEEN_KEY] = now
         return response
 
 

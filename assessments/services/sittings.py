@@ -46,15 +46,23 @@ def sitting_start(*, sitting: Sitting, by: User) -> Sitting:
         started_at=now, deadline=deadline, updated_at=now
     ):
         changes = {"started_at": [None, now.isoformat()], "deadline": [None, deadline.isoformat()]}
-        sitting.started_at, sitting.deadline = now, deadline
+        sitting.started_at, sitting.deadline, sitting.updated_at = now, deadline, now
         audit.record(AuditEntry.Action.UPDATE, sitting, by=by, changes=changes)
-    sitting.refresh_from_db(fields=["started_at", "deadline", "updated_at"])
+    else:  # another tab opened it first: its deadline stands
+        sitting.refresh_from_db(fields=["started_at", "deadline", "updated_at"])
     return sitting
 
 
-def _open_for_answers(sitting: Sitting, now: datetime.datetime) -> Sitting:
-    """The sitting, locked for the rest of the transaction, if the person may still answer; else a refusal."""
-    current = Sitting.objects.select_for_update(of=("self",)).select_related("test").get(pk=sitting.pk)
+def _open_for_answers(pk: int, by: User, now: datetime.datetime) -> Sitting:
+    """The sitting, if it is ``by``'s own and they may still answer, locked against a hand-in for the rest of the
+    transaction (one query); else a refusal.
+
+    The lock (``FOR NO KEY UPDATE``, the weakest that a hand-in's ``FOR UPDATE`` waits for) is what keeps an answer
+    from being stored after the hand-in has scored the sitting: a save and a hand-in of the same sitting take turns.
+    Two saves need no lock of their own (each answer is one upsert on the unique (sitting, question) pair).
+    """
+    current = Sitting.objects.select_for_update(no_key=True).get(pk=pk)
+    access.require(by, "assessments.sit", current)
     if current.submitted_at is not None:
         raise ValidationError(_("You have already handed in this test."), code=ALREADY_DONE)
     if current.started_at is None or current.deadline is None or now >= current.deadline:
@@ -64,7 +72,11 @@ def _open_for_answers(sitting: Sitting, now: datetime.datetime) -> Sitting:
 
 def _questions(sitting: Sitting, question_ids: list[int]) -> dict[int, TestQuestion]:
     found = (
-        TestQuestion.objects.filter(test_id=sitting.test_id, pk__in=question_ids).select_related("version").in_bulk()
+        # ``order_by()``: the model's ordering would join the test to sort rows looked up by id.
+        TestQuestion.objects.filter(test_id=sitting.test_id, pk__in=question_ids)
+        .select_related("version")
+        .order_by()
+        .in_bulk()
     )
     if len(found) != len(set(question_ids)):
         raise ValidationError(_("This question is not on your paper."), code=NOT_ON_PAPER)
@@ -89,14 +101,16 @@ def _store(sitting: Sitting, questions: dict[int, TestQuestion], responses: dict
 
 
 @transaction.atomic
-def answers_save(*, sitting: Sitting, responses: dict[int, object], by: User) -> datetime.datetime:
+def answers_save(*, sitting: Sitting | int, responses: dict[int, object], by: User) -> datetime.datetime:
     """Save the person's answers to questions of their paper (question id → response); return the time saved.
 
-    Refused, with nothing saved, after the deadline or hand-in, or for a question not on the person's paper.
+    ``sitting`` may be the sitting or its id: it is read again, locked, in one query (the phone's answer view passes
+    the id from the address, so the save reads the sitting once). ``Sitting.DoesNotExist`` when there is none,
+    ``PermissionDenied`` when it is not ``by``'s own. Refused, with nothing saved, after the deadline or hand-in,
+    or for a question not on the person's paper. Queries: the sitting, the questions answered, one upsert.
     """
-    access.require(by, "assessments.sit", sitting)
     now = timezone.now()
-    current = _open_for_answers(sitting, now)
+    current = _open_for_answers(sitting if isinstance(sitting, int) else sitting.pk, by, now)
     questions = _questions(current, list(responses))
     _store(current, questions, responses, now)
     return now

@@ -265,3 +265,15 @@ def test_a_form_sent_twice_sets_one_test_and_adds_one_rule(client, county, staff
     client.post(reverse("assessments:part-add", args=[test.pk]), rule)
     client.post(reverse("assessments:part-add", args=[test.pk]), rule)
     assert test.parts.count() == 1
+
+
+def test_the_list_reads_a_published_tests_status_as_published_not_as_a_date(client):
+    """Its status label shared the id "Published" with the materials' date column and read 发布时间."""
+    from assessments.tests.factories import KnowledgeTestFactory
+
+    city = OrganizationFactory(name="临江市委")
+    test = KnowledgeTestFactory(organization=city, title="二〇二六年党史知识测试")
+    client.force_login(user_with_role("leader", city))
+    page = client.get(reverse("assessments:test-list"), {"org": city.pk, "year": test.held_on.year}).content.decode()
+    row = page.split("二〇二六年党史知识测试")[1].split("</tr>")[0]
+    assert "已发布" in row and "发布时间" not in row

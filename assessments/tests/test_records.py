@@ -222,7 +222,7 @@ def test_a_bundle_without_tests_or_with_an_empty_part_stays_valid():
     [
         (lambda t: t["sittings"][0].update(person="nobody"), 'tests[0].sittings[0].person:未知的编码 "nobody"。'),
         (lambda t: t["sittings"][0].update(score=101), "tests[0].sittings[0].score:高于满分 100。"),
-        (lambda t: t["sittings"][1].pop("score"), "tests[0].sittings[1].score:为必填项(被抽中但未参考的填 null)。"),
+        (lambda t: t["sittings"][1].pop("score"), "tests[0].sittings[1].score:为必填项(被抽中但未作答的填 null)。"),
         (lambda t: t.update(pass_mark=120), "tests[0].pass_mark:及格分高于满分 100。"),
         (lambda t: t["sittings"][1].update(person="p1"), "tests[0].sittings[1]:与 sittings[0] 重复(同一人)。"),
         (lambda t: t["sittings"][0].update(minutes=20), "tests[0].sittings[0].minutes:未知的键。"),
@@ -261,12 +261,13 @@ def test_the_dashboard_digest_and_year_summary_mention_the_tests(client, county)
     assert f"?org={county.pk}&amp;year={YEAR}" in tile and ">2<" in tile and "75.0%" in tile
     listed = client.get(reverse("assessments:test-list"), {"org": county.pk, "year": YEAR}).content.decode()
     assert "党史知识测试(第一轮)" in listed and "镇抽考" in listed and "k-old" not in listed
+    assert "应考人数" in listed and "参考人数" not in listed  # people called, not people who sat
     content = digest.build(county, YEAR, 3)
     assert [(item["title"], item["called"], item["sat"], item["pass_rate"]) for item in content["tests"]] == [
         ("党史知识测试(第一轮)", 3, 2, 0.5)
     ]
     text = narrative.draft(organization=county, year=YEAR, figures=year_figures(county, YEAR))
-    assert "全年组织知识测试 2 场,3 人参考 4 人次,及格率 75.0%。" in text
+    assert "全年组织知识测试 2 场,实考 3 人、参考 4 人次,及格率 75.0%。" in text
 
 
 def test_importing_ones_own_export_changes_nothing_though_times_are_kept_to_the_second(county):

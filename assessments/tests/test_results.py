@@ -97,6 +97,8 @@ def test_the_county_viewer_sees_figures_and_item_analysis_but_no_person(client, 
     page = client.get(reverse("assessments:results", args=[sat["test"].pk])).content.decode()
     assert "甲镇党委" in page and "乙镇党委" in page and "33%" in page
     assert "最常答错的题目" in page and "党章" in page
+    heading = page.split('id="figures"')[1].split("</thead>")[0]
+    assert "应考人数" in heading and "实考人数" in heading and "已参考" not in page and "参考人数" not in page
     for name in sat["people"]:
         assert name not in page
 

@@ -16,6 +16,7 @@ from assessments.models import Answer, Sitting
 from assessments.services import sittings
 from assessments.tests.factories import KnowledgeTestFactory, PaperQuestionFactory, QuestionFactory, SittingFactory
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, UserFactory, user_with_role
+from studygroup.tests.querycount import assert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -285,28 +286,31 @@ def test_each_person_sees_the_paper_in_their_own_order(setting):
     assert {s.pk for s in singles} <= {pk for order in orders for pk in order}
 
 
-def test_saving_an_answer_reads_and_writes_a_fixed_handful_of_queries(client, setting):
-    """An answer save is the hot path of a test (thousands a minute): its queries do not grow with the paper."""
-    from django.test.utils import CaptureQueriesContext
-
+def test_saving_an_answer_runs_nine_queries_whatever_the_paper_and_the_answers_stored(client, setting):
+    """An answer save is the hot path of a test (2,000 people answering within minutes): a fixed count of queries,
+    the same for the first answer, a changed one, and on a paper five times longer with every question answered."""
     sitting, member, q = setting["sitting"], setting["member"], setting["questions"]
     client.force_login(member)
-    client.get(reverse("assessments:sitting", args=[sitting.pk]))
+    client.get(reverse("assessments:sitting", args=[sitting.pk]))  # opens it; the session's last-seen time is new
     url = reverse("assessments:answer", args=[sitting.pk])
 
-    def save(value):
-        with CaptureQueriesContext(connection) as context:
+    def save(question, value):
+        # The session and the login (2); a savepoint where production has BEGIN; the sitting, locked (1); the
+        # reader's grants and seats for the access rule (2); the question answered (1); one upsert of the answer;
+        # the savepoint's release where production has COMMIT. The session is not written (once a minute).
+        with assert_queries(9):
             response = client.post(
                 url,
-                {f"present-{q['single'].pk}": "single", f"q-{q['single'].pk}": value},
+                {f"present-{question.pk}": question.version.kind, f"q-{question.pk}": value},
                 headers={"HX-Request": "true"},
             )
-        assert response.status_code == 200
-        return [query["sql"] for query in context.captured_queries]
+        assert response.status_code == 200 and "已保存" in response.content.decode()
 
-    first, changed = save("A"), save("B")
-    for number in range(6, 30):
-        PaperQuestionFactory(test=setting["test"], number=number, points=1)
-    # Session and login (2), the sitting (1), the reader's grants and seats (2), the sitting locked (1), the
-    # question (1), one upsert of the answer, the session's last-seen time (1), and their savepoints.
-    assert len(save("C")) == len(changed) == len(first) <= 13, changed
+    save(q["single"], "A")
+    save(q["single"], "B")
+    more = [PaperQuestionFactory(test=setting["test"], number=number, points=1) for number in range(6, 30)]
+    for question in more:
+        Answer.objects.create(sitting=sitting, question=question, response="A")
+    save(q["true_false"], "true")
+    assert Answer.objects.get(sitting=sitting, question=q["single"]).response == "B"
+    assert Answer.objects.filter(sitting=sitting).count() == 2 + len(more)

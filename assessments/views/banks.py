@@ -72,6 +72,7 @@ def _bank_page(request, bank: QuestionBank, *, import_form=None, problems=None, 
         "tag": tag,
         "can_change": access.can(request.user, "change", bank),
         "can_open_questions": access.can(request.user, "assessments.questions_open", bank),
+        "can_read_answers": access.can(request.user, "assessments.answers_read", bank),
         "import_form": import_form or ImportForm(),
         "errors": problems or [],
     }
@@ -102,6 +103,7 @@ def bank_import_view(request, pk):
 @login_required
 def bank_export_view(request, pk):
     bank = _bank(request, pk)
+    access.require(request.user, "assessments.answers_read", bank)
     questions = selectors.bank_questions(bank=bank)
     parsed = [services.parsed_of(q.current, [t.name for t in q.tags.all()]) for q in questions]
     return documents.download(spreadsheets.export(parsed), documents.XLSX, f"{bank.name}.xlsx")
@@ -151,6 +153,10 @@ def question_edit_view(request, pk):
         raise PermissionDenied
     current = services.parsed_of(question.current, list(question.tags.order_by("name").values_list("name", flat=True)))
     form = QuestionForm(request.POST or None, parsed=current, record=question)
+    can_read_answers = access.can(request.user, "assessments.answers_read", bank)
+    if not can_read_answers:
+        # Readers above or beside the owning staff see what the question asks, never its key.
+        del form.fields["answer"], form.fields["explanation"]
     if request.method == "POST" and form.is_valid():
         if run_service(form, lambda: services.question_update(question=question, parsed=form.parsed, by=request.user)):
             messages.success(request, _("The question has been saved."))
@@ -160,6 +166,7 @@ def question_edit_view(request, pk):
         "form": form,
         "question": question,
         "can_change": can_change,
+        "can_read_answers": can_read_answers,
         "versions": question.versions.order_by("-number"),
         "is_used": services.is_used(question),
     }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -94,7 +94,8 @@ def person_paper(sitting: Sitting) -> list[Shown]:
 
 def _own_sitting(request, pk) -> Sitting:
     """The user's own sitting; anybody else (staff included) gets 404."""
-    sitting = Sitting.objects.select_related("test__organization", "person").filter(pk=pk).first()
+    # ``order_by()``: the model's ordering would join the group's organization and the person to sort one row.
+    sitting = Sitting.objects.select_related("test__organization", "person").filter(pk=pk).order_by().first()
     if sitting is None or not access.can(request.user, "assessments.sit", sitting):
         raise Http404
     return sitting
@@ -106,9 +107,9 @@ def responses_of(request) -> dict[int, object]:
     for key in request.POST:
         if not key.startswith("present-"):
             continue
-        question_id = parse_int(key.removeprefix("present-"))
-        if question_id is None:
-            raise ValidationError(_("This question is not on your paper."), code=sittings.NOT_ON_PAPER)
+        # An unreadable id is a question not on the paper (no row has id 0): the service refuses it, after
+        # checking that the sitting is the user's own.
+        question_id = parse_int(key.removeprefix("present-")) or 0
         values = request.POST.getlist(f"q-{question_id}")
         kind = request.POST.get(key)
         responses[question_id] = values if kind == QuestionKind.MULTIPLE else (values[0] if values else None)
@@ -146,35 +147,40 @@ def sitting_view(request, pk):
     return render(request, "assessments/sitting.html", context)
 
 
-def _refusal(request, sitting: Sitting, exc: ValidationError) -> HttpResponse:
+def _refusal(request, pk: int, exc: ValidationError) -> HttpResponse:
     if exc.code in (sittings.TIME_UP, sittings.ALREADY_DONE):
         if request.htmx:
             response = HttpResponse(" ".join(exc.messages))
-            response["HX-Redirect"] = reverse("assessments:sitting", args=[sitting.pk])
+            response["HX-Redirect"] = reverse("assessments:sitting", args=[pk])
             return response
         messages.error(request, " ".join(exc.messages))
-        return redirect("assessments:sitting", pk=sitting.pk)
+        return redirect("assessments:sitting", pk=pk)
     if request.htmx:
         status = 400 if exc.code == sittings.NOT_ON_PAPER else 200
         return HttpResponse(format_html('<span class="text-danger">{}</span>', " ".join(exc.messages)), status=status)
     messages.error(request, " ".join(exc.messages))
-    return redirect("assessments:sitting", pk=sitting.pk)
+    return redirect("assessments:sitting", pk=pk)
 
 
 @login_required
 @require_POST
 def answer_view(request, pk):
-    """Save the answers a page sends (htmx: answer a line of status; a form: go to the question asked for)."""
-    sitting = _own_sitting(request, pk)
+    """Save the answers a page sends (htmx: answer a line of status; a form: go to the question asked for).
+
+    The phone calls this at every choice (thousands a minute at a large test): the service reads the sitting once,
+    locked, and checks it is the user's own (anybody else gets 404, as on the sitting's page).
+    """
     try:
-        saved = sittings.answers_save(sitting=sitting, responses=responses_of(request), by=request.user)
+        saved = sittings.answers_save(sitting=pk, responses=responses_of(request), by=request.user)
+    except (Sitting.DoesNotExist, PermissionDenied):
+        raise Http404 from None
     except ValidationError as exc:
-        return _refusal(request, sitting, exc)
+        return _refusal(request, pk, exc)
     if request.htmx:
         text = _("Saved at %(time)s") % {"time": f"{timezone.localtime(saved):%H:%M:%S}"}
         return HttpResponse(format_html('<span class="text-success"><i class="bi bi-check2 me-1"></i>{}</span>', text))
     go = parse_int(request.POST.get("go")) or 1
-    return redirect(f"{reverse('assessments:sitting', args=[sitting.pk])}?view=one&q={go}")
+    return redirect(f"{reverse('assessments:sitting', args=[pk])}?view=one&q={go}")
 
 
 @login_required

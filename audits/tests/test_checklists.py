@@ -5,6 +5,7 @@ import io
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -287,3 +288,15 @@ def test_an_item_added_to_bayou_is_for_the_inspector(client, group):
     client.force_login(user_with_role("viewer", group.organization))
     assert client.get(reverse("audits:compliance") + f"?year={YEAR}").status_code == 200
     assert client.get(reverse("audits:group-checklist", args=[group.pk, YEAR, "bayou"])).status_code == 200
+
+
+def test_the_compliance_table_says_on_a_phone_that_it_scrolls_sideways(client, group):
+    """On a phone the 八有 table is cut at the screen's edge: a line above it and a shaded edge say there is more."""
+    client.force_login(user_with_role("viewer", group.organization))
+    page = client.get(reverse("audits:compliance") + f"?year={YEAR}").content.decode()
+    above = page.split('id="compliance"')[0]
+    hint = above.rsplit("<p ", 1)[1]
+    assert "表格可左右滑动查看全部项目" in hint and "d-md-none" in hint
+    assert 'class="card shadow-sm sg-scroll-cue"><div class="table-responsive">' in above
+    css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert ".sg-scroll-cue::after" in css

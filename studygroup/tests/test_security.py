@@ -5,9 +5,12 @@ import datetime
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
+from studygroup.middleware import LAST_SEEN_KEY
 from studygroup.models import Organization
 from studygroup.tests.factories import PASSWORD, OrganizationFactory, UserFactory, user_with_role
 
@@ -55,6 +58,36 @@ def test_session_ends_after_thirty_minutes_idle(client):
     assert response.url.startswith(reverse("login"))
     follow = client.get(response.url)
     assert "30 分钟" in follow.content.decode()
+
+
+def test_htmx_requests_write_the_time_last_seen_at_most_once_a_minute_and_idle_still_counts_from_it(client):
+    """A phone saving every answer of a test (htmx) does not write its session at each request; a page drawn does.
+    The idle limit counts from the time written, so it ends a session at most a minute early, never late."""
+    user = user_with_role("staff", OrganizationFactory())
+    start = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=datetime.UTC)
+    htmx = {"HX-Request": "true"}
+
+    def last_seen():
+        from django.contrib.sessions.models import Session
+
+        # Read as stored (the 2026-11-25 session has expired by the real clock, so a SessionStore would not load it).
+        return Session.objects.get(session_key=client.cookies["sessionid"].value).get_decoded()[LAST_SEEN_KEY]
+
+    def at(seconds, **extra):
+        with freeze_time(start + datetime.timedelta(seconds=seconds)), CaptureQueriesContext(connection) as context:
+            response = client.get(reverse("home"), **extra)
+        writes = [q for q in context.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+        return response, len(writes)
+
+    with freeze_time(start):
+        login(client, user.username, PASSWORD)
+    assert at(1)[0].status_code == 200 and last_seen() == start.timestamp() + 1
+    assert at(59, headers=htmx)[1] == 0 and last_seen() == start.timestamp() + 1
+    assert at(60)[1] == 1 and last_seen() == start.timestamp() + 60  # a page drawn: written
+    assert at(121, headers=htmx)[1] == 1 and last_seen() == start.timestamp() + 121  # a minute on: written
+    assert at(151, headers=htmx)[1] == 0 and last_seen() == start.timestamp() + 121
+    response, _writes = at(151 + 30 * 60)  # 30 minutes after the last request, 30.5 after the time written
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_session_ends_after_twelve_hours_even_when_active(client):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.db import models
 from django.utils import translation
 
 from studygroup.navigation import NAV_ITEMS
@@ -35,9 +36,17 @@ def _translated(context: str, message: str) -> str:
     return translation.pgettext(context, message) if context else translation.gettext(message)
 
 
-def _vocabulary_ids():
+# The apps whose vocabularies must not share a Chinese word with each other.
+VOCABULARY_APPS = {"studygroup", "plans", "study_sessions", "audits", "reports"}
+# Every app of the project (not Django's nor a library's).
+PROJECT_APPS = {
+    config.label for config in apps.get_app_configs() if Path(config.path).parent == Path(settings.BASE_DIR)
+}
+
+
+def _vocabulary_ids(labels=VOCABULARY_APPS):
     for model in apps.get_models():
-        if model._meta.app_label not in {"studygroup", "plans", "study_sessions", "audits", "reports"}:
+        if model._meta.app_label not in labels:
             continue
         for field in model._meta.get_fields():
             for _value, label in getattr(field, "flatchoices", None) or []:
@@ -77,6 +86,27 @@ def test_navigation_vocabularies_and_titles_never_share_a_chinese_name():
     assert collisions == {}, "give one message id or a context to each meaning: " + "; ".join(
         f"{chinese} ← {sorted(ids)}" for chinese, ids in sorted(collisions.items())
     )
+
+
+def _time_field_ids():
+    for model in apps.get_models():
+        if model._meta.app_label in PROJECT_APPS:
+            for field in model._meta.get_fields():
+                if isinstance(field, models.DateField | models.TimeField):
+                    yield f"field {model._meta.label}.{field.name}", _message_id(field.verbose_name)
+
+
+def test_a_status_never_reads_as_the_name_of_a_date():
+    """A choice label translated as a date's name (a test's status "Published" shown as 发布时间, the name of
+    "published at") means its English id is shared with a column heading: give the label a context."""
+    with translation.override("zh-hans"):
+        dates = {_translated(*key): place for place, key in _time_field_ids()}
+        clashes = sorted(
+            f"{place} {key[1]!r} reads {_translated(*key)}, the name of {dates[_translated(*key)]}"
+            for place, key in _vocabulary_ids(PROJECT_APPS)
+            if _translated(*key) in dates
+        )
+    assert clashes == [], "; ".join(clashes)
 
 
 def test_the_collision_check_sees_a_collision():

@@ -1,0 +1,128 @@
+"""A bank's answers and explanations are its own organization's: a town's staff build tests from the city's bank
+and may sit the city's tests drawn from it, so no page or file gives them the city's answer key."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from docx import Document
+from openpyxl import load_workbook
+
+from assessments import services
+from assessments.models import Answer
+from assessments.tests.factories import PaperQuestionFactory, SittingFactory
+from assessments.tests.test_marking import _close
+from assessments.tests.test_sittings import build_test
+from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+EXPLANATION = "1921年7月,中国共产党第一次全国代表大会召开。"
+KEY = "坚持以人民为中心的发展思想"
+
+
+@pytest.fixture
+def city_test():
+    """The city's open test drawn from its bank; a member of a town sits it and hands in a short answer."""
+    city = OrganizationFactory(name="临江市委")
+    town = OrganizationFactory(parent=city, name="白沙镇党委")
+    group = StudyGroupFactory(organization=town)
+    test, q = build_test(city)
+    short = q["short"].version
+    short.answer = KEY
+    short.save()
+    member = user_with_role("member", town)
+    sitting = SittingFactory(test=test, person=member.person, group=group)
+    services.sitting_start(sitting=sitting, by=member)
+    services.sitting_submit(sitting=sitting, responses={q["short"].pk: "学思用贯通。"}, by=member)
+    return {
+        "city": city,
+        "town": town,
+        "group": group,
+        "test": test,
+        "q": q,
+        "bank": short.question.bank,
+        "member": member,
+        "sitting": sitting,
+        "city_staff": user_with_role("staff", city),
+        "town_staff": user_with_role("staff", town),
+    }
+
+
+def _page(client, user, url) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_towns_staff_list_the_city_bank_without_its_answers_or_export(client, city_test):
+    bank = city_test["bank"]
+    export = reverse("assessments:bank-export", args=[bank.pk])
+    page = _page(client, city_test["town_staff"], bank.get_absolute_url())
+    assert city_test["q"]["short"].version.text[:20] in page
+    assert EXPLANATION not in page and KEY not in page and export not in page
+    assert "答案和解析仅本题库所属组织的工作人员可见" in page
+    assert client.get(export).status_code == 403
+    assert export in _page(client, city_test["city_staff"], bank.get_absolute_url())
+
+
+def test_only_the_banks_own_staff_export_it_with_answers_and_explanations(client, city_test):
+    client.force_login(city_test["city_staff"])
+    content = client.get(reverse("assessments:bank-export", args=[city_test["bank"].pk])).content
+    cells = [cell.value for row in load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row]
+    assert EXPLANATION in cells and KEY in cells
+
+
+def test_a_question_page_shows_the_key_to_the_owning_staff_only(client, city_test):
+    """Upper-level readers (a city's leader reaches its bank) see what a question asks, not its answer."""
+    url = reverse("assessments:question-edit", args=[city_test["q"]["short"].version.question.pk])
+    page = _page(client, user_with_role("leader", city_test["city"]), url)
+    assert city_test["q"]["short"].version.text in page
+    assert KEY not in page and EXPLANATION not in page
+    page = _page(client, city_test["city_staff"], url)
+    assert KEY in page and EXPLANATION in page
+
+
+def test_marking_shows_the_reference_answer_only_to_the_banks_own_staff(client, city_test):
+    """A town's own test drawn from the city's bank: the town's staff mark it without the city's key."""
+    town_test = build_test(city_test["town"])[0]
+    PaperQuestionFactory(test=town_test, version=city_test["q"]["short"].version, number=9, points=10)
+    sitting = SittingFactory(test=town_test, person=city_test["member"].person, group=city_test["group"])
+    services.sitting_start(sitting=sitting, by=city_test["member"])
+    question = town_test.questions.get(number=9)
+    services.sitting_submit(sitting=sitting, responses={question.pk: "联系实际谈体会。"}, by=city_test["member"])
+    page = _page(client, city_test["town_staff"], reverse("assessments:marking", args=[town_test.pk]))
+    assert "联系实际谈体会。" in page and KEY not in page
+    page = _page(client, city_test["city_staff"], reverse("assessments:marking", args=[city_test["test"].pk]))
+    assert "学思用贯通。" in page and KEY in page
+
+
+def test_a_towns_paper_from_the_city_bank_carries_no_answers(client, city_test):
+    town_test = build_test(city_test["town"], delivery="paper", opens_at=None, closes_at=None)[0]
+    PaperQuestionFactory(test=town_test, version=city_test["q"]["short"].version, number=9, points=10)
+    client.force_login(city_test["town_staff"])
+    response = client.get(reverse("assessments:paper-docx", args=[town_test.pk]))
+    document = Document(io.BytesIO(response.content))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    text = "\n".join([p.text for p in document.paragraphs] + cells)
+    assert city_test["q"]["short"].version.text in text
+    assert KEY not in text and EXPLANATION not in text
+
+
+def test_results_and_item_analysis_carry_no_answers_and_the_sitter_reads_their_own(client, city_test):
+    staff = city_test["city_staff"]
+    short = Answer.objects.get(sitting=city_test["sitting"], question=city_test["q"]["short"])
+    services.answers_mark(test=city_test["test"], marks={short.pk: (6, "")}, by=staff)
+    _close(city_test["test"])
+    services.results_publish(test=city_test["test"], by=staff)
+    results = reverse("assessments:results", args=[city_test["test"].pk])
+    page = _page(client, city_test["town_staff"], results)
+    assert city_test["member"].person.name in page
+    assert KEY not in page and EXPLANATION not in page
+    page = _page(client, user_with_role("leader", city_test["city"]), results)  # the item analysis
+    assert city_test["q"]["short"].version.text[:20] in page
+    assert KEY not in page and EXPLANATION not in page
+    review = reverse("assessments:sitting-review", args=[city_test["sitting"].pk])
+    page = _page(client, city_test["member"], review)
+    assert KEY in page and EXPLANATION in page
