@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 
 from celery import chord, group, shared_task
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,8 @@ TRANSIENT = jobs.TRANSIENT
 # Groups per task when drafting summaries or computing the 八有 statuses of a rollup rebuild.
 SUMMARY_CHUNK = 20
 ROLLUP_CHUNK = 500
-# Organizations per task when compiling digests (read together: see reports.digest_chunk).
-DIGEST_CHUNK = 250
+# Organizations per task when compiling digests (settings.DIGEST_CHUNK; read together: see reports.digest_chunk).
+DIGEST_CHUNK = settings.DIGEST_CHUNK
 CATCH_UP_MONTHS = 3
 
 

@@ -361,6 +361,8 @@ DASHBOARD_LIVE_LIMIT = int(os.environ.get("DASHBOARD_LIVE_LIMIT", "50"))
 # A monthly digest lists every session of subtrees up to this many groups; above, it summarises the organizations
 # directly below (reports.digest.build_summary).
 DIGEST_DETAIL_LIMIT = int(os.environ.get("DIGEST_DETAIL_LIMIT", "50"))
+# Organizations per task when compiling digests (reports.tasks, read together: reports.digest_chunk).
+DIGEST_CHUNK = int(os.environ.get("DIGEST_CHUNK", "250"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 LOGGING = {
