@@ -231,8 +231,12 @@ def test_staff_compiles_publishes_a_digest_and_downloads_the_pdf(browser):
     with journey(browser, "digest", staff) as page:
         page.goto(journey.base + "/reports/digests/")
         page.click("button:has-text('立即编制')")
+        shows(page, "已开始编制")  # the job runs page, at the row of the run just started
+        page.goto(journey.base + "/reports/digests/")
         page.click("table >> text=学习专刊")
         page.click("#publish")
+        shows(page, "确认发布")  # publishing asks first, saying who will be told
+        page.click("#confirm-publish")
         shows(page, "专刊已发布")
         with page.expect_download() as download:
             page.click("text=PDF")
