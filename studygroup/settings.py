@@ -302,11 +302,17 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Test processes running side by side (pytest-xdist's gw0, gw1, ...) each get a Redis database of their own, as
-# pytest-django gives each its own PostgreSQL database: the next lower number for each further process.
-if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+# pytest-django gives each its own PostgreSQL database: the next lower number for each further process. The
+# processes a test starts (a worker, the relay) inherit the address already chosen, and choose nothing again.
+if (
+    REDIS_URL
+    and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw")
+    and not os.environ.get("REDIS_URL_CHOSEN_FOR_WORKER")
+):
     _redis = urllib.parse.urlsplit(REDIS_URL)
     _redis_database = int(_redis.path.strip("/") or 0) - int(os.environ["PYTEST_XDIST_WORKER"][2:])
     REDIS_URL = _redis._replace(path=f"/{_redis_database % 16}").geturl()
+    os.environ.update(REDIS_URL=REDIS_URL, REDIS_URL_CHOSEN_FOR_WORKER="1")
 # The cache (Redis when configured); the jobs keep their locks in the database (studygroup.jobs), not here.
 CACHES = {
     "default": (
