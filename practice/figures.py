@@ -29,6 +29,7 @@ from practice.models import KIND_ORDER, SelfStudyEntry, SelfStudyKind, SelfStudy
 from practice.periods import judging_day
 from practice.selectors import month_counts
 from reports import extensions
+from reports.digest import month_bounds
 from reports.subtrees import Subtrees
 from sessions.models import StudySession
 from studygroup import formats
@@ -132,10 +133,19 @@ def dashboard_tiles_selfstudy(organization: Organization, year: int, figures: di
     )
 
 
+def _measures(sessions: list[StudySession]) -> dict[int, list[str]]:
+    """The measures decided at each of ``sessions``, "problem(owner)", by session id, in one query."""
+    measures: dict[int, list[str]] = {}
+    for session_id, problem, owner in (
+        Action.objects.filter(session__in=sessions).order_by("pk").values_list("session_id", "problem", "owner__name")
+    ):
+        measures.setdefault(session_id, []).append(f"{problem}({owner})")
+    return measures
+
+
 def digest_first_topic(organization: Organization, year: int, month: int) -> list[dict]:
     """The month's 第一议题 studies held in the subtree, each with the measures decided there."""
-    start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+    start, end = month_bounds(year, month)
     sessions = list(
         StudySession.objects.held()
         .filter(
@@ -147,11 +157,7 @@ def digest_first_topic(organization: Organization, year: int, month: int) -> lis
         .select_related("group__organization")
         .order_by("starts_at", "pk")
     )
-    measures: dict[int, list[str]] = {}
-    for session_id, problem, owner in (
-        Action.objects.filter(session__in=sessions).order_by("pk").values_list("session_id", "problem", "owner__name")
-    ):
-        measures.setdefault(session_id, []).append(f"{problem}({owner})")
+    measures = _measures(sessions)
     return [
         {
             "key": f"first-topic-{session.pk}",
@@ -167,8 +173,7 @@ def digest_first_topic(organization: Organization, year: int, month: int) -> lis
 def digest_first_topic_many(organizations: list[Organization], year: int, month: int) -> dict[int, list[dict]]:
     """``digest_first_topic`` of each of a chunk of organizations, by id, in three queries."""
     subtrees = Subtrees(organizations)
-    start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
-    end = datetime.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+    start, end = month_bounds(year, month)
     sessions = list(
         StudySession.objects.held()
         .filter(
@@ -180,11 +185,7 @@ def digest_first_topic_many(organizations: list[Organization], year: int, month:
         .select_related("group__organization")
         .order_by("starts_at", "pk")
     )
-    measures: dict[int, list[str]] = {}
-    for session_id, problem, owner in (
-        Action.objects.filter(session__in=sessions).order_by("pk").values_list("session_id", "problem", "owner__name")
-    ):
-        measures.setdefault(session_id, []).append(f"{problem}({owner})")
+    measures = _measures(sessions)
     spread = subtrees.spread(sessions, lambda session: session.group.organization.path)
     return {
         pk: [

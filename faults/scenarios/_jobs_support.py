@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+from faults.harness import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -63,20 +63,15 @@ def port_open(port: int) -> bool:
     return False
 
 
-class PostgresProxy:
-    """127.0.0.1:``port`` → PostgreSQL. ``outage()`` drops every connection and refuses new ones (the database is
-    gone for its clients) until ``restore()``."""
+class PostgresProxy(TcpProxy):
+    """127.0.0.1:``port`` → the PostgreSQL of the app's database (``faults.harness.TcpProxy``). ``outage()`` drops
+    every connection and refuses new ones (the database is gone for its clients) until ``restore()``."""
 
     def __init__(self, port: int = PG_PROXY_PORT):
         from django.db import connection
 
-        self.port = port
-        self.target = (connection.settings_dict["HOST"] or HOST, int(connection.settings_dict["PORT"] or 5432))
-        self._pairs: list[tuple[socket.socket, socket.socket]] = []
-        self._lock = threading.Lock()
-        self._down = threading.Event()
-        self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
+        settings = connection.settings_dict
+        super().__init__(port, (settings["HOST"] or HOST, int(settings["PORT"] or 5432)))
 
     def url(self) -> str:
         """``DATABASE_URL`` of the app, through the proxy."""
@@ -85,69 +80,17 @@ class PostgresProxy:
         password = f"{address.username}:{address.password}@" if address.password else user
         return urlunparse(address._replace(netloc=f"{password}{HOST}:{self.port}"))
 
-    def __enter__(self) -> PostgresProxy:
+    def start(self) -> PostgresProxy:
         if port_open(self.port):
             raise RuntimeError(f"port {self.port} is taken")
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((HOST, self.port))
-        self._listener.listen(64)
-        self._listener.settimeout(0.2)
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().start()
         return self
 
-    def _serve(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                client, _address = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self._down.is_set():
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._pairs.append((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
-        peers = {client: upstream, upstream: client}
-        with contextlib.suppress(OSError, ValueError):
-            while not self._stopping.is_set():
-                readable, _w, _x = select.select(list(peers), [], [], 0.2)
-                for sock in readable:
-                    data = sock.recv(65536)
-                    if not data:
-                        return self._close(client, upstream)
-                    peers[sock].sendall(data)
-        self._close(client, upstream)
-
-    def _close(self, *sockets: socket.socket) -> None:
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
-
     def outage(self) -> None:
-        self._down.set()
-        with self._lock:
-            pairs, self._pairs = self._pairs, []
-        for pair in pairs:
-            self._close(*pair)
+        self.refuse()
 
     def restore(self) -> None:
-        self._down.clear()
-
-    def __exit__(self, *exc) -> None:
-        self._stopping.set()
-        self.outage()
-        if self._listener is not None:
-            self._listener.close()
+        self.accept()
 
 
 class Process:
