@@ -59,7 +59,15 @@ def tests(*, user: User) -> QuerySet[KnowledgeTest]:
     return (
         access.visible(KnowledgeTest.objects.all(), user)
         .select_related("organization")
-        .annotate(called=Count("sittings", distinct=True))
+        .annotate(
+            called=Count("sittings", distinct=True),
+            # Sat: handed in online, or a paper sheet's score entered.
+            sat=Count(
+                "sittings",
+                filter=Q(sittings__submitted_at__isnull=False) | Q(sittings__score__isnull=False),
+                distinct=True,
+            ),
+        )
         .order_by("-held_on", "-id")
     )
 

@@ -277,3 +277,24 @@ def test_the_list_reads_a_published_tests_status_as_published_not_as_a_date(clie
     page = client.get(reverse("assessments:test-list"), {"org": city.pk, "year": test.held_on.year}).content.decode()
     row = page.split("二〇二六年党史知识测试")[1].split("</tr>")[0]
     assert "已发布" in row and "发布时间" not in row
+
+
+def test_the_list_shows_who_was_called_and_who_sat_online_or_on_paper(client):
+    """应考人数 counts every sitting; 实考人数 those handed in online or scored from a paper sheet."""
+    from django.utils import timezone
+
+    from assessments.tests.factories import KnowledgeTestFactory, SittingFactory
+
+    city = OrganizationFactory(name="临江市委")
+    test = KnowledgeTestFactory(organization=city, title="二〇二六年党史知识测试")
+    SittingFactory(test=test, submitted_at=timezone.now())
+    SittingFactory(test=test, score=80)  # a paper sheet entered
+    SittingFactory.create_batch(3, test=test)  # called, never sat
+    client.force_login(user_with_role("leader", city))
+    page = client.get(reverse("assessments:test-list"), {"org": city.pk, "year": test.held_on.year}).content.decode()
+    header = page.split("<thead")[1].split("</thead>")[0]
+    assert "应考人数" in header and "实考人数" in header
+    row = page.split("二〇二六年党史知识测试")[1].split("</tr>")[0]
+    assert row.endswith(
+        '<td class="text-end d-none d-sm-table-cell">5</td><td class="text-end d-none d-sm-table-cell">2</td>'
+    )

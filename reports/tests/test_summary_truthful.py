@@ -102,3 +102,4 @@ def test_a_summary_of_a_year_still_to_come_is_refused_calmly(client):
     for name in ("reports:summary-docx", "reports:summary-pdf"):
         response = client.get(reverse(name) + f"?org={county.pk}&year={this_year + 1}")
         assert response.status_code == 400, name
+        assert "地址所请求的内容不存在" in response.content.decode(), name  # our page in Chinese, not Django's
