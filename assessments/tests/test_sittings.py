@@ -298,7 +298,7 @@ def test_saving_an_answer_runs_nine_queries_whatever_the_paper_and_the_answers_s
         # The session and the login (2); a savepoint where production has BEGIN; the sitting, locked (1); the
         # reader's grants and seats for the access rule (2); the question answered (1); one upsert of the answer;
         # the savepoint's release where production has COMMIT. The session is not written (once a minute).
-        with assert_queries(9):
+        with assert_queries(8):
             response = client.post(
                 url,
                 {f"present-{question.pk}": question.version.kind, f"q-{question.pk}": value},

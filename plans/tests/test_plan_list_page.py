@@ -47,7 +47,7 @@ def plan_list(client, **query) -> str:
 
 
 @pytest.mark.parametrize(
-    ("role", "level", "queries"), [("staff", "city", 17), ("viewer", "city", 16), ("leader", "county", 16)]
+    ("role", "level", "queries"), [("staff", "city", 16), ("viewer", "city", 15), ("leader", "county", 15)]
 )
 def test_the_plan_list_runs_a_fixed_number_of_queries_at_two_sizes(client, role, level, queries):
     for size in (2, 7):

@@ -55,7 +55,7 @@ def test_the_ledger_runs_a_fixed_number_of_queries_at_two_sizes(client, role, le
         city, counties = city_with_studies(size, name=f"S{size}")
         place = city if level == "city" else counties[0]
         client.force_login(user_with_role(role, place))
-        with assert_queries(17):
+        with assert_queries(16):
             page = client.get(reverse("practice:first-topic-ledger")).content.decode()
         studies = 2 * size if level == "city" else size
         assert figure(page, "studies") == str(studies) and figure(page, "measures") == str(2 * studies)

@@ -84,8 +84,8 @@ def home(client, role: str, organization) -> str:
 @pytest.mark.parametrize("from_rollups", [False, True])
 def test_leader_and_viewer_home_runs_a_fixed_number_of_queries(client, settings, role, from_rollups):
     """Live below the limit, from the rollups above it: the same count at two sizes, and the figures of the year."""
-    # The leader's home adds one query of the apps above reports (reports.extensions) to the core's 27 / 21.
-    expected = {("leader", False): 28, ("leader", True): 22, ("viewer", False): 21, ("viewer", True): 15}
+    # The leader's home adds one query of the apps above reports (reports.extensions) to the core's 26 / 20.
+    expected = {("leader", False): 27, ("leader", True): 21, ("viewer", False): 20, ("viewer", True): 14}
     if from_rollups:
         settings.DASHBOARD_LIVE_LIMIT = 1
     for size in (SMALL, LARGE):
@@ -132,7 +132,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(client, settings, from_rollups
         # The core's 15 / 28 (live below the limit, but the year figures read the current rollup), and the tiles of
         # the apps above reports (reports.extensions): 3 / 5; reaching the county from the province reads it
         # (get_visible_or_404) and the trail between them: two more.
-        with assert_queries((18 if from_rollups else 33) + (2 if level == "province" else 0)):
+        with assert_queries((17 if from_rollups else 32) + (2 if level == "province" else 0)):
             page = client.get(url).content.decode()
         assert ("数据截至" in page) is from_rollups
         assert page.count('<tr><td><a href="?org=') == size - 1
@@ -173,7 +173,7 @@ def test_a_citys_digest_summarises_by_county_and_its_page_runs_a_fixed_number_of
     links = [f'<a href="{county_digest.get_absolute_url()}">' for county_digest in below_digests]
     client.force_login(user_with_role("staff", city))
     # 11, and one for the counties' own digests the lines link to.
-    with assert_queries(12):
+    with assert_queries(11):
         page = client.get(item.get_absolute_url()).content.decode()
     assert page.count('name="keep-child-') == counties
     assert all(link in page for link in links)
@@ -181,7 +181,7 @@ def test_a_citys_digest_summarises_by_county_and_its_page_runs_a_fixed_number_of
     MonthlyDigest.objects.filter(pk__in=[item.pk, *(d.pk for d in below_digests)]).update(status="published")
     for role, level in (("leader", city), ("viewer", city), ("viewer", province), ("staff", province)):
         client.force_login(user_with_role(role, level))
-        with assert_queries(12):
+        with assert_queries(11):
             page = client.get(item.get_absolute_url()).content.decode()
         assert all(link in page for link in links) and 'name="keep-child-' not in page
     foreign = services.digest_compile(organization=OrganizationFactory(kind="county"), year=YEAR, month=3)
@@ -200,7 +200,7 @@ def test_publishing_a_digest_notifies_in_a_job_not_in_the_request(client, django
     readers = [user_with_role("member", OrganizationFactory(parent=county)) for _ in range(members)]
     item = services.digest_compile(organization=county, year=YEAR, month=3)
     client.force_login(user_with_role("staff", county))
-    with django_capture_on_commit_callbacks() as callbacks, assert_queries(19):
+    with django_capture_on_commit_callbacks() as callbacks, assert_queries(17):
         client.post(reverse("reports:digest-publish", args=[item.pk]))
     assert not Notification.objects.filter(verb="digest_published").exists()
     with assert_queries(1 + 4 * ((members + 9) // 10)):  # per batch: read, savepoint, insert, release
@@ -278,7 +278,7 @@ def test_year_summary_page_runs_a_fixed_number_of_queries(client):
         # 42 of the core's (one asks whether the stored rollup is current: there is none; one counts the actions
         # awaiting acceptance, one the topics not yet due), 5 of the apps above reports (reports.extensions; the
         # 第一议题 sentence takes its count from the figures).
-        with assert_queries(47):
+        with assert_queries(46):
             page = client.get(url).content.decode()
         figures = year_figures(county, YEAR)
         assert f"共开展集中学习{figures['sessions']}次" in page

@@ -51,7 +51,7 @@ def test_staff_home_counts_overdue_make_ups_in_sql(client, towns, per_town):
         client.force_login(staff)
         client.get(reverse("home"))
         # 26 of the core and its apps, 2 of the knowledge tests' to-dos (answers to mark, results to publish).
-        with assert_queries(28):
+        with assert_queries(27):
             page = client.get(reverse("home")).content.decode()
         oldest = list(selectors.makeups_overdue(user=staff).order_by("session__ends_at", "pk")[:3])
     overdue = towns * per_town
@@ -75,7 +75,7 @@ def test_make_up_list_counts_in_sql_and_shows_a_page(client, settings, towns, pe
         county = county_with_makeups(towns, per_town=per_town, parent=parent)
         client.force_login(user_with_role("staff", county if level == "county" else county.parent))
         client.get(reverse("sessions:makeup-list"))
-        with assert_queries(13):
+        with assert_queries(12):
             page = client.get(reverse("sessions:makeup-list")).content.decode()
         client.force_login(user_with_role("staff", OrganizationFactory(kind="county")))
         outside = client.get(reverse("sessions:makeup-list")).content.decode()
@@ -158,7 +158,7 @@ def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(clien
         url = reverse("sessions:session-list") + "?year=2026"
         client.get(url)
         # The staff's page asks which groups they may schedule for: one query more.
-        with assert_queries(13 if role == "staff" else 12):
+        with assert_queries(12 if role == "staff" else 11):
             page = client.get(url).content.decode()
     rows = session_rows(page)
     assert len(rows) == min(sessions, 50)
@@ -168,7 +168,7 @@ def test_session_list_is_paginated_and_counts_attendance_for_the_page_only(clien
     older, newer = older_and_newer(page)
     assert newer is None and (older is not None) is (sessions > 50)
     if older:
-        with freeze_time(NOW), assert_queries(13 if role == "staff" else 12):
+        with freeze_time(NOW), assert_queries(12 if role == "staff" else 11):
             second = client.get(older).content.decode()
         assert len(session_rows(second)) == sessions - 50 and "最新一页" in second
         assert not set(session_rows(second)) & set(rows)

@@ -1,16 +1,20 @@
 """Who sees what: the one rule, through the pages."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from studygroup import access
 from studygroup.models import Organization, StudyGroup
 from studygroup.tests.factories import (
     MembershipFactory,
     OrganizationFactory,
+    RoleGrantFactory,
     StudyGroupFactory,
     UserFactory,
     user_with_role,
@@ -120,6 +124,44 @@ def test_subtree_query_is_one_query_at_any_depth(depth, django_assert_num_querie
     assert leaf.name in names
 
 
+def test_the_scope_holds_grants_in_path_order_and_only_the_seats_held_today(django_assert_num_queries):
+    """One query reads the grants (with whether organizations lie one and two levels below), today's seats and the
+    person: a seat that ended yesterday or starts tomorrow opens nothing."""
+    city = OrganizationFactory(kind=Organization.Kind.CITY)
+    county = OrganizationFactory(parent=city)
+    town = OrganizationFactory(parent=county)
+    user = user_with_role("viewer", town)
+    person = user.person
+    RoleGrantFactory(person=person, organization=city, role="staff")
+    RoleGrantFactory(person=person, organization=county, role="observer")
+    today = timezone.localdate()
+    current = MembershipFactory(person=person, group=StudyGroupFactory(organization=county), role="leader")
+    kept = MembershipFactory(person=person, group=StudyGroupFactory(organization=town))
+    MembershipFactory(person=person, group=StudyGroupFactory(organization=town), end_on=today - datetime.timedelta(1))
+    MembershipFactory(person=person, group=StudyGroupFactory(organization=city), start_on=today + datetime.timedelta(1))
+    fresh = type(user).objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        scope = access.scope_for(fresh)
+    assert [
+        (g.role, g.organization_id, g.has_organizations_below, g.has_organizations_two_below) for g in scope.grants
+    ] == [
+        ("staff", city.pk, True, True),
+        ("observer", county.pk, True, False),
+        ("viewer", town.pk, False, False),
+    ]
+    assert [g.path for g in scope.grants] == [city.path, county.path, town.path]
+    assert scope.member_group_ids == {current.group_id, kept.group_id}
+    assert scope.leader_group_ids == {current.group_id}
+    assert scope.person_id == person.pk and scope.user_id == user.pk
+
+
+def test_a_person_without_grants_or_seats_still_has_their_id_in_the_scope():
+    user = user_with_role("viewer", OrganizationFactory())
+    user.person.grants.all().delete()
+    scope = access.scope_for(type(user).objects.get(pk=user.pk))
+    assert (scope.person_id, scope.grants, scope.member_group_ids) == (user.person.pk, [], frozenset())
+
+
 def test_visible_organizations_query_count_does_not_grow_with_depth(django_user_model):
     counts = []
     for depth in (2, 7):
@@ -132,15 +174,18 @@ def test_visible_organizations_query_count_does_not_grow_with_depth(django_user_
             reached = list(access.visible(Organization.objects.all(), user))
         assert leaf in reached
         counts.append(len(queries))
-    assert counts == [3, 3]  # the grants, the seats and the organizations: not one per level
+    assert counts == [
+        2,
+        2,
+    ]  # the scope (grants, seats and person in one query) and the organizations: not one per level
 
 
 @pytest.mark.parametrize("role", ["member", "staff", "viewer"])
-def test_the_person_of_a_user_comes_from_the_scope_and_is_read_once(django_assert_num_queries, role):
+def test_the_person_of_a_user_is_read_once_by_the_id_the_scope_holds(django_assert_num_queries, role):
     user = user_with_role(role, OrganizationFactory())
     fresh = type(user).objects.get(pk=user.pk)
     access.scope_for(fresh)
-    with django_assert_num_queries(1 if role == "member" else 0):  # members' scope holds only the person's id
+    with django_assert_num_queries(1):  # the scope holds only the person's id
         person = access.person_of(fresh)
     with django_assert_num_queries(0):
         assert access.person_of(fresh) == person

@@ -35,7 +35,7 @@ def test_the_tree_runs_a_fixed_number_of_queries_at_two_sizes(client):
         county = county_with_towns(size, name=f"S{size}")
         client.force_login(user_with_role("viewer", county))
         client.get(reverse("core:org-tree"))
-        with assert_queries(13):
+        with assert_queries(12):
             page = client.get(reverse("core:org-tree")).content.decode()
         assert members_by_name(page)[f"S{size}镇{size - 1}"] == str(size)
 
