@@ -149,9 +149,11 @@ def markdown(results: dict, notes: list[str] = NOTES) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {results['date']} at commit `{results['git_commit'][:10]}` on {results['machine']['cores']} cores "
-        f"shared with other engineers running tests: **these are contended numbers** (the load average is recorded "
-        f"with every figure in `bench/results/latest.json`; at the start it was {results['load_average_at_start']}).",
+        f"Last run {results['date']} at commit `{results['git_commit'][:10]}` on {results['machine']['cores']} cores, "
+        f"which PostgreSQL, the load generator and the app share (and, at times, other engineers' tests: the load "
+        f"average is recorded with every figure in `bench/results/latest.json`; at this run's start it was "
+        f"{results['load_average_at_start']}). A run may measure only some figures (`BENCH_GROUPS`, "
+        f"`BENCH_STEPS`): every size and every figure below gives the date and commit it was measured at.",
         "",
         *[note + "\n" for note in [*notes, *results.get("notes", [])]],
         "",

@@ -91,6 +91,7 @@ def main() -> None:
     # Sizes measured by an earlier run and not now are kept, each with the commit and date it was measured at;
     # so are the figures taken once (read before the first save rewrites the file).
     previous = report.read_json(JSON_PATH)
+    results["sizes"] = [previous[key] for key in sorted(previous)]  # kept as they are by a run of no size
     results["once"] = report.read_once(JSON_PATH)
     for position, size in enumerate(SIZES, start=1):
         seed = SEEDS.get(size, 100 + position)
