@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -226,6 +226,21 @@ def overdue_q(today: datetime.date | None = None) -> Q:
     return ~Q(status=Action.Status.DONE) & Q(due_on__lt=today or timezone.localdate())
 
 
+def awaiting_acceptance_q() -> Q:
+    """Actions reported done that whoever raised them has not yet accepted (待提出人验收).
+
+    The one definition of "awaiting acceptance": the year summary's "(其中待提出人验收N项)", the action list's
+    ``?status=awaiting`` and the 第一议题 ledger's 待验收 use it. An action nobody raised in the system (one
+    imported from a records bundle) has nobody to accept it: once done, it counts as accepted.
+    """
+    return Q(status=Action.Status.DONE, accepted_on__isnull=True, raised_by__isnull=False)
+
+
+def with_awaiting(queryset: QuerySet[Action]) -> QuerySet[Action]:
+    """``queryset`` with ``awaiting``: whether each action is awaiting acceptance (``awaiting_acceptance_q``)."""
+    return queryset.annotate(awaiting=ExpressionWrapper(awaiting_acceptance_q(), output_field=BooleanField()))
+
+
 def waiting_q(user: User) -> Q:
     """Actions waiting for the user: those they own that are not done, and those they raised that are done and
     wait for their acceptance. The home card, the overdue count of the to-do list and ``?waiting=1`` use it."""
@@ -233,7 +248,11 @@ def waiting_q(user: User) -> Q:
     # columns, so the database reads only these actions, not every action of the subtree.
     person_id = access.scope_for(user).person_id
     owned = (Q(owner_id=person_id) if person_id is not None else Q(pk__in=[])) & ~Q(status=Action.Status.DONE)
-    return owned | Q(raised_by=user, status=Action.Status.DONE, accepted_on__isnull=True)
+    return owned | (Q(raised_by=user) & awaiting_acceptance_q())
+
+
+# The action list's status filter beyond the stored statuses: done, awaiting acceptance (``awaiting_acceptance_q``).
+AWAITING = "awaiting"
 
 
 def action_list(
@@ -245,8 +264,9 @@ def action_list(
     organization: Organization | None = None,
     year: int | None = None,
 ) -> QuerySet[Action]:
-    """Actions the user reads; with ``year``, those raised in it, and "overdue" as the year figure counts it."""
-    queryset = access.visible(Action.objects.all(), user).select_related("group__organization", "owner")
+    """Actions the user reads; with ``year``, those raised in it, and "overdue" as the year figure counts it;
+    ``status`` "awaiting": done and awaiting acceptance, as the year summary counts them."""
+    queryset = with_awaiting(access.visible(Action.objects.all(), user).select_related("group__organization", "owner"))
     if mine:
         queryset = queryset.filter(Q(owner__user=user) | Q(raised_by=user) | Q(visit__observer__user=user))
     if waiting:
@@ -257,6 +277,8 @@ def action_list(
         queryset = queryset.filter(overdue_in_year_q(year))
     elif status == "overdue":
         queryset = queryset.filter(overdue_q())
+    elif status == AWAITING:
+        queryset = queryset.filter(awaiting_acceptance_q())
     elif status:
         queryset = queryset.filter(status=status)
     if year:

@@ -31,6 +31,7 @@ def first_topic_xlsx(rows: list[LedgerRow]) -> bytes:
             _("Status"),
             _("Done on"),
             _("Overdue"),
+            _("Acceptance"),
         ],
     )
     for cell in sheet[1]:
@@ -40,7 +41,7 @@ def first_topic_xlsx(rows: list[LedgerRow]) -> bytes:
         studied = [session.group.name, _topic_studied(session)]
         day = f"{timezone.localtime(session.starts_at):%Y-%m-%d}"
         if not row.measures:
-            documents.append_row(sheet, [day, *studied, "", "", "", "", "", "", ""])
+            documents.append_row(sheet, [day, *studied, "", "", "", "", "", "", "", ""])
         for action in row.measures:
             documents.append_row(
                 sheet,
@@ -54,13 +55,21 @@ def first_topic_xlsx(rows: list[LedgerRow]) -> bytes:
                     str(action.get_status_display()),
                     f"{action.done_on:%Y-%m-%d}" if action.done_on else "",
                     _("Yes") if is_overdue_by(action, row.judged_on) else _("No"),
+                    _acceptance(action),
                 ],
             )
-    for column, width in zip("ABCDEFGHIJ", (12, 30, 40, 40, 30, 12, 12, 10, 12, 8), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (12, 30, 40, 40, 30, 12, 12, 10, 12, 8, 16), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _acceptance(action) -> str:
+    """待验收 for a measure done and awaiting acceptance (``LedgerRow``'s ``awaiting``), the day it was accepted."""
+    if action.awaiting:
+        return _("Awaiting acceptance")
+    return _("Accepted %(date)s") % {"date": f"{action.accepted_on:%Y-%m-%d}"} if action.accepted_on else ""
 
 
 def _topic_studied(session) -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audits.models import Action
+from audits.selectors import awaiting_acceptance_q
 from plans.models import SessionKind
 from practice import ledger
 from practice.models import KIND_ORDER, SelfStudyEntry, SelfStudyKind, SelfStudyTarget
@@ -50,11 +51,28 @@ def year_figures(organization: Organization, year: int) -> dict:
     }
 
 
-def first_topic_actions(path: str, year: int) -> tuple[int, int]:
-    actions = Action.objects.filter(
+def _first_topic_actions(path: str, year: int):
+    return Action.objects.filter(
         group__organization__path__startswith=path, raised_on__year=year, session__kind=SessionKind.FIRST_TOPIC
-    ).aggregate(n=Count("pk"), done=Count("pk", filter=Q(status=Action.Status.DONE)))
+    )
+
+
+def first_topic_actions(path: str, year: int) -> tuple[int, int]:
+    actions = _first_topic_actions(path, year).aggregate(
+        n=Count("pk"), done=Count("pk", filter=Q(status=Action.Status.DONE))
+    )
     return actions["n"], actions["done"]
+
+
+def first_topic_follow_through(path: str, year: int) -> tuple[int, int, int]:
+    """The ``first_topic_actions`` of the subtree and year; of them done and accepted (已落实); of them done and
+    awaiting acceptance by whoever raised them (待验收, ``audits.selectors.awaiting_acceptance_q``): one query."""
+    actions = _first_topic_actions(path, year).aggregate(
+        n=Count("pk"),
+        done=Count("pk", filter=Q(status=Action.Status.DONE)),
+        awaiting=Count("pk", filter=awaiting_acceptance_q()),
+    )
+    return actions["n"], actions["done"] - actions["awaiting"], actions["awaiting"]
 
 
 def selfstudy_entries(path: str, year: int) -> dict[str, int]:
@@ -110,14 +128,15 @@ def _percent(value: float | None) -> str:
 
 
 def dashboard_tiles_first_topic(organization: Organization, year: int, figures: dict) -> extensions.Tile:
-    if "first_topic_actions" in figures:
-        actions, done = figures["first_topic_actions"], figures["first_topic_actions_done"]
-    else:  # a large subtree's dashboard reads rollups, not the year figures: one aggregate query
-        actions, done = first_topic_actions(organization.path, year)
+    """Measures done and accepted (已落实) of those decided, and apart from them those awaiting acceptance (待验收),
+    as the 第一议题 ledger shows them: one aggregate query (the year figure ``first_topic_actions_done`` counts both
+    as done, so it is not what this tile shows)."""
+    actions, accepted, awaiting = first_topic_follow_through(organization.path, year)
     return extensions.Tile(
-        label=gettext_lazy("第一议题 measures reported done (incl. awaiting acceptance)"),
-        value=f"{done}/{actions}",
+        label=gettext_lazy("第一议题 measures done and accepted / decided"),
+        value=f"{accepted}/{actions}",
         url=f"{reverse('practice:first-topic-ledger')}?org={organization.pk}&year={year}",
+        detail=_("(%(count)d awaiting acceptance)") % {"count": awaiting} if awaiting else "",
     )
 
 

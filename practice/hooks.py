@@ -54,7 +54,11 @@ def session_measures(request, session):
         "can_add": access.can(request.user, "practice.measure_add", session),
         "previous": previous,
         "previous_measures": previous_measures,
-        "previous_done": sum(1 for action in previous_measures if action.status == Action.Status.DONE),
+        # Done and accepted (已落实) apart from done and awaiting acceptance (待验收), as the ledger counts them.
+        "previous_accepted": sum(
+            1 for action in previous_measures if action.status == Action.Status.DONE and not action.awaiting
+        ),
+        "previous_awaiting": sum(1 for action in previous_measures if action.awaiting),
         "carried": carried,
     }
 

@@ -11,7 +11,7 @@ from django.db.models.functions import ExtractMonth, Substr
 from django.utils import timezone
 
 from audits.models import Action, ObserverVisit
-from audits.selectors import judge_date
+from audits.selectors import awaiting_acceptance_q, judge_date, with_awaiting
 from plans.models import ResearchTopic, SessionKind, StudyPlan
 from practice import ledger
 from practice.access_rules import CALENDAR_ROLES
@@ -147,7 +147,9 @@ def groups_for_table(*, user: User) -> QuerySet[StudyGroup]:
 
 
 def session_measures(*, session: StudySession, user: User) -> list[Action]:
-    return list(access.visible(Action.objects.filter(session=session), user).select_related("owner").order_by("pk"))
+    """The measures decided at ``session``, each with ``awaiting`` (done, awaiting acceptance)."""
+    measures = access.visible(Action.objects.filter(session=session), user)
+    return list(with_awaiting(measures).select_related("owner").order_by("pk"))
 
 
 def previous_first_topic(*, session: StudySession) -> StudySession | None:
@@ -184,8 +186,14 @@ class LedgerRow:
     judged_on: datetime.date
 
     @property
-    def done(self) -> int:
-        return sum(1 for action in self.measures if action.status == Action.Status.DONE)
+    def accepted(self) -> int:
+        """Done and accepted (已落实): done and not awaiting acceptance (``audits.selectors.awaiting_acceptance_q``)."""
+        return sum(1 for action in self.measures if action.status == Action.Status.DONE and not action.awaiting)  # type: ignore[attr-defined]
+
+    @property
+    def awaiting(self) -> int:
+        """Done, awaiting acceptance by whoever raised it (待验收)."""
+        return sum(1 for action in self.measures if action.awaiting)  # type: ignore[attr-defined]
 
     @property
     def overdue(self) -> int:
@@ -218,7 +226,7 @@ def ledger_rows(sessions: list[StudySession], *, year: int, user: User) -> list[
     measures: dict[int, list[Action]] = {}
     judged_on = judge_date(year)
     for action in (
-        access.visible(Action.objects.filter(session__in=[s.pk for s in sessions]), user)
+        with_awaiting(access.visible(Action.objects.filter(session__in=[s.pk for s in sessions]), user))
         .select_related("owner")
         .order_by("due_on", "pk")
     ):
@@ -240,9 +248,15 @@ class LedgerFigures:
     organization: Organization
     studies: int = 0
     measures: int = 0
-    done: int = 0
+    done: int = 0  # reported done, accepted or not
+    awaiting: int = 0  # of them awaiting acceptance by whoever raised them (待验收)
     overdue: int = 0
     is_own: bool = False
+
+    @property
+    def accepted(self) -> int:
+        """Done and accepted (已落实)."""
+        return self.done - self.awaiting
 
 
 def _by_prefix(queryset: QuerySet, lookup: str, length: int, **aggregates) -> dict[str, dict]:
@@ -254,7 +268,8 @@ def first_topic_summary(
     *, organization: Organization, year: int, user: User
 ) -> tuple[LedgerFigures, list[LedgerFigures]]:
     """The ledger's figures in all and per child organization (a drill-down), in three grouped queries whatever
-    the size of the subtree; measures are counted done and overdue as ``LedgerRow`` counts them."""
+    the size of the subtree; measures are counted accepted, awaiting acceptance and overdue as ``LedgerRow``
+    counts them."""
     length = Organization.path_length(organization.depth + 1)
     sessions = first_topic_sessions(organization=organization, year=year, user=user)
     in_time = Q(status=Action.Status.DONE) & (Q(done_on__isnull=True) | Q(done_on__lte=F("due_on")))
@@ -266,6 +281,7 @@ def first_topic_summary(
         length,
         n=Count("pk"),
         done=Count("pk", filter=Q(status=Action.Status.DONE)),
+        awaiting=Count("pk", filter=awaiting_acceptance_q()),
         overdue=Count("pk", filter=Q(due_on__lt=judge_date(year)) & ~in_time),
     )
     parts = [organization, *Organization.objects.filter(parent=organization).order_by("path")]
@@ -275,6 +291,7 @@ def first_topic_summary(
             studies=studied.get(part.path, {}).get("n", 0),
             measures=counted.get(part.path, {}).get("n", 0),
             done=counted.get(part.path, {}).get("done", 0),
+            awaiting=counted.get(part.path, {}).get("awaiting", 0),
             overdue=counted.get(part.path, {}).get("overdue", 0),
             is_own=part == organization,
         )
@@ -285,6 +302,7 @@ def first_topic_summary(
         studies=sum(row.studies for row in rows),
         measures=sum(row.measures for row in rows),
         done=sum(row.done for row in rows),
+        awaiting=sum(row.awaiting for row in rows),
         overdue=sum(row.overdue for row in rows),
     )
     return total, [row for row in rows if row.studies or row.measures]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audits.models import Action, ChecklistItem, ObserverVisit
-from audits.selectors import judge_date
+from audits.selectors import awaiting_acceptance_q, judge_date
 from plans.models import PlanMonth, PlanTopic, ResearchReport, SessionKind, StudyPlan
 from reports import extensions
 from sessions.models import StudySession, Submission, held_q
@@ -42,7 +42,7 @@ class Records:
     open_actions: list[str] = field(default_factory=list)
     open_count: int = 0
     overdue_count: int = 0
-    # Actions of the year reported done whose raiser has not yet accepted them (``audits.selectors.waiting_q``).
+    # Actions of the year reported done whose raiser has not yet accepted them (``awaiting_acceptance``).
     awaiting_acceptance: int = 0
     # Plan topics not yet studied whose month is the current, unfinished one or later: not yet late.
     topics_not_yet_due: int = 0
@@ -140,8 +140,17 @@ def _first_lines(texts, limit: int) -> list[str]:
     return found[:limit]
 
 
-def collect(organization: Organization, year: int, figures: dict) -> Records:
-    """Read the titles, findings, actions and plans the draft names, in a fixed number of queries."""
+def awaiting_acceptance_count(organization: Organization, year: int) -> int:
+    """Actions raised in ``year`` in the subtree, reported done and awaiting acceptance by whoever raised them: the
+    N of "(其中待提出人验收N项)", and what the action list filtered by organization, year and 待验收 lists."""
+    return Action.objects.filter(
+        awaiting_acceptance_q(), raised_on__year=year, group__organization__path__startswith=organization.path
+    ).count()
+
+
+def collect(organization: Organization, year: int, figures: dict, awaiting: int | None = None) -> Records:
+    """Read the titles, findings, actions and plans the draft names, in a fixed number of queries; ``awaiting``,
+    when the caller has counted it already, is ``awaiting_acceptance_count``."""
     path = organization.path
     in_subtree = {"group__organization__path__startswith": path}
     records = Records()
@@ -176,13 +185,7 @@ def collect(organization: Organization, year: int, figures: dict) -> Records:
         problem.splitlines()[0][:60] if problem.strip() else ""
         for problem in still_open.order_by("due_on", "pk").values_list("problem", flat=True)[:NAMED]
     )
-    records.awaiting_acceptance = Action.objects.filter(
-        raised_on__year=year,
-        status=Action.Status.DONE,
-        accepted_on__isnull=True,
-        raised_by__isnull=False,
-        **in_subtree,
-    ).count()
+    records.awaiting_acceptance = awaiting_acceptance_count(organization, year) if awaiting is None else awaiting
     records.topics_not_yet_due = _topics_not_yet_due(path, year)
     names = dict(ChecklistItem.objects.filter(checklist__code="bayou").values_list("code", "name"))
     records.unmet = [
@@ -218,9 +221,10 @@ def _by(pairs) -> str:
     return "、".join(_("“%(title)s” (%(name)s)") % {"title": title, "name": name} for title, name in pairs)
 
 
-def draft(*, organization: Organization, year: int, figures: dict) -> str:
-    """The four-part draft of ``organization``'s summary for ``year``, paragraphs separated by blank lines."""
-    records = collect(organization, year, figures)
+def draft(*, organization: Organization, year: int, figures: dict, awaiting: int | None = None) -> str:
+    """The four-part draft of ``organization``'s summary for ``year``, paragraphs separated by blank lines
+    (``awaiting``: ``awaiting_acceptance_count``, when the caller has counted it already)."""
+    records = collect(organization, year, figures, awaiting)
     name = organization.name
     more = extensions.summary_sentences(organization, year, figures)
     if _is_empty(figures, records) and not more:

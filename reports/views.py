@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audits.selectors import AWAITING
 from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
 from reports.figures import year_figures, year_figures_as_of
 from reports.forms import CompileForm, SummaryForm
@@ -245,7 +248,13 @@ def summary_view(request):
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
     can_save = group is not None and access.can(request.user, "change", group)
-    text = saved.text if saved else narrative.draft(organization=organization, year=year, figures=figures)
+    # Counted once, for the draft's "(其中待提出人验收N项)" and for the figures' link to those very actions.
+    awaiting = narrative.awaiting_acceptance_count(organization, year)
+    text = (
+        saved.text
+        if saved
+        else narrative.draft(organization=organization, year=year, figures=figures, awaiting=awaiting)
+    )
     form = SummaryForm(request.POST or None, initial={"text": text}, record=saved)
     if request.method == "POST":
         if not can_save:
@@ -263,6 +272,10 @@ def summary_view(request):
         "this_year": this_year,
         "figures": figures,
         "figures_as_of": as_of,
+        "awaiting": awaiting,
+        "awaiting_url": (
+            f"{reverse('audits:action-list')}?{urlencode({'org': organization.pk, 'year': year, 'status': AWAITING})}"
+        ),
         "form": form,
         "saved": saved,
         "can_save": can_save,

@@ -61,7 +61,7 @@ ACTION_PAGE_SIZE = 50
 def action_list_view(request):
     """The actions the user reads, filtered, a page at a time (counted and cut in SQL)."""
     status = request.GET.get("status", "")
-    if status not in {*Action.Status.values, "overdue"}:
+    if status not in {*Action.Status.values, "overdue", selectors.AWAITING}:
         status = ""
     mine = request.GET.get("mine") == "1"
     # The records behind a dashboard figure: the actions raised in a subtree and year.

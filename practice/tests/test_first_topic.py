@@ -57,8 +57,12 @@ def test_staff_record_two_measures_and_the_next_study_shows_both(client, group):
 
     second = _first_topic(group, 5, "学习全会精神")
     page = client.get(second.get_absolute_url()).content.decode()
-    assert "上次第一议题学习的举措落实情况" in page and "已落实 1 / 2" in page
+    # Reported done, not yet accepted by the staff who raised it: awaiting acceptance, not 已落实.
+    assert "上次第一议题学习的举措落实情况" in page and "已落实 0 / 2 · 待验收 1 项" in page
     assert "制定村集体经济增收方案" in page and "开展产业项目专题调研" in page
+    audit_services.action_accept(action=measures[0], accept=True, by=staff)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "已落实 1 / 2" in page and "待验收 1 项" not in page
     assert client.get(first.get_absolute_url()).content.decode().count("添加举措") == 1
 
 
@@ -78,7 +82,7 @@ def test_measures_only_at_a_first_topic_study_and_only_by_its_own_staff(client, 
     assert not Action.objects.exists()
 
 
-def test_the_year_ledger_counts_studies_measures_done_and_overdue(client, group):
+def test_the_year_ledger_counts_studies_measures_accepted_awaiting_and_overdue(client, group):
     year = timezone.localdate().year
     staff = user_with_role("staff", group.organization)
     study = _first_topic(group, 3, "学习重要讲话")
@@ -91,16 +95,31 @@ def test_the_year_ledger_counts_studies_measures_done_and_overdue(client, group)
     done = services.measure_add(
         session=study, decision="建立台账", measure="", owner=staff.person, due_on=timezone.localdate(), by=staff
     )
-    audit_services.action_update(action=done, status="done", evidence="已建立", by=staff)
+    audit_services.action_update(action=done, status="done", evidence="已建立", by=staff)  # awaiting acceptance
+    accepted = services.measure_add(
+        session=study, decision="建立制度", measure="", owner=staff.person, due_on=timezone.localdate(), by=staff
+    )
+    audit_services.action_update(action=accepted, status="done", evidence="已印发", by=staff)
+    audit_services.action_accept(action=accepted, accept=True, by=staff)
     viewer = user_with_role("viewer", group.organization.parent)
     client.force_login(viewer)
     query = f"?org={group.organization.parent.pk}&year={year}"
     page = client.get(reverse("practice:first-topic-ledger") + query).content.decode()
-    assert "学习重要讲话" in page and "学习条例" in page and "已落实 1 / 2" in page and "逾期 1 项" in page
+    assert "学习重要讲话" in page and "学习条例" in page and "逾期 1 项" in page
+    assert "已落实 1 / 3 · 待验收 1 项" in page
+    figures = {name: page.split(f'id="{name}">')[1].split("<")[0] for name in ("measures", "accepted", "awaiting")}
+    assert figures == {"measures": "3", "accepted": "1", "awaiting": "1"}
     response = client.get(reverse("practice:first-topic-xlsx") + query)
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    assert sorted(row[3] or "" for row in rows) == ["", "=HYPERLINK(1)", "建立台账"]
+    assert sorted(row[3] or "" for row in rows) == ["", "=HYPERLINK(1)", "建立制度", "建立台账"]
+    assert sheet.cell(row=1, column=11).value == "验收情况"
+    acceptance = {row[3]: row[10] for row in rows if row[3]}
+    assert acceptance == {
+        "=HYPERLINK(1)": None,
+        "建立台账": "待验收",
+        "建立制度": f"{timezone.localdate():%Y-%m-%d}已验收",
+    }
     formula_row = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "=HYPERLINK(1)")
     assert formula_row[3].data_type == "s" and formula_row[9].value == "是"
     client.force_login(user_with_role("viewer", OrganizationFactory()))

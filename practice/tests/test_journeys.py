@@ -144,9 +144,10 @@ def test_a_first_topic_study_gets_two_measures_one_is_done_and_the_next_study_sh
     with journey(browser, live_server.url, "first-topic-next", staff) as page:
         page.goto(live_server.url + second.get_absolute_url())
         previous = page.locator("#previous-measures").inner_text()
-        assert "已落实 1 / 2" in previous
+        # Done by its owner, not yet accepted by the staff who raised it: 待验收, not 已落实.
+        assert "已落实 0 / 2 · 待验收 1 项" in previous
         assert "制定村集体经济增收方案" in previous and "开展产业项目专题调研" in previous
-        assert page.locator("#previous-measures li .badge").all_inner_texts().count("已整改") == 1
+        assert page.locator("#previous-measures li .badge").all_inner_texts().count("待验收") == 1
 
 
 def test_a_town_schedules_the_county_sees_it_draws_it_checks_it_and_a_finding_becomes_an_action(

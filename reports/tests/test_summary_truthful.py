@@ -2,6 +2,8 @@
 whose month has not yet come, are not written as completed or as missed."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,6 +14,7 @@ from audits.tests.factories import ActionFactory
 from plans.tests.factories import PlanTopicFactory, StudyPlanFactory
 from reports import narrative
 from reports.figures import year_figures
+from sessions.tests.factories import StudySessionFactory as SessionFactory
 from studygroup.tests.factories import OrganizationFactory, StudyGroupFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +59,23 @@ def test_actions_all_accepted_are_written_as_completed():
     assert "全年提出整改事项2项,已完成2项。" in text
 
 
-def test_the_first_topic_tile_says_it_counts_measures_awaiting_acceptance(client):
+def test_the_first_topic_tile_shows_accepted_apart_from_awaiting_acceptance(client):
     county = OrganizationFactory()
-    StudyGroupFactory(organization=county)
+    group = StudyGroupFactory(organization=county)
+    year = timezone.localdate().year
+    starts = timezone.now() - datetime.timedelta(days=2)
+    study = SessionFactory(group=group, kind="first_topic", starts_at=starts, ends_at=starts + datetime.timedelta(1))
+    raiser = UserFactory()
+    measure = {"group": group, "session": study, "raised_by": raiser, "raised_on": datetime.date(year, 1, 2)}
+    done = {"status": Action.Status.DONE, "done_on": datetime.date(year, 1, 3)}
+    ActionFactory(**measure)  # open
+    ActionFactory(**measure, **done)  # awaiting acceptance
+    ActionFactory(**measure, **done, accepted_on=datetime.date(year, 1, 4), accepted_by=raiser)
     client.force_login(user_with_role("leader", county))
-    page = client.get(reverse("reports:dashboard") + f"?org={county.pk}").content.decode()
-    assert "第一议题举措已整改(含待验收)" in page and "举措已落实" not in page
+    page = client.get(reverse("reports:dashboard") + f"?org={county.pk}&year={year}").content.decode()
+    tile = page.split("第一议题举措已落实 / 议定")[0].rsplit("<a ", 1)[1]
+    assert '1/3<span class="fs-6 text-body-secondary">(另有1项待验收)</span>' in tile
+    assert "已整改(含待验收)" not in page
 
 
 def test_topics_of_this_month_and_later_are_not_counted_as_missed():
@@ -103,3 +117,40 @@ def test_a_summary_of_a_year_still_to_come_is_refused_calmly(client):
         response = client.get(reverse(name) + f"?org={county.pk}&year={this_year + 1}")
         assert response.status_code == 400, name
         assert "地址所请求的内容不存在" in response.content.decode(), name  # our page in Chinese, not Django's
+
+
+def test_the_summary_links_its_awaiting_figure_to_the_very_actions_listed(client):
+    county = OrganizationFactory(name="临江县委")
+    town = OrganizationFactory(parent=county, name="城关镇党委")
+    raiser = UserFactory()
+    done = {"status": Action.Status.DONE, "done_on": datetime.date(2026, 4, 1), "raised_by": raiser}
+    for org in (county, town, town):
+        ActionFactory(group=_group(org), **done)
+    ActionFactory(group=_group(town), **done, accepted_on=datetime.date(2026, 4, 2), accepted_by=raiser)
+    ActionFactory(group=_group(town), status=Action.Status.DONE)  # imported: nobody to accept it
+    ActionFactory(group=_group(town), raised_by=raiser)  # open
+    ActionFactory(group=_group(town), **{**done, "raised_on": datetime.date(2025, 6, 1)})  # another year
+    client.force_login(user_with_role("staff", county))
+    page = client.get(reverse("reports:summary") + f"?org={county.pk}&year=2026").content.decode()
+    assert "全年提出整改事项6项,已整改5项(其中待提出人验收3项)。" in page
+    cell = page.split('id="awaiting-acceptance">')[1].split("</td>")[0]
+    href, n = re.fullmatch(r'<a href="([^"]+)" title="查看这些整改事项">(\d+)</a>', cell).groups()
+    assert n == "3" and "其中待提出人验收" in page
+    listed = client.get(html.unescape(href)).content.decode()
+    table = listed.split('id="actions"')[1].split("</table>")[0]
+    assert len(re.findall(r'<a href="/audits/actions/\d+/">', table)) == 3
+    assert '<option value="awaiting" selected>' in listed and "临江县委" in listed
+    client.force_login(user_with_role("staff", OrganizationFactory(name="河西县委")))
+    assert client.get(html.unescape(href)).status_code == 404
+
+
+def test_the_summary_shows_no_link_when_nothing_awaits_acceptance(client):
+    town = OrganizationFactory(name="城关镇党委")
+    ActionFactory(group=_group(town), status=Action.Status.DONE)
+    client.force_login(user_with_role("leader", town))
+    page = client.get(reverse("reports:summary") + f"?org={town.pk}&year=2026").content.decode()
+    assert '<td class="text-end" id="awaiting-acceptance">0</td>' in page
+
+
+def _group(organization):
+    return getattr(organization, "study_group", None) or StudyGroupFactory(organization=organization)
