@@ -136,7 +136,7 @@ def dashboard_tiles_first_topic(organization: Organization, year: int, figures: 
         label=gettext_lazy("第一议题 measures done and accepted / decided"),
         value=f"{accepted}/{actions}",
         url=f"{reverse('practice:first-topic-ledger')}?org={organization.pk}&year={year}",
-        detail=_("(%(count)d awaiting acceptance)") % {"count": awaiting} if awaiting else "",
+        detail=" · " + _("%(count)s awaiting acceptance") % {"count": awaiting} if awaiting else "",
     )
 
 
