@@ -75,6 +75,15 @@ def run_service(form, call: Callable[[], object]) -> bool:
     return True
 
 
+def error_code(exc: ValidationError) -> str | None:
+    """The code of a refusal that is one message, or ``None`` (field errors, a list, no code).
+
+    A service refuses with field errors (``ValidationError({"field": ...})``) as well as with one coded message; a
+    ``ValidationError`` of field errors has no ``code`` attribute, so a view reads the code through this.
+    """
+    return None if hasattr(exc, "error_dict") else getattr(exc, "code", None)
+
+
 def is_repeat(exc: ValidationError) -> bool:
     """Answer whether ``exc`` only says the thing asked for was already done (``services.ALREADY_DONE``)."""
     from studygroup import services as core_services

@@ -15,7 +15,7 @@ from assessments.models import KnowledgeTest, SittingDraw
 from assessments.services import sitters
 from studygroup import access
 from studygroup.models import Person, StudyGroup
-from studygroup.viewutils import add_errors
+from studygroup.viewutils import add_errors, error_code
 
 
 @login_required
@@ -49,7 +49,7 @@ def test_draw_view(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            if exc.code == sitters.ALREADY_DONE:
+            if error_code(exc) == sitters.ALREADY_DONE:
                 messages.info(request, exc.messages[0])
                 return redirect(test)
             add_errors(form, exc)

@@ -20,7 +20,7 @@ from assessments import paper, scoring
 from assessments.models import OPTION_LETTERS, Answer, KnowledgeTest, QuestionKind, Sitting, TestQuestion
 from assessments.services import sittings
 from studygroup import access
-from studygroup.viewutils import parse_int
+from studygroup.viewutils import error_code, parse_int
 
 
 @dataclass
@@ -148,7 +148,7 @@ def sitting_view(request, pk):
 
 
 def _refusal(request, pk: int, exc: ValidationError) -> HttpResponse:
-    if exc.code in (sittings.TIME_UP, sittings.ALREADY_DONE):
+    if error_code(exc) in (sittings.TIME_UP, sittings.ALREADY_DONE):
         if request.htmx:
             response = HttpResponse(" ".join(exc.messages))
             response["HX-Redirect"] = reverse("assessments:sitting", args=[pk])
@@ -156,7 +156,7 @@ def _refusal(request, pk: int, exc: ValidationError) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("assessments:sitting", pk=pk)
     if request.htmx:
-        status = 400 if exc.code == sittings.NOT_ON_PAPER else 200
+        status = 400 if error_code(exc) == sittings.NOT_ON_PAPER else 200
         return HttpResponse(format_html('<span class="text-danger">{}</span>', " ".join(exc.messages)), status=status)
     messages.error(request, " ".join(exc.messages))
     return redirect("assessments:sitting", pk=pk)
@@ -190,7 +190,7 @@ def sitting_submit_view(request, pk):
     try:
         sittings.sitting_submit(sitting=sitting, responses=responses_of(request), by=request.user)
     except ValidationError as exc:
-        if exc.code == sittings.ALREADY_DONE:
+        if error_code(exc) == sittings.ALREADY_DONE:
             messages.info(request, " ".join(exc.messages))
         else:
             messages.error(request, " ".join(exc.messages))

@@ -542,3 +542,17 @@ def test_double_clicks_on_planning_buttons_act_once(client, city):
     county_staff = user_with_role("staff", town.parent)
     assert session.invitations.count() == 1
     assert Notification.objects.filter(verb="visit_invited").exclude(recipient=county_staff).count() == 0
+
+
+def test_filing_an_empty_report_shows_the_form_again_with_the_missing_fields_named(client):
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = visit_for(observer, timezone.now() - datetime.timedelta(hours=3))
+    client.force_login(observer)
+    response = client.post(
+        reverse("audits:visit-report", args=[visit.pk]), {"rating": "", "report": "  ", "findings": "", "file": "1"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "请选择评价" in page and "请撰写旁听报告" in page
+    visit.refresh_from_db()
+    assert visit.reported_on is None

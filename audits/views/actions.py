@@ -16,7 +16,7 @@ from audits.forms import ActionAcceptForm, ActionForm, ActionUpdateForm
 from audits.models import Action
 from studygroup import access
 from studygroup.models import Organization, Person, StudyGroup
-from studygroup.viewutils import active_filters, add_errors, requested_year, run_service
+from studygroup.viewutils import active_filters, add_errors, is_repeat, requested_year, run_service
 
 
 def _raise_action(request, group: StudyGroup, back: str, context: dict, problem: str = "", **source):
@@ -42,7 +42,7 @@ def _raise_action(request, group: StudyGroup, back: str, context: dict, problem:
                 **source,
             )
         except ValidationError as exc:
-            if exc.code != services.ALREADY_RAISED:
+            if not is_repeat(exc):
                 add_errors(form, exc)
                 return render(
                     request, "audits/action_form.html", {"form": form, "group": group, "back": back, **context}

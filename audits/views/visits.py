@@ -17,7 +17,7 @@ from audits.forms import ListenForm, PreReviewForm, ReportForm
 from audits.models import ObserverVisit
 from audits.views.actions import _raise_action
 from studygroup import access, versions
-from studygroup.viewutils import add_errors, post_action
+from studygroup.viewutils import add_errors, is_repeat, post_action
 
 
 @login_required
@@ -139,7 +139,7 @@ def visit_report_view(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            if exc.code != services.ALREADY_RAISED:
+            if not is_repeat(exc):
                 add_errors(form, exc)
             else:  # a second click after the report was filed: nothing changes
                 messages.info(request, exc.messages[0])

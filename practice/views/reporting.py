@@ -24,6 +24,7 @@ from studygroup.models import Organization, Person
 from studygroup.viewutils import (
     add_errors,
     chosen_organization,
+    is_repeat,
     query_id,
     reach_trail,
     run_service,
@@ -109,7 +110,7 @@ def spot_draw_view(request):
         else:
             address = services.spot_draw(**arguments).get_absolute_url()
     except ValidationError as exc:
-        already = exc.code in (services.ALREADY_DONE, audit_services.ALREADY_RAISED)
+        already = is_repeat(exc)
         (messages.info if already else messages.error)(request, " ".join(exc.messages))
         return redirect(back)
     messages.success(request, _("The sessions have been drawn. The groups are not told until a result is recorded."))
@@ -206,7 +207,7 @@ def spot_check_action_view(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            if exc.code not in (services.ALREADY_DONE, audit_services.ALREADY_RAISED):
+            if not is_repeat(exc):
                 add_errors(form, exc)
                 return render(request, "practice/finding_action.html", {"form": form, "check": check})
             messages.info(request, exc.messages[0])
