@@ -9,8 +9,14 @@ from docx import Document
 from openpyxl import load_workbook
 
 from assessments import services
-from assessments.models import Answer
-from assessments.tests.factories import PaperQuestionFactory, QuestionFactory, SittingFactory
+from assessments.models import Answer, KnowledgeTest
+from assessments.tests.factories import (
+    KnowledgeTestFactory,
+    PaperQuestionFactory,
+    PartFactory,
+    QuestionFactory,
+    SittingFactory,
+)
 from assessments.tests.test_marking import _close
 from assessments.tests.test_sittings import build_test
 from studygroup import access
@@ -106,6 +112,25 @@ def test_a_towns_staff_export_the_city_bank_with_options_and_without_answers(cli
     cells = _cells(response.content)
     assert KEY not in cells and "答案" not in cells and "解析" not in cells
     assert not any(EXPLANATION in str(cell) for cell in cells)
+
+
+def test_a_towns_test_preview_shows_the_city_questions_options_and_no_key(client, city_test):
+    """Building a test: the fixed questions and the drawn paper show options; the key only to the bank's staff."""
+    question = _with_options(city_test["bank"])
+    draft = KnowledgeTestFactory(organization=city_test["town"], status=KnowledgeTest.Status.DRAFT)
+    PartFactory(test=draft, question=question)
+    PartFactory(test=draft, question=city_test["q"]["short"].version.question)
+    published = KnowledgeTestFactory(organization=city_test["town"])
+    PaperQuestionFactory(test=published, version=question.current, number=1)
+    PaperQuestionFactory(test=published, version=city_test["q"]["short"].version, number=2)
+    for test in (draft, published):
+        page = _page(client, city_test["town_staff"], test.get_absolute_url())
+        assert "下列哪一项是正确的?" in page and "C. 选项丙" in page
+        assert "正确答案" not in page and KEY not in page and EXPLANATION not in page
+    city_draft = KnowledgeTestFactory(organization=city_test["city"], status=KnowledgeTest.Status.DRAFT)
+    PartFactory(test=city_draft, question=question)
+    page = _page(client, city_test["city_staff"], city_draft.get_absolute_url())
+    assert "C. 选项丙" in page and "正确答案:</span> C" in page
 
 
 def test_only_the_banks_own_staff_export_it_with_answers_and_explanations(client, city_test):
