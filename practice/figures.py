@@ -148,7 +148,7 @@ def dashboard_tiles_selfstudy(organization: Organization, year: int, figures: di
     return extensions.Tile(
         label=gettext_lazy("Members on their self-study targets"),
         value=_percent(figures["selfstudy_on_target_rate"]),
-        url=reverse("practice:selfstudy-groups"),
+        url=f"{reverse('practice:selfstudy-groups')}?org={organization.pk}&year={year}",
     )
 
 

@@ -22,7 +22,7 @@ def figure_rows(figures: dict, unregistered: int = 0) -> list[tuple[str, str]]:
         (_("Study groups"), str(figures["groups"])),
         (_("Sessions held"), str(figures["sessions"])),
         (_("Topics planned / studied"), f"{figures['topics_planned']} / {figures['topics_held']}"),
-        (_("Attendance rate"), rate),
+        (_("Attendance rate (incl. make-up)"), rate),
         (
             _("Notes / reflections / discussion materials"),
             f"{figures['notes']} / {figures['reflections']} / {figures['discussion_materials']}",

@@ -21,6 +21,7 @@ from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
 from reports.tasks import previous_month
+from sessions.models import StudySession, held_q
 from studygroup import access, audit, documents, versions
 from studygroup.dbrouter import use_replica
 from studygroup.models import AuditEntry, Organization
@@ -270,10 +271,15 @@ def summary_view(request):
         )
     )
     form = SummaryForm(request.POST or None, initial={"text": text}, record=saved)
+    # Saving makes the summary final (定稿); before the year is over the page asks first, saying what is still to come.
+    confirm_early, still_planned = False, 0
     if request.method == "POST":
         if not can_save:
             raise PermissionDenied
-        if form.is_valid() and run_service(
+        if year == this_year and request.POST.get("early") != "1":
+            confirm_early = form.is_valid()
+            still_planned = _sessions_still_planned(organization, year)
+        elif form.is_valid() and run_service(
             form, lambda: services.summary_save(group=group, year=year, text=form.cleaned_data["text"], by=request.user)
         ):
             messages.success(request, _("The year-end summary has been saved."))
@@ -296,8 +302,20 @@ def summary_view(request):
         "saved": saved,
         "can_save": can_save,
         "text": text,
+        "confirm_early": confirm_early,
+        "still_planned": still_planned,
     }
     return render(request, "reports/summary.html", context)
+
+
+def _sessions_still_planned(organization: Organization, year: int) -> int:
+    """Sessions of the subtree scheduled later in ``year`` that have not started: what a summary saved now leaves
+    out."""
+    return (
+        StudySession.objects.filter(group__organization__path__startswith=organization.path, starts_at__year=year)
+        .exclude(held_q())
+        .count()
+    )
 
 
 def _summary_parts(request):

@@ -17,10 +17,11 @@ from practice import selectors, services
 from practice.forms import EntryForm, TargetsForm
 from practice.models import SelfStudyEntry, SelfStudyKind
 from studygroup import access, documents
-from studygroup.models import Person, StudyGroup
+from studygroup.models import Organization, Person, StudyGroup
 from studygroup.once import run_once
 from studygroup.viewutils import (
     post_action,
+    query_id,
     requested_year,
     run_service,
     year_choices,
@@ -173,13 +174,29 @@ def plan_targets_view(request, pk):
 
 @login_required
 def selfstudy_groups_view(request):
-    """Where staff and leaders start: their own group's table at once, else the groups they read."""
-    groups = list(selectors.groups_for_table(user=request.user)[:301])
+    """Where staff and leaders start: their own group's table at once, else the groups they read. The dashboard's
+    tile asks for an organization's subtree and a year (``?org=&year=``): the groups whose members its rate
+    judges, each opening on that year's table."""
+    groups = selectors.groups_for_table(user=request.user)
+    organization = None
+    if (wanted := query_id(request, "org")) is not None:
+        organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=wanted)
+        groups = groups.filter(organization__path__startswith=organization.path)
+    year = requested_year(request) if request.GET.get("year") else None
+    groups = list(groups[:301])
     if not groups:
         raise PermissionDenied
+    year_query = f"?year={year}" if year else ""
     if len(groups) == 1:
-        return redirect("practice:group-selfstudy", pk=groups[0].pk)
-    return render(request, "practice/selfstudy_groups.html", {"groups": groups[:300], "more": len(groups) > 300})
+        return redirect(reverse("practice:group-selfstudy", args=[groups[0].pk]) + year_query)
+    context = {
+        "groups": groups[:300],
+        "more": len(groups) > 300,
+        "organization": organization,
+        "year": year,
+        "year_query": year_query,
+    }
+    return render(request, "practice/selfstudy_groups.html", context)
 
 
 @login_required

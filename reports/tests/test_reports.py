@@ -240,7 +240,7 @@ def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, c
     assert checklists.compute([group], 2026)[group.pk]["summary"] == "missing"
     client.force_login(staff)
     url = reverse("reports:summary") + f"?org={county['town'].pk}&year=2026"
-    client.post(url, {"text": draft.text + "\n\n下一步打算……"})
+    client.post(url, {"text": draft.text + "\n\n下一步打算……", "early": "1"})  # before the year is over: confirmed
     assert YearSummary.objects.get(group=group, year=2026).is_final
     assert checklists.compute([group], 2026)[group.pk]["summary"] == "met"
     with freeze_time("2026-12-21"):
@@ -251,7 +251,7 @@ def test_year_summary_draft_docx_and_saving_makes_the_summary_item_met(client, c
     text = "\n".join(p.text for p in document.paragraphs)
     cells = [c.text for row in document.tables[0].rows for c in row.cells]
     assert "2026年理论学习中心组学习情况总结" in text and "下一步打算" in text
-    assert cells[cells.index("开展学习") + 1] == "1" and cells[cells.index("出勤率") + 1] == "75.0%"
+    assert cells[cells.index("开展学习") + 1] == "1" and cells[cells.index("出勤率(含补学)") + 1] == "75.0%"
 
 
 def dashboard_queries(client, size: int) -> int:
@@ -330,7 +330,7 @@ def test_every_dashboard_figure_links_to_its_records(client, county):
     figures = page.split('id="figures"')[1].split('class="row g-3 mb-3">')[0]
     tiles = figures.count('class="col-6 col-md-4"')
     # Every tile is a link to its records, those of the apps above reports too (``reports.extensions``).
-    assert tiles == figures.count('<a class="card') == 9 + len(extensions.TILES)
+    assert tiles == figures.count('<a class="card') == 10 + len(extensions.TILES)
     reflections = client.get(
         reverse("sessions:submission-list") + f"?org={county['county'].pk}&year=2026&kind=reflection"
     ).content.decode()

@@ -155,7 +155,7 @@ def test_the_year_summary_says_it_live_and_from_rollups_and_keeps_the_formats_ke
         )
         assert text(page).count(SENTENCE) == 2  # beside the rate, and in the draft's overview
     rows = dict(summary_docs.figure_rows(figures, 3))
-    assert rows["出勤率"] == "100.0%(另有3场已召开的学习未登记出勤,未计入出勤率)"
+    assert rows["出勤率(含补学)"] == "100.0%(另有3场已召开的学习未登记出勤,未计入出勤率)"
 
 
 def test_no_disclosure_when_every_held_session_has_attendance(client, tree):
