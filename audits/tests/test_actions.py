@@ -385,7 +385,13 @@ def test_an_action_is_not_raised_with_a_deadline_already_passed(client):
     assert "完成时限已过,请填写今天或以后的日期。" in "".join(field)
     with pytest.raises(ValidationError) as refused:
         services.action_create(
-            group=visit.session.group, problem="问题", measure="", owner=owner, due_on=yesterday, visit=visit, by=observer
+            group=visit.session.group,
+            problem="问题",
+            measure="",
+            owner=owner,
+            due_on=yesterday,
+            visit=visit,
+            by=observer,
         )
     assert "due_on" in refused.value.error_dict
     # Due today is still on time.

@@ -75,11 +75,11 @@ def test_no_attendance_but_leave_is_recorded_before_the_start(group, staff, sess
 
 def test_a_make_up_is_not_recorded_before_the_session_starts_even_on_its_day(group, staff, session):
     row = AttendanceFactory(session=session, person=MembershipFactory(group=group).person, status="leave")
-    with freeze_time(START - datetime.timedelta(hours=2)):  # the same day in Beijing, before 09:00
-        with pytest.raises(ValidationError):
-            services.makeup_record(
-                attendance=row, on=timezone.localdate(), method="delivered", given_by="学习秘书", by=staff
-            )
+    # The same day in Beijing, before 09:00.
+    with freeze_time(START - datetime.timedelta(hours=2)), pytest.raises(ValidationError):
+        services.makeup_record(
+            attendance=row, on=timezone.localdate(), method="delivered", given_by="学习秘书", by=staff
+        )
     assert not MakeUp.objects.exists()
     row.refresh_from_db()
     assert row.status == "leave"
@@ -126,7 +126,9 @@ def test_another_organization_s_staff_get_404_on_these_pages(client, session):
 def test_the_make_up_notes_form_lists_only_sessions_held(client, group):
     member = _member(group)
     start = timezone.now() - datetime.timedelta(days=10)
-    held = StudySessionFactory(group=group, title="已开学习会", starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    held = StudySessionFactory(
+        group=group, title="已开学习会", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
     ahead = StudySessionFactory(group=group, title="下月学习会")  # a week ahead
     AttendanceFactory(session=held, person=member.person, status="leave")
     client.force_login(member)
