@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assessments.models import QuestionKind
 from studygroup import access
 from studygroup.access import Scope, rule
 
 if TYPE_CHECKING:
-    from assessments.models import KnowledgeTest, QuestionBank, Sitting
+    from assessments.models import KnowledgeTest, QuestionBank, Sitting, TestQuestion
 
 
 @rule("assessments.bank_use")
@@ -30,11 +31,12 @@ def _questions_open(scope: Scope, bank: QuestionBank) -> bool:
 
 @rule("assessments.answers_read")
 def _answers_read(scope: Scope, bank: QuestionBank) -> bool:
-    """Only the staff of a bank's own organization read its answers and explanations (page, export, marking).
+    """Only the staff of a bank's own organization read its answers and explanations (page, export, test preview).
 
-    Lower levels use an upper level's bank (its stems, types, tags and difficulty build their tests), but their
-    staff may sit the upper level's tests drawn from it, so its answer key stays with the organization that owns it.
-    A person still reads the answers and explanations of their own paper once the window has closed.
+    Lower levels use an upper level's bank (its stems, options, types, tags and difficulty build their tests), but
+    their staff may sit the upper level's tests drawn from it, so its answer key stays with the organization that
+    owns it. A person still reads the answers and explanations of their own paper once the window has closed, and
+    a test's markers those of its short answers on its marking page (``assessments.marking_key``).
     """
     return scope.holds_at(access.STAFF, bank.organization_id)
 
@@ -65,6 +67,23 @@ def _mark(scope: Scope, test: KnowledgeTest) -> bool:
     if scope.holds_at(access.STAFF, test.organization_id):
         return True
     return scope.person_id is not None and test.markers.filter(pk=scope.person_id).exists()
+
+
+@rule("assessments.marking_key")
+def _marking_key(scope: Scope, question: TestQuestion) -> bool:
+    """Whoever marks a test reads, on its marking page, the reference answer and explanation of its short answers.
+
+    The key is handed on by its owner: the setter's markers read those of the setter's own banks (the setter's staff
+    name them); a question of another organization's bank keeps its key with that bank's staff
+    (``assessments.answers_read``), so a lower level cannot read an upper level's key by setting a test from it.
+    """
+    version = question.version
+    if version.kind != QuestionKind.SHORT:
+        return False
+    bank = version.question.bank
+    if _answers_read(scope, bank):
+        return True
+    return bank.organization_id == question.test.organization_id and _mark(scope, question.test)
 
 
 @rule("assessments.sit", superuser=False)

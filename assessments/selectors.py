@@ -82,11 +82,13 @@ def my_sittings(*, user: User) -> QuerySet[Sitting]:
 
 
 def test_parts(*, test: KnowledgeTest) -> QuerySet[TestPart]:
-    return test.parts.select_related("question__current", "bank__organization", "tag").order_by("order", "id")
+    return test.parts.select_related("question__current", "question__bank", "bank__organization", "tag").order_by(
+        "order", "id"
+    )
 
 
 def paper(*, test: KnowledgeTest) -> list[TestQuestion]:
-    return list(test.questions.select_related("version").order_by("number"))
+    return list(test.questions.select_related("version__question__bank").order_by("number"))
 
 
 def linkable_plan_items(*, organization: Organization) -> tuple[QuerySet[PlanTopic], QuerySet[PlanMonth]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessments.models import OPTION_LETTERS, Difficulty, QuestionKind
@@ -337,21 +338,24 @@ EXAMPLES = [
 ]
 
 
-def _workbook(rows: list[list[str]]) -> Workbook:
+# Column widths by header; the options' columns are 16 wide.
+WIDTHS = {"题型": 10, "题干": 48, "答案": 14, "解析": 40, "难度": 8, "标签": 20}
+KEY_COLUMNS = ("答案", "解析")
+
+
+def _workbook(rows: list[list[str]], columns: list[str] = COLUMNS) -> Workbook:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "题库"
-    append_row(sheet, COLUMNS)
+    append_row(sheet, columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for row in rows:
         append_row(sheet, row)
-    widths = {"A": 10, "B": 48, "I": 14, "J": 40, "K": 8, "L": 20}
-    for column in "CDEFGH":
-        widths[column] = 16
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
+    letters = {name: get_column_letter(index) for index, name in enumerate(columns, start=1)}
+    for name, letter in letters.items():
+        sheet.column_dimensions[letter].width = WIDTHS.get(name, 16)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -360,11 +364,12 @@ def _workbook(rows: list[list[str]]) -> Workbook:
     levels = DataValidation(type="list", formula1='"易,中,难"', allow_blank=True)
     sheet.add_data_validation(kinds)
     sheet.add_data_validation(levels)
-    kinds.add(f"A2:A{MOST_ROWS + 1}")
-    levels.add(f"K2:K{MOST_ROWS + 1}")
-    # Answers like 1921 stay text in Excel (numbers typed in a text column are not rounded or reformatted).
-    for cell in sheet["I"]:
-        cell.number_format = "@"
+    kinds.add(f"{letters['题型']}2:{letters['题型']}{MOST_ROWS + 1}")
+    levels.add(f"{letters['难度']}2:{letters['难度']}{MOST_ROWS + 1}")
+    if "答案" in letters:
+        # Answers like 1921 stay text in Excel (numbers typed in a text column are not rounded or reformatted).
+        for cell in sheet[letters["答案"]]:
+            cell.number_format = "@"
     return workbook
 
 
@@ -401,8 +406,20 @@ def template() -> bytes:
     return to_bytes(workbook)
 
 
-def export(questions: list[ParsedQuestion]) -> bytes:
-    """A bank's questions in the import layout: exported and imported again, it gives the same questions."""
-    workbook = _workbook([columns_of(q) for q in questions])
-    _guide(workbook)
+def export(questions: list[ParsedQuestion], *, with_answers: bool = True) -> bytes:
+    """A bank's questions in the import layout: exported and imported again, it gives the same questions.
+
+    Without answers (a reader who is not the bank's own staff, ``assessments.answers_read``) the columns 答案 and
+    解析 are left out, not emptied: the file then says plainly that it carries no key.
+    """
+    if with_answers:
+        workbook = _workbook([columns_of(q) for q in questions])
+        _guide(workbook)
+        return to_bytes(workbook)
+    kept = [index for index, name in enumerate(COLUMNS) if name not in KEY_COLUMNS]
+    columns = [COLUMNS[index] for index in kept]
+    workbook = _workbook([[row[index] for index in kept] for row in map(columns_of, questions)], columns)
+    sheet = workbook.create_sheet("说明")
+    append_row(sheet, [_("Answers and explanations are read by this bank's own staff only: this copy has none.")])
+    sheet.column_dimensions["A"].width = 110
     return to_bytes(workbook)

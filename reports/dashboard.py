@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from audits.models import Action, ObserverVisit
 from audits.selectors import overdue_in_year_q
 from plans import selectors as plan_selectors
-from reports.figures import year_figures
+from reports import disclosure
+from reports.figures import year_figures_disclosed
 from reports.models import Rollup
-from sessions.models import ATTENDED, Attendance, StudySession
+from sessions.models import ATTENDED, Attendance, StudySession, unregistered_q
 from studygroup import formats
 from studygroup.models import DirtyRollup, Organization, StudyGroup
 
@@ -119,8 +120,13 @@ def build(*, organization: Organization, year: int) -> dict:
     """The dashboard from the subtree's rollups when current (``dashboard_rollup``), otherwise live."""
     total = dashboard_rollup(organization=organization, year=year)
     if total is not None:
-        return build_from_rollups(organization=organization, year=year, total=total)
-    return build_live(organization=organization, year=year)
+        data = build_from_rollups(organization=organization, year=year, total=total)
+    else:
+        data = build_live(organization=organization, year=year)
+    data["unregistered_url"] = disclosure.list_url(organization_id=organization.pk, year=year)
+    for child in data["children"]:
+        child["unregistered_url"] = disclosure.list_url(organization_id=child["organization"].pk, year=year)
+    return data
 
 
 def glance(*, organization: Organization, year: int) -> dict:
@@ -129,7 +135,12 @@ def glance(*, organization: Organization, year: int) -> dict:
     live with only the aggregates these figures need (never the whole year figures)."""
     total = dashboard_rollup(organization=organization, year=year)
     if total is not None:
-        return {"figures": _rollup_figures(total), "prestudy": None, "from_rollups": rollup_as_of(total)}
+        return {
+            "figures": _rollup_figures(total),
+            "unregistered": total.unregistered_sessions,
+            "prestudy": None,
+            "from_rollups": rollup_as_of(total),
+        }
     path = organization.path
     sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path).order_by()
     attendance = Attendance.objects.filter(session__in=sessions).aggregate(
@@ -137,12 +148,18 @@ def glance(*, organization: Organization, year: int) -> dict:
     )
     groups = StudyGroup.objects.filter(organization__path__startswith=path).count()
     observed = ObserverVisit.objects.filter(session__in=sessions).aggregate(n=Count("session__group", distinct=True))
+    held = sessions.aggregate(n=Count("pk"), unregistered=Count("pk", filter=unregistered_q()))
     figures = {
-        "sessions": sessions.count(),
+        "sessions": held["n"],
         "attendance_rate": _ratio(attendance["attended"], attendance["rows"]),
         "observation_coverage": _ratio(observed["n"], groups),
     }
-    return {"figures": figures, "prestudy": plan_selectors.prestudy_count(sessions), "from_rollups": None}
+    return {
+        "figures": figures,
+        "unregistered": held["unregistered"],
+        "prestudy": plan_selectors.prestudy_count(sessions),
+        "from_rollups": None,
+    }
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -199,12 +216,14 @@ def build_from_rollups(*, organization: Organization, year: int, total: Rollup |
                 "attendance_rate": round(child_row.attended / child_row.attendance_rows, 4)
                 if child_row.attendance_rows
                 else None,
+                "unregistered": child_row.unregistered_sessions,
                 "coverage": round(child_row.groups_observed / child_row.groups, 4) if child_row.groups else None,
                 "overdue": by_child.get(child.path, {}).get("overdue", 0),
             }
         )
     return {
         "figures": figures,
+        "unregistered": total.unregistered_sessions,
         "prestudy": None,
         "from_rollups": rollup_as_of(total),
         "children": ranking,
@@ -224,7 +243,7 @@ def _chart(per_month: list[int], ranking: list[dict]) -> dict:
 
 
 def build_live(*, organization: Organization, year: int) -> dict:
-    figures = year_figures(organization, year)
+    figures, _as_of, unregistered = year_figures_disclosed(organization, year)
     path = organization.path
     sessions = StudySession.objects.held_in(year).filter(group__organization__path__startswith=path)
     per_month = dict(
@@ -239,7 +258,9 @@ def build_live(*, organization: Organization, year: int) -> dict:
     groups = _by_prefix(
         StudyGroup.objects.filter(organization__path__startswith=path), "organization__path", length, n=Count("pk")
     )
-    held = _by_prefix(sessions, "group__organization__path", length, n=Count("pk"))
+    held = _by_prefix(
+        sessions, "group__organization__path", length, n=Count("pk"), unregistered=Count("pk", filter=unregistered_q())
+    )
     attendance = _by_prefix(
         Attendance.objects.filter(session__in=sessions),
         "session__group__organization__path",
@@ -266,12 +287,14 @@ def build_live(*, organization: Organization, year: int) -> dict:
                 "groups": group_count,
                 "sessions": held.get(key, {}).get("n", 0),
                 "attendance_rate": round(attendance[key]["attended"] / rows, 4) if rows else None,
+                "unregistered": held.get(key, {}).get("unregistered", 0),
                 "coverage": round(observed.get(key, {}).get("groups", 0) / group_count, 4) if group_count else None,
                 "overdue": actions.get(key, {}).get("overdue", 0),
             }
         )
     return {
         "figures": figures,
+        "unregistered": unregistered,
         "prestudy": prestudy,
         "children": ranking,
         "chart": _chart([per_month.get(m, 0) for m in range(1, 13)], ranking),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audits.models import ObserverVisit
 from plans.models import Material, PlanMonth, PlanTopic
 from reports import extensions
-from sessions.models import ATTENDED, Attendance, StudySession, Submission
+from sessions.models import ATTENDED, Attendance, StudySession, Submission, unregistered_q
 from studygroup import formats
 from studygroup.models import Organization, StudyGroup
 
@@ -70,6 +70,7 @@ def build(organization: Organization, year: int, month: int) -> dict:
             "sessions": len(sessions),
             "groups_studied": len(groups),
             "attendance_rate": round(attended / rows, 4) if rows else None,
+            "unregistered": sum(1 for s in sessions if not s.rows),
             "visits": len(visits),
         },
         "themes": _themes(path, year, month),
@@ -117,7 +118,9 @@ def build_summary(organization: Organization, year: int, month: int) -> dict:
 
 def _month_figures(held) -> dict:
     """The month's figures of the subtree in three aggregates (those ``build`` adds up from its lists)."""
-    counted = held.order_by().aggregate(sessions=Count("pk"), groups=Count("group", distinct=True))
+    counted = held.order_by().aggregate(
+        sessions=Count("pk"), groups=Count("group", distinct=True), unregistered=Count("pk", filter=unregistered_q())
+    )
     attendance = (
         Attendance.objects.filter(session__in=held)
         .order_by()
@@ -127,6 +130,7 @@ def _month_figures(held) -> dict:
         "sessions": counted["sessions"],
         "groups_studied": counted["groups"],
         "attendance_rate": round(attendance["attended"] / attendance["rows"], 4) if attendance["rows"] else None,
+        "unregistered": counted["unregistered"],
         "visits": ObserverVisit.objects.filter(session__in=held).count(),
     }
 
@@ -140,7 +144,13 @@ def _children(organization: Organization, held) -> list[dict]:
         return {row.pop("prefix"): row for row in rows}
 
     below = held.filter(group__organization__depth__gt=organization.depth)
-    sessions = by_prefix(below, "group__organization__path", n=Count("pk"), groups=Count("group", distinct=True))
+    sessions = by_prefix(
+        below,
+        "group__organization__path",
+        n=Count("pk"),
+        groups=Count("group", distinct=True),
+        unregistered=Count("pk", filter=unregistered_q()),
+    )
     attendance = by_prefix(
         Attendance.objects.filter(session__in=below),
         "session__group__organization__path",
@@ -157,6 +167,7 @@ def _children(organization: Organization, held) -> list[dict]:
             "sessions": sessions[child.path]["n"],
             "groups": sessions[child.path]["groups"],
             "rate": _rate(attendance.get(child.path, {})),
+            "unregistered": sessions[child.path]["unregistered"],
             "visits": visits.get(child.path, {}).get("n", 0),
         }
         for child in Organization.objects.filter(parent=organization, path__in=list(sessions)).order_by("path")

@@ -74,6 +74,7 @@ def _build_detailed(subtrees: Subtrees, year: int, month: int) -> dict[int, dict
                 "sessions": len(held),
                 "groups_studied": len(groups),
                 "attendance_rate": round(attended / rows, 4) if rows else None,
+                "unregistered": sum(1 for s in held if not s.rows),
                 "visits": len(visits[organization.pk]),
             },
             "themes": themes[organization.pk],

@@ -16,7 +16,7 @@ from plans import docx as plan_docx
 from plans import selectors as plan_selectors
 from plans.models import StudyPlan
 from reports import narrative, summary_docs
-from reports.figures import year_figures
+from reports.figures import year_figures_disclosed
 from reports.models import YearSummary
 from reports.pdf import render_pdf
 from sessions.models import ATTENDED, Attendance, StudySession, Submission
@@ -179,11 +179,19 @@ def archive(group: StudyGroup, year: int, *, user) -> bytes:
         if access.organizations_reached(user).filter(pk=group.organization_id).exists():
             # The summary page is read through a reading grant; a leader's seat alone does not open it.
             saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first()
-            figures = year_figures(group.organization, year)
-            text = saved.text if saved else narrative.draft(organization=group.organization, year=year, figures=figures)
+            figures, _as_of, unregistered = year_figures_disclosed(group.organization, year)
+            text = (
+                saved.text
+                if saved
+                else narrative.draft(
+                    organization=group.organization, year=year, figures=figures, unregistered=unregistered
+                )
+            )
             archive_file.writestr(
                 f"05-{folders['summary']}.docx",
-                summary_docs.docx(organization=group.organization, year=year, figures=figures, text=text),
+                summary_docs.docx(
+                    organization=group.organization, year=year, figures=figures, text=text, unregistered=unregistered
+                ),
             )
     return buffer.getvalue()
 

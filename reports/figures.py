@@ -20,7 +20,7 @@ from audits.selectors import overdue_in_year_q
 from plans.models import PlanTopic, ResearchReport, ResearchTopic, SessionKind
 from reports import extensions
 from reports.models import Rollup
-from sessions.models import Attendance, Lecture, StudySession, Submission, held_q
+from sessions.models import Attendance, Lecture, StudySession, Submission, held_q, unregistered_q
 from studygroup.models import Organization, StudyGroup
 
 KEYS = [
@@ -83,7 +83,15 @@ def year_figures(organization: Organization, year: int) -> dict:
 
 
 def year_figures_as_of(organization: Organization, year: int) -> tuple[dict, datetime.datetime | None]:
-    """The figures of ``year_figures`` and, when they were read from the stored rollup, the time it is as of.
+    """The figures of ``year_figures`` and, when they were read from the stored rollup, the time it is as of."""
+    figures, as_of, _unregistered = year_figures_disclosed(organization, year)
+    return figures, as_of
+
+
+def year_figures_disclosed(organization: Organization, year: int) -> tuple[dict, datetime.datetime | None, int]:
+    """The figures of ``year_figures``, the time they are as of when read from the stored rollup, and how many
+    held sessions of the year have no attendance row at all (left out of ``attendance_rate``: pages show the
+    number beside it). That number is not a key of the format's year figures, which stay exactly its table.
 
     Exact either way: the subtree's year rollup and its groups' stored 八有 statuses are read only when
     ``reports.dashboard.current_rollup`` says they are current (and every group has its status), with the figures
@@ -96,30 +104,35 @@ def year_figures_as_of(organization: Organization, year: int) -> tuple[dict, dat
         groups = StudyGroup.objects.filter(organization__path__startswith=organization.path)
         bayou = checklists.stored_bayou_met_counts(groups, year, rollup.groups)
         if bayou is not None:
-            return _stored_figures(organization, year, rollup, bayou), rollup_as_of(rollup)
-    return live_year_figures(organization, year), None
+            figures = _stored_figures(organization, year, rollup, bayou)
+            return figures, rollup_as_of(rollup), rollup.unregistered_sessions
+    figures = _live_figures(organization, year)
+    return _in_order(figures), None, figures["unregistered_sessions"]
 
 
 def live_year_figures(organization: Organization, year: int) -> dict:
     """The figures of ``year_figures``, every one computed from the records now."""
+    return _in_order(_live_figures(organization, year))
+
+
+def _live_figures(organization: Organization, year: int) -> dict:
+    """Every figure of ``live_year_figures`` and ``unregistered_sessions``, in no particular order."""
     path = organization.path
     groups = StudyGroup.objects.filter(organization__path__startswith=path)
     group_count = groups.count()
     # ``order_by()`` in the aggregates: a model's ``Meta.ordering`` would add joins to them.
     sessions = _held(path, year)
     bayou_met, bayou_all_met = checklists.bayou_met_counts(groups, year)
-    return _in_order(
-        {
-            "groups": group_count,
-            **_session_figures(sessions),
-            **_submission_figures(path, year),
-            **_visit_figures(sessions, group_count),
-            **_topic_figures(path, year),
-            "bayou_met": bayou_met,
-            "bayou_all_met": bayou_all_met,
-            **_unrolled_figures(organization, year),
-        }
-    )
+    return {
+        "groups": group_count,
+        **_session_figures(sessions),
+        **_submission_figures(path, year),
+        **_visit_figures(sessions, group_count),
+        **_topic_figures(path, year),
+        "bayou_met": bayou_met,
+        "bayou_all_met": bayou_all_met,
+        **_unrolled_figures(organization, year),
+    }
 
 
 def _stored_figures(organization: Organization, year: int, rollup: Rollup, bayou: tuple[dict, int]) -> dict:
@@ -179,7 +192,7 @@ def _sessions_by_kind(sessions) -> dict[str, int]:
 
 
 def _session_figures(sessions) -> dict:
-    """Sessions held, by kind and expanded, and their attendance."""
+    """Sessions held, by kind and expanded, their attendance, and those without any attendance row."""
     by_kind = _sessions_by_kind(sessions)
     attendance = dict(
         Attendance.objects.filter(session__in=sessions)
@@ -192,10 +205,14 @@ def _session_figures(sessions) -> dict:
     attended = sum(
         attendance.get(s, 0) for s in (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.MADE_UP)
     )
+    counted = sessions.aggregate(
+        expanded=Count("pk", filter=Q(is_expanded=True)), unregistered=Count("pk", filter=unregistered_q())
+    )
     return {
         "sessions": sum(by_kind.values()),
         "sessions_by_kind": by_kind,
-        "expanded_sessions": sessions.filter(is_expanded=True).count(),
+        "expanded_sessions": counted["expanded"],
+        "unregistered_sessions": counted["unregistered"],
         "attendance_rate": _ratio(attended, rows),
         "leave": attendance.get(Attendance.Status.LEAVE, 0),
         "absent": attendance.get(Attendance.Status.ABSENT, 0),

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports import dashboard
+from reports import dashboard, disclosure
 from studygroup import access
 from studygroup.navigation import home_panel, nav_item
 
@@ -51,4 +51,9 @@ def dashboard_entry(user, scope):
     if top is None:
         return None
     year = timezone.localdate().year
-    return {"organization": top, "year": year, **dashboard.glance(organization=top, year=year)}
+    return {
+        "organization": top,
+        "year": year,
+        "unregistered_url": disclosure.list_url(organization_id=top.pk, year=year),
+        **dashboard.glance(organization=top, year=year),
+    }

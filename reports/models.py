@@ -247,6 +247,8 @@ class Rollup(models.Model):
     topics_planned = models.PositiveIntegerField(default=0)
     topics_held = models.PositiveIntegerField(default=0)
     bayou_all_met = models.PositiveIntegerField(default=0)
+    # Held sessions without a single attendance row: left out of the attendance rate, so shown beside it.
+    unregistered_sessions = models.PositiveIntegerField(default=0)
     # Figures as of: every session held (started) by this moment is counted (``reports.rollups``).
     built_at = models.DateTimeField(_("built at"), default=timezone.now)
 

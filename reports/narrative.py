@@ -221,9 +221,12 @@ def _by(pairs) -> str:
     return "、".join(_("“%(title)s” (%(name)s)") % {"title": title, "name": name} for title, name in pairs)
 
 
-def draft(*, organization: Organization, year: int, figures: dict, awaiting: int | None = None) -> str:
+def draft(
+    *, organization: Organization, year: int, figures: dict, awaiting: int | None = None, unregistered: int = 0
+) -> str:
     """The four-part draft of ``organization``'s summary for ``year``, paragraphs separated by blank lines
-    (``awaiting``: ``awaiting_acceptance_count``, when the caller has counted it already)."""
+    (``awaiting``: ``awaiting_acceptance_count``, when the caller has counted it already; ``unregistered``: held
+    sessions without attendance, said beside the attendance rate)."""
     records = collect(organization, year, figures, awaiting)
     name = organization.name
     more = extensions.summary_sentences(organization, year, figures)
@@ -243,7 +246,7 @@ def draft(*, organization: Organization, year: int, figures: dict, awaiting: int
         ]
     else:
         parts = [
-            (_("I. Overview"), _overview(name, year, figures, records)),
+            (_("I. Overview"), [*_overview(name, year, figures, records), *_unregistered(unregistered)]),
             (_("II. What was done and achieved"), [*_achievements(figures, records), *more]),
             (_("III. Problems"), _problems(figures, records)),
             (_("IV. Next steps"), _next_steps(year, figures, records)),
@@ -269,6 +272,12 @@ def _is_empty(figures: dict, records: Records) -> bool:
         "actions",
     )
     return not records.has_plan and not records.open_count and not any(figures[key] for key in counted)
+
+
+def _unregistered(count: int) -> list[str]:
+    from reports import disclosure
+
+    return [disclosure.sentence(count)] if count else []
 
 
 def _overview(name: str, year: int, figures: dict, records: Records) -> list[str]:

@@ -1,7 +1,7 @@
 """Rollup tables: every measure of the dashboards, summed per organization subtree and month, for every ancestor.
 
-Every measure of ``Rollup`` is a sum over groups of a per-group value: groups, sessions, attendance counts,
-submissions, visits, groups observed (a group is observed in a month, or in the year, or not: disjoint subtrees
+Every measure of ``Rollup`` is a sum over groups of a per-group value: groups, sessions, attendance counts, held
+sessions without attendance, submissions, visits, groups observed (a group is observed in a month, or in the year, or not: disjoint subtrees
 add up), topics planned and held, groups meeting all of 八有. So a subtree's row is its organization's *own*
 figures (those of the groups of that organization) plus the rows of its children.
 
@@ -81,7 +81,8 @@ def own_figures(year: int, at: datetime.datetime, organization_of: dict[int, int
         # By the sessions' ids, so that the planner probes the index of ``session_id`` rather than hashing a scan.
         attendance = Attendance.objects.filter(session_id__in=list(held)).order_by()
         visits = ObserverVisit.objects.filter(session_id__in=list(held)).order_by()
-    _add_attendance(own, attendance, held)
+    registered = _add_attendance(own, attendance, held)
+    _add_unregistered(own, held, registered)
     _add_submissions(own, records["submissions"])
     _add_visits(own, visits, held)
     _add_topics(own, records["topics"])
@@ -139,10 +140,12 @@ def _add_sessions(own: _Own, sessions: QuerySet) -> dict[int, tuple[int, int]]:
     return held
 
 
-def _add_attendance(own: _Own, attendance: QuerySet, held: dict[int, tuple[int, int]]) -> None:
-    """Attendance counted per session (a cheap grouping of the big table), then added up per group and month."""
+def _add_attendance(own: _Own, attendance: QuerySet, held: dict[int, tuple[int, int]]) -> set[int]:
+    """Attendance counted per session (a cheap grouping of the big table), then added up per group and month;
+    return the ids of the sessions with at least one attendance row."""
     names = ["attendance_rows", "attended", "leave", "absent", "made_up"]
     counts: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * len(names))
+    registered: set[int] = set()
     for session_id, *values in (
         attendance.values("session_id")
         .annotate(
@@ -154,11 +157,23 @@ def _add_attendance(own: _Own, attendance: QuerySet, held: dict[int, tuple[int, 
         )
         .values_list("session_id", "rows", "attended", "leave", "absent", "made_up")
     ):
+        registered.add(session_id)
         bucket = counts[held[session_id]]
         for index, value in enumerate(values):
             bucket[index] += value
     for (group_id, month), values in counts.items():
         own.add(group_id, (month, 0), **dict(zip(names, values, strict=True)))
+    return registered
+
+
+def _add_unregistered(own: _Own, held: dict[int, tuple[int, int]], registered: set[int]) -> None:
+    """Held sessions without a single attendance row (the attendance rate leaves them out), per group and month."""
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for session_id, place in held.items():
+        if session_id not in registered:
+            counts[place] += 1
+    for (group_id, month), count in counts.items():
+        own.add(group_id, (month, 0), unregistered_sessions=count)
 
 
 def _add_submissions(own: _Own, submissions: QuerySet) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from reports import narrative
+from reports import disclosure, narrative
 from studygroup import documents
 from studygroup.models import Organization
 
@@ -13,12 +13,16 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def figure_rows(figures: dict) -> list[tuple[str, str]]:
+def figure_rows(figures: dict, unregistered: int = 0) -> list[tuple[str, str]]:
+    """The appendix's rows; ``unregistered`` (held sessions without attendance) is said beside the rate."""
+    rate = _percent(figures["attendance_rate"])
+    if unregistered:
+        rate = f"{rate}({disclosure.sentence(unregistered).rstrip('。.')})"
     return [
         (_("Study groups"), str(figures["groups"])),
         (_("Sessions held"), str(figures["sessions"])),
         (_("Topics planned / studied"), f"{figures['topics_planned']} / {figures['topics_held']}"),
-        (_("Attendance rate"), _percent(figures["attendance_rate"])),
+        (_("Attendance rate"), rate),
         (
             _("Notes / reflections / discussion materials"),
             f"{figures['notes']} / {figures['reflections']} / {figures['discussion_materials']}",
@@ -37,7 +41,7 @@ def figure_rows(figures: dict) -> list[tuple[str, str]]:
     ]
 
 
-def docx(*, organization: Organization, year: int, figures: dict, text: str) -> bytes:
+def docx(*, organization: Organization, year: int, figures: dict, text: str, unregistered: int = 0) -> bytes:
     document = documents.official_document()
     documents.add_title(document, organization.name)
     documents.add_title(
@@ -52,7 +56,7 @@ def docx(*, organization: Organization, year: int, figures: dict, text: str) -> 
     documents.add_heading(document, _("Appendix: figures of the year"))
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
-    for label, value in figure_rows(figures):
+    for label, value in figure_rows(figures, unregistered):
         cells = table.add_row().cells
         for cell, content in zip(cells, (label, value), strict=True):
             run = cell.paragraphs[0].add_run(documents.xml_text(content))

@@ -231,12 +231,14 @@ def year_summary_drafts(self, year: int | None = None) -> int:
 def draft_summaries(self, year: int, group_ids: list[int], run_id: int, holder: str) -> int:
     """Draft the year summaries of a chunk of groups (idempotent: a saved summary is left alone)."""
     from reports import narrative
-    from reports.figures import year_figures
+    from reports.figures import year_figures_disclosed
 
     def work_for(group):
         def work():
-            figures = year_figures(group.organization, year)
-            text = narrative.draft(organization=group.organization, year=year, figures=figures)
+            figures, _as_of, unregistered = year_figures_disclosed(group.organization, year)
+            text = narrative.draft(
+                organization=group.organization, year=year, figures=figures, unregistered=unregistered
+            )
             services.summary_draft(group=group, year=year, text=text)
 
         return work

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audits.selectors import AWAITING
-from reports import dashboard, digest, exports, extensions, narrative, services, summary_docs
-from reports.figures import year_figures, year_figures_as_of
+from reports import dashboard, digest, disclosure, exports, extensions, narrative, services, summary_docs
+from reports.figures import year_figures_disclosed
 from reports.forms import CompileForm, SummaryForm
 from reports.models import MonthlyDigest, TaskRun, YearSummary
 from reports.pdf import render_pdf
@@ -147,11 +147,23 @@ def digest_detail_view(request, pk):
     context = {
         "digest": item,
         "content": content,
+        "unregistered_url": _digest_unregistered_url(request.user, item, content),
         "excluded": set(item.excluded),
         "more_sections": extensions.digest_sections(content),
         "can_change": can_change and item.status == "draft",
     }
     return render(request, "reports/digest_detail.html", context)
+
+
+def _digest_unregistered_url(user, item: MonthlyDigest, content: dict) -> str:
+    """The session list behind the digest's count of held sessions without attendance, when there are some and
+    ``user`` reads the digest's organization (a member reading a county's digest does not: the count is said
+    without a link)."""
+    if not (content.get("figures") or {}).get("unregistered"):
+        return ""
+    if not access.visible(Organization.objects.filter(pk=item.organization_id), user).exists():
+        return ""
+    return disclosure.list_url(organization_id=item.organization_id, year=item.year, month=item.month)
 
 
 @login_required
@@ -244,7 +256,7 @@ def summary_view(request):
             % {"year": year, "this": this_year},
         )
         year = this_year
-    figures, as_of = year_figures_as_of(organization, year)
+    figures, as_of, unregistered = year_figures_disclosed(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
     can_save = group is not None and access.can(request.user, "change", group)
@@ -253,7 +265,9 @@ def summary_view(request):
     text = (
         saved.text
         if saved
-        else narrative.draft(organization=organization, year=year, figures=figures, awaiting=awaiting)
+        else narrative.draft(
+            organization=organization, year=year, figures=figures, awaiting=awaiting, unregistered=unregistered
+        )
     )
     form = SummaryForm(request.POST or None, initial={"text": text}, record=saved)
     if request.method == "POST":
@@ -276,6 +290,8 @@ def summary_view(request):
         "awaiting_url": (
             f"{reverse('audits:action-list')}?{urlencode({'org': organization.pk, 'year': year, 'status': AWAITING})}"
         ),
+        "unregistered": unregistered,
+        "unregistered_url": disclosure.list_url(organization_id=organization.pk, year=year),
         "form": form,
         "saved": saved,
         "can_save": can_save,
@@ -289,25 +305,31 @@ def _summary_parts(request):
     if year > timezone.localdate().year:
         raise BadRequest  # a year still to come has nothing to sum up
     organization = chosen_organization(request, _reading_organizations(request.user), reach_below=True, strict=True)
-    figures = year_figures(organization, year)
+    figures, _as_of, unregistered = year_figures_disclosed(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year, is_final=True).first() if group else None
-    text = saved.text if saved else narrative.draft(organization=organization, year=year, figures=figures)
-    return organization, year, figures, text
+    text = (
+        saved.text
+        if saved
+        else narrative.draft(organization=organization, year=year, figures=figures, unregistered=unregistered)
+    )
+    return organization, year, figures, unregistered, text
 
 
 @login_required
 @use_replica()
 def summary_docx_view(request):
-    organization, year, figures, text = _summary_parts(request)
-    content = summary_docs.docx(organization=organization, year=year, figures=figures, text=text)
+    organization, year, figures, unregistered, text = _summary_parts(request)
+    content = summary_docs.docx(
+        organization=organization, year=year, figures=figures, text=text, unregistered=unregistered
+    )
     return documents.download(content, documents.DOCX, f"{organization.name}{year}年理论学习中心组学习情况总结.docx")
 
 
 @login_required
 @use_replica()
 def summary_pdf_view(request):
-    organization, year, figures, text = _summary_parts(request)
+    organization, year, figures, unregistered, text = _summary_parts(request)
     pdf = render_pdf(
         "reports/summary_pdf.html",
         {
@@ -315,7 +337,7 @@ def summary_pdf_view(request):
             "year": year,
             "figures": figures,
             "paragraphs": [(narrative.heading_level(p), p.strip()) for p in text.split("\n") if p.strip()],
-            "rows": summary_docs.figure_rows(figures),
+            "rows": summary_docs.figure_rows(figures, unregistered),
         },
     )
     return documents.download(pdf, "application/pdf", f"{organization.name}{year}年理论学习中心组学习情况总结.pdf")

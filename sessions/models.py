@@ -274,6 +274,13 @@ ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status
 MISSED = (Attendance.Status.LEAVE, Attendance.Status.ABSENT)
 
 
+def unregistered_q() -> Q:
+    """Sessions without a single attendance row. Held (``held_q``), they are left out of every attendance rate
+    (a rate divides the rows there are), so pages show how many beside it; a session still to come is never
+    "unregistered"."""
+    return Q(~models.Exists(Attendance.objects.filter(session_id=models.OuterRef("pk"))))
+
+
 class LeaveRequest(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for a decision")

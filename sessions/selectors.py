@@ -20,6 +20,7 @@ from sessions.models import (
     StudySession,
     Submission,
     held_q,
+    unregistered_q,
 )
 from studygroup import access
 from studygroup import selectors as core_selectors
@@ -27,12 +28,27 @@ from studygroup.models import Person, StudyGroup, User
 
 
 def session_list(
-    *, user: User, year: int | None = None, group_id: int | None = None, organization=None, held: bool = False
+    *,
+    user: User,
+    year: int | None = None,
+    group_id: int | None = None,
+    organization=None,
+    held: bool = False,
+    unregistered: bool = False,
+    month: int | None = None,
 ) -> QuerySet[StudySession]:
-    """Sessions the user reads; ``held`` keeps those held (``held_q``), the records behind the year figures."""
+    """Sessions the user reads; ``held`` keeps those held (``held_q``), the records behind the year figures;
+    ``unregistered`` those held without a single attendance row (``unregistered_q``: left out of the attendance
+    rate); ``month`` those starting in that month (local time) of ``year``."""
     queryset = access.visible(StudySession.objects.all(), user).select_related("group__organization")
-    if held:
+    if held or unregistered:
         queryset = queryset.filter(held_q())
+    if unregistered:
+        queryset = queryset.filter(unregistered_q())
+    if month and year:
+        start = datetime.datetime(year, month, 1, tzinfo=timezone.get_current_timezone())
+        end = datetime.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.get_current_timezone())
+        queryset = queryset.filter(starts_at__gte=start, starts_at__lt=end)
     if organization is not None:
         queryset = queryset.filter(group__organization__path__startswith=organization.path)
     if year:

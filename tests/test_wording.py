@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from audits.models import Action, ObserverVisit
 from audits.tests.factories import ObserverVisitFactory
@@ -22,6 +23,8 @@ def test_words_that_were_mistranslated_read_as_a_party_office_writes_them():
         assert str(Action._meta.verbose_name) == "整改事项"
         labels = {str(item.label) for item in NAV_ITEMS}
         assert "操作" not in labels
+        refreshed = gettext("Figures as of %(time)s; refreshed every few minutes.") % {"time": "07-01 16:00"}
+        assert refreshed == "数据截至 07-01 16:00,每隔几分钟更新一次。"
 
 
 @pytest.mark.django_db

@@ -118,19 +118,30 @@ def _part_form(request, test: KnowledgeTest, data=None) -> PartForm:
     return PartForm(data, questions=questions, banks=banks, tags=tags)
 
 
+def _keyed_banks(user, banks) -> set[int]:
+    """The banks among ``banks`` whose answers the user reads (``assessments.answers_read``); others show options."""
+    return {bank.pk for bank in set(banks) if access.can(user, "assessments.answers_read", bank)}
+
+
 @login_required
 def test_detail_view(request, pk):
     test = _test(request, pk)
     can_manage = access.can(request.user, "assessments.test_manage", test)
     parts = [(part, knowledge_tests.describe_part(part)) for part in selectors.test_parts(test=test)]
+    questions = selectors.paper(test=test) if can_manage else []
+    keyed = _keyed_banks(
+        request.user,
+        [part.question.bank for part, _words in parts if part.question]
+        + [question.version.question.bank for question in questions],
+    )
     own = selectors.my_sittings(user=request.user).filter(test=test).first()
     context = {
         "test": test,
         "can_manage": can_manage,
-        "parts": parts,
+        "parts": [(part, words, part.question is not None and part.question.bank_id in keyed) for part, words in parts],
         "total": sum(part.total for part, _words in parts),
         "part_form": _part_form(request, test) if can_manage and test.is_draft else None,
-        "questions": selectors.paper(test=test) if can_manage else [],
+        "questions": [(question, question.version.question.bank_id in keyed) for question in questions],
         "paper_matches": knowledge_tests.paper_matches(test) if can_manage and not test.is_draft else None,
         "own": own,
         "can_draw_on_visit": access.can(request.user, "assessments.draw_on_visit", test),

@@ -54,7 +54,11 @@ def marking_view(request, pk):
         .filter(question__version__kind=QuestionKind.SHORT)
         .exclude(response__isnull=True)
         .select_related(
-            "question__version__question__bank", "sitting__person", "sitting__group__organization", "marked_by__person"
+            "question__test",
+            "question__version__question__bank",
+            "sitting__person",
+            "sitting__group__organization",
+            "marked_by__person",
         )
         .order_by("question__number", "sitting_id")
     )
@@ -71,15 +75,11 @@ def marking_view(request, pk):
             messages.success(request, _("%(count)d answers have been marked.") % {"count": count})
             return redirect(request.get_full_path())
     sheets = sheet_numbers(test)
-    banks = {answer.question.version.question.bank for answer in answers}
-    # The reference answer is the bank's: only its organization's staff read it (``assessments.answers_read``).
-    keyed = {bank.pk for bank in banks if access.can(request.user, "assessments.answers_read", bank)}
+    questions = {answer.question for answer in answers}
+    keyed = {question.pk for question in questions if access.can(request.user, "assessments.marking_key", question)}
     context = {
         "test": test,
-        "answers": [
-            (answer, sheets.get(answer.sitting_id), answer.question.version.question.bank_id in keyed)
-            for answer in answers
-        ],
+        "answers": [(answer, sheets.get(answer.sitting_id), answer.question_id in keyed) for answer in answers],
         "show_all": show_all,
         "can_publish": access.can(request.user, "assessments.test_manage", test),
         "waiting": Answer.objects.filter(

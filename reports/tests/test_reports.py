@@ -62,7 +62,13 @@ def test_compile_twice_gives_one_digest_with_the_months_records(county):
     assert MonthlyDigest.objects.filter(year=2026, month=10).count() == 2  # the county and the town
     digest = MonthlyDigest.objects.get(organization=county["county"], month=10)
     content = digest.content
-    assert content["figures"] == {"sessions": 1, "groups_studied": 1, "attendance_rate": 0.75, "visits": 1}
+    assert content["figures"] == {
+        "sessions": 1,
+        "groups_studied": 1,
+        "attendance_rate": 0.75,
+        "unregistered": 0,
+        "visits": 1,
+    }
     assert [t["theme"] for t in content["themes"]] == ["学习全会精神"]
     assert content["visits"][0]["findings"] == ["研讨不够聚焦"]
     assert [r["title"] for r in content["reflections"]] == ["心得选登"]
@@ -352,10 +358,10 @@ def test_year_summaries_are_drafted_a_chunk_per_task_and_one_groups_failure_does
     monkeypatch.setattr(tasks, "SUMMARY_CHUNK", 1)
     real = narrative.draft
 
-    def draft_or_fail(*, organization, year, figures):
+    def draft_or_fail(*, organization, year, figures, unregistered=0):
         if organization == county["county"]:
             raise ValueError("数据异常")
-        return real(organization=organization, year=year, figures=figures)
+        return real(organization=organization, year=year, figures=figures, unregistered=unregistered)
 
     monkeypatch.setattr(narrative, "draft", draft_or_fail)
     with freeze_time("2026-12-20"):

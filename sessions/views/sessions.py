@@ -18,7 +18,7 @@ from sessions import selectors, services
 from sessions.forms import LeaveDecisionForm, SessionForm
 from sessions.models import Attendance, StudySession
 from sessions.views.common import _session
-from studygroup import access, documents, keyset
+from studygroup import access, documents, formats, keyset
 from studygroup import selectors as core_selectors
 from studygroup.models import Organization, Person, StudyGroup
 from studygroup.once import run_once
@@ -43,8 +43,17 @@ def session_list_view(request):
     if request.GET.get("org", "").isdigit():
         organization = access.get_visible_or_404(Organization.objects.all(), request.user, pk=request.GET["org"])
     held = request.GET.get("held") == "1"
+    unregistered = request.GET.get("unregistered") == "1"
+    month_value = request.GET.get("month", "")
+    month = int(month_value) if month_value.isdigit() and 1 <= int(month_value) <= 12 else None
     sessions = selectors.session_list(
-        user=request.user, year=year, group_id=group_id, organization=organization, held=held
+        user=request.user,
+        year=year,
+        group_id=group_id,
+        organization=organization,
+        held=held,
+        unregistered=unregistered,
+        month=month,
     )
     page = keyset.page_latest_first(
         sessions,
@@ -53,7 +62,9 @@ def session_list_view(request):
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
-    kept = {name: request.GET[name] for name in ("org", "group", "held") if request.GET.get(name)}
+    kept = {
+        name: request.GET[name] for name in ("org", "group", "held", "unregistered", "month") if request.GET.get(name)
+    }
     context = {
         "year": year,
         "years": year_choices(),
@@ -63,7 +74,12 @@ def session_list_view(request):
         "kept": kept,
         "filters": active_filters(
             request,
-            {"org": organization.name if organization else "", "held": _("Held sessions") if held else ""},
+            {
+                "org": organization.name if organization else "",
+                "held": _("Held sessions") if held else "",
+                "unregistered": _("Held without attendance recorded") if unregistered else "",
+                "month": formats.month_zh(month) if month else "",
+            },
         ),
         "staffed": selectors.groups_for_sessions(user=request.user),
         "now": timezone.now(),
