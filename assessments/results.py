@@ -25,6 +25,7 @@ def _ratio(part: float, whole: int) -> float | None:
 class Figures:
     name: str
     called: int = 0
+    sat: int = 0  # handed in online or entered from a paper sheet, scored or not yet
     scored: int = 0
     average: float | None = None
     passed: int = 0
@@ -32,7 +33,12 @@ class Figures:
 
     @property
     def participation(self) -> float | None:
-        return _ratio(self.scored, self.called)
+        return _ratio(self.sat, self.called)
+
+    @property
+    def waiting(self) -> int:
+        """Sheets handed in whose score waits for a short answer to be marked."""
+        return self.sat - self.scored
 
     @property
     def pass_rate(self) -> float | None:
@@ -66,6 +72,7 @@ def _figures(name: str, row: dict) -> Figures:
     return Figures(
         name=name,
         called=row["called"],
+        sat=row["sat"],
         scored=row["scored"],
         average=round(row["average"], 1) if row["average"] is not None else None,
         passed=row["passed"],
@@ -77,6 +84,7 @@ def by_organization(test: KnowledgeTest, sittings: QuerySet[Sitting]) -> tuple[l
     """Figures of each organization whose group sat the test (in tree order), and of them all; two queries."""
     aggregates = {
         "called": Count("pk"),
+        "sat": Count("pk", filter=Q(submitted_at__isnull=False) | Q(score__isnull=False)),
         "scored": Count("pk", filter=Q(score__isnull=False)),
         "average": Avg("score"),
         "passed": Count("pk", filter=Q(score__gte=test.pass_mark)),

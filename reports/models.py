@@ -86,18 +86,26 @@ class MonthlyDigest(TimeStampedModel):
 
     @classmethod
     def access_extra_q(cls, scope):
-        """Members read the published digests of the organizations above their groups."""
+        """The subtree reads an upper level's published issues: publishing notifies every member below it.
+
+        The staff, leaders, inspectors and viewers of an organization, and the members of its group, read the
+        published digests of that organization and of every organization above it; a draft stays with the
+        organization that compiles it and the levels above (the general rule: grants read their subtree).
+        """
         from django.db.models import Q
 
+        from studygroup import access
         from studygroup.models import Organization, StudyGroup
 
-        if not scope.member_group_ids:
+        paths = [grant.path for grant in scope.grants if grant.role in access.READING_ROLES]
+        if scope.member_group_ids:
+            paths += StudyGroup.objects.filter(pk__in=scope.member_group_ids).values_list(
+                "organization__path", flat=True
+            )
+        if not paths:
             return None
-        paths = list(
-            StudyGroup.objects.filter(pk__in=scope.member_group_ids).values_list("organization__path", flat=True)
-        )
         ancestors = {above for path in paths for above in Organization.ancestor_paths(path, include_self=True)}
-        return Q(status=cls.Status.PUBLISHED, organization__path__in=ancestors)
+        return Q(status=cls.Status.PUBLISHED, organization__path__in=sorted(ancestors))
 
 
 JOB_LABELS = {

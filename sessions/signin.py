@@ -60,6 +60,18 @@ def check_window(session: StudySession, now=None) -> None:
         raise SignInRefused(_("The session has ended; sign-in is closed. Ask the office if you attended."))
 
 
+def closed_for_staff(session: StudySession, now=None) -> str | None:
+    """Why staff cannot sign anyone in now (the members' window, ``check_window``), or ``None`` while it is open."""
+    now = now or timezone.now()
+    try:
+        check_window(session, now)
+    except SignInRefused as exc:
+        if now > session.ends_at:
+            return _("The session has ended; record attendance on the attendance sheet.")
+        return str(exc)
+    return None
+
+
 def status_at(session: StudySession, now) -> str:
     """Present until the start plus the grace period, late after it."""
     limit = session.starts_at + datetime.timedelta(minutes=settings.SIGNIN_GRACE_MINUTES)

@@ -91,6 +91,8 @@ def results_publish(*, test: KnowledgeTest, by: User) -> KnowledgeTest:
     ).count()
     if waiting:
         raise ValidationError(_("%(count)d short answers are still to be marked.") % {"count": waiting})
+    # Every handed-in sheet whose answers are all marked has its score before the results go out.
+    rescore(set(test.sittings.filter(submitted_at__isnull=False, score__isnull=True).values_list("pk", flat=True)), by)
     before = audit.stored(test)
     test.status = KnowledgeTest.Status.RESULTS
     test.results_published_at = timezone.now()

@@ -140,3 +140,26 @@ def test_the_person_sees_the_score_and_explanations_only_after_publishing(client
     assert "37" in page and "及格" in page
     assert sat["q"]["single"].version.explanation in page and "结合实际不够" in page
     assert client.get(reverse("assessments:sitting", args=[sat["sitting"].pk])).url == url
+
+
+def test_the_tests_page_counts_the_marked_sheet_as_scored_and_publishing_repairs_a_missing_score(client, sat):
+    """已评分 counts every sheet whose answers are all marked: marking gives it its score, and publishing gives
+    one to a sheet left without it (a score lost between marking and publishing)."""
+    staff = user_with_role("staff", sat["county"])
+    client.force_login(staff)
+
+    def counts():
+        page = client.get(sat["test"].get_absolute_url()).content.decode()
+        cards = page.split('id="counts"')[1].split("</div>\n  </div>")[0]
+        figures = [part.split("</div>")[0] for part in cards.split('<div class="sg-figure')[1:]]
+        return [figure.split(">", 1)[1] for figure in figures]
+
+    assert counts() == ["1", "1", "0", "1"]  # called, handed in, scored, answers to mark
+    services.answers_mark(test=sat["test"], marks={sat["short"].pk: (8, "")}, by=staff)
+    assert counts() == ["1", "1", "1", "0"]
+    Sitting.objects.filter(pk=sat["sitting"].pk).update(score=None)
+    _close(sat["test"])
+    services.results_publish(test=sat["test"], by=staff)
+    assert Sitting.objects.get(pk=sat["sitting"].pk).score == 10 + 10 + 0 + 10 + 8
+    assert counts() == ["1", "1", "1", "0"]
+    assert Notification.objects.filter(verb="test_results", recipient=sat["member"]).exists()

@@ -189,3 +189,34 @@ def test_a_short_answer_counts_the_share_of_its_points_awarded_not_full_marks_on
     client.force_login(user_with_role("staff", county))
     page = client.get(reverse("assessments:results", args=[test.pk])).content.decode()
     assert "75%" in page and "平均 15/20 分" in page and "简答题按得分率计" in page
+
+
+def test_a_sheet_handed_in_counts_as_sat_before_it_is_scored(client, sat):
+    """实考人数 counts the sheets handed in; those still waiting for a mark are said apart (已评分 N)."""
+    waiting = user_with_role("member", sat["towns"][1])
+    SittingFactory(
+        test=sat["test"], person=waiting.person, group=sat["groups"][1], submitted_at="2026-10-10T10:00:00+08:00"
+    )
+    organizations, total = results.by_organization(sat["test"], Sitting.objects.filter(test=sat["test"]))
+    second = organizations[1]
+    assert (second.called, second.sat, second.scored, second.waiting, second.participation) == (3, 2, 1, 1, 0.6667)
+    assert (total.called, total.sat, total.scored, total.pass_rate) == (5, 4, 3, 0.3333)
+    client.force_login(user_with_role("viewer", sat["county"]))
+    page = client.get(reverse("assessments:results", args=[sat["test"].pk])).content.decode()
+    row = page.split("<td>乙镇党委</td>")[1].split("</tr>")[0]
+    assert '<td class="text-end">2<div class="small text-body-secondary text-nowrap">已评分 1</div></td>' in row
+
+
+def test_the_people_heading_names_the_organization_whose_people_are_listed(client, sat):
+    staff = user_with_role("staff", sat["towns"][0])
+    client.force_login(staff)
+    page = client.get(reverse("assessments:results", args=[sat["test"].pk])).content.decode()
+    heading = page.split('id="people"')[1].split("</div>")[0]
+    assert "甲镇党委应考人员成绩" in heading and "本单位应考人员" not in page
+
+
+def test_a_member_who_sat_sees_their_own_result_and_a_sentence_for_them(client, sat):
+    client.force_login(sat["people"]["甲一"])
+    page = client.get(reverse("assessments:results", args=[sat["test"].pk])).content.decode()
+    assert "100 分" in page and "甲二" not in page
+    assert "上方是您本人的测试情况" in page and "尚未确定应考人员" not in page

@@ -31,6 +31,14 @@ def _topic_organizations(user) -> list[Organization]:
     ]
 
 
+def _organizations_named(people: list[Sitting]) -> str:
+    """The organizations whose people are listed, in tree order: three named, the rest counted."""
+    names = list(dict.fromkeys(s.group.organization.name for s in people if s.group_id))
+    if len(names) <= 3:
+        return "、".join(names)
+    return _("%(names)s and %(count)d more organizations") % {"names": "、".join(names[:3]), "count": len(names) - 3}
+
+
 @login_required
 def results_view(request, pk):
     test = _test(request, pk)
@@ -43,12 +51,14 @@ def results_view(request, pk):
     counted = sittings if reads_figures else people
     organizations, total = results.by_organization(test, counted)
     items, tags = results.item_analysis(test, counted) if reads_figures else ([], [])
+    people = list(
+        people.select_related("person", "group__organization").order_by("group__organization__path", "person__name")
+    )
     context = {
         "test": test,
         "reads_figures": reads_figures,
-        "people": list(
-            people.select_related("person", "group__organization").order_by("group__organization__path", "person__name")
-        ),
+        "people": people,
+        "people_of": _organizations_named(people),
         "organizations": organizations,
         "total": total,
         "bands": [f"{low}–{min(high, 100)}%" if high <= 100 else f"≥{low}%" for low, high in results.BANDS],

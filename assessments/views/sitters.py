@@ -56,8 +56,10 @@ def test_draw_view(request, pk):
         else:
             messages.success(
                 request,
-                _("%(count)d people have been called with seed %(seed)s and notified.")
-                % {"count": len(record.result), "seed": record.seed},
+                _(
+                    "%(count)d people have been called and notified; the record of the draw is kept so it can be checked."
+                )
+                % {"count": len(record.result)},
             )
             return redirect(record)
     context = {"test": test, "form": form, "on_visit": not manages, "window": sitters.window_text(test)}

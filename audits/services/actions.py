@@ -55,7 +55,9 @@ def action_create(
     finding = finding.strip() if visit is not None else ""
     if session is not None and session.group_id != group.pk:
         raise ValidationError(_("The session belongs to another study group."))
-    _refuse_new_action(group=group, problem=problem, owner=owner, visit=visit, finding=finding, request_key=request_key)
+    _refuse_new_action(
+        group=group, problem=problem, owner=owner, due_on=due_on, visit=visit, finding=finding, request_key=request_key
+    )
     try:
         with transaction.atomic():
             action = Action.objects.create(
@@ -94,15 +96,19 @@ def _refuse_new_action(
     group: StudyGroup,
     problem: str,
     owner: Person,
+    due_on: datetime.date,
     visit: ObserverVisit | None,
     finding: str,
     request_key: uuid.UUID | None,
 ) -> None:
-    """Refuse an owner outside the group's organization, an empty problem, and an action already raised."""
+    """Refuse an owner outside the group's organization, an empty problem, a deadline already passed (an action
+    overdue from birth), and an action already raised. An action's later updates never look at its deadline."""
     if not owner.organization.is_within(group.organization):
         raise ValidationError({"owner": _("The owner must belong to the organization of the group or one below it.")})
     if not problem.strip():
         raise ValidationError({"problem": _("Describe the problem.")})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("The deadline has already passed: give today or a later date.")})
     if visit is not None:
         # Two requests for the same finding are taken one after the other; the second finds the first.
         _lock(ObserverVisit, visit.pk)

@@ -23,6 +23,7 @@ from studygroup.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+DUE = timezone.localdate() + datetime.timedelta(days=30)  # a deadline not yet passed
 
 
 def test_owner_updates_and_every_change_is_kept(client):
@@ -46,7 +47,7 @@ def test_owner_updates_and_every_change_is_kept(client):
 def test_my_actions_and_overdue_highlight(client):
     group = StudyGroupFactory(organization=OrganizationFactory())
     owner = user_with_role("member", group.organization)
-    ActionFactory(group=group, owner=owner.person, problem="按期事项", due_on=datetime.date(2026, 12, 31))
+    ActionFactory(group=group, owner=owner.person, problem="按期事项", due_on=DUE)
     ActionFactory(group=group, owner=owner.person, problem="逾期事项", due_on=datetime.date(2026, 10, 1))
     ActionFactory(group=group, problem="别人的事项")
     client.force_login(owner)
@@ -126,7 +127,7 @@ def test_an_action_raised_from_a_research_topic(client):
     assert "提出整改事项" in client.get(topic.get_absolute_url()).content.decode()
     response = client.post(
         reverse("audits:research-action", args=[topic.pk]),
-        {"problem": "成果转化不够", "measure": "形成制度", "owner": owner.pk, "due_on": "2026-12-31"},
+        {"problem": "成果转化不够", "measure": "形成制度", "owner": owner.pk, "due_on": DUE.isoformat()},
     )
     assert response.url == topic.get_absolute_url()
     action = topic.actions.get()
@@ -163,7 +164,7 @@ def test_a_finding_becomes_an_action_only_once(client):
         "problem": "研讨不够聚焦,发言偏离主题",
         "measure": "会前细化题目",
         "owner": owner.pk,
-        "due_on": "2026-12-31",
+        "due_on": DUE.isoformat(),
     }
     first = client.post(url, {**body, "finding": "研讨不够聚焦", "request_key": "0c5e2c7a-8a51-4d0e-a7a5-3c0b8e9d1f01"})
     second = client.post(
@@ -184,7 +185,7 @@ def test_a_finding_becomes_an_action_only_once(client):
             problem="另写的问题",
             measure="",
             owner=owner,
-            due_on=datetime.date(2026, 12, 31),
+            due_on=DUE,
             finding="研讨不够聚焦",
             visit=visit,
             by=observer,
@@ -203,7 +204,7 @@ def test_a_second_click_on_any_action_form_raises_nothing(client):
         "problem": "成果转化不够",
         "measure": "",
         "owner": owner.pk,
-        "due_on": "2026-12-31",
+        "due_on": DUE.isoformat(),
         "request_key": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
     }
     url = reverse("audits:research-action", args=[topic.pk])
@@ -221,7 +222,7 @@ def test_the_observer_finds_the_actions_he_raised_under_my_actions(client):
         problem="研讨不够聚焦",
         measure="",
         owner=owner,
-        due_on=datetime.date(2026, 12, 31),
+        due_on=DUE,
         visit=visit,
         finding="研讨不够聚焦",
         by=observer,
@@ -368,3 +369,48 @@ def test_a_superuser_who_raised_an_action_accepts_it():
     services.action_accept(action=action, accept=True, by=superuser)
     action.refresh_from_db()
     assert action.accepted_by == superuser
+
+
+def test_an_action_is_not_raised_with_a_deadline_already_passed(client):
+    observer = user_with_role("observer", OrganizationFactory())
+    visit = _reported_visit(observer)
+    owner = user_with_role("member", visit.session.group.organization).person
+    client.force_login(observer)
+    url = reverse("audits:visit-action", args=[visit.pk]) + "?finding=研讨不够聚焦"
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    body = {"problem": "研讨不够聚焦", "measure": "会前细化题目", "owner": owner.pk, "finding": "研讨不够聚焦"}
+    response = client.post(url, {**body, "due_on": yesterday.isoformat()})
+    assert response.status_code == 200 and not Action.objects.exists()
+    field = response.content.decode().split('name="due_on"')[1].split("</div>")[:3]
+    assert "完成时限已过,请填写今天或以后的日期。" in "".join(field)
+    with pytest.raises(ValidationError) as refused:
+        services.action_create(
+            group=visit.session.group,
+            problem="问题",
+            measure="",
+            owner=owner,
+            due_on=yesterday,
+            visit=visit,
+            by=observer,
+        )
+    assert "due_on" in refused.value.error_dict
+    # Due today is still on time.
+    assert client.post(url, {**body, "due_on": timezone.localdate().isoformat()}).status_code == 302
+    assert visit.actions.get().due_on == timezone.localdate()
+    client.force_login(user_with_role("observer", OrganizationFactory()))
+    assert client.get(url).status_code == 404
+
+
+def test_an_action_past_its_deadline_can_still_be_updated(client):
+    group = StudyGroupFactory(organization=OrganizationFactory())
+    owner = user_with_role("member", group.organization)
+    action = ActionFactory(group=group, owner=owner.person, due_on=timezone.localdate() - datetime.timedelta(days=9))
+    client.force_login(owner)
+    response = client.post(
+        action.get_absolute_url(), {"form": "update", "status": "in_progress", "note": "已制定方案", "evidence": ""}
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "in_progress" and action.due_on < timezone.localdate()
+    services.action_update(action=action, status="done", evidence="修订了学习制度", by=owner)
+    assert Action.objects.get().status == "done"

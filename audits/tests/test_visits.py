@@ -24,6 +24,7 @@ from studygroup.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+DUE = timezone.localdate() + datetime.timedelta(days=30)  # a deadline not yet passed
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def test_a_finding_becomes_an_action_in_one_step(client):
     client.force_login(observer)
     response = client.post(
         reverse("audits:visit-action", args=[visit.pk]) + "?finding=研讨不够聚焦",
-        {"problem": "研讨不够聚焦", "measure": "会前细化题目", "owner": owner.pk, "due_on": "2026-12-31"},
+        {"problem": "研讨不够聚焦", "measure": "会前细化题目", "owner": owner.pk, "due_on": DUE.isoformat()},
     )
     assert response.status_code == 302
     action = visit.actions.get()

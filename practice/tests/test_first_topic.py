@@ -166,3 +166,14 @@ def test_an_action_decided_at_a_session_goes_through_the_records_bundle(group):
     imported = Action.objects.get()
     assert (imported.session, imported.problem, imported.measure) == (study, "建立台账", "每月通报")
     assert export(Organization.objects.get(code="fx")) == document
+
+
+def test_a_measure_is_not_raised_with_a_deadline_already_passed(client, group):
+    staff = user_with_role("staff", group.organization)
+    study = _first_topic(group, 3, "学习重要讲话")
+    client.force_login(staff)
+    url = reverse("practice:measure-add", args=[study.pk])
+    past = (timezone.localdate() - datetime.timedelta(days=36)).isoformat()
+    response = client.post(url, {"decision": "建立台账", "measure": "", "owner": staff.person.pk, "due_on": past})
+    assert response.status_code == 200 and "完成时限已过" in response.content.decode()
+    assert not Action.objects.exists()

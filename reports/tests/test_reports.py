@@ -370,3 +370,44 @@ def test_year_summaries_are_drafted_a_chunk_per_task_and_one_groups_failure_does
     assert (run.state, run.done, run.total, run.failures) == ("failed", 1, 2, 1)
     assert run.failed == [{"item": "清河县委", "error": "数据异常"}]
     assert list(YearSummary.objects.values_list("group", flat=True)) == [county["group"].pk]
+
+
+def test_the_subtree_reads_an_upper_levels_published_digests_and_drafts_stay_with_their_compiler(client):
+    """Publishing tells every member below, so the staff, leaders, viewers and members of the subtree read an upper
+    level's published issues (page and PDF); a draft stays with its organization and the levels above it."""
+    city = OrganizationFactory(name="临江市委")
+    county = OrganizationFactory(parent=city, name="清河县委")
+    town = OrganizationFactory(parent=county, name="城关镇党委")
+    other = OrganizationFactory(parent=city, name="江北县委")
+    for organization in (city, county, town, other):
+        StudyGroupFactory(organization=organization)
+    city_staff = user_with_role("staff", city)
+    issue = {}
+    for month in (9, 10):
+        for organization in (city, county, town, other):
+            issue[organization.name, month] = services.digest_compile(organization=organization, year=2026, month=month)
+    for organization in (city, county, other):
+        services.digest_publish(digest=issue[organization.name, 9], by=user_with_role("staff", organization))
+
+    def reads(user, digest):
+        client.force_login(user)
+        page = client.get(digest.get_absolute_url()).status_code
+        pdf = client.get(reverse("reports:digest-pdf", args=[digest.pk])).status_code
+        assert page == 200 or page == pdf == 404, (page, pdf)
+        return page == 200
+
+    published_above = {issue["临江市委", 9], issue["清河县委", 9]}
+    own_drafts = {issue["城关镇党委", 9], issue["城关镇党委", 10]}
+    for role in ("staff", "leader", "viewer", "member"):
+        user = user_with_role(role, town)
+        readable = published_above if role == "member" else published_above | own_drafts  # members: published only
+        assert {d for d in issue.values() if reads(user, d)} == readable, role
+        client.force_login(user)
+        listed = set(client.get(reverse("reports:digest-list")).context["digests"])
+        assert listed == readable, role
+    neighbour = user_with_role("staff", other)
+    assert reads(neighbour, issue["临江市委", 9])
+    assert not reads(neighbour, issue["临江市委", 10])  # the city's draft
+    assert not reads(neighbour, issue["清河县委", 9]) and not reads(neighbour, issue["城关镇党委", 9])
+    assert all(reads(city_staff, d) for d in issue.values())  # upper levels read the drafts below
+    assert not reads(user_with_role("staff", OrganizationFactory()), issue["临江市委", 9])

@@ -148,6 +148,11 @@ def guests_set(*, session: StudySession, guests: list[tuple[str, str]], by: User
 # Sign-in and attendance ------------------------------------------------------------------------
 
 
+def _not_started() -> str:
+    """The refusal of attendance other than leave at a session that has not started."""
+    return _("The session has not started yet: only leave can be recorded before it starts.")
+
+
 def sign_in(
     *, session: StudySession, token: str, by: User, now: datetime.datetime | None = None
 ) -> tuple[Attendance, bool]:
@@ -201,7 +206,12 @@ def sign_in_by_staff(*, session: StudySession, person: Person, by: User) -> tupl
     access.require(by, "change", session)
     if not selectors.is_on_roster(session=session, person=person):
         raise ValidationError({"person": _("This person is not on the list of this session.")})
-    return _record_arrival(session=session, person=person, now=timezone.now(), method=Attendance.Method.BY_STAFF, by=by)
+    now = timezone.now()
+    # Signing in by hand keeps the members' window: nobody is present a week before the session.
+    closed = signin.closed_for_staff(session, now)
+    if closed:
+        raise ValidationError(closed)
+    return _record_arrival(session=session, person=person, now=now, method=Attendance.Method.BY_STAFF, by=by)
 
 
 @transaction.atomic
@@ -232,8 +242,13 @@ def signin_link_send(*, session: StudySession, url: str, by: User) -> int:
 
 @transaction.atomic
 def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -> int:
-    """Set the status of each person id in ``marks`` (the grid); return how many rows changed."""
+    """Set the status of each person id in ``marks`` (the grid); return how many rows changed.
+
+    Before the session starts only leave (请假, asked in advance) can be recorded: nobody is present, late,
+    absent or made up at a session that has not taken place.
+    """
     access.require(by, "change", session)
+    started = session.has_started
     valid = set(Attendance.Status.values)
     on_roster = {p.pk for p in selectors.roster(session=session)} | set(
         session.attendances.values_list("person_id", flat=True)
@@ -244,6 +259,8 @@ def attendance_mark(*, session: StudySession, marks: dict[int, str], by: User) -
         if status not in valid or person_id not in on_roster:
             raise ValidationError(_("The attendance sheet holds an unknown person or status; reload the page."))
         row = existing.get(person_id)
+        if not started and status != Attendance.Status.LEAVE and (row is None or row.status != status):
+            raise ValidationError(_not_started())
         if row is None:
             new_rows.append(
                 Attendance(
@@ -353,6 +370,8 @@ def makeup_record(
     )
     if attendance.status not in MISSED or MakeUp.objects.filter(attendance=attendance).exists():
         raise ValidationError(_("This absence has already been made up."))
+    if not attendance.session.has_started:
+        raise ValidationError(_not_started())
     errors = {}
     if on < timezone.localdate(attendance.session.starts_at):
         errors["on"] = _("A make-up cannot come before the session it makes up.")

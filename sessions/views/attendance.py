@@ -43,5 +43,7 @@ def attendance_view(request, pk):
         "can_change": can_change,
         "rate": selectors.session_rate(session=session, rows=[r.attendance for r in rows if r.attendance]),
         "default_status": Attendance.Status.ABSENT if session.has_started else "",
+        # Before the session starts only leave is recorded (see services.attendance_mark).
+        "only_leave": not session.has_started,
     }
     return render(request, "sessions/attendance.html", context)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -62,6 +63,8 @@ def signin_screen_view(request, pk):
         .select_related("person")
         .order_by("-signed_at"),
         "roster_size": len(roster),
+        "closed": signin.closed_for_staff(session),
+        "session_ended": session.ends_at < timezone.now(),
     }
     return render(request, "sessions/signin_screen.html", context)
 

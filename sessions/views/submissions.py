@@ -44,12 +44,13 @@ def submission_list_view(request):
     return render(request, "sessions/submission_list.html", context)
 
 
-def _member_sessions(request, session: StudySession | None):
+def _member_sessions(request, session: StudySession | None, *, is_makeup: bool = False):
     """The sessions a member may hand something in for: his groups' sessions of the last year and later.
 
     A choice field needs a queryset it can filter, never a slice (a slice
     refuses every choice), so the list is bounded by date; the session the
     page was opened for (an older make-up, an edited submission) stays a choice.
+    A make-up (补学) is of a session that has taken place: its list holds only sessions held.
     """
     scope = access.scope_for(request.user)
     since = timezone.now() - datetime.timedelta(days=SUBMISSION_SESSION_DAYS)
@@ -57,6 +58,8 @@ def _member_sessions(request, session: StudySession | None):
     if session is not None:
         recent |= Q(pk=session.pk)
     sessions = StudySession.objects.filter(recent, group_id__in=set(scope.member_group_ids))
+    if is_makeup:
+        sessions = sessions.held()
     return access.visible(sessions, request.user).select_related("group").order_by("-starts_at")
 
 
@@ -77,7 +80,7 @@ def submission_create_view(request):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_sessions(request, session),
+        sessions=_member_sessions(request, session, is_makeup=is_makeup),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -125,7 +128,7 @@ def submission_edit_view(request, pk):
         request.POST or None,
         request.FILES or None,
         initial=initial,
-        sessions=_member_sessions(request, submission.session),
+        sessions=_member_sessions(request, submission.session, is_makeup=submission.is_makeup),
         record=submission,
     )
     if request.method == "POST" and form.is_valid():
