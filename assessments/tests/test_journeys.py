@@ -145,7 +145,7 @@ def test_a_knowledge_test_from_the_template_to_next_months_topic(browser, live_s
         page.fill("input[name=seed]", "qinghe-2026")
         shot(page, "test-draw")
         page.click("#draw")
-        shows(page, "重新抽取,抽中的仍是同样的 2 人")
+        shows(page, "重新演算,抽中的仍是同样的 2 人")
         shot(page, "draw-detail")
         page.click("text=党史知识测试(第一轮)")
         shot(page, "test-published")

@@ -136,7 +136,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(client, settings, from_rollups
         with assert_queries((17 if from_rollups else 33) + (2 if level == "province" else 0)):
             page = client.get(url).content.decode()
         assert ("数据截至" in page) is from_rollups
-        assert page.count('<tr><td><a href="?org=') == size - 1
+        assert page.count('<tr><td class="text-nowrap"><a href="?org=') == size - 1
         foreign = OrganizationFactory(kind="county")
         assert client.get(reverse("reports:dashboard") + f"?org={foreign.pk}&year={YEAR}").status_code == 404
 
