@@ -247,16 +247,7 @@ def run_restart_view(request, pk):
 def summary_view(request):
     organizations = _reading_organizations(request.user)
     organization = chosen_organization(request, organizations, reach_below=True)
-    year = requested_year(request)
-    this_year = timezone.localdate().year
-    if year > this_year:
-        # A year still to come has no records to sum up: this year's summary instead, saying so.
-        messages.info(
-            request,
-            _("%(year)d has not begun: there is nothing to sum up yet. This is the summary of %(this)d.")
-            % {"year": year, "this": this_year},
-        )
-        year = this_year
+    year, this_year = _summary_year(request)
     figures, as_of, unregistered = year_figures_disclosed(organization, year)
     group = getattr(organization, "study_group", None)
     saved = YearSummary.objects.filter(group=group, year=year).first() if group else None
@@ -306,6 +297,21 @@ def summary_view(request):
         "still_planned": still_planned,
     }
     return render(request, "reports/summary.html", context)
+
+
+def _summary_year(request) -> tuple[int, int]:
+    """The year asked for and this year; a year still to come has no records to sum up: this year's summary
+    instead, saying so."""
+    year = requested_year(request)
+    this_year = timezone.localdate().year
+    if year > this_year:
+        messages.info(
+            request,
+            _("%(year)d has not begun: there is nothing to sum up yet. This is the summary of %(this)d.")
+            % {"year": year, "this": this_year},
+        )
+        year = this_year
+    return year, this_year
 
 
 def _sessions_still_planned(organization: Organization, year: int) -> int:
