@@ -188,12 +188,12 @@ class LedgerRow:
     @property
     def accepted(self) -> int:
         """Done and accepted (已落实): done and not awaiting acceptance (``audits.selectors.awaiting_acceptance_q``)."""
-        return sum(1 for action in self.measures if action.status == Action.Status.DONE and not action.awaiting)  # type: ignore[attr-defined]
+        return sum(1 for action in self.measures if action.status == Action.Status.DONE and not action.awaiting)  # type: ignore[attr-defined, misc]
 
     @property
     def awaiting(self) -> int:
         """Done, awaiting acceptance by whoever raised it (待验收)."""
-        return sum(1 for action in self.measures if action.awaiting)  # type: ignore[attr-defined]
+        return sum(1 for action in self.measures if action.awaiting)  # type: ignore[attr-defined, misc]
 
     @property
     def overdue(self) -> int:
