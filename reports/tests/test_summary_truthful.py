@@ -74,7 +74,7 @@ def test_the_first_topic_tile_shows_accepted_apart_from_awaiting_acceptance(clie
     client.force_login(user_with_role("leader", county))
     page = client.get(reverse("reports:dashboard") + f"?org={county.pk}&year={year}").content.decode()
     tile = page.split("第一议题举措已落实 / 议定")[0].rsplit("<a ", 1)[1]
-    assert '1/3<span class="fs-6 text-body-secondary"> · 待验收 1 项</span>' in tile
+    assert '1/3<span class="fs-6 text-body-secondary text-nowrap"> · 待验收 1 项</span>' in tile
     assert "已整改(含待验收)" not in page
 
 
