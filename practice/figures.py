@@ -162,63 +162,41 @@ def _measures(sessions: list[StudySession]) -> dict[int, list[str]]:
     return measures
 
 
-def digest_first_topic(organization: Organization, year: int, month: int) -> list[dict]:
-    """The month's 第一议题 studies held in the subtree, each with the measures decided there."""
+def _first_topic_studies(year: int, month: int, **where) -> list[StudySession]:
+    """The 第一议题 studies held in the month, filtered by ``where`` (a subtree or a chunk's organizations)."""
     start, end = month_bounds(year, month)
-    sessions = list(
+    return list(
         StudySession.objects.held()
-        .filter(
-            kind=SessionKind.FIRST_TOPIC,
-            group__organization__path__startswith=organization.path,
-            starts_at__gte=start,
-            starts_at__lt=end,
-        )
+        .filter(kind=SessionKind.FIRST_TOPIC, starts_at__gte=start, starts_at__lt=end, **where)
         .select_related("group__organization")
         .order_by("starts_at", "pk")
     )
+
+
+def _first_topic_line(session: StudySession, measures: dict[int, list[str]]) -> dict:
+    return {
+        "key": f"first-topic-{session.pk}",
+        "org": session.group.organization.name,
+        "title": session.title,
+        "date": formats.month_day_zh(session.starts_at),
+        "measures": measures.get(session.pk, []),
+    }
+
+
+def digest_first_topic(organization: Organization, year: int, month: int) -> list[dict]:
+    """The month's 第一议题 studies held in the subtree, each with the measures decided there."""
+    sessions = _first_topic_studies(year, month, group__organization__path__startswith=organization.path)
     measures = _measures(sessions)
-    return [
-        {
-            "key": f"first-topic-{session.pk}",
-            "org": session.group.organization.name,
-            "title": session.title,
-            "date": formats.month_day_zh(session.starts_at),
-            "measures": measures.get(session.pk, []),
-        }
-        for session in sessions
-    ]
+    return [_first_topic_line(session, measures) for session in sessions]
 
 
 def digest_first_topic_many(organizations: list[Organization], year: int, month: int) -> dict[int, list[dict]]:
     """``digest_first_topic`` of each of a chunk of organizations, by id, in three queries."""
     subtrees = Subtrees(organizations)
-    start, end = month_bounds(year, month)
-    sessions = list(
-        StudySession.objects.held()
-        .filter(
-            kind=SessionKind.FIRST_TOPIC,
-            group__organization__in=subtrees.organization_ids,
-            starts_at__gte=start,
-            starts_at__lt=end,
-        )
-        .select_related("group__organization")
-        .order_by("starts_at", "pk")
-    )
+    sessions = _first_topic_studies(year, month, group__organization__in=subtrees.organization_ids)
     measures = _measures(sessions)
     spread = subtrees.spread(sessions, lambda session: session.group.organization.path)
-    return {
-        pk: [
-            {
-                "key": f"first-topic-{session.pk}",
-                "org": session.group.organization.name,
-                "title": session.title,
-                "date": formats.month_day_zh(session.starts_at),
-                "measures": measures.get(session.pk, []),
-            }
-            for session in rows
-        ]
-        for pk, rows in spread.items()
-    }
+    return {pk: [_first_topic_line(session, measures) for session in rows] for pk, rows in spread.items()}
 
 
 def digest_selfstudy(organization: Organization, year: int, month: int) -> list[dict]:
